@@ -1,0 +1,111 @@
+#include "router/graph.h"
+
+#include <algorithm>
+#include <cassert>
+#include <tuple>
+#include <utility>
+
+#include "router/detail/csr.h"
+
+namespace waybill::router {
+namespace {
+
+struct DenseArc {
+  NodeIndex tail;
+  NodeIndex head;
+  Cost cost;
+};
+
+// Sorted by (tail, head, cost), so the first arc of each (tail, head) run is the cheapest.
+std::unique_ptr<const detail::Csr> make_csr(std::vector<DenseArc>& arcs, std::size_t num_nodes) {
+  std::sort(arcs.begin(), arcs.end(), [](const DenseArc& a, const DenseArc& b) {
+    return std::tie(a.tail, a.head, a.cost) < std::tie(b.tail, b.head, b.cost);
+  });
+  std::vector<std::pair<NodeIndex, NodeIndex>> ends;
+  std::vector<detail::ArcProps> props;
+  ends.reserve(arcs.size());
+  props.reserve(arcs.size());
+  for (const DenseArc& a : arcs) {
+    ends.emplace_back(a.tail, a.head);
+    props.push_back({a.cost});
+  }
+  return std::make_unique<const detail::Csr>(detail::Csr{detail::CsrGraph(
+      boost::edges_are_sorted, ends.begin(), ends.end(), props.begin(), num_nodes)});
+}
+
+}  // namespace
+
+RoadGraph::RoadGraph() = default;
+RoadGraph::RoadGraph(RoadGraph&&) noexcept = default;
+RoadGraph& RoadGraph::operator=(RoadGraph&&) noexcept = default;
+RoadGraph::~RoadGraph() = default;
+
+RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
+                           std::vector<Coordinate> coords, BuildReport* report) {
+  assert(coords.empty() || coords.size() == node_ids.size());
+  RoadGraph graph;
+  if (!coords.empty()) {
+    // Sort ids and coordinates together.
+    std::vector<std::pair<NodeId, Coordinate>> both(node_ids.size());
+    for (std::size_t i = 0; i < node_ids.size(); ++i) both[i] = {node_ids[i], coords[i]};
+    std::sort(both.begin(), both.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < both.size(); ++i) std::tie(node_ids[i], coords[i]) = both[i];
+  } else {
+    std::sort(node_ids.begin(), node_ids.end());
+  }
+  assert(std::adjacent_find(node_ids.begin(), node_ids.end()) == node_ids.end());
+  graph.m_ids = std::move(node_ids);
+  graph.m_coords = std::move(coords);
+
+  BuildReport local;
+  std::vector<DenseArc> dense;
+  dense.reserve(arcs.size());
+  for (const Arc& a : arcs) {
+    assert(a.cost >= 0);
+    const auto tail = graph.index_of(a.tail);
+    const auto head = graph.index_of(a.head);
+    assert(tail && head);
+    if (*tail == *head) {
+      ++local.self_loops;
+      continue;
+    }
+    dense.push_back({*tail, *head, a.cost});
+  }
+  arcs = {};
+  // Keep the cheapest of each run of parallel arcs.
+  std::sort(dense.begin(), dense.end(), [](const DenseArc& a, const DenseArc& b) {
+    return std::tie(a.tail, a.head, a.cost) < std::tie(b.tail, b.head, b.cost);
+  });
+  const auto last = std::unique(dense.begin(), dense.end(), [](const DenseArc& a, const DenseArc& b) {
+    return a.tail == b.tail && a.head == b.head;
+  });
+  local.parallel_arcs = static_cast<std::size_t>(dense.end() - last);
+  dense.erase(last, dense.end());
+
+  const std::size_t n = graph.m_ids.size();
+  graph.m_forward = make_csr(dense, n);
+  for (DenseArc& a : dense) std::swap(a.tail, a.head);
+  graph.m_reverse = make_csr(dense, n);
+  if (report) *report = local;
+  return graph;
+}
+
+std::size_t RoadGraph::num_nodes() const { return m_ids.size(); }
+
+std::size_t RoadGraph::num_arcs() const { return boost::num_edges(m_forward->g); }
+
+std::optional<NodeIndex> RoadGraph::index_of(NodeId id) const {
+  if (m_ids.empty()) return std::nullopt;
+  // DIMACS ids are 1..n: answer those without a search.
+  const std::int64_t offset = to_int(id) - to_int(m_ids.front());
+  if (offset >= 0 && static_cast<std::size_t>(offset) < m_ids.size() &&
+      m_ids[static_cast<std::size_t>(offset)] == id) {
+    return static_cast<NodeIndex>(offset);
+  }
+  const auto it = std::lower_bound(m_ids.begin(), m_ids.end(), id);
+  if (it == m_ids.end() || *it != id) return std::nullopt;
+  return static_cast<NodeIndex>(it - m_ids.begin());
+}
+
+}  // namespace waybill::router

@@ -1,0 +1,89 @@
+#include "router/landmarks.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "router/detail/csr.h"
+#include "router/detail/search.h"
+
+namespace waybill::router {
+
+Landmarks Landmarks::build(const RoadGraph& graph, std::size_t count, unsigned threads) {
+  Landmarks l;
+  const std::size_t n = graph.num_nodes();
+  count = std::min(count, n);
+  if (count == 0) return l;
+
+  // Farthest-point selection: each landmark is the node farthest from those already chosen
+  // (a node none of them reaches counts as farthest). The first search, from node 0, only
+  // finds a far starting point.
+  std::vector<std::vector<Cost>> from(count);
+  std::vector<Cost> nearest(n, kInfiniteCost);  // min over chosen landmarks of dist(L, v)
+  std::vector<Cost> dist;
+  detail::full_distances(graph.forward().g, 0, dist);
+  auto farthest = [&](const std::vector<Cost>& d) {
+    NodeIndex best = 0;
+    for (NodeIndex v = 1; v < n; ++v) {
+      if (d[v] > d[best]) best = v;
+    }
+    return best;
+  };
+  for (std::size_t i = 0; i < count; ++i) {
+    const NodeIndex pick = farthest(i == 0 ? dist : nearest);
+    if (i > 0 && nearest[pick] == 0) break;  // every node is a landmark already
+    l.m_nodes.push_back(pick);
+    detail::full_distances(graph.forward().g, pick, from[i]);
+    for (NodeIndex v = 0; v < n; ++v) nearest[v] = std::min(nearest[v], from[i][v]);
+  }
+  count = l.m_nodes.size();
+  from.resize(count);
+
+  // Distances to each landmark: searches on the reverse graph, spread over threads.
+  std::vector<std::vector<Cost>> to(count);
+  std::vector<std::thread> pool;
+  const unsigned workers = std::max(1u, std::min<unsigned>(threads, count));
+  for (unsigned t = 0; t < workers; ++t) {
+    pool.emplace_back([&, t] {
+      for (std::size_t i = t; i < count; i += workers) {
+        detail::full_distances(graph.reverse().g, l.m_nodes[i], to[i]);
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+
+  l.m_from.resize(n * count);
+  l.m_to.resize(n * count);
+  for (NodeIndex v = 0; v < n; ++v) {
+    for (std::size_t i = 0; i < count; ++i) {
+      l.m_from[v * count + i] = from[i][v];
+      l.m_to[v * count + i] = to[i][v];
+    }
+  }
+  return l;
+}
+
+Cost Landmarks::lower_bound(NodeIndex v, NodeIndex t) const {
+  // Triangle inequality, for each landmark L:
+  //   dist(v, t) >= dist(L, t) - dist(L, v)   and   dist(v, t) >= dist(v, L) - dist(t, L).
+  // Infinities prove unreachability: if L reaches v but not t, v cannot reach t; if t reaches L
+  // but v does not, v cannot reach t.
+  const std::size_t k = m_nodes.size();
+  const Cost* from_v = &m_from[v * k];
+  const Cost* from_t = &m_from[t * k];
+  const Cost* to_v = &m_to[v * k];
+  const Cost* to_t = &m_to[t * k];
+  Cost best = 0;
+  for (std::size_t i = 0; i < k; ++i) {
+    if (from_v[i] != kInfiniteCost) {
+      if (from_t[i] == kInfiniteCost) return kInfiniteCost;
+      best = std::max(best, from_t[i] - from_v[i]);
+    }
+    if (to_t[i] != kInfiniteCost) {
+      if (to_v[i] == kInfiniteCost) return kInfiniteCost;
+      best = std::max(best, to_v[i] - to_t[i]);
+    }
+  }
+  return best;
+}
+
+}  // namespace waybill::router

@@ -1,0 +1,34 @@
+// ALT landmarks: exact distances to and from a few far-apart nodes, which give A* a lower bound
+// on any remaining distance by the triangle inequality. Needs no coordinates.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "router/graph.h"
+#include "router/types.h"
+
+namespace waybill::router {
+
+/// Immutable after build(); thread-safe to share.
+class Landmarks {
+ public:
+  /// Picks `count` landmarks by farthest-point selection and computes their distance tables,
+  /// using up to `threads` threads. Costs about 3 * count one-to-all searches.
+  static Landmarks build(const RoadGraph& graph, std::size_t count = 16, unsigned threads = 2);
+
+  std::size_t count() const { return m_nodes.size(); }
+  const std::vector<NodeIndex>& nodes() const { return m_nodes; }
+
+  /// A lower bound on dist(v, t), never above it. kInfiniteCost when the tables prove that t
+  /// cannot be reached from v.
+  Cost lower_bound(NodeIndex v, NodeIndex t) const;
+
+ private:
+  std::vector<NodeIndex> m_nodes;
+  // Row-major per node: m_from[v * k + i] = dist(landmark i, v); m_to[v * k + i] = dist(v, i).
+  std::vector<Cost> m_from;
+  std::vector<Cost> m_to;
+};
+
+}  // namespace waybill::router

@@ -1,0 +1,290 @@
+#include "router/shortest_path.h"
+
+#include <boost/graph/astar_search.hpp>
+#include <boost/graph/dijkstra_shortest_paths_no_color_map.hpp>
+
+#include <algorithm>
+#include <cassert>
+
+#include "router/detail/csr.h"
+#include "router/detail/search.h"
+#include "router/detail/stamped_map.h"
+#include "router/landmarks.h"
+
+namespace waybill::router {
+
+using detail::CsrGraph;
+using detail::StampedArray;
+using detail::StampedMap;
+
+const char* to_string(RouteStatus status) {
+  switch (status) {
+    case RouteStatus::ok: return "ok";
+    case RouteStatus::unreachable: return "unreachable";
+    case RouteStatus::unknown_node: return "unknown_node";
+  }
+  return "?";
+}
+
+namespace {
+
+auto weights(const CsrGraph& g) { return boost::get(&detail::ArcProps::cost, g); }
+auto indices(const CsrGraph& g) { return boost::get(boost::vertex_index, g); }
+auto combine() { return boost::closed_plus<Cost>(kInfiniteCost); }
+
+// Thrown by the visitors below to stop a search early; caught in the same function.
+struct SearchDone {};
+
+RouteResult unknown() { return RouteResult{}; }
+RouteResult unreachable() {
+  RouteResult r;
+  r.status = RouteStatus::unreachable;
+  return r;
+}
+
+}  // namespace
+
+// Per-thread scratch: stamped per-node arrays reused by every query.
+struct detail::QueryScratch {
+  explicit QueryScratch(std::size_t n)
+      : dist(n, kInfiniteCost),
+        cost(n, kInfiniteCost),
+        pred(n, 0),
+        hops(n, 0),
+        color(n, boost::white_color),
+        target(n, 0) {}
+
+  void clear() {
+    dist.clear();
+    cost.clear();
+    pred.clear();
+    hops.clear();
+    color.clear();
+    target.clear();
+    settled = 0;
+  }
+
+  StampedArray<Cost> dist;
+  StampedArray<Cost> cost;  // A* only: dist + lower bound
+  StampedArray<NodeIndex> pred;
+  StampedArray<std::uint32_t> hops;
+  StampedArray<boost::default_color_type> color;
+  StampedArray<std::uint32_t> target;  // how many times a node is asked for, in one_to_many
+  std::size_t settled = 0;
+};
+
+namespace {
+using detail::QueryScratch;
+
+// Settles nodes in Dijkstra order, recording hop counts, until `remaining` targets are settled
+// (never, when remaining is 0: a full tree).
+class TreeVisitor : public boost::default_dijkstra_visitor {
+ public:
+  TreeVisitor(QueryScratch& s, NodeIndex source, std::size_t remaining)
+      : m_s(&s), m_source(source), m_remaining(remaining) {}
+  template <class G>
+  void examine_vertex(NodeIndex v, const G&) {
+    ++m_s->settled;
+    m_s->hops.put(v, v == m_source ? 0 : m_s->hops.get(m_s->pred.get(v)) + 1);
+    if (m_remaining == 0) return;
+    const std::uint32_t wanted = m_s->target.get(v);
+    if (wanted > 0 && (m_remaining -= wanted) == 0) throw SearchDone{};
+  }
+
+ private:
+  detail::QueryScratch* m_s;
+  NodeIndex m_source;
+  std::size_t m_remaining;
+};
+
+class GoalVisitor : public boost::default_astar_visitor {
+ public:
+  GoalVisitor(std::size_t& settled, NodeIndex goal) : m_settled(&settled), m_goal(goal) {}
+  template <class G>
+  void examine_vertex(NodeIndex v, const G&) {
+    ++*m_settled;
+    if (v == m_goal) throw SearchDone{};
+  }
+
+ private:
+  std::size_t* m_settled;
+  NodeIndex m_goal;
+};
+
+class AltHeuristic : public boost::astar_heuristic<CsrGraph, Cost> {
+ public:
+  AltHeuristic(const Landmarks& l, NodeIndex goal) : m_landmarks(&l), m_goal(goal) {}
+  Cost operator()(NodeIndex v) const { return m_landmarks->lower_bound(v, m_goal); }
+
+ private:
+  const Landmarks* m_landmarks;
+  NodeIndex m_goal;
+};
+
+// Runs Dijkstra from `source` over the scratch arrays, stopping once `targets` nodes counted in
+// scratch.target are settled, or never when targets == 0.
+void run_dijkstra(const CsrGraph& g, QueryScratch& s, NodeIndex source,
+                  std::size_t targets) {
+  s.dist.put(source, 0);
+  s.pred.put(source, source);
+  try {
+    boost::dijkstra_shortest_paths_no_color_map_no_init(
+        g, source, StampedMap<NodeIndex>{&s.pred}, StampedMap<Cost>{&s.dist}, weights(g),
+        indices(g), std::less<Cost>(), combine(), kInfiniteCost, Cost{0},
+        TreeVisitor(s, source, targets));
+  } catch (const SearchDone&) {
+  }
+}
+
+// The answer for a settled `to`, read from the scratch arrays; with the path, rebuilt from the
+// predecessors.
+RouteResult read_result(const RoadGraph& graph, const QueryScratch& s, NodeIndex from,
+                        NodeIndex to, bool want_path) {
+  if (!s.dist.written(to) || s.dist.get(to) == kInfiniteCost) return unreachable();
+  RouteResult r;
+  r.status = RouteStatus::ok;
+  r.cost = s.dist.get(to);
+  if (!want_path && s.hops.written(to)) {  // Dijkstra recorded it when `to` was settled
+    r.hops = s.hops.get(to);
+    return r;
+  }
+  std::uint32_t hops = 0;
+  for (NodeIndex v = to; v != from; v = s.pred.get(v)) {
+    if (want_path) r.path.push_back(graph.id_of(v));
+    ++hops;
+  }
+  r.hops = hops;
+  if (want_path) {
+    r.path.push_back(graph.id_of(from));
+    std::reverse(r.path.begin(), r.path.end());
+  }
+  return r;
+}
+
+}  // namespace
+
+namespace detail {
+
+void full_distances(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist) {
+  dist.assign(boost::num_vertices(g), kInfiniteCost);
+  std::vector<NodeIndex> pred(dist.size());
+  dist[source] = 0;
+  boost::dijkstra_shortest_paths_no_color_map_no_init(
+      g, source, boost::make_iterator_property_map(pred.begin(), indices(g)),
+      boost::make_iterator_property_map(dist.begin(), indices(g)), weights(g), indices(g),
+      std::less<Cost>(), combine(), kInfiniteCost, Cost{0}, boost::default_dijkstra_visitor());
+}
+
+}  // namespace detail
+
+ShortestPathTree::ShortestPathTree(const RoadGraph& graph, NodeIndex origin,
+                                   std::vector<Cost> dist, std::vector<NodeIndex> pred,
+                                   std::vector<std::uint32_t> hops)
+    : m_graph(&graph),
+      m_origin(origin),
+      m_dist(std::move(dist)),
+      m_pred(std::move(pred)),
+      m_hops(std::move(hops)) {}
+
+RouteResult ShortestPathTree::route_to(NodeId destination, bool want_path) const {
+  const auto to = m_graph->index_of(destination);
+  if (!to) return unknown();
+  if (m_dist[*to] == kInfiniteCost) return unreachable();
+  RouteResult r;
+  r.status = RouteStatus::ok;
+  r.cost = m_dist[*to];
+  r.hops = m_hops[*to];
+  if (want_path) {
+    r.path.reserve(r.hops + 1);
+    for (NodeIndex v = *to; v != m_origin; v = m_pred[v]) r.path.push_back(m_graph->id_of(v));
+    r.path.push_back(m_graph->id_of(m_origin));
+    std::reverse(r.path.begin(), r.path.end());
+  }
+  return r;
+}
+
+std::size_t ShortestPathTree::bytes() const {
+  return sizeof(*this) + m_dist.capacity() * sizeof(Cost) +
+         m_pred.capacity() * sizeof(NodeIndex) + m_hops.capacity() * sizeof(std::uint32_t);
+}
+
+RouteQuery::RouteQuery(const RoadGraph& graph, const Landmarks* landmarks)
+    : m_graph(&graph),
+      m_landmarks(landmarks),
+      m_scratch(std::make_unique<detail::QueryScratch>(graph.num_nodes())) {}
+RouteQuery::RouteQuery(RouteQuery&&) noexcept = default;
+RouteQuery::~RouteQuery() = default;
+
+std::size_t RouteQuery::settled() const { return m_scratch->settled; }
+
+RouteResult RouteQuery::one_to_one(NodeId origin, NodeId destination, bool want_path) {
+  const auto from = m_graph->index_of(origin);
+  const auto to = m_graph->index_of(destination);
+  if (!from || !to) return unknown();
+  if (!m_landmarks || m_landmarks->count() == 0) {
+    auto results = one_to_many(origin, std::span(&destination, 1), want_path);
+    return std::move(results.front());
+  }
+  QueryScratch& s = *m_scratch;
+  s.clear();
+  const CsrGraph& g = m_graph->forward().g;
+  const AltHeuristic h(*m_landmarks, *to);
+  const Cost bound = h(*from);
+  if (bound == kInfiniteCost) return unreachable();
+  s.dist.put(*from, 0);
+  s.cost.put(*from, bound);
+  s.pred.put(*from, *from);
+  try {
+    boost::astar_search_no_init(
+        g, *from, h, GoalVisitor(s.settled, *to), StampedMap<NodeIndex>{&s.pred},
+        StampedMap<Cost>{&s.cost}, StampedMap<Cost>{&s.dist}, weights(g),
+        StampedMap<boost::default_color_type>{&s.color}, indices(g), std::less<Cost>(),
+        combine(), kInfiniteCost, Cost{0});
+  } catch (const SearchDone&) {
+  }
+  return read_result(*m_graph, s, *from, *to, want_path);
+}
+
+std::vector<RouteResult> RouteQuery::one_to_many(NodeId origin,
+                                                 std::span<const NodeId> destinations,
+                                                 bool want_path) {
+  std::vector<RouteResult> results(destinations.size());
+  const auto from = m_graph->index_of(origin);
+  if (!from) return results;  // all unknown_node
+  QueryScratch& s = *m_scratch;
+  s.clear();
+  std::vector<std::optional<NodeIndex>> to(destinations.size());
+  std::size_t wanted = 0;
+  for (std::size_t i = 0; i < destinations.size(); ++i) {
+    to[i] = m_graph->index_of(destinations[i]);
+    if (!to[i]) continue;
+    s.target.put(*to[i], s.target.get(*to[i]) + 1);
+    ++wanted;
+  }
+  if (wanted > 0) run_dijkstra(m_graph->forward().g, s, *from, wanted);
+  for (std::size_t i = 0; i < destinations.size(); ++i) {
+    if (to[i]) results[i] = read_result(*m_graph, s, *from, *to[i], want_path);
+  }
+  return results;
+}
+
+std::shared_ptr<const ShortestPathTree> RouteQuery::tree(NodeId origin) {
+  const auto from = m_graph->index_of(origin);
+  if (!from) return nullptr;
+  QueryScratch& s = *m_scratch;
+  s.clear();
+  run_dijkstra(m_graph->forward().g, s, *from, 0);
+  const std::size_t n = m_graph->num_nodes();
+  std::vector<Cost> dist(n);
+  std::vector<NodeIndex> pred(n);
+  std::vector<std::uint32_t> hops(n);
+  for (NodeIndex v = 0; v < n; ++v) {
+    dist[v] = s.dist.get(v);
+    pred[v] = s.pred.get(v);
+    hops[v] = s.hops.get(v);
+  }
+  return std::make_shared<const ShortestPathTree>(*m_graph, *from, std::move(dist),
+                                                  std::move(pred), std::move(hops));
+}
+
+}  // namespace waybill::router

@@ -1,0 +1,86 @@
+// Shortest-path queries over a RoadGraph. One RouteQuery per thread: it owns the scratch memory
+// and reuses it, so a query costs what it touches, not the size of the graph.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "router/graph.h"
+#include "router/types.h"
+
+namespace waybill::router {
+
+class Landmarks;
+
+namespace detail {
+struct QueryScratch;
+}
+
+enum class RouteStatus : std::uint8_t {
+  ok,
+  unreachable,   ///< both nodes exist, no directed path joins them
+  unknown_node,  ///< the origin or the destination is not in the graph
+};
+
+const char* to_string(RouteStatus status);
+
+/// The answer to one origin -> destination query.
+struct RouteResult {
+  RouteStatus status = RouteStatus::unknown_node;
+  Cost cost = kInfiniteCost;  ///< sum of arc costs; kInfiniteCost unless status == ok
+  std::uint32_t hops = 0;     ///< arcs on the path; 0 unless status == ok
+  std::vector<NodeId> path;   ///< origin .. destination, only when asked for and status == ok
+};
+
+/// A complete one-to-all tree from one origin: enough to answer any destination and rebuild its
+/// path. Immutable once built; shared between threads by the TreeCache.
+class ShortestPathTree {
+ public:
+  ShortestPathTree(const RoadGraph& graph, NodeIndex origin, std::vector<Cost> dist,
+                   std::vector<NodeIndex> pred, std::vector<std::uint32_t> hops);
+
+  NodeIndex origin() const { return m_origin; }
+  RouteResult route_to(NodeId destination, bool want_path) const;
+  /// Bytes held, for the cache's budget.
+  std::size_t bytes() const;
+
+ private:
+  const RoadGraph* m_graph;
+  NodeIndex m_origin;
+  std::vector<Cost> m_dist;
+  std::vector<NodeIndex> m_pred;
+  std::vector<std::uint32_t> m_hops;
+};
+
+/// A reusable query context over one graph. Not thread-safe: give each thread its own. The graph
+/// (and landmarks, when given) must outlive it.
+class RouteQuery {
+ public:
+  /// With landmarks, one-to-one queries run A* with the ALT lower bound; without, an early-exit
+  /// Dijkstra.
+  explicit RouteQuery(const RoadGraph& graph, const Landmarks* landmarks = nullptr);
+  RouteQuery(RouteQuery&&) noexcept;
+  ~RouteQuery();
+
+  /// One origin, one destination; the search stops once the destination is settled.
+  RouteResult one_to_one(NodeId origin, NodeId destination, bool want_path = false);
+
+  /// One origin, many destinations, answered by a single Dijkstra that stops when the last
+  /// destination is settled. Results come in the order of `destinations`.
+  std::vector<RouteResult> one_to_many(NodeId origin, std::span<const NodeId> destinations,
+                                       bool want_path = false);
+
+  /// The full one-to-all tree of `origin`, or nothing for an unknown node.
+  std::shared_ptr<const ShortestPathTree> tree(NodeId origin);
+
+  /// Nodes settled by the last query: the work it did, for tests and benchmarks.
+  std::size_t settled() const;
+
+ private:
+  const RoadGraph* m_graph;
+  const Landmarks* m_landmarks;
+  std::unique_ptr<detail::QueryScratch> m_scratch;
+};
+
+}  // namespace waybill::router

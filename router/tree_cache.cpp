@@ -1,0 +1,49 @@
+#include "router/tree_cache.h"
+
+namespace waybill::router {
+
+std::shared_ptr<const ShortestPathTree> TreeCache::get(
+    NodeIndex origin, const std::function<std::shared_ptr<const ShortestPathTree>()>& compute) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (const auto it = m_index.find(origin); it != m_index.end()) {
+      ++m_hits;
+      m_lru.splice(m_lru.begin(), m_lru, it->second);
+      return *it->second;
+    }
+    ++m_misses;
+  }
+  // Computed outside the lock: a tree takes tens of milliseconds, other origins need not wait.
+  auto tree = compute();
+  if (!tree || tree->bytes() > m_budget) return tree;
+  std::lock_guard lock(m_mutex);
+  if (const auto it = m_index.find(origin); it != m_index.end()) return *it->second;
+  m_lru.push_front(tree);
+  m_index.emplace(origin, m_lru.begin());
+  m_bytes += tree->bytes();
+  while (m_bytes > m_budget) {
+    m_bytes -= m_lru.back()->bytes();
+    m_index.erase(m_lru.back()->origin());
+    m_lru.pop_back();
+  }
+  return tree;
+}
+
+std::size_t TreeCache::bytes() const {
+  std::lock_guard lock(m_mutex);
+  return m_bytes;
+}
+std::size_t TreeCache::size() const {
+  std::lock_guard lock(m_mutex);
+  return m_lru.size();
+}
+std::size_t TreeCache::hits() const {
+  std::lock_guard lock(m_mutex);
+  return m_hits;
+}
+std::size_t TreeCache::misses() const {
+  std::lock_guard lock(m_mutex);
+  return m_misses;
+}
+
+}  // namespace waybill::router
