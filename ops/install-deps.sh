@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages Waybill needs. Idempotent: silent and quick when all are present.
+# We never use the system PostgreSQL cluster ("main") that the Debian package may create; the
+# scripts run a private one under .run/pg (see lib.sh), so it does not matter if "main" is up.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config g++ zlib1g-dev
+  libboost-graph-dev libboost-program-options-dev libpqxx-dev
+  libzmq3-dev cppzmq-dev capnproto libcapnp-dev libssl-dev libcsv-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql-15 postgresql-15-pgrouting
+  python3 ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} > 0)) || exit 0
+
+if ((EUID == 0)); then
+  sudo=()
+elif command -v sudo >/dev/null; then
+  sudo=(sudo)
+else
+  echo "error: missing packages: ${missing[*]}" >&2
+  echo "       run ops/install-deps.sh as root, or install sudo" >&2
+  exit 1
+fi
+
+echo "==> installing: ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

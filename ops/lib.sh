@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Shared settings and helpers for the ops/ scripts.
+#
+# Sourced by the scripts, which set `set -euo pipefail` themselves; this file sets no shell
+# options, so it can also be run as a command for interactive use:
+#   ops/lib.sh pg_start       # start (or reuse) the private PostgreSQL under .run/pg
+#   ops/lib.sh pg_psql        # psql into it
+#   ops/lib.sh pg_stop
+#
+# Environment read: BUILD_DIR, WAYBILL_DATA, WAYBILL_PGPORT.
+# Environment set by pg_start: WAYBILL_DB (a libpq connection string).
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+RUN_DIR=$ROOT/.run                      # runtime state, gitignored
+DATA=${WAYBILL_DATA:-$ROOT/../shared/data}
+
+PG_DIR=$RUN_DIR/pg                      # unix socket dir; also holds data/ and log
+PG_DATA=$PG_DIR/data
+PG_PORT=${WAYBILL_PGPORT:-5488}
+# shellcheck disable=SC2012 # version-sorted list of installed server versions
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+# Print a one-line step banner.
+step() { printf '==> %s\n' "$*"; }
+
+# Print an error (one argument per line) and exit with status 2 (environment/usage errors).
+die() {
+  printf 'error: %s\n' "$1" >&2
+  shift
+  (($# == 0)) || printf '       %s\n' "$@" >&2
+  exit 2
+}
+
+# Check that the road data is present and make DATA absolute.
+require_data() {
+  local gr=$DATA/dimacs/USA-road-d.NY.gr.gz
+  [[ -f $gr ]] || die "road graph not found: $gr" \
+    "Set WAYBILL_DATA to the folder holding dimacs/ if the data lives elsewhere." \
+    "The files come from the 9th DIMACS Challenge download page" \
+    "  http://www.diag.uniroma1.it/challenge9/download.shtml" \
+    "  (USA-road-d.NY.gr.gz and USA-road-d.NY.co.gz, into \$WAYBILL_DATA/dimacs/)."
+  DATA=$(cd "$DATA" && pwd)
+}
+
+# Run a PostgreSQL server program. initdb and postgres refuse to run as root, so as root they run
+# as the `postgres` system user; otherwise as the current user.
+as_pg() {
+  if ((EUID == 0)); then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_user() { if ((EUID == 0)); then echo postgres; else id -un; fi; }
+
+# Create the cluster once: trust auth on the unix socket only, tuned for a throughput-oriented
+# dev box. Durability stays on (fsync, synchronous_commit).
+pg_init() {
+  [[ -n $PG_BIN ]] || die "no PostgreSQL server found under /usr/lib/postgresql (run ops/install-deps.sh)"
+  mkdir -p "$PG_DIR"
+  if ((EUID == 0)); then
+    # postgres must be able to reach $PG_DIR: RUN_DIR is ours to open; the folders above it
+    # (e.g. a CI clone under /tmp/ci-try/repo) must already be traversable.
+    chmod o+x "$RUN_DIR"
+    chown postgres: "$PG_DIR"
+    runuser -u postgres -- test -w "$PG_DIR" ||
+      die "user postgres cannot write $PG_DIR: make its parent folders traversable (chmod o+x)"
+  fi
+  # A unix socket path is limited to 107 bytes.
+  ((${#PG_DIR} + 16 <= 107)) || die "socket path too long, move the checkout: $PG_DIR"
+  [[ -f $PG_DATA/PG_VERSION ]] && return 0
+
+  as_pg "$PG_BIN/initdb" -D "$PG_DATA" --auth=trust --encoding=UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1 ||
+    die "initdb failed, see $PG_DIR/initdb.log"
+  cat >>"$PG_DATA/postgresql.conf" <<'EOF'
+
+# --- Waybill dev settings (ops/lib.sh) ---
+shared_buffers = 512MB
+max_wal_size = 4GB
+wal_compression = on
+checkpoint_timeout = 15min
+max_connections = 100
+synchronous_commit = on
+EOF
+}
+
+# The libpq connection string of the private cluster (the port it really listens on, if it is up).
+pg_conninfo() {
+  local port=$PG_PORT
+  [[ -f $PG_DATA/postmaster.pid ]] && port=$(sed -n 4p "$PG_DATA/postmaster.pid")
+  echo "host=$PG_DIR port=$port user=$(pg_user) dbname=postgres"
+}
+
+pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
+
+# Start the private cluster, or reuse it if it is already running, and export WAYBILL_DB.
+pg_start() {
+  pg_init
+  if pg_running; then
+    step "PostgreSQL already running in $PG_DIR, reusing it"
+    "$PG_BIN/pg_isready" -q -d "$(pg_conninfo)" ||
+      die "the PostgreSQL in $PG_DIR does not answer (crashed? see $PG_DIR/log; ops/lib.sh pg_stop)"
+  else
+    step "starting PostgreSQL in $PG_DIR, port $PG_PORT (log: $PG_DIR/log)"
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/log" -w -t 60 \
+      -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=''" start >/dev/null ||
+      die "PostgreSQL did not start, see $PG_DIR/log"
+  fi
+  WAYBILL_DB=$(pg_conninfo)
+  export WAYBILL_DB
+  # Tests create the extension themselves; here we only warn early if they cannot.
+  [[ $(pg_psql -qtAc "select count(*) from pg_available_extensions where name = 'pgrouting'") == 1 ]] ||
+    echo "warning: pgRouting is not available to PostgreSQL (install postgresql-15-pgrouting)" >&2
+}
+
+# Stop the private cluster if it is running (fast: open transactions are rolled back). Never
+# fails, so it is safe in an EXIT trap.
+pg_stop() {
+  [[ -n $PG_BIN ]] && pg_running || return 0
+  step "stopping PostgreSQL"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null ||
+    echo "warning: PostgreSQL did not stop, see $PG_DIR/log" >&2
+}
+
+# psql into the private cluster; extra arguments go to psql.
+pg_psql() { "$PG_BIN/psql" "$(pg_conninfo)" -v ON_ERROR_STOP=1 "$@"; }
+
+# Run as a command: `ops/lib.sh FUNCTION [ARGS...]`.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  set -euo pipefail
+  (($# > 0)) || die "usage: ops/lib.sh pg_start|pg_stop|pg_psql [psql args...]"
+  "$@"
+fi
