@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatcher/commands.h"
 #include "dispatcher/route_command.h"
 
 namespace {
@@ -12,23 +13,39 @@ constexpr const char* kUsage =
     "usage: waybill COMMAND [options]\n"
     "\n"
     "commands:\n"
-    "  route    answer origin,destination queries from stdin on a DIMACS graph\n"
+    "  route          answer origin,destination queries from stdin on a DIMACS graph\n"
+    "  graph import   store a DIMACS road graph in PostgreSQL\n"
+    "  db migrate     apply the sql/ migrations\n"
+    "  submit         stream a batch file to the dispatcher (--wait: until routed)\n"
+    "  status         batches, their progress, and the workers\n"
+    "  gen            write a realistic batch file for demos and benchmarks\n"
     "\n"
     "'waybill COMMAND --help' describes a command.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "--help" || words[0] == "-h") {
     std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
+    return words.empty() ? 2 : 0;
   }
-  const std::string command = argv[1];
-  const std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "route") return waybill::cli::route_command(args, std::cin, std::cout, std::cerr);
+  const std::string& command = words[0];
+  const std::span<const std::string> rest(words.begin() + 1, words.end());
+  using namespace waybill::cli;
+  if (command == "route") return route_command(rest, std::cin, std::cout, std::cerr);
+  if (command == "submit") return submit_command(rest);
+  if (command == "status") return status_command(rest);
+  if (command == "gen") return gen_command(rest);
+  if ((command == "graph" || command == "db") && rest.empty()) {
+    std::cerr << "waybill " << command << ": missing subcommand\n" << kUsage;
+    return 2;
+  }
+  if (command == "graph" && rest[0] == "import") return graph_import_command(rest.subspan(1));
+  if (command == "db" && rest[0] == "migrate") return db_migrate_command(rest.subspan(1));
   std::cerr << "waybill: unknown command '" << command << "'\n" << kUsage;
   return 2;
 } catch (const std::exception& e) {
   std::cerr << "waybill: " << e.what() << '\n';
-  return 3;
+  return 1;
 }

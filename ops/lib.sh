@@ -127,6 +127,47 @@ pg_stop() {
 # psql into the private cluster; extra arguments go to psql.
 pg_psql() { "$PG_BIN/psql" "$(pg_conninfo)" -v ON_ERROR_STOP=1 "$@"; }
 
+# ---- the pipeline's processes ----------------------------------------------------------------
+WAYBILL_CLIENTS=${WAYBILL_CLIENTS:-tcp://127.0.0.1:7410}
+WAYBILL_WORKERS=${WAYBILL_WORKERS:-tcp://127.0.0.1:7411}
+PROCS=() # pids started by start_dispatcher/start_worker
+
+# A fresh database NAME in the private cluster; prints its conninfo.
+fresh_db() {
+  pg_psql -q -c "drop database if exists $1" -c "create database $1" >/dev/null
+  echo "host=$PG_DIR port=$(sed -n 4p "$PG_DATA/postmaster.pid") user=$(pg_user) dbname=$1"
+}
+
+# start_dispatcher CONNINFO LOG [extra args]: starts waybill-dispatcher in the background.
+start_dispatcher() {
+  local db=$1 log=$2
+  shift 2
+  "$BUILD_DIR/dispatcher/waybill-dispatcher" --db "$db" --clients "$WAYBILL_CLIENTS" \
+    --workers "$WAYBILL_WORKERS" "$@" >>"$log" 2>&1 &
+  PROCS+=($!)
+  DISPATCHER_PID=$!
+}
+
+# start_worker LOG [extra args]: starts a waybill-worker in the background.
+start_worker() {
+  local log=$1
+  shift
+  "$BUILD_DIR/worker/waybill-worker" --dispatcher "$WAYBILL_WORKERS" \
+    --cache-dir "$RUN_DIR/worker-cache" "$@" >>"$log" 2>&1 &
+  PROCS+=($!)
+}
+
+# Stops every process started above: SIGTERM (they drain), then SIGKILL after 10 s.
+stop_procs() {
+  local p deadline=$((SECONDS + 10))
+  for p in "${PROCS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PROCS[@]}"; do
+    while kill -0 "$p" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  PROCS=()
+}
+
 # Run as a command: `ops/lib.sh FUNCTION [ARGS...]`.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   set -euo pipefail

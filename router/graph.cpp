@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include <boost/range/iterator_range.hpp>
+
 #include "router/detail/csr.h"
 
 namespace waybill::router {
@@ -94,6 +96,18 @@ RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
 std::size_t RoadGraph::num_nodes() const { return m_ids.size(); }
 
 std::size_t RoadGraph::num_arcs() const { return boost::num_edges(m_forward->g); }
+
+std::vector<Arc> RoadGraph::arcs() const {
+  std::vector<Arc> out;
+  out.reserve(num_arcs());
+  const auto& g = m_forward->g;
+  for (NodeIndex v = 0; v < num_nodes(); ++v) {
+    for (const auto e : boost::make_iterator_range(boost::out_edges(v, g))) {
+      out.push_back({m_ids[v], m_ids[boost::target(e, g)], g[e].cost});
+    }
+  }
+  return out;
+}
 
 std::optional<NodeIndex> RoadGraph::index_of(NodeId id) const {
   if (m_ids.empty()) return std::nullopt;

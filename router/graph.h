@@ -52,6 +52,9 @@ class RoadGraph {
   std::optional<NodeIndex> index_of(NodeId id) const;
   NodeId id_of(NodeIndex index) const { return m_ids[index]; }
 
+  /// Every arc, in (tail, head) order of dense index, after merging: what the graph routes on.
+  std::vector<Arc> arcs() const;
+
   bool has_coordinates() const { return !m_coords.empty(); }
   /// Precondition: has_coordinates().
   Coordinate coordinate(NodeIndex index) const { return m_coords[index]; }

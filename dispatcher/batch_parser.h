@@ -1,0 +1,73 @@
+// Validates the lines of a batch file: CSV with a header naming its columns. Pure logic: no I/O,
+// so every rule is tested directly (tests/dispatcher/batch_parser_test.cpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "dispatcher/store.h"
+
+namespace waybill::dispatcher {
+
+/// Why a line was rejected. The text of each reason is part of the interface: operators grep
+/// for it in the rejects table.
+///   "wrong column count: expected N, got M"
+///   "bad origin: not an integer: 'x'"     (likewise destination, priority)
+///   "bad origin: out of range: '...'"
+///   "unknown origin node 123"              (likewise destination)
+///   "empty order_id"
+///   "duplicate order_id 'J7' (first on line 9)"   (the line number may be omitted)
+///   "line longer than 1048576 bytes"
+///   "invalid UTF-8"
+///   "NUL byte in line"
+///   "bad weight_kg: ..."  (not a finite non-negative number)
+///   "bad due_at: ..."     (not an ISO 8601 timestamp)
+///   "bad CSV: unterminated quote"
+struct LineVerdict {
+  bool accepted = false;
+  JobRow job;          ///< when accepted (seq is assigned by the parser, dense from 0)
+  RejectRow reject;    ///< when rejected
+};
+
+/// Parses a batch file streamed in pieces of whole lines (the header first). One instance per
+/// batch; remembers the order ids seen (as 64-bit hashes, so memory stays at 8 bytes a job).
+class BatchParser {
+ public:
+  static constexpr std::size_t kMaxLineBytes = 1 << 20;
+  static constexpr std::size_t kMaxRawBytes = 1024;  ///< of a rejected line, kept in rejects
+
+  /// `has_node` answers whether the batch's graph has a node id.
+  explicit BatchParser(std::function<bool(std::int64_t)> has_node);
+
+  /// Feeds bytes of the file in order (any split: lines may straddle pieces). Complete lines are
+  /// parsed and appended to `jobs` / `rejects`. The header line must come first; a file whose
+  /// header lacks order_id, origin or destination, or names an unknown column, makes every line
+  /// a reject with reason "bad header: ...".
+  void feed(std::string_view bytes, std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
+  /// Ends the file: parses a last line without a newline.
+  void finish(std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
+
+  std::uint64_t accepted() const { return m_accepted; }
+  std::uint64_t rejected() const { return m_rejected; }
+  std::uint64_t lines() const { return m_line; }
+
+ private:
+  void line(std::string_view text, std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
+
+  std::function<bool(std::int64_t)> m_has_node;
+  std::vector<int> m_columns;  ///< header position -> column kind
+  bool m_header_done = false;
+  std::string m_header_error;
+  std::string m_pending;  ///< an unfinished line carried to the next feed()
+  bool m_pending_too_long = false;
+  std::uint64_t m_line = 0;
+  std::uint64_t m_accepted = 0;
+  std::uint64_t m_rejected = 0;
+  std::unordered_set<std::uint64_t> m_order_ids;
+};
+
+}  // namespace waybill::dispatcher

@@ -1,0 +1,53 @@
+#include "dispatcher/client.h"
+
+#include <zmq.hpp>
+
+namespace waybill::cli {
+
+Client::Client(zmq::context_t& context, std::string endpoint)
+    : m_context(context), m_endpoint(std::move(endpoint)) {
+  reset();
+}
+Client::~Client() = default;
+
+void Client::reset() {
+  m_socket = std::make_unique<zmq::socket_t>(m_context, zmq::socket_type::dealer);
+  m_socket->set(zmq::sockopt::linger, 0);
+  m_socket->set(zmq::sockopt::maxmsgsize, std::int64_t{64} << 20);
+  m_socket->connect(m_endpoint);
+}
+
+void Client::send(const wire::Message& message) {
+  const std::string bytes = wire::encode(message);
+  m_socket->send(zmq::buffer(bytes), zmq::send_flags::none);
+}
+
+std::optional<wire::Message> Client::receive(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    zmq::pollitem_t item{m_socket->handle(), 0, ZMQ_POLLIN, 0};
+    if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
+      reset();
+      return std::nullopt;
+    }
+    zmq::message_t frame;
+    if (!m_socket->recv(frame, zmq::recv_flags::dontwait)) continue;
+    std::string error;
+    auto message =
+        wire::decode(std::span(static_cast<const std::byte*>(frame.data()), frame.size()), error);
+    if (message) return message;
+  }
+}
+
+std::optional<wire::Message> Client::request(const wire::Message& message,
+                                             std::chrono::milliseconds timeout, int attempts) {
+  for (int i = 0; i < attempts; ++i) {
+    send(message);
+    if (auto reply = receive(timeout)) return reply;
+  }
+  return std::nullopt;
+}
+
+}  // namespace waybill::cli

@@ -1,0 +1,16 @@
+// The `waybill` subcommands other than `route`. Each takes its arguments (without the command
+// words) and returns the process exit status: 0 done, 1 failed, 2 usage error.
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace waybill::cli {
+
+int graph_import_command(std::span<const std::string> args);
+int db_migrate_command(std::span<const std::string> args);
+int submit_command(std::span<const std::string> args);
+int status_command(std::span<const std::string> args);
+int gen_command(std::span<const std::string> args);
+
+}  // namespace waybill::cli

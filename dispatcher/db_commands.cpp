@@ -1,0 +1,84 @@
+// `waybill graph import` and `waybill db migrate`: the commands that talk to PostgreSQL directly.
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <iostream>
+
+#include "dispatcher/cli_options.h"
+#include "dispatcher/commands.h"
+#include "dispatcher/store.h"
+#include "router/dimacs.h"
+#include "schema/graph_codec.h"
+
+namespace waybill::cli {
+namespace po = boost::program_options;
+
+int graph_import_command(std::span<const std::string> args) {
+  std::string db, name, dimacs, coords;
+  po::options_description options(
+      "waybill graph import --db CONNINFO --name NAME --dimacs FILE.gr[.gz] "
+      "[--coords FILE.co[.gz]]\n\nStores a road graph in PostgreSQL (graphs, graph_nodes, "
+      "graph_edges), identified by the\nsha256 of its serialized form. Importing the same graph "
+      "again is a no-op.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("db", po::value(&db)->default_value(""), "PostgreSQL conninfo (default: PG* variables)")
+      ("name", po::value(&name)->required(), "the graph's name, used by 'waybill submit --graph'")
+      ("dimacs", po::value(&dimacs)->required(), "DIMACS .gr file, plain or gzip")
+      ("coords", po::value(&coords), "DIMACS .co file, plain or gzip");
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "graph import")) return *status;
+  try {
+    const auto t0 = std::chrono::steady_clock::now();
+    router::BuildReport report;
+    const router::RoadGraph graph = router::load_dimacs(dimacs, coords, &report);
+    const std::string bytes = wire::encode_graph(graph);
+    const std::string hash = wire::sha256_hex(bytes);
+    std::vector<std::int64_t> ids(graph.num_nodes());
+    std::vector<std::pair<std::int32_t, std::int32_t>> lon_lat;
+    for (router::NodeIndex i = 0; i < ids.size(); ++i) {
+      ids[i] = router::to_int(graph.id_of(i));
+      if (graph.has_coordinates()) {
+        lon_lat.emplace_back(graph.coordinate(i).lon_e6, graph.coordinate(i).lat_e6);
+      }
+    }
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> arcs;
+    arcs.reserve(graph.num_arcs());
+    for (const auto& a : graph.arcs()) arcs.emplace_back(router::to_int(a.tail), router::to_int(a.head), a.cost);
+    dispatcher::Store store(db);
+    store.migrate();
+    const auto info = store.import_graph(name, hash, bytes, ids, lon_lat, arcs);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "graph '" << info.name << "' (id " << info.id << "): " << info.num_nodes
+              << " nodes, " << info.num_arcs << " arcs (" << report.parallel_arcs
+              << " parallel arcs merged, " << report.self_loops << " self-loops dropped), sha256 "
+              << info.hash << ", " << s << " s\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "waybill graph import: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+int db_migrate_command(std::span<const std::string> args) {
+  std::string db;
+  po::options_description options(
+      "waybill db migrate --db CONNINFO\n\nApplies the sql/ migrations not applied yet "
+      "(the dispatcher also does at start).\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("db", po::value(&db)->default_value(""), "PostgreSQL conninfo (default: PG* variables)");
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "db migrate")) return *status;
+  try {
+    dispatcher::Store store(db);
+    store.migrate();
+    std::cout << "database is up to date\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "waybill db migrate: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace waybill::cli

@@ -1,0 +1,625 @@
+#include "dispatcher/dispatcher.h"
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "dispatcher/batch_parser.h"
+#include "dispatcher/lease_table.h"
+#include "dispatcher/store.h"
+#include "router/graph.h"
+#include "schema/graph_codec.h"
+#include "schema/messages.h"
+
+namespace waybill::dispatcher {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::string hex_id(const std::string& routing_id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : routing_id) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+double seconds_since(Clock::time_point t, Clock::time_point now) {
+  return std::chrono::duration<double>(now - t).count();
+}
+
+/// A graph as the dispatcher holds it: bytes for workers, the graph itself to validate nodes.
+struct GraphEntry {
+  GraphInfo info;
+  std::string bytes;
+  router::RoadGraph graph;
+};
+
+/// One connected worker, keyed by its ZeroMQ routing id.
+struct WorkerConn {
+  std::string name;
+  std::uint32_t threads = 1;
+  std::int64_t db_id = 0;
+  std::int64_t graph_id = 0;  ///< the graph we told it to hold (0: none yet)
+  bool ready = false;         ///< it holds that graph and granted credit
+  std::uint32_t window = 0;   ///< leases it may hold at once
+  std::uint32_t inflight = 0;
+  bool leaving = false;
+  std::uint64_t jobs_done = 0;
+  Clock::time_point last_recv;
+  Clock::time_point last_send;
+};
+
+/// The one submit in progress: its transaction is open on the submit store until the last part.
+struct OpenSubmit {
+  std::uint64_t submit_id = 0;
+  std::string client;
+  std::int64_t batch_id = 0;
+  std::int64_t graph_id = 0;
+  std::unique_ptr<BatchParser> parser;
+  std::uint32_t next_part = 0;
+  Clock::time_point last;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(const DispatcherConfig& config, zmq::context_t& context, Logger& log)
+      : m_config(config),
+        m_log(log),
+        m_clients(context, zmq::socket_type::router),
+        m_workers(context, zmq::socket_type::router) {
+    for (zmq::socket_t* s : {&m_clients, &m_workers}) {
+      s->set(zmq::sockopt::linger, 0);
+      s->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(config.max_message_bytes));
+      s->set(zmq::sockopt::sndhwm, config.high_water_mark);
+      s->set(zmq::sockopt::rcvhwm, config.high_water_mark);
+    }
+  }
+
+  int run(const std::atomic<bool>& stop) {
+    connect_store(stop);
+    if (stop) return 0;
+    m_clients.bind(m_config.clients);
+    m_workers.bind(m_config.workers);
+    m_log.info("listening: clients on ", m_config.clients, ", workers on ", m_config.workers);
+    resume();
+    while (!stop) {
+      zmq::pollitem_t items[] = {{m_workers.handle(), 0, ZMQ_POLLIN, 0},
+                                 {m_clients.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 2, milliseconds(m_persist.empty() ? 20 : 5));
+      guarded([&] { drain_workers(); });
+      guarded([&] { drain_clients(); });
+      guarded([&] { tick(); });
+    }
+    m_log.info("stopping: persisting ", m_persist_rows, " routes held");
+    for (int attempt = 0; attempt < 5 && !m_persist.empty(); ++attempt) {
+      guarded([&] { flush(true); });
+      if (!m_persist.empty()) std::this_thread::sleep_for(milliseconds(500));
+    }
+    if (m_submit) abort_submit("dispatcher stopping");
+    return 0;
+  }
+
+ private:
+  // ---- PostgreSQL ----------------------------------------------------------------------------
+
+  /// Connects both stores, retrying with back-off while PostgreSQL is unreachable.
+  void connect_store(const std::atomic<bool>& stop) {
+    int backoff = 250;
+    while (!stop) {
+      try {
+        m_store = std::make_unique<Store>(m_config.db);
+        m_store->migrate();
+        m_submit_store = std::make_unique<Store>(m_config.db);
+        return;
+      } catch (const StoreError& e) {
+        m_log.error("PostgreSQL unavailable: ", e.what(), "; retrying in ", backoff, " ms");
+        std::this_thread::sleep_for(milliseconds(backoff));
+        backoff = std::min(backoff * 2, m_config.db_retry_max_ms);
+      }
+    }
+  }
+
+  /// Runs `body`; a retryable database failure reconnects (later, from tick) instead of
+  /// crashing, and anything else is logged and dropped with the message that caused it.
+  template <class F>
+  void guarded(F&& body) {
+    try {
+      body();
+    } catch (const StoreError& e) {
+      m_log.error("database: ", e.what());
+      m_db_broken = true;
+      m_db_retry_at = Clock::now() + milliseconds(m_db_backoff);
+      m_db_backoff = std::min(m_db_backoff * 2, m_config.db_retry_max_ms);
+    } catch (const zmq::error_t& e) {
+      m_log.error("socket: ", e.what());
+    } catch (const std::exception& e) {
+      m_log.error("unexpected: ", e.what());
+    }
+  }
+
+  void reconnect_store() {
+    if (m_submit) abort_submit("database connection lost");
+    m_store = std::make_unique<Store>(m_config.db);
+    m_submit_store = std::make_unique<Store>(m_config.db);
+    m_db_broken = false;
+    m_db_backoff = 250;
+    m_log.info("PostgreSQL reconnected");
+    resume();
+  }
+
+  /// (Re)loads every unfinished batch: chunks done in PostgreSQL stay done, the rest is pending.
+  void resume() {
+    for (const OpenBatch& b : m_store->open_batches()) {
+      if (m_table.has_batch(b.id)) continue;
+      m_table.add_batch(b.id, b.graph_id, b.jobs, b.chunk_size, b.done_chunks);
+      m_log.info("batch ", b.id, ": resuming, ", b.done_chunks.size(), " chunks already done");
+      if (b.jobs == 0 || b.done_chunks.size() * std::uint64_t{b.chunk_size} >= b.jobs) {
+        finish_batch(b.id);
+      }
+    }
+  }
+
+  const GraphEntry& graph(std::int64_t id) {
+    if (const auto it = m_graphs.find(id); it != m_graphs.end()) return *it->second;
+    const auto info = m_store->graph_by_id(id);
+    if (!info) throw std::runtime_error("graph " + std::to_string(id) + " not found");
+    return load_graph(*info);
+  }
+  const GraphEntry& load_graph(const GraphInfo& info) {
+    if (const auto it = m_graphs.find(info.id); it != m_graphs.end()) return *it->second;
+    std::string bytes = m_store->graph_bytes(info.id);
+    auto decoded = wire::decode_graph(bytes);
+    auto entry = std::make_unique<GraphEntry>(GraphEntry{info, std::move(bytes), std::move(decoded)});
+    m_log.info("graph '", info.name, "' loaded: ", entry->graph.num_nodes(), " nodes");
+    return *m_graphs.emplace(info.id, std::move(entry)).first->second;
+  }
+
+  // ---- workers -------------------------------------------------------------------------------
+
+  void send_worker(const std::string& peer, const wire::Message& message) {
+    const std::string bytes = wire::encode(message);
+    m_workers.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    m_workers.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    if (auto it = m_conns.find(peer); it != m_conns.end()) it->second.last_send = Clock::now();
+  }
+
+  void drain_workers() {
+    for (int budget = 512; budget > 0; --budget) {
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(m_workers, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+        return;
+      }
+      if (frames.size() != 2) {
+        m_log.warn("worker socket: dropped a message of ", frames.size(), " frames");
+        continue;
+      }
+      const std::string peer = frames[0].to_string();
+      std::string error;
+      auto message = wire::decode(
+          std::span(static_cast<const std::byte*>(frames[1].data()), frames[1].size()), error);
+      if (!message) {
+        m_log.warn("worker ", hex_id(peer), ": dropped a malformed message: ", error);
+        continue;
+      }
+      on_worker_message(peer, *message);
+    }
+  }
+
+  void on_worker_message(const std::string& peer, wire::Message& message) {
+    const auto now = Clock::now();
+    if (auto* hello = std::get_if<wire::Hello>(&message)) {
+      WorkerConn conn;
+      conn.name = hello->worker_name.substr(0, 200);
+      conn.threads = std::clamp<std::uint32_t>(hello->threads, 1, 1024);
+      conn.db_id = m_store->add_worker(conn.name, conn.threads);
+      conn.last_recv = now;
+      m_conns[peer] = conn;
+      m_log.info("worker ", conn.name, " joined (", conn.threads, " threads, holds graph ",
+                 hello->graph_hash.empty() ? "none" : hello->graph_hash.substr(0, 12), ")");
+      welcome(peer);
+      return;
+    }
+    auto it = m_conns.find(peer);
+    if (it == m_conns.end()) {
+      // A worker that knew the previous dispatcher: take it on without a name.
+      WorkerConn conn;
+      conn.name = "worker-" + hex_id(peer);
+      conn.db_id = m_store->add_worker(conn.name, 1);
+      conn.last_recv = now;
+      it = m_conns.emplace(peer, conn).first;
+      m_log.info("worker ", conn.name, " rejoined without a hello");
+      if (!std::holds_alternative<wire::ChunkResult>(message)) welcome(peer);
+    }
+    WorkerConn& conn = it->second;
+    conn.last_recv = now;
+    if (auto* result = std::get_if<wire::ChunkResult>(&message)) {
+      on_result(conn, *result);
+    } else if (auto* credit = std::get_if<wire::Credit>(&message)) {
+      conn.window = std::min<std::uint32_t>(credit->credit, 64);
+      conn.ready = conn.graph_id != 0;
+    } else if (auto* request = std::get_if<wire::GraphRequest>(&message)) {
+      send_graph_chunk(peer, *request);
+    } else if (std::holds_alternative<wire::Goodbye>(message)) {
+      conn.leaving = true;
+      m_log.info("worker ", conn.name, " is draining");
+    } else if (!std::holds_alternative<wire::Heartbeat>(message)) {
+      m_log.warn("worker ", conn.name, ": dropped an unexpected message type");
+    }
+  }
+
+  /// Tells a worker which graph to hold: the one pending work needs, else the newest one used.
+  void welcome(const std::string& peer) {
+    WorkerConn& conn = m_conns.at(peer);
+    const auto wanted = m_table.wanted_graph();
+    const std::int64_t graph_id = wanted ? *wanted : m_last_graph;
+    conn.graph_id = graph_id;
+    conn.ready = false;
+    if (graph_id == 0) {
+      send_worker(peer, wire::Welcome{{}, 0, static_cast<std::uint32_t>(m_config.heartbeat_ms)});
+      return;
+    }
+    const GraphEntry& g = graph(graph_id);
+    send_worker(peer, wire::Welcome{g.info.hash, g.bytes.size(),
+                                    static_cast<std::uint32_t>(m_config.heartbeat_ms)});
+  }
+
+  void send_graph_chunk(const std::string& peer, const wire::GraphRequest& request) {
+    for (const auto& [id, g] : m_graphs) {
+      if (g->info.hash != request.graph_hash) continue;
+      const std::uint64_t total = g->bytes.size();
+      const std::uint64_t offset = std::min<std::uint64_t>(request.offset, total);
+      const std::uint64_t size = std::min<std::uint64_t>(m_config.graph_chunk_bytes, total - offset);
+      send_worker(peer, wire::GraphChunk{g->info.hash, offset, total, g->bytes.substr(offset, size)});
+      return;
+    }
+    m_log.warn("a worker asked for unknown graph ", request.graph_hash.substr(0, 12));
+  }
+
+  void on_result(WorkerConn& conn, const wire::ChunkResult& result) {
+    if (conn.inflight > 0) --conn.inflight;
+    const ChunkRef ref{static_cast<std::int64_t>(result.batch_id), result.chunk};
+    const auto grant = m_table.describe(ref);
+    if (!grant) return;  // a batch finished meanwhile: a late duplicate
+    if (!result.error.empty()) {
+      m_log.warn("worker ", conn.name, " failed batch ", ref.batch_id, " chunk ", ref.chunk, ": ",
+                 result.error);
+      m_table.requeue(ref);
+      return;
+    }
+    // The answer must cover exactly the chunk's jobs, in order.
+    bool valid = result.outcomes.size() == grant->count;
+    for (std::size_t i = 0; valid && i < result.outcomes.size(); ++i) {
+      valid = result.outcomes[i].seq == grant->first_seq + i;
+    }
+    if (!valid) {
+      m_log.warn("worker ", conn.name, ": dropped a result for batch ", ref.batch_id, " chunk ",
+                 ref.chunk, " that does not match its jobs");
+      return;
+    }
+    if (!m_table.accept(ref)) return;  // someone else answered first: stored once
+    conn.jobs_done += result.outcomes.size();
+    if (m_persist.empty()) m_persist_since = Clock::now();
+    m_persist_rows += result.outcomes.size();
+    m_persist.push_back(ChunkRoutes{ref.batch_id, ref.chunk, conn.db_id, result.outcomes});
+  }
+
+  void assign_leases(Clock::time_point now) {
+    for (auto& [peer, conn] : m_conns) {
+      while (conn.ready && !conn.leaving && conn.inflight < conn.window) {
+        auto grant = m_table.lease(peer, conn.graph_id, now, milliseconds(m_config.lease_ms));
+        if (!grant) break;
+        wire::Lease lease;
+        lease.lease_id = grant->lease_id;
+        lease.batch_id = static_cast<std::uint64_t>(grant->ref.batch_id);
+        lease.chunk = grant->ref.chunk;
+        lease.deadline_ms = static_cast<std::uint32_t>(m_config.lease_ms);
+        lease.graph_hash = graph(conn.graph_id).info.hash;
+        try {
+          lease.jobs = m_store->read_jobs(grant->ref.batch_id, grant->first_seq, grant->count);
+        } catch (...) {
+          m_table.requeue(grant->ref);
+          throw;
+        }
+        send_worker(peer, lease);
+        ++conn.inflight;
+      }
+    }
+    // Idle workers holding a graph no pending work needs are moved to the one that is needed.
+    if (const auto wanted = m_table.wanted_graph()) {
+      for (auto& [peer, conn] : m_conns) {
+        if (conn.inflight == 0 && !conn.leaving && conn.graph_id != *wanted) welcome(peer);
+      }
+    }
+  }
+
+  void check_workers(Clock::time_point now) {
+    const auto silence = milliseconds(m_config.heartbeat_ms * m_config.liveness);
+    for (auto it = m_conns.begin(); it != m_conns.end();) {
+      WorkerConn& conn = it->second;
+      const bool gone = now - conn.last_recv > silence || (conn.leaving && conn.inflight == 0);
+      if (gone) {
+        const std::size_t released = m_table.release_worker(it->first);
+        if (!conn.leaving || released > 0) {
+          m_log.warn("worker ", conn.name, " lost; ", released, " chunks return to the queue");
+        } else {
+          m_log.info("worker ", conn.name, " left");
+        }
+        it = m_conns.erase(it);
+        continue;
+      }
+      if (now - conn.last_send > milliseconds(m_config.heartbeat_ms)) {
+        send_worker(it->first, wire::Heartbeat{});
+      }
+      ++it;
+    }
+    if (const std::size_t expired = m_table.expire(now)) {
+      m_log.warn(expired, " leases expired; their chunks return to the queue");
+    }
+  }
+
+  // ---- persisting ------------------------------------------------------------------------------
+
+  void flush(bool force) {
+    if (m_persist.empty()) return;
+    const auto now = Clock::now();
+    if (!force && m_persist_rows < m_config.flush_rows &&
+        now - m_persist_since < milliseconds(m_config.flush_ms)) {
+      return;
+    }
+    m_store->record_routes(m_persist);  // throws: the buffer is kept and retried
+    for (const ChunkRoutes& c : m_persist) {
+      if (m_table.persisted({c.batch_id, c.chunk})) finish_batch(c.batch_id);
+    }
+    m_persist.clear();
+    m_persist_rows = 0;
+  }
+
+  void finish_batch(std::int64_t batch_id) {
+    m_store->finish_batch(batch_id);
+    m_table.drop_batch(batch_id);
+    m_log.info("batch ", batch_id, " finished");
+  }
+
+  // ---- clients ---------------------------------------------------------------------------------
+
+  void reply(const std::string& peer, const wire::Message& message) {
+    const std::string bytes = wire::encode(message);
+    m_clients.send(zmq::buffer(peer), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    m_clients.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+  }
+
+  void drain_clients() {
+    for (int budget = 64; budget > 0; --budget) {
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(m_clients, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+        return;
+      }
+      if (frames.size() != 2) {
+        m_log.warn("client socket: dropped a message of ", frames.size(), " frames");
+        continue;
+      }
+      const std::string peer = frames[0].to_string();
+      std::string error;
+      auto message = wire::decode(
+          std::span(static_cast<const std::byte*>(frames[1].data()), frames[1].size()), error);
+      if (!message) {
+        m_log.warn("client ", hex_id(peer), ": dropped a malformed message: ", error);
+        continue;
+      }
+      try {
+        on_client_message(peer, *message);
+      } catch (const StoreError&) {
+        reply(peer, failed(0, "database unavailable; retry"));
+        throw;
+      }
+    }
+  }
+
+  static wire::SubmitReply failed(std::uint64_t submit_id, std::string error) {
+    wire::SubmitReply r;
+    r.stage = wire::SubmitReply::Stage::failed;
+    r.submit_id = submit_id;
+    r.error = std::move(error);
+    return r;
+  }
+
+  void on_client_message(const std::string& peer, wire::Message& message) {
+    if (auto* begin = std::get_if<wire::SubmitBegin>(&message)) {
+      on_submit_begin(peer, *begin);
+    } else if (auto* data = std::get_if<wire::SubmitData>(&message)) {
+      on_submit_data(peer, *data);
+    } else if (auto* status = std::get_if<wire::StatusRequest>(&message)) {
+      on_status(peer, *status);
+    } else {
+      m_log.warn("client ", hex_id(peer), ": dropped an unexpected message type");
+    }
+  }
+
+  void on_submit_begin(const std::string& peer, const wire::SubmitBegin& begin) {
+    if (begin.content_hash.size() != 64 ||
+        begin.content_hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return reply(peer, failed(0, "content hash must be 64 lower-case hex digits"));
+    }
+    if (const auto existing = m_store->batch_by_hash(begin.content_hash)) {
+      wire::SubmitReply r;
+      r.stage = wire::SubmitReply::Stage::done;
+      r.batch_id = static_cast<std::uint64_t>(*existing);
+      r.existing = true;
+      for (const auto& s : m_store->batch_status(r.batch_id)) {
+        r.accepted = s.accepted;
+        r.rejected = s.rejected;
+      }
+      return reply(peer, r);
+    }
+    if (m_submit) {
+      if (m_submit->client != peer) return reply(peer, failed(0, "busy: another submit is in progress; retry"));
+      abort_submit("the client started over");
+    }
+    const auto info = m_store->find_graph(begin.graph_name);
+    if (!info) return reply(peer, failed(0, "no graph named '" + begin.graph_name + "'; import it with 'waybill graph import'"));
+    const GraphEntry& g = load_graph(*info);
+    auto submit = std::make_unique<OpenSubmit>();
+    submit->submit_id = m_next_submit++;
+    submit->client = peer;
+    submit->graph_id = info->id;
+    submit->parser = std::make_unique<BatchParser>(
+        [&graph = g.graph](std::int64_t id) { return graph.index_of(router::NodeId{id}).has_value(); });
+    submit->batch_id = m_submit_store->begin_batch(begin.content_hash, info->id,
+                                                   begin.file_name.substr(0, 500), m_config.chunk_size);
+    submit->last = Clock::now();
+    m_log.info("batch ", submit->batch_id, ": receiving '", begin.file_name, "' (", begin.file_bytes,
+               " bytes) on graph '", info->name, "'");
+    wire::SubmitReply r;
+    r.stage = wire::SubmitReply::Stage::begun;
+    r.submit_id = submit->submit_id;
+    r.batch_id = static_cast<std::uint64_t>(submit->batch_id);
+    m_submit = std::move(submit);
+    m_last_graph = info->id;
+    reply(peer, r);
+  }
+
+  void on_submit_data(const std::string& peer, const wire::SubmitData& data) {
+    if (!m_submit || m_submit->submit_id != data.submit_id || m_submit->client != peer) {
+      return reply(peer, failed(data.submit_id, "unknown submit (the dispatcher restarted?); start over"));
+    }
+    if (data.part != m_submit->next_part) {
+      const auto expected = m_submit->next_part;
+      abort_submit("part " + std::to_string(data.part) + " out of order");
+      return reply(peer, failed(data.submit_id, "part " + std::to_string(data.part) +
+                                                    " arrived, expected " + std::to_string(expected)));
+    }
+    OpenSubmit& s = *m_submit;
+    std::vector<JobRow> jobs;
+    std::vector<RejectRow> rejects;
+    s.parser->feed(data.data, jobs, rejects);
+    if (data.last) s.parser->finish(jobs, rejects);
+    try {
+      if (!jobs.empty()) m_submit_store->add_jobs(s.batch_id, jobs);
+      if (!rejects.empty()) m_submit_store->add_rejects(s.batch_id, rejects);
+      wire::SubmitReply r;
+      r.submit_id = s.submit_id;
+      r.part = data.part;
+      r.batch_id = static_cast<std::uint64_t>(s.batch_id);
+      r.accepted = s.parser->accepted();
+      r.rejected = s.parser->rejected();
+      ++s.next_part;
+      s.last = Clock::now();
+      if (!data.last) {
+        r.stage = wire::SubmitReply::Stage::part_stored;
+        return reply(peer, r);
+      }
+      m_submit_store->commit_batch(s.batch_id, s.parser->accepted(), s.parser->rejected());
+      m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
+                 s.parser->rejected(), " lines rejected");
+      m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), m_config.chunk_size);
+      if (s.parser->accepted() == 0) finish_batch(s.batch_id);
+      r.stage = wire::SubmitReply::Stage::done;
+      m_submit.reset();
+      reply(peer, r);
+    } catch (const StoreError& e) {
+      const auto id = s.submit_id;
+      abort_submit(e.what());
+      reply(peer, failed(id, std::string("database: ") + e.what() + "; start over"));
+    }
+  }
+
+  void abort_submit(const std::string& why) {
+    m_log.warn("batch ", m_submit->batch_id, ": submit abandoned (", why, "); rolled back");
+    try {
+      m_submit_store->abort_batch();
+    } catch (const StoreError& e) {
+      m_log.warn("rollback: ", e.what());
+    }
+    m_submit.reset();
+  }
+
+  void on_status(const std::string& peer, const wire::StatusRequest& request) {
+    wire::StatusReply r;
+    r.batches = m_store->batch_status(request.batch_id);
+    const auto now = Clock::now();
+    for (const auto& [id, conn] : m_conns) {
+      r.workers.push_back(wire::WorkerStatus{conn.name, conn.threads, conn.inflight,
+                                             conn.jobs_done, seconds_since(conn.last_recv, now)});
+    }
+    reply(peer, r);
+  }
+
+  // ---- timers ----------------------------------------------------------------------------------
+
+  void tick() {
+    const auto now = Clock::now();
+    if (m_db_broken) {
+      if (now < m_db_retry_at) return;
+      reconnect_store();
+    }
+    flush(false);
+    if (now - m_last_check > milliseconds(std::max(50, m_config.heartbeat_ms / 4))) {
+      check_workers(now);
+      m_last_check = now;
+    }
+    if (m_submit && now - m_submit->last > milliseconds(m_config.submit_idle_ms)) {
+      abort_submit("client silent for " + std::to_string(m_config.submit_idle_ms) + " ms");
+    }
+    if (now - m_last_touch > std::chrono::seconds(5)) {
+      std::vector<std::pair<std::int64_t, std::uint64_t>> rows;
+      for (const auto& [peer, conn] : m_conns) rows.emplace_back(conn.db_id, conn.jobs_done);
+      if (!rows.empty()) m_store->touch_workers(rows);
+      m_last_touch = now;
+    }
+    assign_leases(now);
+  }
+
+  const DispatcherConfig& m_config;
+  Logger& m_log;
+  zmq::socket_t m_clients;
+  zmq::socket_t m_workers;
+  std::unique_ptr<Store> m_store;
+  std::unique_ptr<Store> m_submit_store;
+  bool m_db_broken = false;
+  int m_db_backoff = 250;
+  Clock::time_point m_db_retry_at;
+
+  LeaseTable m_table;
+  std::map<std::int64_t, std::unique_ptr<GraphEntry>> m_graphs;
+  std::int64_t m_last_graph = 0;
+  std::map<std::string, WorkerConn> m_conns;
+  std::vector<ChunkRoutes> m_persist;
+  std::size_t m_persist_rows = 0;
+  Clock::time_point m_persist_since;
+  std::unique_ptr<OpenSubmit> m_submit;
+  std::uint64_t m_next_submit = 1;
+  Clock::time_point m_last_check;
+  Clock::time_point m_last_touch;
+};
+
+}  // namespace
+
+std::vector<std::string> DispatcherConfig::validate() const {
+  std::vector<std::string> problems;
+  if (clients.empty()) problems.push_back("--clients is empty");
+  if (workers.empty()) problems.push_back("--workers is empty");
+  if (clients == workers) problems.push_back("--clients and --workers must differ");
+  if (chunk_size == 0 || chunk_size > 1'000'000) problems.push_back("--chunk-size must be 1..1000000");
+  if (lease_ms < 100) problems.push_back("--lease-ms must be at least 100");
+  if (heartbeat_ms < 10) problems.push_back("--heartbeat-ms must be at least 10");
+  if (liveness < 2) problems.push_back("--liveness must be at least 2");
+  if (max_message_bytes < (1 << 16)) problems.push_back("--max-message-bytes must be at least 65536");
+  return problems;
+}
+
+int run_dispatcher(const DispatcherConfig& config, zmq::context_t& context, Logger& log,
+                   const std::atomic<bool>& stop) {
+  Dispatcher dispatcher(config, context, log);
+  return dispatcher.run(stop);
+}
+
+}  // namespace waybill::dispatcher

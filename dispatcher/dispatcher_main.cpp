@@ -1,0 +1,71 @@
+// waybill-dispatcher: takes batch files from clients, leases their chunks to workers, keeps all
+// state in PostgreSQL.
+#include <boost/program_options.hpp>
+#include <zmq.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "dispatcher/dispatcher.h"
+#include "schema/log.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop = true; }
+}  // namespace
+
+int main(int argc, char** argv) try {
+  namespace po = boost::program_options;
+  waybill::dispatcher::DispatcherConfig c;
+  po::options_description options(
+      "waybill-dispatcher [options]\n\nApplies the sql/ migrations, resumes unfinished batches, "
+      "then serves clients\n(waybill submit/status) and workers (waybill-worker). SIGTERM or "
+      "SIGINT stops it\nafter persisting the routes it holds; leased chunks go to workers again "
+      "after a\nrestart.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("db", po::value(&c.db)->default_value(c.db),
+       "PostgreSQL conninfo (default: libpq's PG* environment variables)")
+      ("clients", po::value(&c.clients)->default_value(c.clients), "endpoint for clients")
+      ("workers", po::value(&c.workers)->default_value(c.workers), "endpoint for workers")
+      ("chunk-size", po::value(&c.chunk_size)->default_value(c.chunk_size), "jobs per lease")
+      ("lease-ms", po::value(&c.lease_ms)->default_value(c.lease_ms),
+       "a lease not answered in this time goes to another worker")
+      ("heartbeat-ms", po::value(&c.heartbeat_ms)->default_value(c.heartbeat_ms),
+       "heartbeat interval, both ways")
+      ("liveness", po::value(&c.liveness)->default_value(c.liveness),
+       "missed heartbeats before a worker counts as dead")
+      ("flush-rows", po::value(&c.flush_rows)->default_value(c.flush_rows),
+       "persist routes once this many wait")
+      ("flush-ms", po::value(&c.flush_ms)->default_value(c.flush_ms),
+       "... or once the oldest waited this long")
+      ("max-message-bytes", po::value(&c.max_message_bytes)->default_value(c.max_message_bytes),
+       "larger incoming messages are refused")
+      ("verbose,v", "log debug lines");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, options), vm);
+  if (vm.count("help")) {
+    std::cout << options << '\n';
+    return 0;
+  }
+  po::notify(vm);
+  if (const auto problems = c.validate(); !problems.empty()) {
+    for (const auto& p : problems) std::cerr << "waybill-dispatcher: " << p << '\n';
+    return 2;
+  }
+  waybill::Logger log("dispatcher",
+                      vm.count("verbose") ? waybill::LogLevel::debug : waybill::LogLevel::info);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  zmq::context_t context;
+  const int status = waybill::dispatcher::run_dispatcher(c, context, log, g_stop);
+  log.info("stopped");
+  return status;
+} catch (const boost::program_options::error& e) {
+  std::cerr << "waybill-dispatcher: " << e.what() << " (see --help)\n";
+  return 2;
+} catch (const std::exception& e) {
+  std::cerr << "waybill-dispatcher: " << e.what() << '\n';
+  return 1;
+}

@@ -1,0 +1,147 @@
+#include "dispatcher/lease_table.h"
+
+#include <algorithm>
+
+namespace waybill::dispatcher {
+
+void LeaseTable::add_batch(std::int64_t batch_id, std::int64_t graph_id, std::uint64_t jobs,
+                           std::uint32_t chunk_size, const std::vector<std::uint32_t>& done) {
+  Batch b;
+  b.graph_id = graph_id;
+  b.jobs = jobs;
+  b.chunk_size = chunk_size;
+  b.chunks.resize((jobs + chunk_size - 1) / chunk_size);
+  for (std::uint32_t c : done) {
+    if (c < b.chunks.size()) b.chunks[c].state = State::done;
+  }
+  for (std::uint32_t c = 0; c < b.chunks.size(); ++c) {
+    if (b.chunks[c].state == State::pending) {
+      m_queue.push_back({batch_id, c});
+      ++b.remaining;
+    }
+  }
+  m_batches[batch_id] = std::move(b);
+}
+
+LeaseTable::Chunk* LeaseTable::find(const ChunkRef& ref) {
+  const auto it = m_batches.find(ref.batch_id);
+  if (it == m_batches.end() || ref.chunk >= it->second.chunks.size()) return nullptr;
+  return &it->second.chunks[ref.chunk];
+}
+
+std::optional<Grant> LeaseTable::lease(const std::string& worker, std::int64_t graph_id,
+                                       Clock::time_point now, Clock::duration ttl) {
+  for (auto it = m_queue.begin(); it != m_queue.end();) {
+    Chunk* c = find(*it);
+    if (c == nullptr || c->state != State::pending) {  // stale entry
+      it = m_queue.erase(it);
+      continue;
+    }
+    const Batch& b = m_batches.at(it->batch_id);
+    if (b.graph_id != graph_id) {
+      ++it;
+      continue;
+    }
+    const ChunkRef ref = *it;
+    m_queue.erase(it);
+    c->state = State::leased;
+    c->lease_id = m_next_lease++;
+    c->worker = worker;
+    c->deadline = now + ttl;
+    const std::uint32_t first = ref.chunk * b.chunk_size;
+    const auto count =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(b.chunk_size, b.jobs - first));
+    return Grant{c->lease_id, ref, first, count};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> LeaseTable::wanted_graph() const {
+  for (const ChunkRef& ref : m_queue) {
+    const auto it = m_batches.find(ref.batch_id);
+    if (it != m_batches.end() && it->second.chunks[ref.chunk].state == State::pending) {
+      return it->second.graph_id;
+    }
+  }
+  return std::nullopt;
+}
+
+bool LeaseTable::accept(const ChunkRef& ref) {
+  Chunk* c = find(ref);
+  if (c == nullptr || c->state == State::persisting || c->state == State::done) return false;
+  // A pending chunk (its lease expired) or one leased to someone else: the first answer wins.
+  c->state = State::persisting;
+  c->worker.clear();
+  return true;
+}
+
+std::optional<Grant> LeaseTable::describe(const ChunkRef& ref) const {
+  const auto it = m_batches.find(ref.batch_id);
+  if (it == m_batches.end() || ref.chunk >= it->second.chunks.size()) return std::nullopt;
+  const Batch& b = it->second;
+  const std::uint32_t first = ref.chunk * b.chunk_size;
+  return Grant{b.chunks[ref.chunk].lease_id, ref, first,
+               static_cast<std::uint32_t>(std::min<std::uint64_t>(b.chunk_size, b.jobs - first))};
+}
+
+bool LeaseTable::persisted(const ChunkRef& ref) {
+  Chunk* c = find(ref);
+  if (c == nullptr || c->state == State::done) return false;
+  c->state = State::done;
+  return --m_batches.at(ref.batch_id).remaining == 0;
+}
+
+void LeaseTable::make_pending(const ChunkRef& ref, Chunk& c, bool front) {
+  c.state = State::pending;
+  c.worker.clear();
+  if (front) {
+    m_queue.push_front(ref);
+  } else {
+    m_queue.push_back(ref);
+  }
+}
+
+void LeaseTable::requeue(const ChunkRef& ref) {
+  Chunk* c = find(ref);
+  if (c != nullptr && c->state != State::done) make_pending(ref, *c, true);
+}
+
+std::size_t LeaseTable::release_worker(const std::string& worker) {
+  std::size_t n = 0;
+  for (auto& [id, b] : m_batches) {
+    for (std::uint32_t i = 0; i < b.chunks.size(); ++i) {
+      Chunk& c = b.chunks[i];
+      if (c.state == State::leased && c.worker == worker) {
+        make_pending({id, i}, c, true);
+        ++n;
+      }
+    }
+  }
+  return n;
+}
+
+std::size_t LeaseTable::expire(Clock::time_point now) {
+  std::size_t n = 0;
+  for (auto& [id, b] : m_batches) {
+    for (std::uint32_t i = 0; i < b.chunks.size(); ++i) {
+      Chunk& c = b.chunks[i];
+      if (c.state == State::leased && c.deadline < now) {
+        make_pending({id, i}, c, true);
+        ++n;
+      }
+    }
+  }
+  return n;
+}
+
+std::uint32_t LeaseTable::leased_to(const std::string& worker) const {
+  std::uint32_t n = 0;
+  for (const auto& [id, b] : m_batches) {
+    for (const Chunk& c : b.chunks) n += c.state == State::leased && c.worker == worker;
+  }
+  return n;
+}
+
+void LeaseTable::drop_batch(std::int64_t batch_id) { m_batches.erase(batch_id); }
+
+}  // namespace waybill::dispatcher

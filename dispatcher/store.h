@@ -1,0 +1,131 @@
+// The dispatcher's PostgreSQL store. Owns every SQL string of the project; callers see typed
+// functions. Not thread-safe: one Store per thread (each holds its own connection).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "schema/messages.h"
+
+namespace waybill::dispatcher {
+
+/// A database failure, classified by what the caller should do (STYLE.md, errors).
+class StoreError : public std::runtime_error {
+ public:
+  enum class Kind { retryable, permanent };
+  StoreError(Kind kind, const std::string& what) : std::runtime_error(what), m_kind(kind) {}
+  Kind kind() const { return m_kind; }
+
+ private:
+  Kind m_kind;
+};
+
+struct GraphInfo {
+  std::int64_t id = 0;
+  std::string name;
+  std::string hash;
+  std::int64_t num_nodes = 0;
+  std::int64_t num_arcs = 0;
+};
+
+/// One accepted line of a batch file.
+struct JobRow {
+  std::uint32_t seq = 0;  ///< dense 0..accepted-1, in file order
+  std::uint64_t line = 0;
+  std::string order_id;
+  std::int64_t origin = 0;
+  std::int64_t destination = 0;
+  std::optional<double> weight_kg;
+  std::optional<std::string> due_at;  ///< as written in the file, ISO 8601
+  std::optional<std::int32_t> priority;
+};
+
+/// One rejected line.
+struct RejectRow {
+  std::uint64_t line = 0;
+  std::string raw;  ///< bounded by the caller
+  std::string reason;
+};
+
+/// An unfinished batch, as a restarted dispatcher resumes it.
+struct OpenBatch {
+  std::int64_t id = 0;
+  std::int64_t graph_id = 0;
+  std::uint64_t jobs = 0;
+  std::uint32_t chunk_size = 0;
+  std::vector<std::uint32_t> done_chunks;
+};
+
+/// The routes of one chunk, all of its jobs, ready to persist.
+struct ChunkRoutes {
+  std::int64_t batch_id = 0;
+  std::uint32_t chunk = 0;
+  std::int64_t worker_id = 0;
+  std::vector<wire::JobOutcome> outcomes;
+};
+
+class Store {
+ public:
+  /// Connects (libpq conninfo; empty means libpq's environment). Throws StoreError.
+  explicit Store(const std::string& conninfo);
+  Store(Store&&) noexcept;
+  ~Store();
+
+  /// Applies the numbered migrations of sql/ not applied yet, each in its own transaction.
+  void migrate();
+
+  // ---- graphs ----
+  /// Stores a graph: its serialized bytes and its pgRouting-shaped node and edge tables. When a
+  /// graph of that name exists with the same hash, returns it; with another hash, throws.
+  GraphInfo import_graph(const std::string& name, const std::string& hash,
+                         const std::string& bytes, const std::vector<std::int64_t>& node_ids,
+                         const std::vector<std::pair<std::int32_t, std::int32_t>>& lon_lat_e6,
+                         const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& arcs);
+  std::optional<GraphInfo> find_graph(const std::string& name);
+  std::optional<GraphInfo> graph_by_id(std::int64_t id);
+  std::string graph_bytes(std::int64_t graph_id);
+
+  // ---- submitting a batch: one transaction from begin_batch to commit_batch ----
+  /// The batch of that content hash, if one was stored already.
+  std::optional<std::int64_t> batch_by_hash(const std::string& hash);
+  /// Opens the transaction, creates the batch row and its partitions. Returns the new id.
+  std::int64_t begin_batch(const std::string& hash, std::int64_t graph_id,
+                           const std::string& file_name, std::uint32_t chunk_size);
+  /// Appends rows with COPY, inside the open transaction.
+  void add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs);
+  void add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rejects);
+  /// Records the counts and commits: from here on the batch is durable.
+  void commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected);
+  /// Rolls the open submit back: no trace of the batch remains.
+  void abort_batch();
+
+  // ---- routing ----
+  std::vector<OpenBatch> open_batches();
+  /// Jobs with seq in [first, first + count), in seq order.
+  std::vector<wire::JobSpec> read_jobs(std::int64_t batch_id, std::uint32_t first,
+                                       std::uint32_t count);
+  /// One transaction: COPY every route row, mark the chunks done. A chunk already marked done is
+  /// skipped as a whole (its routes are stored already), so a retry or a duplicate is harmless.
+  void record_routes(const std::vector<ChunkRoutes>& chunks);
+  void finish_batch(std::int64_t batch_id);
+
+  // ---- workers ----
+  /// Registers a worker connection; returns its id.
+  std::int64_t add_worker(const std::string& name, std::uint32_t threads);
+  /// Last-seen time and jobs done, for many workers at once.
+  void touch_workers(const std::vector<std::pair<std::int64_t, std::uint64_t>>& id_jobs_done);
+
+  // ---- inspection ----
+  std::vector<wire::BatchStatus> batch_status(std::uint64_t batch_id);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace waybill::dispatcher

@@ -1,0 +1,272 @@
+// `waybill submit` and `waybill status`: the client side of the dispatcher's client socket.
+#include <openssl/evp.h>
+#include <unistd.h>
+#include <zmq.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <thread>
+
+#include "dispatcher/cli_options.h"
+#include "dispatcher/client.h"
+#include "dispatcher/commands.h"
+
+namespace waybill::cli {
+namespace po = boost::program_options;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kPartBytes = 1 << 20;  // a submit part: about 1 MiB of whole lines
+constexpr std::size_t kWindow = 4;           // parts sent ahead of their acknowledgements
+
+class SubmitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string file_sha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SubmitError(path + ": cannot open");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &size);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned i = 0; i < size; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+/// Reads a file in parts of whole lines (a part ends after a newline, or at the end).
+class PartReader {
+ public:
+  explicit PartReader(const std::string& path) : m_in(path, std::ios::binary) {
+    if (!m_in) throw SubmitError(path + ": cannot open");
+  }
+  bool next(std::string& part) {
+    part = std::move(m_carry);
+    m_carry.clear();
+    if (!m_in && part.empty()) return false;
+    const std::size_t have = part.size();
+    part.resize(have + kPartBytes);
+    m_in.read(part.data() + have, static_cast<std::streamsize>(kPartBytes));
+    part.resize(have + static_cast<std::size_t>(m_in.gcount()));
+    if (m_in) {  // more follows: carry the unfinished last line over
+      const auto newline = part.rfind('\n');
+      if (newline != std::string::npos) {
+        m_carry = part.substr(newline + 1);
+        part.resize(newline + 1);
+      }
+    }
+    return !part.empty() || m_in;
+  }
+  bool done() const { return !m_in && m_carry.empty(); }
+
+ private:
+  std::ifstream m_in;
+  std::string m_carry;
+};
+
+template <class T>
+const T* as(const std::optional<wire::Message>& m) {
+  return m ? std::get_if<T>(&*m) : nullptr;
+}
+
+/// One attempt at a whole submit. Returns the final reply; throws SubmitError when the
+/// dispatcher fails it or falls silent.
+wire::SubmitReply submit_once(Client& client, const wire::SubmitBegin& begin, const std::string& path) {
+  const auto first = client.request(begin, 10s);
+  const auto* reply = as<wire::SubmitReply>(first);
+  if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint());
+  if (reply->stage == wire::SubmitReply::Stage::failed) throw SubmitError(reply->error);
+  if (reply->stage == wire::SubmitReply::Stage::done) return *reply;
+  const std::uint64_t submit_id = reply->submit_id;
+
+  PartReader reader(path);
+  std::uint32_t sent = 0;
+  std::uint32_t acked = 0;
+  bool last_sent = false;
+  std::string part;
+  for (;;) {
+    while (!last_sent && sent - acked < kWindow) {
+      wire::SubmitData data;
+      data.submit_id = submit_id;
+      data.part = sent++;
+      if (!reader.next(part)) part.clear();
+      data.data = std::move(part);
+      data.last = reader.done();
+      last_sent = data.last;
+      client.send(data);
+    }
+    const auto answer = client.receive(60s);
+    const auto* r = as<wire::SubmitReply>(answer);
+    if (!answer) throw SubmitError("the dispatcher fell silent during the submit");
+    if (!r || r->submit_id != submit_id) continue;  // a stale reply
+    if (r->stage == wire::SubmitReply::Stage::failed) throw SubmitError(r->error);
+    if (r->stage == wire::SubmitReply::Stage::done) return *r;
+    acked = std::max(acked, r->part + 1);
+  }
+}
+
+void print_progress(const wire::BatchStatus& b, bool tty, double elapsed) {
+  const double done = b.accepted ? static_cast<double>(b.routed) / static_cast<double>(b.accepted) : 1.0;
+  if (tty) {
+    const int width = 40;
+    const int filled = static_cast<int>(done * width);
+    std::fprintf(stderr, "\r[%s%s] %5.1f%%  %llu/%llu routed  %.0f jobs/s ",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done * 100,
+                 static_cast<unsigned long long>(b.routed), static_cast<unsigned long long>(b.accepted),
+                 elapsed > 0 ? static_cast<double>(b.routed) / elapsed : 0.0);
+  } else {
+    std::fprintf(stderr, "batch %llu: %llu/%llu routed (%.1f%%), %.1f s\n",
+                 static_cast<unsigned long long>(b.batch_id), static_cast<unsigned long long>(b.routed),
+                 static_cast<unsigned long long>(b.accepted), done * 100, elapsed);
+  }
+}
+
+/// Polls the batch until it is routed; prints progress, then the summary. Returns 0.
+int wait_for(Client& client, std::uint64_t batch_id, Clock::time_point t0) {
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  auto last_line = Clock::now() - 10s;
+  int silent = 0;
+  for (;;) {
+    const auto answer = client.request(wire::StatusRequest{batch_id}, 5s, 1);
+    const auto* status = as<wire::StatusReply>(answer);
+    if (!status) {
+      if (++silent == 1) std::cerr << "waybill submit: dispatcher not answering; still waiting\n";
+      continue;
+    }
+    silent = 0;
+    const wire::BatchStatus* b = nullptr;
+    for (const auto& s : status->batches) {
+      if (s.batch_id == batch_id) b = &s;
+    }
+    if (!b) throw SubmitError("batch " + std::to_string(batch_id) + " not found");
+    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (tty || b->finished || Clock::now() - last_line >= 5s) {
+      print_progress(*b, tty, elapsed);
+      last_line = Clock::now();
+    }
+    if (b->finished) {
+      if (tty) std::cerr << '\n';
+      std::cout << "batch " << batch_id << ": accepted " << b->accepted << ", rejected "
+                << b->rejected << ", routed " << b->routed << ", unreachable " << b->unreachable
+                << ", elapsed " << std::fixed << std::setprecision(1) << elapsed << " s, "
+                << std::setprecision(0) << (elapsed > 0 ? static_cast<double>(b->accepted) / elapsed : 0)
+                << " jobs/s\n";
+      return 0;
+    }
+    std::this_thread::sleep_for(tty ? 200ms : 500ms);
+  }
+}
+
+}  // namespace
+
+int submit_command(std::span<const std::string> args) {
+  std::string endpoint = "tcp://127.0.0.1:7410";
+  std::string graph, file;
+  int attempts = 5;
+  po::options_description options(
+      "waybill submit --dispatcher ENDPOINT --graph NAME FILE [--wait]\n\nStreams a batch file "
+      "(CSV: order_id,origin,destination[,weight_kg,due_at,priority]) to\nthe dispatcher and "
+      "prints the batch id once the batch is durable. The same file\nsubmitted again is the same "
+      "batch. An interrupted submit leaves no batch and is\nretried from the start.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("dispatcher", po::value(&endpoint)->default_value(endpoint), "the dispatcher's client endpoint")
+      ("graph", po::value(&graph)->required(), "name of the imported graph the jobs refer to")
+      ("file", po::value(&file)->required(), "the batch file")
+      ("wait", "show progress until the batch is routed, then a summary")
+      ("attempts", po::value(&attempts)->default_value(attempts), "tries before giving up");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "submit", &positional)) return *status;
+  const auto t0 = Clock::now();
+  try {
+    wire::SubmitBegin begin;
+    begin.graph_name = graph;
+    begin.content_hash = file_sha256(file);
+    begin.file_name = file;
+    std::ifstream size_probe(file, std::ios::binary | std::ios::ate);
+    begin.file_bytes = static_cast<std::uint64_t>(size_probe.tellg());
+    zmq::context_t context;
+    Client client(context, endpoint);
+    std::optional<wire::SubmitReply> done;
+    for (int attempt = 1; !done; ++attempt) {
+      try {
+        done = submit_once(client, begin, file);
+      } catch (const SubmitError& e) {
+        if (attempt >= attempts) throw;
+        std::cerr << "waybill submit: " << e.what() << "; retrying (" << attempt << "/" << attempts << ")\n";
+        std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
+      }
+    }
+    std::cout << "batch " << done->batch_id << (done->existing ? " (already submitted)" : "")
+              << ": " << done->accepted << " jobs accepted, " << done->rejected
+              << " lines rejected" << std::endl;
+    if (vm.count("wait")) return wait_for(client, done->batch_id, t0);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "waybill submit: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+int status_command(std::span<const std::string> args) {
+  std::string endpoint = "tcp://127.0.0.1:7410";
+  std::uint64_t batch = 0;
+  po::options_description options(
+      "waybill status --dispatcher ENDPOINT [BATCH]\n\nBatches (one, or the unfinished and "
+      "recent ones), their progress, and the workers.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("dispatcher", po::value(&endpoint)->default_value(endpoint), "the dispatcher's client endpoint")
+      ("batch", po::value(&batch)->default_value(0), "one batch id (0: all recent)");
+  po::positional_options_description positional;
+  positional.add("batch", 1);
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "status", &positional)) return *status;
+  zmq::context_t context;
+  Client client(context, endpoint);
+  const auto answer = client.request(wire::StatusRequest{batch}, 5s);
+  const auto* status = as<wire::StatusReply>(answer);
+  if (!status) {
+    std::cerr << "waybill status: no answer from the dispatcher at " << endpoint << '\n';
+    return 1;
+  }
+  std::printf("%-6s %-30s %-10s %10s %9s %10s %11s %8s %9s\n", "batch", "file", "graph",
+              "accepted", "rejected", "routed", "unreachable", "done", "elapsed");
+  for (const auto& b : status->batches) {
+    std::printf("%-6llu %-30.30s %-10.10s %10llu %9llu %10llu %11llu %7.1f%% %8.1fs\n",
+                static_cast<unsigned long long>(b.batch_id), b.file_name.c_str(), b.graph_name.c_str(),
+                static_cast<unsigned long long>(b.accepted), static_cast<unsigned long long>(b.rejected),
+                static_cast<unsigned long long>(b.routed), static_cast<unsigned long long>(b.unreachable),
+                b.accepted ? 100.0 * static_cast<double>(b.routed) / static_cast<double>(b.accepted) : 100.0,
+                b.elapsed_s);
+  }
+  std::printf("\n%-30s %7s %7s %12s %10s\n", "worker", "threads", "leases", "jobs done", "last seen");
+  for (const auto& w : status->workers) {
+    std::printf("%-30.30s %7u %7u %12llu %9.1fs\n", w.worker_name.c_str(), w.threads, w.leases,
+                static_cast<unsigned long long>(w.jobs_done), w.last_seen_s);
+  }
+  return 0;
+}
+
+}  // namespace waybill::cli

@@ -1,0 +1,202 @@
+// The domain side of every message on the wire. schema/waybill.capnp is the wire format; this
+// header is what the dispatcher, workers and clients program against. encode()/decode() in
+// messages.cpp are the only place that converts between the two.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace waybill::wire {
+
+/// Outcome of routing one job, as the worker reports it.
+enum class JobStatus : std::uint8_t { ok = 0, unreachable = 1, unknown_node = 2, failed = 3 };
+
+/// One job of a lease: its dense sequence number in the batch and its two node ids.
+struct JobSpec {
+  std::uint32_t seq = 0;
+  std::int64_t origin = 0;
+  std::int64_t destination = 0;
+  friend bool operator==(const JobSpec&, const JobSpec&) = default;
+};
+
+/// One routed job. cost and hops are meaningful only when status == ok.
+struct JobOutcome {
+  std::uint32_t seq = 0;
+  JobStatus status = JobStatus::ok;
+  std::int64_t cost = 0;
+  std::uint32_t hops = 0;
+  friend bool operator==(const JobOutcome&, const JobOutcome&) = default;
+};
+
+// ---- worker -> dispatcher -------------------------------------------------------------------
+
+/// First message of a worker, and again after every reconnect.
+struct Hello {
+  std::string worker_name;  ///< host:pid, for operators
+  std::string graph_hash;   ///< graph the worker holds in its cache, or empty
+  std::uint32_t threads = 1;
+  friend bool operator==(const Hello&, const Hello&) = default;
+};
+
+/// Asks for the bytes of a graph from `offset` on.
+struct GraphRequest {
+  std::string graph_hash;
+  std::uint64_t offset = 0;
+  friend bool operator==(const GraphRequest&, const GraphRequest&) = default;
+};
+
+/// Grants the dispatcher `credit` more leases (credit-based flow control).
+struct Credit {
+  std::uint32_t credit = 0;
+  friend bool operator==(const Credit&, const Credit&) = default;
+};
+
+/// The answers to one lease. When the worker could not route the chunk at all, `error` says why
+/// and `outcomes` is empty; the dispatcher then gives the chunk to someone else.
+struct ChunkResult {
+  std::uint64_t lease_id = 0;
+  std::uint64_t batch_id = 0;
+  std::uint32_t chunk = 0;
+  std::vector<JobOutcome> outcomes;
+  std::string error;
+  friend bool operator==(const ChunkResult&, const ChunkResult&) = default;
+};
+
+/// Both ways, every heartbeat interval, when nothing else was sent.
+struct Heartbeat {
+  friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
+};
+
+/// A draining worker says it takes no more leases; its unfinished leases return to the queue.
+struct Goodbye {
+  friend bool operator==(const Goodbye&, const Goodbye&) = default;
+};
+
+// ---- dispatcher -> worker -------------------------------------------------------------------
+
+/// Reply to Hello: the graph the worker must hold, and how big it is.
+struct Welcome {
+  std::string graph_hash;
+  std::uint64_t graph_bytes = 0;
+  std::uint32_t heartbeat_ms = 1000;
+  friend bool operator==(const Welcome&, const Welcome&) = default;
+};
+
+/// A piece of the serialized graph (see graph_codec.h).
+struct GraphChunk {
+  std::string graph_hash;
+  std::uint64_t offset = 0;
+  std::uint64_t total = 0;
+  std::string data;  ///< raw bytes
+  friend bool operator==(const GraphChunk&, const GraphChunk&) = default;
+};
+
+/// A chunk of jobs leased to one worker until `deadline_ms` from now.
+struct Lease {
+  std::uint64_t lease_id = 0;
+  std::uint64_t batch_id = 0;
+  std::uint32_t chunk = 0;
+  std::uint32_t deadline_ms = 0;
+  std::string graph_hash;
+  std::vector<JobSpec> jobs;
+  friend bool operator==(const Lease&, const Lease&) = default;
+};
+
+// ---- client -> dispatcher -------------------------------------------------------------------
+
+/// Opens a submit. The client hashes the whole file first, so that a file already stored is
+/// recognised before a byte of it is sent.
+struct SubmitBegin {
+  std::string graph_name;
+  std::string content_hash;  ///< sha256 of the file, hex
+  std::string file_name;
+  std::uint64_t file_bytes = 0;
+  friend bool operator==(const SubmitBegin&, const SubmitBegin&) = default;
+};
+
+/// A piece of the file: whole lines only, in order. `last` ends the submit.
+struct SubmitData {
+  std::uint64_t submit_id = 0;
+  std::uint32_t part = 0;  ///< 0, 1, 2, ... in order
+  std::string data;
+  bool last = false;
+  friend bool operator==(const SubmitData&, const SubmitData&) = default;
+};
+
+/// Batches (all unfinished and recent ones when batch_id == 0) and workers.
+struct StatusRequest {
+  std::uint64_t batch_id = 0;
+  friend bool operator==(const StatusRequest&, const StatusRequest&) = default;
+};
+
+// ---- dispatcher -> client -------------------------------------------------------------------
+
+/// Answers SubmitBegin (stage begun or done, when the file is stored already), each SubmitData
+/// (stage part_stored) and the last one (stage done, once the batch is durable).
+struct SubmitReply {
+  enum class Stage : std::uint8_t { begun = 0, part_stored = 1, done = 2, failed = 3 };
+  Stage stage = Stage::begun;
+  std::uint64_t submit_id = 0;
+  std::uint32_t part = 0;
+  std::uint64_t batch_id = 0;
+  bool existing = false;  ///< the same file was submitted before: this is that batch
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::string error;  ///< when stage == failed
+  friend bool operator==(const SubmitReply&, const SubmitReply&) = default;
+};
+
+struct BatchStatus {
+  std::uint64_t batch_id = 0;
+  std::string file_name;
+  std::string graph_name;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t routed = 0;  ///< durable routes, any status
+  std::uint64_t unreachable = 0;
+  bool finished = false;
+  double elapsed_s = 0;  ///< since submit; frozen at finish
+  friend bool operator==(const BatchStatus&, const BatchStatus&) = default;
+};
+
+struct WorkerStatus {
+  std::string worker_name;
+  std::uint32_t threads = 0;
+  std::uint32_t leases = 0;  ///< chunks held now
+  std::uint64_t jobs_done = 0;
+  double last_seen_s = 0;  ///< seconds since its last message
+  friend bool operator==(const WorkerStatus&, const WorkerStatus&) = default;
+};
+
+struct StatusReply {
+  std::vector<BatchStatus> batches;
+  std::vector<WorkerStatus> workers;
+  std::string error;
+  friend bool operator==(const StatusReply&, const StatusReply&) = default;
+};
+
+using Message = std::variant<Hello, GraphRequest, Credit, ChunkResult, Heartbeat, Goodbye, Welcome,
+                             GraphChunk, Lease, SubmitBegin, SubmitData, StatusRequest,
+                             SubmitReply, StatusReply>;
+
+/// Limits applied to every received message (Cap'n Proto ReaderOptions).
+struct DecodeLimits {
+  std::uint64_t traversal_words = 64ull << 20 >> 3;  ///< 64 MiB
+  int nesting = 16;
+};
+
+/// Serializes a message as one Cap'n Proto flat array (unpacked), ready for one ZeroMQ frame.
+std::string encode(const Message& message);
+
+/// Parses one frame. The bytes need not be aligned (ZeroMQ frames are not): they are copied to
+/// an aligned buffer when they are not. Returns nothing and sets `error` for anything malformed,
+/// truncated, over the limits or of an unknown type; never throws for bad input.
+std::optional<Message> decode(std::span<const std::byte> frame, std::string& error,
+                              const DecodeLimits& limits = {});
+
+}  // namespace waybill::wire

@@ -1,0 +1,97 @@
+// waybill-worker: routes the chunks of jobs a dispatcher leases to it.
+#include <boost/program_options.hpp>
+#include <zmq.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "schema/log.h"
+#include "worker/worker.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop = true; }
+
+std::string default_name() {
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+std::filesystem::path default_cache_dir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    return std::filesystem::path(xdg) / "waybill";
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::filesystem::path(home) / ".cache" / "waybill";
+  }
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  namespace po = boost::program_options;
+  waybill::worker::WorkerConfig config;
+  config.threads = std::max(1u, std::thread::hardware_concurrency());
+  config.name = default_name();
+  config.cache_dir = default_cache_dir();
+  std::string cache_dir = config.cache_dir.string();
+  std::size_t tree_cache_mb = config.tree_cache_bytes >> 20;
+  po::options_description options(
+      "waybill-worker [options]\n\nJoins a dispatcher, fetches its road graph (kept in a local "
+      "cache for the next start),\nand routes the chunks of jobs it is leased. SIGTERM or SIGINT "
+      "drains it: it finishes\nthe chunks it holds, reports them, and exits 0.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("dispatcher", po::value(&config.dispatcher)->default_value(config.dispatcher),
+       "the dispatcher's worker endpoint")
+      ("threads", po::value(&config.threads)->default_value(config.threads),
+       "routing threads (default: one per core)")
+      ("name", po::value(&config.name)->default_value(config.name), "name shown to operators")
+      ("cache-dir", po::value(&cache_dir)->default_value(cache_dir),
+       "where fetched graphs are kept ('' to keep none)")
+      ("tree-cache-mb", po::value(&tree_cache_mb)->default_value(tree_cache_mb),
+       "memory for cached shortest-path trees, MiB")
+      ("landmarks", po::value(&config.landmarks)->default_value(config.landmarks),
+       "ALT landmarks for goal-directed search")
+      ("heartbeat-ms", po::value(&config.heartbeat_ms)->default_value(config.heartbeat_ms),
+       "heartbeat interval")
+      ("liveness", po::value(&config.liveness)->default_value(config.liveness),
+       "missed heartbeats before reconnecting")
+      ("verbose,v", "log debug lines");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, options), vm);
+  if (vm.count("help")) {
+    std::cout << options << '\n';
+    return 0;
+  }
+  po::notify(vm);
+  config.cache_dir = cache_dir;
+  config.tree_cache_bytes = tree_cache_mb << 20;
+  if (const auto problems = config.validate(); !problems.empty()) {
+    for (const auto& p : problems) std::cerr << "waybill-worker: " << p << '\n';
+    return 2;
+  }
+  waybill::Logger log("worker " + config.name,
+                      vm.count("verbose") ? waybill::LogLevel::debug : waybill::LogLevel::info);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  zmq::context_t context;
+  log.info("joining ", config.dispatcher, " with ", config.threads, " threads");
+  const int status = waybill::worker::run_worker(config, context, log, g_stop);
+  log.info("stopped");
+  return status;
+} catch (const boost::program_options::error& e) {
+  std::cerr << "waybill-worker: " << e.what() << " (see --help)\n";
+  return 2;
+} catch (const std::exception& e) {
+  std::cerr << "waybill-worker: " << e.what() << '\n';
+  return 1;
+}
