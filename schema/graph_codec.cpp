@@ -1,0 +1,182 @@
+#include "schema/graph_codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/array.h>
+#include <kj/exception.h>
+#include <kj/io.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include "schema/waybill.capnp.h"
+
+namespace waybill::wire {
+namespace {
+
+namespace gen = waybill::wire::schema;
+using router::Arc;
+using router::Coordinate;
+using router::NodeId;
+using router::NodeIndex;
+
+// Cap'n Proto lists hold at most 2^29 - 1 elements.
+constexpr std::size_t kMaxListElements = (std::size_t{1} << 29) - 1;
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error("graph bytes: " + what);
+}
+
+std::size_t words_for(std::size_t elements, std::size_t element_bytes) {
+  return (elements * element_bytes + sizeof(capnp::word) - 1) / sizeof(capnp::word);
+}
+
+// Node ids must be unique (RoadGraph::build asserts it). encode_graph() writes them ascending,
+// so the common case is one linear pass; otherwise a sorted copy finds the duplicate.
+void check_unique(const std::vector<NodeId>& ids) {
+  if (std::adjacent_find(ids.begin(), ids.end(), std::greater_equal<>()) == ids.end()) return;
+  std::vector<NodeId> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  const auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+  if (dup != sorted.end()) fail("duplicate node id " + std::to_string(router::to_int(*dup)));
+}
+
+}  // namespace
+
+std::string encode_graph(const router::RoadGraph& graph) {
+  const std::size_t n = graph.num_nodes();
+  const std::vector<Arc> arcs = graph.arcs();
+  const std::size_t m = arcs.size();
+  if (n > kMaxListElements || m > kMaxListElements) {
+    throw std::runtime_error("encode_graph: graph of " + std::to_string(n) + " nodes and " +
+                             std::to_string(m) + " arcs is too big for one message");
+  }
+  const bool coords = graph.has_coordinates();
+  const std::size_t nc = coords ? n : 0;
+
+  // Exactly the words needed (root, 6 lists), so the whole graph is one segment.
+  const std::size_t words = 2 + 6 + words_for(n, 8) + 2 * words_for(nc, 4) +
+                            2 * words_for(m, 4) + words_for(m, 8);
+  capnp::MallocMessageBuilder builder(
+      static_cast<unsigned>(std::min<std::size_t>(words, kMaxListElements)),
+      capnp::AllocationStrategy::FIXED_SIZE);
+  auto root = builder.initRoot<gen::GraphData>();
+
+  auto ids = root.initNodeIds(static_cast<unsigned>(n));
+  for (NodeIndex i = 0; i < n; ++i) ids.set(i, router::to_int(graph.id_of(i)));
+  auto lon = root.initLonE6(static_cast<unsigned>(nc));
+  auto lat = root.initLatE6(static_cast<unsigned>(nc));
+  for (NodeIndex i = 0; i < nc; ++i) {
+    const Coordinate c = graph.coordinate(i);
+    lon.set(i, c.lon_e6);
+    lat.set(i, c.lat_e6);
+  }
+  auto tails = root.initTails(static_cast<unsigned>(m));
+  auto heads = root.initHeads(static_cast<unsigned>(m));
+  auto costs = root.initCosts(static_cast<unsigned>(m));
+  for (unsigned j = 0; j < m; ++j) {
+    // index_of() is O(1) for contiguous (DIMACS) ids, a binary search otherwise.
+    tails.set(j, *graph.index_of(arcs[j].tail));
+    heads.set(j, *graph.index_of(arcs[j].head));
+    costs.set(j, arcs[j].cost);
+  }
+
+  std::string out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, builder);
+  return out;
+}
+
+router::RoadGraph decode_graph(std::string_view bytes) {
+  if (bytes.empty()) fail("empty");
+  if (bytes.size() % sizeof(capnp::word) != 0) {
+    fail(std::to_string(bytes.size()) + " bytes is not a whole number of 8-byte words");
+  }
+  const std::size_t num_words = bytes.size() / sizeof(capnp::word);
+  kj::Array<capnp::word> aligned;
+  kj::ArrayPtr<const capnp::word> words;
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), num_words);
+  } else {
+    aligned = kj::heapArray<capnp::word>(num_words);
+    std::memcpy(aligned.begin(), bytes.data(), bytes.size());
+    words = aligned;
+  }
+
+  std::vector<NodeId> ids;
+  std::vector<Coordinate> coords;
+  std::vector<Arc> arcs;
+  try {
+    capnp::ReaderOptions options;
+    // Every list is read once; the slack covers the pointers.
+    options.traversalLimitInWords = num_words * 2 + 1024;
+    capnp::FlatArrayMessageReader reader(words, options);
+    if (reader.getEnd() != words.end()) fail("trailing bytes after the message");
+    const auto root = reader.getRoot<gen::GraphData>();
+    const auto id_list = root.getNodeIds();
+    const auto lon = root.getLonE6();
+    const auto lat = root.getLatE6();
+    const auto tails = root.getTails();
+    const auto heads = root.getHeads();
+    const auto costs = root.getCosts();
+
+    const std::size_t n = id_list.size();
+    if (lon.size() != lat.size() || (lon.size() != 0 && lon.size() != n)) {
+      fail(std::to_string(n) + " nodes but " + std::to_string(lon.size()) + " longitudes and " +
+           std::to_string(lat.size()) + " latitudes");
+    }
+    if (tails.size() != heads.size() || tails.size() != costs.size()) {
+      fail(std::to_string(tails.size()) + " tails, " + std::to_string(heads.size()) +
+           " heads and " + std::to_string(costs.size()) + " costs");
+    }
+
+    ids.reserve(n);
+    for (const std::int64_t id : id_list) ids.push_back(NodeId{id});
+    check_unique(ids);
+    if (lon.size() != 0) {
+      coords.reserve(n);
+      for (unsigned i = 0; i < n; ++i) coords.push_back({lon[i], lat[i]});
+    }
+
+    const std::size_t m = tails.size();
+    arcs.reserve(m);
+    for (unsigned j = 0; j < m; ++j) {
+      const NodeIndex tail = tails[j];
+      const NodeIndex head = heads[j];
+      const router::Cost cost = costs[j];
+      if (tail >= n || head >= n) {
+        fail("arc " + std::to_string(j) + ": node index " + std::to_string(std::max(tail, head)) +
+             " out of range (" + std::to_string(n) + " nodes)");
+      }
+      if (cost < 0 || cost == router::kInfiniteCost) {
+        fail("arc " + std::to_string(j) + ": invalid cost " + std::to_string(cost));
+      }
+      arcs.push_back({ids[tail], ids[head], cost});
+    }
+  } catch (const kj::Exception& e) {
+    fail("malformed message: " + std::string(e.getDescription().cStr()));
+  }
+  return router::RoadGraph::build(std::move(ids), std::move(arcs), std::move(coords));
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("sha256: EVP_Digest failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(2 * length, '\0');
+  for (unsigned int i = 0; i < length; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace waybill::wire

@@ -1,0 +1,426 @@
+#include "schema/messages.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/array.h>
+#include <kj/exception.h>
+#include <kj/io.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+
+#include "schema/waybill.capnp.h"
+
+namespace waybill::wire {
+namespace {
+
+namespace gen = waybill::wire::schema;
+
+// The wire enumerants are the domain enum values, so conversion is a cast plus, on decode, a
+// range check.
+static_assert(static_cast<std::uint16_t>(gen::JobStatus::OK) ==
+              static_cast<std::uint8_t>(JobStatus::ok));
+static_assert(static_cast<std::uint16_t>(gen::JobStatus::UNREACHABLE) ==
+              static_cast<std::uint8_t>(JobStatus::unreachable));
+static_assert(static_cast<std::uint16_t>(gen::JobStatus::UNKNOWN_NODE) ==
+              static_cast<std::uint8_t>(JobStatus::unknown_node));
+static_assert(static_cast<std::uint16_t>(gen::JobStatus::FAILED) ==
+              static_cast<std::uint8_t>(JobStatus::failed));
+constexpr std::uint16_t kMaxJobStatus = static_cast<std::uint16_t>(gen::JobStatus::FAILED);
+
+using Stage = SubmitReply::Stage;
+static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::BEGUN) ==
+              static_cast<std::uint8_t>(Stage::begun));
+static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::PART_STORED) ==
+              static_cast<std::uint8_t>(Stage::part_stored));
+static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::DONE) ==
+              static_cast<std::uint8_t>(Stage::done));
+static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED) ==
+              static_cast<std::uint8_t>(Stage::failed));
+constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED);
+
+// The Envelope member ordinals are the indices of wire::Message.
+static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::STATUS_REPLY == 13);
+static_assert(std::variant_size_v<Message> == 14);
+
+// ---- encode -------------------------------------------------------------------------------------
+
+capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
+
+capnp::Data::Reader data(const std::string& s) {
+  return {reinterpret_cast<const kj::byte*>(s.data()), s.size()};
+}
+
+template <typename T>
+constexpr std::size_t struct_words() {
+  return T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
+}
+
+std::size_t text_words(const std::string& s) { return (s.size() + 8) / 8; }  // with its NUL
+
+// Words of the encoded message, or a little more: the first segment is allocated this big so
+// that even a lease of thousands of jobs is one segment, built without reallocation.
+struct EstimateWords {
+  template <typename M>
+  std::size_t operator()(const M&) const {
+    return 64;
+  }
+  std::size_t operator()(const ChunkResult& m) const {
+    return 64 + text_words(m.error) + m.outcomes.size() * struct_words<gen::JobOutcome>();
+  }
+  std::size_t operator()(const GraphChunk& m) const {
+    return 64 + text_words(m.graph_hash) + text_words(m.data);
+  }
+  std::size_t operator()(const Lease& m) const {
+    return 64 + text_words(m.graph_hash) + m.jobs.size() * struct_words<gen::JobSpec>();
+  }
+  std::size_t operator()(const SubmitBegin& m) const {
+    return 64 + text_words(m.graph_name) + text_words(m.content_hash) + text_words(m.file_name);
+  }
+  std::size_t operator()(const SubmitData& m) const { return 64 + text_words(m.data); }
+  std::size_t operator()(const SubmitReply& m) const { return 64 + text_words(m.error); }
+  std::size_t operator()(const StatusReply& m) const {
+    std::size_t words = 64 + text_words(m.error);
+    for (const BatchStatus& b : m.batches) {
+      words +=
+          struct_words<gen::BatchStatus>() + text_words(b.file_name) + text_words(b.graph_name);
+    }
+    for (const WorkerStatus& w : m.workers) {
+      words += struct_words<gen::WorkerStatus>() + text_words(w.worker_name);
+    }
+    return words;
+  }
+};
+
+struct Fill {
+  gen::Envelope::Builder envelope;
+
+  void operator()(const Hello& m) {
+    auto b = envelope.initHello();
+    b.setWorkerName(text(m.worker_name));
+    b.setGraphHash(text(m.graph_hash));
+    b.setThreads(m.threads);
+  }
+  void operator()(const GraphRequest& m) {
+    auto b = envelope.initGraphRequest();
+    b.setGraphHash(text(m.graph_hash));
+    b.setOffsetBytes(m.offset);
+  }
+  void operator()(const Credit& m) { envelope.initCredit().setCredit(m.credit); }
+  void operator()(const ChunkResult& m) {
+    auto b = envelope.initChunkResult();
+    b.setLeaseId(m.lease_id);
+    b.setBatchId(m.batch_id);
+    b.setChunk(m.chunk);
+    auto outcomes = b.initOutcomes(static_cast<unsigned>(m.outcomes.size()));
+    for (unsigned i = 0; i < outcomes.size(); ++i) {
+      const JobOutcome& o = m.outcomes[i];
+      auto ob = outcomes[i];
+      ob.setSeq(o.seq);
+      ob.setStatus(static_cast<gen::JobStatus>(o.status));
+      ob.setCost(o.cost);
+      ob.setHops(o.hops);
+    }
+    b.setError(text(m.error));
+  }
+  void operator()(const Heartbeat&) { envelope.initHeartbeat(); }
+  void operator()(const Goodbye&) { envelope.initGoodbye(); }
+  void operator()(const Welcome& m) {
+    auto b = envelope.initWelcome();
+    b.setGraphHash(text(m.graph_hash));
+    b.setGraphBytes(m.graph_bytes);
+    b.setHeartbeatMs(m.heartbeat_ms);
+  }
+  void operator()(const GraphChunk& m) {
+    auto b = envelope.initGraphChunk();
+    b.setGraphHash(text(m.graph_hash));
+    b.setOffsetBytes(m.offset);
+    b.setTotalBytes(m.total);
+    b.setData(data(m.data));
+  }
+  void operator()(const Lease& m) {
+    auto b = envelope.initLease();
+    b.setLeaseId(m.lease_id);
+    b.setBatchId(m.batch_id);
+    b.setChunk(m.chunk);
+    b.setDeadlineMs(m.deadline_ms);
+    b.setGraphHash(text(m.graph_hash));
+    auto jobs = b.initJobs(static_cast<unsigned>(m.jobs.size()));
+    for (unsigned i = 0; i < jobs.size(); ++i) {
+      const JobSpec& j = m.jobs[i];
+      auto jb = jobs[i];
+      jb.setSeq(j.seq);
+      jb.setOrigin(j.origin);
+      jb.setDestination(j.destination);
+    }
+  }
+  void operator()(const SubmitBegin& m) {
+    auto b = envelope.initSubmitBegin();
+    b.setGraphName(text(m.graph_name));
+    b.setContentHash(text(m.content_hash));
+    b.setFileName(text(m.file_name));
+    b.setFileBytes(m.file_bytes);
+  }
+  void operator()(const SubmitData& m) {
+    auto b = envelope.initSubmitData();
+    b.setSubmitId(m.submit_id);
+    b.setPart(m.part);
+    b.setData(data(m.data));
+    b.setLast(m.last);
+  }
+  void operator()(const StatusRequest& m) {
+    envelope.initStatusRequest().setBatchId(m.batch_id);
+  }
+  void operator()(const SubmitReply& m) {
+    auto b = envelope.initSubmitReply();
+    b.setStage(static_cast<gen::SubmitReply::Stage>(m.stage));
+    b.setSubmitId(m.submit_id);
+    b.setPart(m.part);
+    b.setBatchId(m.batch_id);
+    b.setExisting(m.existing);
+    b.setAccepted(m.accepted);
+    b.setRejected(m.rejected);
+    b.setError(text(m.error));
+  }
+  void operator()(const StatusReply& m) {
+    auto b = envelope.initStatusReply();
+    auto batches = b.initBatches(static_cast<unsigned>(m.batches.size()));
+    for (unsigned i = 0; i < batches.size(); ++i) {
+      const BatchStatus& s = m.batches[i];
+      auto sb = batches[i];
+      sb.setBatchId(s.batch_id);
+      sb.setFileName(text(s.file_name));
+      sb.setGraphName(text(s.graph_name));
+      sb.setAccepted(s.accepted);
+      sb.setRejected(s.rejected);
+      sb.setRouted(s.routed);
+      sb.setUnreachable(s.unreachable);
+      sb.setFinished(s.finished);
+      sb.setElapsedSeconds(s.elapsed_s);
+    }
+    auto workers = b.initWorkers(static_cast<unsigned>(m.workers.size()));
+    for (unsigned i = 0; i < workers.size(); ++i) {
+      const WorkerStatus& s = m.workers[i];
+      auto wb = workers[i];
+      wb.setWorkerName(text(s.worker_name));
+      wb.setThreads(s.threads);
+      wb.setLeases(s.leases);
+      wb.setJobsDone(s.jobs_done);
+      wb.setLastSeenSeconds(s.last_seen_s);
+    }
+    b.setError(text(m.error));
+  }
+};
+
+// ---- decode -------------------------------------------------------------------------------------
+
+std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+std::string str(capnp::Data::Reader d) {
+  return {reinterpret_cast<const char*>(d.begin()), d.size()};
+}
+
+Hello read(gen::Hello::Reader r) {
+  return {str(r.getWorkerName()), str(r.getGraphHash()), r.getThreads()};
+}
+
+GraphRequest read(gen::GraphRequest::Reader r) {
+  return {str(r.getGraphHash()), r.getOffsetBytes()};
+}
+
+Credit read(gen::Credit::Reader r) { return {r.getCredit()}; }
+
+// Every struct that any version of this schema sends takes at least one word, so a list with
+// more elements than the frame has words is hostile: zero-sized elements that are free on the
+// wire would cost memory and time here.
+bool list_fits(std::size_t elements, std::size_t frame_words, const char* what,
+               std::string& error) {
+  if (elements <= frame_words) return true;
+  error = std::to_string(elements) + " " + what + " in a frame of " +
+          std::to_string(frame_words) + " words";
+  return false;
+}
+
+std::optional<ChunkResult> read(gen::ChunkResult::Reader r, std::size_t frame_words,
+                                std::string& error) {
+  ChunkResult m;
+  m.lease_id = r.getLeaseId();
+  m.batch_id = r.getBatchId();
+  m.chunk = r.getChunk();
+  const auto outcomes = r.getOutcomes();
+  if (!list_fits(outcomes.size(), frame_words, "chunk result outcomes", error)) {
+    return std::nullopt;
+  }
+  m.outcomes.reserve(outcomes.size());
+  for (unsigned i = 0; i < outcomes.size(); ++i) {
+    const auto o = outcomes[i];
+    const auto status = static_cast<std::uint16_t>(o.getStatus());
+    if (status > kMaxJobStatus) {
+      error = "chunk result: outcome " + std::to_string(i) + ": unknown job status " +
+              std::to_string(status);
+      return std::nullopt;
+    }
+    m.outcomes.push_back(
+        {o.getSeq(), static_cast<JobStatus>(status), o.getCost(), o.getHops()});
+  }
+  m.error = str(r.getError());
+  return m;
+}
+
+Welcome read(gen::Welcome::Reader r) {
+  return {str(r.getGraphHash()), r.getGraphBytes(), r.getHeartbeatMs()};
+}
+
+GraphChunk read(gen::GraphChunk::Reader r) {
+  return {str(r.getGraphHash()), r.getOffsetBytes(), r.getTotalBytes(), str(r.getData())};
+}
+
+std::optional<Lease> read(gen::Lease::Reader r, std::size_t frame_words, std::string& error) {
+  Lease m;
+  m.lease_id = r.getLeaseId();
+  m.batch_id = r.getBatchId();
+  m.chunk = r.getChunk();
+  m.deadline_ms = r.getDeadlineMs();
+  m.graph_hash = str(r.getGraphHash());
+  const auto jobs = r.getJobs();
+  if (!list_fits(jobs.size(), frame_words, "lease jobs", error)) return std::nullopt;
+  m.jobs.reserve(jobs.size());
+  for (const auto j : jobs) m.jobs.push_back({j.getSeq(), j.getOrigin(), j.getDestination()});
+  return m;
+}
+
+SubmitBegin read(gen::SubmitBegin::Reader r) {
+  return {str(r.getGraphName()), str(r.getContentHash()), str(r.getFileName()),
+          r.getFileBytes()};
+}
+
+SubmitData read(gen::SubmitData::Reader r) {
+  return {r.getSubmitId(), r.getPart(), str(r.getData()), r.getLast()};
+}
+
+StatusRequest read(gen::StatusRequest::Reader r) { return {r.getBatchId()}; }
+
+std::optional<SubmitReply> read(gen::SubmitReply::Reader r, std::string& error) {
+  const auto stage = static_cast<std::uint16_t>(r.getStage());
+  if (stage > kMaxStage) {
+    error = "submit reply: unknown stage " + std::to_string(stage);
+    return std::nullopt;
+  }
+  return SubmitReply{static_cast<Stage>(stage), r.getSubmitId(), r.getPart(),
+                     r.getBatchId(),            r.getExisting(), r.getAccepted(),
+                     r.getRejected(),           str(r.getError())};
+}
+
+std::optional<StatusReply> read(gen::StatusReply::Reader r, std::size_t frame_words,
+                                std::string& error) {
+  StatusReply m;
+  const auto batches = r.getBatches();
+  if (!list_fits(batches.size(), frame_words, "batch statuses", error)) return std::nullopt;
+  m.batches.reserve(batches.size());
+  for (const auto b : batches) {
+    m.batches.push_back({b.getBatchId(), str(b.getFileName()), str(b.getGraphName()),
+                         b.getAccepted(), b.getRejected(), b.getRouted(), b.getUnreachable(),
+                         b.getFinished(), b.getElapsedSeconds()});
+  }
+  const auto workers = r.getWorkers();
+  if (!list_fits(workers.size(), frame_words, "worker statuses", error)) return std::nullopt;
+  m.workers.reserve(workers.size());
+  for (const auto w : workers) {
+    m.workers.push_back({str(w.getWorkerName()), w.getThreads(), w.getLeases(), w.getJobsDone(),
+                         w.getLastSeenSeconds()});
+  }
+  m.error = str(r.getError());
+  return m;
+}
+
+// Each getter below is called once: the traversal limit counts every call.
+std::optional<Message> read(gen::Envelope::Reader envelope, std::size_t frame_words,
+                            std::string& error) {
+  switch (envelope.which()) {
+    case gen::Envelope::HELLO: return read(envelope.getHello());
+    case gen::Envelope::GRAPH_REQUEST: return read(envelope.getGraphRequest());
+    case gen::Envelope::CREDIT: return read(envelope.getCredit());
+    case gen::Envelope::CHUNK_RESULT: return read(envelope.getChunkResult(), frame_words, error);
+    case gen::Envelope::HEARTBEAT: return Heartbeat{};
+    case gen::Envelope::GOODBYE: return Goodbye{};
+    case gen::Envelope::WELCOME: return read(envelope.getWelcome());
+    case gen::Envelope::GRAPH_CHUNK: return read(envelope.getGraphChunk());
+    case gen::Envelope::LEASE: return read(envelope.getLease(), frame_words, error);
+    case gen::Envelope::SUBMIT_BEGIN: return read(envelope.getSubmitBegin());
+    case gen::Envelope::SUBMIT_DATA: return read(envelope.getSubmitData());
+    case gen::Envelope::STATUS_REQUEST: return read(envelope.getStatusRequest());
+    case gen::Envelope::SUBMIT_REPLY: return read(envelope.getSubmitReply(), error);
+    case gen::Envelope::STATUS_REPLY: return read(envelope.getStatusReply(), frame_words, error);
+  }
+  // A newer peer's message, or garbage.
+  error = "unknown message type " + std::to_string(static_cast<unsigned>(envelope.which()));
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string encode(const Message& message) {
+  const std::size_t words = std::visit(EstimateWords{}, message);
+  capnp::MallocMessageBuilder builder(
+      static_cast<unsigned>(std::min<std::size_t>(words, std::size_t{1} << 28)));
+  Fill fill{builder.initRoot<gen::Envelope>()};
+  std::visit(fill, message);
+  // Serialize straight into the string: one copy, not two.
+  std::string out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream stream(
+      kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, builder);
+  return out;
+}
+
+std::optional<Message> decode(std::span<const std::byte> frame, std::string& error,
+                              const DecodeLimits& limits) {
+  error.clear();
+  if (frame.empty()) {
+    error = "empty frame";
+    return std::nullopt;
+  }
+  if (frame.size() % sizeof(capnp::word) != 0) {
+    error = "frame of " + std::to_string(frame.size()) +
+            " bytes is not a whole number of 8-byte words";
+    return std::nullopt;
+  }
+  try {
+    const std::size_t num_words = frame.size() / sizeof(capnp::word);
+    kj::Array<capnp::word> aligned;
+    kj::ArrayPtr<const capnp::word> words;
+    if (reinterpret_cast<std::uintptr_t>(frame.data()) % alignof(capnp::word) == 0) {
+      words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(frame.data()), num_words);
+    } else {
+      aligned = kj::heapArray<capnp::word>(num_words);
+      std::memcpy(aligned.begin(), frame.data(), frame.size());
+      words = aligned;
+    }
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = limits.traversal_words;
+    options.nestingLimit = limits.nesting;
+    capnp::FlatArrayMessageReader reader(words, options);
+    if (reader.getEnd() != words.end()) {
+      error = "frame has " +
+              std::to_string(static_cast<std::size_t>(words.end() - reader.getEnd()) *
+                             sizeof(capnp::word)) +
+              " bytes after the message";
+      return std::nullopt;
+    }
+    const auto envelope = reader.getRoot<gen::Envelope>();
+    std::optional<Message> message = read(envelope, num_words, error);
+    if (!message && error.empty()) error = "invalid message";
+    return message;
+  } catch (const kj::Exception& e) {
+    error = "malformed message: " + std::string(e.getDescription().cStr());
+  } catch (const std::exception& e) {
+    error = std::string("malformed message: ") + e.what();
+  } catch (...) {
+    error = "malformed message";
+  }
+  return std::nullopt;
+}
+
+}  // namespace waybill::wire

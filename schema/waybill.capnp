@@ -1,0 +1,194 @@
+# Every message on the Waybill wire, plus the serialized road graph.
+#
+# Evolution rules (STYLE.md 14): never renumber or retype a field; add a field with the next
+# ordinal; add a message as a new struct and a new Envelope member with the next ordinal. An
+# old peer reads a new message as follows: unknown fields are ignored, an unknown Envelope member
+# is rejected as "unknown message type N", an unknown enumerant is rejected at the point of use.
+#
+# The wire<->domain conversion lives in messages.cpp and graph_codec.cpp only; the domain types
+# are in messages.h. Enumerant numbers equal the domain enum values (messages.cpp asserts it).
+
+@0xdefd2a8ab9672e1e;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("waybill::wire::schema");
+
+# ---- shared ------------------------------------------------------------------------------------
+
+enum JobStatus {
+  ok @0;           # routed; cost and hops are meaningful
+  unreachable @1;  # no path from origin to destination
+  unknownNode @2;  # origin or destination is not a node of the graph
+  failed @3;       # the worker could not route this job
+}
+
+struct JobSpec {
+  seq @0 :UInt32;          # dense sequence number of the job in its batch
+  origin @1 :Int64;        # external node id
+  destination @2 :Int64;   # external node id
+}
+
+struct JobOutcome {
+  seq @0 :UInt32;          # as in the JobSpec it answers
+  status @1 :JobStatus;
+  cost @2 :Int64;          # in the graph's own unit (DIMACS -d: decimetres); only when status == ok
+  hops @3 :UInt32;         # arcs on the path; only when status == ok
+}
+
+# ---- worker -> dispatcher ----------------------------------------------------------------------
+
+struct Hello {
+  workerName @0 :Text;     # host:pid, for operators
+  graphHash @1 :Text;      # sha256 hex of the graph the worker holds in its cache, or empty
+  threads @2 :UInt32 = 1;  # routing threads of the worker
+}
+
+struct GraphRequest {
+  graphHash @0 :Text;      # sha256 hex of the graph wanted
+  offsetBytes @1 :UInt64;  # first byte wanted of the serialized graph
+}
+
+struct Credit {
+  credit @0 :UInt32;       # number of further leases the dispatcher may send
+}
+
+struct ChunkResult {
+  leaseId @0 :UInt64;
+  batchId @1 :UInt64;
+  chunk @2 :UInt32;                 # chunk number within the batch
+  outcomes @3 :List(JobOutcome);    # one per job of the lease; empty when error is set
+  error @4 :Text;                   # why the whole chunk failed, or empty
+}
+
+struct Heartbeat {
+  # Both ways, every heartbeat interval, when nothing else was sent. No fields yet.
+}
+
+struct Goodbye {
+  # A draining worker takes no more leases. No fields yet.
+}
+
+# ---- dispatcher -> worker ----------------------------------------------------------------------
+
+struct Welcome {
+  graphHash @0 :Text;             # sha256 hex of the graph the worker must hold
+  graphBytes @1 :UInt64;          # size of that serialized graph
+  heartbeatMs @2 :UInt32 = 1000;  # heartbeat interval, milliseconds
+}
+
+struct GraphChunk {
+  graphHash @0 :Text;       # sha256 hex of the whole serialized graph
+  offsetBytes @1 :UInt64;   # position of data in the serialized graph
+  totalBytes @2 :UInt64;    # size of the whole serialized graph
+  data @3 :Data;            # raw bytes of the serialized graph (a GraphData message)
+}
+
+struct Lease {
+  leaseId @0 :UInt64;
+  batchId @1 :UInt64;
+  chunk @2 :UInt32;          # chunk number within the batch
+  deadlineMs @3 :UInt32;     # the lease expires this many milliseconds after it was sent
+  graphHash @4 :Text;        # sha256 hex of the graph to route on
+  jobs @5 :List(JobSpec);    # thousands per lease, never one
+}
+
+# ---- client -> dispatcher ----------------------------------------------------------------------
+
+struct SubmitBegin {
+  graphName @0 :Text;      # graph to route the batch on
+  contentHash @1 :Text;    # sha256 hex of the whole file
+  fileName @2 :Text;       # for operators
+  fileBytes @3 :UInt64;    # size of the whole file
+}
+
+struct SubmitData {
+  submitId @0 :UInt64;     # from SubmitReply to SubmitBegin
+  part @1 :UInt32;         # 0, 1, 2, ... in order
+  data @2 :Data;           # whole lines of the file, raw bytes
+  last @3 :Bool;           # this part ends the submit
+}
+
+struct StatusRequest {
+  batchId @0 :UInt64;      # 0: all unfinished and recent batches
+}
+
+# ---- dispatcher -> client ----------------------------------------------------------------------
+
+struct SubmitReply {
+  enum Stage {
+    begun @0;        # answers SubmitBegin: send the data
+    partStored @1;   # answers a SubmitData
+    done @2;         # the batch is durable (or was stored before: existing)
+    failed @3;       # see error
+  }
+  stage @0 :Stage;
+  submitId @1 :UInt64;
+  part @2 :UInt32;         # the SubmitData part answered
+  batchId @3 :UInt64;
+  existing @4 :Bool;       # the same file was submitted before: batchId is that batch
+  accepted @5 :UInt64;     # lines accepted so far
+  rejected @6 :UInt64;     # lines rejected so far
+  error @7 :Text;          # when stage == failed
+}
+
+struct BatchStatus {
+  batchId @0 :UInt64;
+  fileName @1 :Text;
+  graphName @2 :Text;
+  accepted @3 :UInt64;        # jobs
+  rejected @4 :UInt64;        # lines
+  routed @5 :UInt64;          # durable routes, any status
+  unreachable @6 :UInt64;     # routes with status unreachable
+  finished @7 :Bool;
+  elapsedSeconds @8 :Float64; # since submit; frozen at finish
+}
+
+struct WorkerStatus {
+  workerName @0 :Text;
+  threads @1 :UInt32;
+  leases @2 :UInt32;           # chunks held now
+  jobsDone @3 :UInt64;
+  lastSeenSeconds @4 :Float64; # since its last message
+}
+
+struct StatusReply {
+  batches @0 :List(BatchStatus);
+  workers @1 :List(WorkerStatus);
+  error @2 :Text;              # empty unless the request failed
+}
+
+# ---- the frame ---------------------------------------------------------------------------------
+
+# Every ZeroMQ frame is one Envelope. Member ordinals equal the index of the alternative in
+# wire::Message (messages.h).
+struct Envelope {
+  union {
+    hello @0 :Hello;
+    graphRequest @1 :GraphRequest;
+    credit @2 :Credit;
+    chunkResult @3 :ChunkResult;
+    heartbeat @4 :Heartbeat;
+    goodbye @5 :Goodbye;
+    welcome @6 :Welcome;
+    graphChunk @7 :GraphChunk;
+    lease @8 :Lease;
+    submitBegin @9 :SubmitBegin;
+    submitData @10 :SubmitData;
+    statusRequest @11 :StatusRequest;
+    submitReply @12 :SubmitReply;
+    statusReply @13 :StatusReply;
+  }
+}
+
+# ---- the road graph ----------------------------------------------------------------------------
+
+# The serialized road graph (graph_codec.h); its sha256 is the graph's identity. Node i has id
+# nodeIds[i]; arc j runs from node tails[j] to node heads[j] at cost costs[j].
+struct GraphData {
+  nodeIds @0 :List(Int64);   # external node ids, ascending, unique
+  lonE6 @1 :List(Int32);     # longitude per node, microdegrees; empty: no coordinates
+  latE6 @2 :List(Int32);     # latitude per node, microdegrees; empty: no coordinates
+  tails @3 :List(UInt32);    # dense index into nodeIds
+  heads @4 :List(UInt32);    # dense index into nodeIds
+  costs @5 :List(Int64);     # in the graph's own unit, >= 0
+}

@@ -1,0 +1,562 @@
+#include "dispatcher/batch_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <ostream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef WAYBILL_TEST_DATA_DIR
+#error "WAYBILL_TEST_DATA_DIR must name tests/data (set by tests/dispatcher/CMakeLists.txt)"
+#endif
+
+namespace waybill::dispatcher {
+namespace {
+
+constexpr std::string_view kOk = "accepted";
+constexpr std::string_view kTooLong = "line longer than 1048576 bytes";
+constexpr std::string_view kBadWeight = "bad weight_kg: not a finite non-negative number: ";
+constexpr std::string_view kBadDue = "bad due_at: not an ISO 8601 timestamp: ";
+
+/// The seed of the random tests: $WAYBILL_TEST_SEED when set, else a fixed value.
+std::uint64_t test_seed() {
+  if (const char* env = std::getenv("WAYBILL_TEST_SEED"); env != nullptr && *env != '\0') {
+    return std::stoull(env);
+  }
+  return 20261125;
+}
+
+std::string seed_trace(std::uint64_t seed) {
+  return "seed " + std::to_string(seed) +
+         " (replay with WAYBILL_TEST_SEED=" + std::to_string(seed) + ")";
+}
+
+/// The graph of every test: node ids 1..1000.
+bool has_node(std::int64_t id) { return id >= 1 && id <= 1000; }
+
+std::filesystem::path batches_dir() {
+  return std::filesystem::path(WAYBILL_TEST_DATA_DIR) / "batches";
+}
+
+std::string read_file(const std::string& name) {
+  std::ifstream in(batches_dir() / name, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + (batches_dir() / name).string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+struct Parsed {
+  std::vector<JobRow> jobs;
+  std::vector<RejectRow> rejects;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t lines = 0;
+};
+
+/// Feeds `bytes` cut at the offsets `cuts` (ascending), then finishes.
+Parsed parse(std::string_view bytes, const std::vector<std::size_t>& cuts = {}) {
+  BatchParser parser(has_node);
+  Parsed out;
+  std::size_t from = 0;
+  for (const std::size_t cut : cuts) {
+    parser.feed(bytes.substr(from, cut - from), out.jobs, out.rejects);
+    from = cut;
+  }
+  parser.feed(bytes.substr(from), out.jobs, out.rejects);
+  parser.finish(out.jobs, out.rejects);
+  out.accepted = parser.accepted();
+  out.rejected = parser.rejected();
+  out.lines = parser.lines();
+  return out;
+}
+
+/// Feeds `bytes` in pieces of `piece` bytes.
+Parsed parse_in_pieces(std::string_view bytes, std::size_t piece) {
+  std::vector<std::size_t> cuts;
+  for (std::size_t at = piece; at < bytes.size(); at += piece) cuts.push_back(at);
+  return parse(bytes, cuts);
+}
+
+/// What became of one line: kOk or the reject reason.
+struct Verdict {
+  std::uint64_t line = 0;
+  std::string outcome;
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+  friend std::ostream& operator<<(std::ostream& os, const Verdict& v) {
+    return os << "line " << v.line << ": " << v.outcome;
+  }
+};
+
+std::vector<Verdict> verdicts(const Parsed& parsed) {
+  std::vector<Verdict> out;
+  for (const JobRow& job : parsed.jobs) out.push_back({job.line, std::string(kOk)});
+  for (const RejectRow& reject : parsed.rejects) out.push_back({reject.line, reject.reason});
+  std::sort(out.begin(), out.end(),
+            [](const Verdict& a, const Verdict& b) { return a.line < b.line; });
+  return out;
+}
+
+std::string describe(const JobRow& j) {
+  std::ostringstream os;
+  os << "seq " << j.seq << " line " << j.line << " order_id '" << j.order_id << "' " << j.origin
+     << "->" << j.destination << " weight " << (j.weight_kg ? std::to_string(*j.weight_kg) : "-")
+     << " due " << j.due_at.value_or("-") << " priority "
+     << (j.priority ? std::to_string(*j.priority) : "-");
+  return os.str();
+}
+
+std::string describe(const RejectRow& r) {
+  return "line " + std::to_string(r.line) + " raw '" + r.raw + "' reason '" + r.reason + "'";
+}
+
+template <typename Row>
+std::vector<std::string> describe_all(const std::vector<Row>& rows) {
+  std::vector<std::string> out;
+  for (const Row& row : rows) out.push_back(describe(row));
+  return out;
+}
+
+/// Every field of every row, and the counters.
+void expect_same(const Parsed& actual, const Parsed& expected) {
+  EXPECT_EQ(describe_all(actual.jobs), describe_all(expected.jobs));
+  EXPECT_EQ(describe_all(actual.rejects), describe_all(expected.rejects));
+  EXPECT_EQ(actual.accepted, expected.accepted);
+  EXPECT_EQ(actual.rejected, expected.rejected);
+  EXPECT_EQ(actual.lines, expected.lines);
+}
+
+const JobRow& job_on_line(const Parsed& parsed, std::uint64_t line) {
+  const auto it = std::find_if(parsed.jobs.begin(), parsed.jobs.end(),
+                               [&](const JobRow& j) { return j.line == line; });
+  if (it == parsed.jobs.end()) throw std::runtime_error("no job on line " + std::to_string(line));
+  return *it;
+}
+
+const RejectRow& reject_on_line(const Parsed& parsed, std::uint64_t line) {
+  const auto it = std::find_if(parsed.rejects.begin(), parsed.rejects.end(),
+                               [&](const RejectRow& r) { return r.line == line; });
+  if (it == parsed.rejects.end()) {
+    throw std::runtime_error("no reject on line " + std::to_string(line));
+  }
+  return *it;
+}
+
+// ---- the corpus: one expected verdict per line of each file of tests/data/batches ------------
+
+struct CorpusCase {
+  std::string file;
+  std::uint64_t lines = 0;  ///< BatchParser::lines(): every line of the file, blank ones too
+  std::vector<Verdict> expected;
+};
+
+std::ostream& operator<<(std::ostream& os, const CorpusCase& c) { return os << c.file; }
+
+Verdict ok(std::uint64_t line) { return {line, std::string(kOk)}; }
+Verdict no(std::uint64_t line, std::string_view reason) { return {line, std::string(reason)}; }
+std::string cat(std::string_view a, std::string_view b) { return std::string(a) + std::string(b); }
+
+const std::vector<CorpusCase>& corpus() {
+  static const std::vector<CorpusCase> cases = {
+      {"crlf.csv", 4, {ok(2), ok(3), no(4, "bad destination: not an integer: 'x'")}},
+      {"quoted_commas.csv",
+       9,
+       {ok(2), ok(3), ok(4), ok(5), no(6, "bad CSV: unterminated quote"),
+        no(7, "bad CSV: unexpected quote"), no(8, "bad CSV: text after closing quote"), ok(9)}},
+      {"wrong_columns.csv",
+       7,
+       {ok(2), no(3, "wrong column count: expected 3, got 2"),
+        no(4, "wrong column count: expected 3, got 4"),
+        no(5, "wrong column count: expected 3, got 4"),
+        no(6, "wrong column count: expected 3, got 2"), ok(7)}},
+      {"non_numeric_ids.csv",
+       12,
+       {no(2, "bad origin: not an integer: 'abc'"), no(3, "bad destination: not an integer: '2.5'"),
+        no(4, "bad origin: not an integer: ''"), no(5, "bad destination: not an integer: ''"),
+        no(6, "bad origin: not an integer: '+7'"), no(7, "bad origin: not an integer: '0x10'"),
+        no(8, "bad origin: not an integer: '12abc'"), ok(9),
+        no(10, "bad destination: not an integer: '" + std::string(40, 'a') + "...'"),
+        no(11, "empty order_id"), no(12, "bad origin: not an integer: '1 2'")}},
+      {"overflow_ids.csv",
+       10,
+       {no(2, "unknown origin node 9223372036854775807"),
+        no(3, "bad origin: out of range: '9223372036854775808'"),
+        no(4, "bad destination: out of range: '-9223372036854775809'"), ok(5),
+        no(6, "bad priority: out of range: '2147483648'"), ok(7),
+        no(8, "bad priority: out of range: '-2147483649'"),
+        no(9, "bad origin: out of range: '" + std::string(40, '9') + "...'"),
+        no(10, "bad priority: not an integer: 'high'")}},
+      {"unknown_nodes.csv",
+       6,
+       {ok(2), no(3, "unknown origin node 0"), no(4, "unknown destination node 1001"),
+        no(5, "unknown origin node 0"), no(6, "unknown origin node -1")}},
+      {"negative_and_nan.csv",
+       14,
+       {ok(2), ok(3), no(4, cat(kBadWeight, "'-1'")), no(5, cat(kBadWeight, "'nan'")),
+        no(6, cat(kBadWeight, "'inf'")), ok(7), no(8, cat(kBadWeight, "'1e400'")),
+        no(9, cat(kBadWeight, "'heavy'")), ok(10), ok(11), no(12, cat(kBadWeight, "'NaN'")), ok(13),
+        no(14, cat(kBadWeight, "'-infinity'"))}},
+      {"duplicate_ids.csv",
+       10,
+       {ok(2), ok(3), no(4, "duplicate order_id 'J1'"), no(5, "unknown origin node 0"), ok(6),
+        no(7, "duplicate order_id 'J2'"), ok(8), no(9, "bad origin: not an integer: 'x'"),
+        no(10, "duplicate order_id 'J2'")}},
+      {"invalid_utf8.csv",
+       10,
+       {ok(2), no(3, "invalid UTF-8"), ok(4), no(5, "invalid UTF-8"), no(6, "invalid UTF-8"),
+        no(7, "invalid UTF-8"), no(8, "invalid UTF-8"), no(9, "invalid UTF-8"), ok(10)}},
+      {"nul_bytes.csv",
+       6,
+       {ok(2), no(3, "NUL byte in line"), no(4, "NUL byte in line"), no(5, "NUL byte in line"),
+        ok(6)}},
+      {"empty.csv", 0, {}},
+      {"header_only.csv", 1, {}},
+      {"binary_garbage.bin",
+       5,
+       {no(3, "bad header: NUL byte in line"), no(4, "bad header: NUL byte in line"),
+        no(5, "bad header: NUL byte in line")}},
+      {"no_final_newline.csv", 3, {ok(2), ok(3)}},
+      {"empty_last_line.csv", 6, {ok(2), ok(4)}},
+      {"optional_columns.csv",
+       14,
+       {ok(2), ok(3), ok(4), ok(5), no(6, cat(kBadDue, "'2024-02-30'")),
+        no(7, cat(kBadDue, "'2024-05-01 08:30'")), no(8, cat(kBadDue, "'2024-05-01T24:00'")),
+        no(9, cat(kBadDue, "'2024-05-01T08:30:15.5Z'")), ok(10),
+        no(11, cat(kBadDue, "'2023-02-29'")), ok(12), no(13, "bad priority: not an integer: 'x'"),
+        no(14, cat(kBadWeight, "'-2'"))}},
+      {"bad_header.csv",
+       4,
+       {no(2,
+           "bad header: unknown column 'Dest'; unknown column 'color'; "
+           "missing column 'destination'"),
+        no(4,
+           "bad header: unknown column 'Dest'; unknown column 'color'; "
+           "missing column 'destination'")}},
+      {"duplicate_columns.csv", 2, {no(2, "bad header: duplicate column 'ORIGIN'")}},
+      {"utf8_bom.csv", 2, {ok(2)}},
+  };
+  return cases;
+}
+
+class Corpus : public ::testing::TestWithParam<CorpusCase> {};
+
+TEST_P(Corpus, VerdictOfEveryLine) {
+  const CorpusCase& c = GetParam();
+  const Parsed parsed = parse(read_file(c.file));
+  EXPECT_EQ(verdicts(parsed), c.expected);
+  EXPECT_EQ(parsed.lines, c.lines);
+  EXPECT_EQ(parsed.accepted, parsed.jobs.size());
+  EXPECT_EQ(parsed.rejected, parsed.rejects.size());
+}
+
+TEST_P(Corpus, SeqIsDenseInFileOrder) {
+  const Parsed parsed = parse(read_file(GetParam().file));
+  for (std::size_t i = 0; i < parsed.jobs.size(); ++i) {
+    EXPECT_EQ(parsed.jobs[i].seq, i);
+    if (i > 0) {
+      EXPECT_LT(parsed.jobs[i - 1].line, parsed.jobs[i].line);
+    }
+  }
+}
+
+/// Every raw is NUL-free, well-formed UTF-8 (PostgreSQL text) and bounded.
+TEST_P(Corpus, RawIsSafeText) {
+  const Parsed parsed = parse(read_file(GetParam().file));
+  for (const RejectRow& r : parsed.rejects) {
+    EXPECT_EQ(r.raw.find('\0'), std::string::npos) << describe(r);
+    EXPECT_LE(r.raw.size(), 4 * BatchParser::kMaxRawBytes);
+    // Re-parsing the raw as a data line: it is valid UTF-8 when it is not rejected for it.
+    BatchParser check(has_node);
+    std::vector<JobRow> jobs;
+    std::vector<RejectRow> rejects;
+    check.feed("order_id,origin,destination\n" + r.raw + "\n", jobs, rejects);
+    for (const RejectRow& again : rejects) EXPECT_NE(again.reason, "invalid UTF-8") << r.raw;
+  }
+}
+
+/// Any split of the bytes into feed() calls gives the same rows as one feed.
+TEST_P(Corpus, RandomSplitsGiveTheSameRows) {
+  const std::string bytes = read_file(GetParam().file);
+  const Parsed whole = parse(bytes);
+  const std::uint64_t seed = test_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::size_t> cuts;
+    if (!bytes.empty()) {
+      std::uniform_int_distribution<std::size_t> at(0, bytes.size());
+      const std::size_t count = std::uniform_int_distribution<std::size_t>(0, 12)(rng);
+      for (std::size_t i = 0; i < count; ++i) cuts.push_back(at(rng));
+      std::sort(cuts.begin(), cuts.end());  // empty pieces included
+    }
+    SCOPED_TRACE("round " + std::to_string(round));
+    expect_same(parse(bytes, cuts), whole);
+  }
+  expect_same(parse_in_pieces(bytes, 1), whole);
+}
+
+INSTANTIATE_TEST_SUITE_P(Batches, Corpus, ::testing::ValuesIn(corpus()),
+                         [](const ::testing::TestParamInfo<CorpusCase>& param) {
+                           std::string name = param.param.file;
+                           std::replace_if(
+                               name.begin(), name.end(),
+                               [](char ch) {
+                                 return !std::isalnum(static_cast<unsigned char>(ch));
+                               },
+                               '_');
+                           return name;
+                         });
+
+/// A file added to tests/data/batches without expectations fails here, not silently.
+TEST(BatchCorpus, EveryFileHasExpectations) {
+  std::set<std::string> on_disk;
+  for (const auto& entry : std::filesystem::directory_iterator(batches_dir())) {
+    on_disk.insert(entry.path().filename().string());
+  }
+  std::set<std::string> expected;
+  for (const CorpusCase& c : corpus()) expected.insert(c.file);
+  EXPECT_EQ(on_disk, expected);
+}
+
+// ---- field values -----------------------------------------------------------------------------
+
+TEST(BatchParser, QuotedFieldsKeepCommasQuotesAndInnerSpaces) {
+  const Parsed parsed = parse(read_file("quoted_commas.csv"));
+  EXPECT_EQ(job_on_line(parsed, 2).order_id, "Q1, north");
+  EXPECT_EQ(job_on_line(parsed, 3).order_id, "Q2 \"rush\"");
+  EXPECT_EQ(job_on_line(parsed, 3).due_at, "2024-05-01T08:00:00Z");
+  EXPECT_EQ(job_on_line(parsed, 4).order_id, "Q3");  // spaces outside quotes are dropped
+  EXPECT_EQ(job_on_line(parsed, 4).origin, 5);
+  EXPECT_EQ(job_on_line(parsed, 4).destination, 6);
+  EXPECT_EQ(job_on_line(parsed, 4).due_at, std::nullopt);
+  EXPECT_EQ(job_on_line(parsed, 5).origin, 7);
+  EXPECT_EQ(job_on_line(parsed, 9).order_id, "Q8 ");  // spaces inside quotes are kept
+}
+
+TEST(BatchParser, OptionalColumnsInAnyOrderAndCase) {
+  const Parsed parsed = parse(read_file("optional_columns.csv"));
+  const JobRow& p1 = job_on_line(parsed, 2);
+  EXPECT_EQ(describe(p1), describe(JobRow{0, 2, "P1", 3, 2, 10.0, "2024-05-01", 1}));
+  const JobRow& p2 = job_on_line(parsed, 3);
+  EXPECT_EQ(describe(p2),
+            describe(JobRow{1, 3, "P2", 3, 2, std::nullopt, std::nullopt, std::nullopt}));
+  EXPECT_EQ(describe(job_on_line(parsed, 4)),
+            describe(JobRow{2, 4, "P3", 3, 2, 0.25, "2024-05-01T08:30", -5}));
+  EXPECT_EQ(job_on_line(parsed, 5).due_at, "2024-05-01T08:30:15+02:00");
+  EXPECT_EQ(job_on_line(parsed, 10).due_at, "2024-02-29T23:59:59Z");
+  EXPECT_EQ(job_on_line(parsed, 12).due_at, "2024-05-01T08:30-05:30");
+}
+
+TEST(BatchParser, WeightsAndPriorities) {
+  const Parsed weights = parse(read_file("negative_and_nan.csv"));
+  EXPECT_EQ(job_on_line(weights, 2).weight_kg, 12.5);
+  EXPECT_EQ(job_on_line(weights, 3).weight_kg, 0.0);
+  EXPECT_FALSE(std::signbit(*job_on_line(weights, 7).weight_kg));  // "-0" is stored as 0
+  EXPECT_EQ(job_on_line(weights, 10).weight_kg, std::nullopt);
+  EXPECT_EQ(job_on_line(weights, 11).weight_kg, 1000.0);
+  EXPECT_EQ(job_on_line(weights, 13).weight_kg, 0.5);
+
+  const Parsed priorities = parse(read_file("overflow_ids.csv"));
+  EXPECT_EQ(job_on_line(priorities, 5).priority, 2147483647);
+  EXPECT_EQ(job_on_line(priorities, 7).priority, -2147483648);
+}
+
+TEST(BatchParser, RawOfRejectsIsEscaped) {
+  const Parsed utf8 = parse(read_file("invalid_utf8.csv"));
+  EXPECT_EQ(reject_on_line(utf8, 3).raw, "V\\xFF2,1,2");
+  EXPECT_EQ(reject_on_line(utf8, 5).raw, "V\\xC3(4,1,2");
+  EXPECT_EQ(reject_on_line(utf8, 6).raw, "V\\xC0\\xAF5,1,2");
+  EXPECT_EQ(reject_on_line(utf8, 7).raw, "V\\xED\\xA0\\x806,1,2");
+  EXPECT_EQ(reject_on_line(utf8, 8).raw, "V\\xF4\\x90\\x80\\x807,1,2");
+  EXPECT_EQ(reject_on_line(utf8, 9).raw, "V\\xE2\\x828,1,2");
+  EXPECT_EQ(job_on_line(utf8, 4).order_id, "V\u00E93");
+  EXPECT_EQ(job_on_line(utf8, 10).order_id, "V\U0001F6009");
+
+  const Parsed nul = parse(read_file("nul_bytes.csv"));
+  EXPECT_EQ(reject_on_line(nul, 3).raw, "Z\\02,1,2");
+  EXPECT_EQ(reject_on_line(nul, 4).raw, "Z3,1,2\\0");
+  EXPECT_EQ(reject_on_line(nul, 5).raw, "\\0");
+
+  const Parsed crlf = parse(read_file("crlf.csv"));
+  EXPECT_EQ(reject_on_line(crlf, 4).raw, "C3,5,x");  // without the '\r'
+}
+
+// ---- header -----------------------------------------------------------------------------------
+
+TEST(BatchParser, HeaderIsTheFirstNonBlankLine) {
+  const Parsed parsed = parse("\n\r\n\"Order_ID\", origin ,destination\nA,1,2\n");
+  EXPECT_EQ(verdicts(parsed), (std::vector<Verdict>{ok(4)}));
+}
+
+TEST(BatchParser, HeaderProblemsAreListedOnEveryLine) {
+  const Parsed parsed = parse("order_id,,weight_kg\nA,1,2\n\"B\n");
+  const std::string reason =
+      "bad header: unknown column ''; missing column 'origin'; missing column 'destination'";
+  EXPECT_EQ(verdicts(parsed), (std::vector<Verdict>{no(2, reason), no(3, reason)}));
+}
+
+TEST(BatchParser, UnparsableHeader) {
+  EXPECT_EQ(verdicts(parse("order_id,\"origin,destination\nA,1,2\n")),
+            (std::vector<Verdict>{no(2, "bad header: bad CSV: unterminated quote")}));
+}
+
+// ---- duplicates -------------------------------------------------------------------------------
+
+TEST(BatchParser, DuplicatesAcrossFeedsAndOnlyWithinOneParser) {
+  BatchParser parser(has_node);
+  std::vector<JobRow> jobs;
+  std::vector<RejectRow> rejects;
+  parser.feed("order_id,origin,destination\n", jobs, rejects);
+  const auto job = [](int i) { return std::string("J").append(std::to_string(i)) + ",1,2\n"; };
+  for (int i = 0; i < 2000; ++i) parser.feed(job(i), jobs, rejects);
+  for (int i = 0; i < 2000; i += 7) parser.feed(job(i), jobs, rejects);
+  parser.finish(jobs, rejects);
+  EXPECT_EQ(jobs.size(), 2000u);
+  ASSERT_EQ(rejects.size(), 286u);
+  EXPECT_EQ(rejects.front().reason, "duplicate order_id 'J0'");
+  EXPECT_EQ(rejects.front().line, 2002u);
+  EXPECT_EQ(rejects.back().reason, "duplicate order_id 'J1995'");
+
+  // Another batch starts afresh.
+  EXPECT_EQ(verdicts(parse("order_id,origin,destination\nJ0,1,2\n")),
+            (std::vector<Verdict>{ok(2)}));
+}
+
+TEST(BatchParser, LongOrderIdIsShortenedInTheReason) {
+  const std::string id(100, 'k');
+  const Parsed parsed = parse("order_id,origin,destination\n" + id + ",1,2\n" + id + ",3,4\n");
+  EXPECT_EQ(
+      verdicts(parsed),
+      (std::vector<Verdict>{ok(2), no(3, "duplicate order_id '" + id.substr(0, 40) + "...'")}));
+}
+
+// ---- line ends and long lines -----------------------------------------------------------------
+
+TEST(BatchParser, LastLineNeedsFinish) {
+  BatchParser parser(has_node);
+  std::vector<JobRow> jobs;
+  std::vector<RejectRow> rejects;
+  parser.feed(read_file("no_final_newline.csv"), jobs, rejects);
+  EXPECT_EQ(jobs.size(), 1u);
+  parser.finish(jobs, rejects);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[1].order_id, "F2");
+  EXPECT_EQ(parser.lines(), 3u);
+}
+
+TEST(BatchParser, CarriageReturnInsideALineIsData) {
+  EXPECT_EQ(verdicts(parse("order_id,origin,destination\nA,1\r2,3\r\n")),
+            (std::vector<Verdict>{no(2, "bad origin: not an integer: '1\r2'")}));
+}
+
+/// A line "L<padding>,1,2" of exactly `length` bytes, without terminator.
+std::string line_of(std::size_t length, char pad = 'x') {
+  std::string line = std::string(1, 'L').append(length - 5, pad).append(",1,2");
+  EXPECT_EQ(line.size(), length);
+  return line;
+}
+
+const std::string kHeader = "order_id,origin,destination\n";
+
+TEST(BatchParser, LineOfExactlyTheLimitIsAccepted) {
+  const std::size_t max = BatchParser::kMaxLineBytes;
+  for (const std::string end : {"\n", "\r\n", ""}) {
+    SCOPED_TRACE("line end '" + end + "'");
+    const std::string bytes = kHeader + line_of(max) + end;
+    for (const std::size_t piece : {std::size_t{4096}, std::size_t{1} << 21, max + 1}) {
+      const Parsed parsed = parse_in_pieces(bytes, piece);
+      ASSERT_EQ(verdicts(parsed), (std::vector<Verdict>{ok(2)}));
+      EXPECT_EQ(parsed.jobs[0].order_id.size(), max - 4);
+    }
+  }
+}
+
+TEST(BatchParser, LongerLineIsRejectedWhereverTheFeedsEnd) {
+  const std::size_t max = BatchParser::kMaxLineBytes;
+  const std::uint64_t seed = test_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 rng(seed);
+  for (const std::size_t length : {max + 1, max + 2, 3 * max + 7}) {
+    for (const std::string end : {"\n", "\r\n"}) {
+      const std::string long_line = line_of(length);
+      const std::string bytes = kHeader + long_line + end + "A,1,2\n" + long_line;
+      SCOPED_TRACE("length " + std::to_string(length) + " end '" + end + "'");
+      std::vector<std::vector<std::size_t>> splits = {{}};
+      for (const std::size_t piece : {std::size_t{1000}, std::size_t{65536}, max, max + 1}) {
+        std::vector<std::size_t> cuts;
+        for (std::size_t at = piece; at < bytes.size(); at += piece) cuts.push_back(at);
+        splits.push_back(cuts);
+      }
+      std::vector<std::size_t> random_cuts;
+      std::uniform_int_distribution<std::size_t> at(0, bytes.size());
+      for (int i = 0; i < 20; ++i) random_cuts.push_back(at(rng));
+      std::sort(random_cuts.begin(), random_cuts.end());
+      splits.push_back(random_cuts);
+      for (const auto& cuts : splits) {
+        const Parsed parsed = parse(bytes, cuts);
+        ASSERT_EQ(verdicts(parsed), (std::vector<Verdict>{no(2, kTooLong), ok(3), no(4, kTooLong)}))
+            << cuts.size() << " cuts";
+        EXPECT_EQ(parsed.jobs[0].seq, 0u);
+        for (const RejectRow& r : parsed.rejects) {
+          EXPECT_EQ(r.raw, long_line.substr(0, BatchParser::kMaxRawBytes));
+        }
+      }
+    }
+  }
+}
+
+TEST(BatchParser, RawOfALongLineEndsOnACharacterBoundary) {
+  // "L" then two-byte characters: byte 1024 falls inside one, so the raw stops before it.
+  std::string line = "L";
+  while (line.size() < BatchParser::kMaxLineBytes + 10) line += "\xC3\xA9";
+  const Parsed parsed = parse_in_pieces(kHeader + line + ",1,2\n", 4096);
+  ASSERT_EQ(verdicts(parsed), (std::vector<Verdict>{no(2, kTooLong)}));
+  EXPECT_EQ(parsed.rejects[0].raw, line.substr(0, BatchParser::kMaxRawBytes - 1));
+}
+
+// ---- a generated batch, split at random points ------------------------------------------------
+
+TEST(BatchParser, GeneratedBatchRandomSplits) {
+  const std::uint64_t seed = test_seed();
+  SCOPED_TRACE(seed_trace(seed));
+  std::mt19937_64 rng(seed);
+  // clang-format off
+  const std::vector<std::string> fragments = {
+      "1", "2", "1000", "1001", "-3", "x", "", "\"7\"", " 8 ", "2.5", "nan", "\"a,b\"",
+      "\xff", "\r", "\"", "2024-05-01T08:30Z", "9223372036854775808"};
+  // clang-format on
+  std::string bytes = "order_id,origin,destination,weight_kg,due_at,priority\r\n";
+  for (int i = 0; i < 3000; ++i) {
+    const auto pick = [&] { return fragments[rng() % fragments.size()]; };
+    const int fields = 5 + static_cast<int>(rng() % 3);
+    std::string line = std::string("J").append(std::to_string(rng() % 2500));
+    for (int f = 1; f < fields; ++f) line.append(",").append(pick());
+    bytes += line + (rng() % 2 ? "\n" : "\r\n");
+  }
+  const Parsed whole = parse(bytes);
+  EXPECT_GT(whole.accepted, 0u);
+  EXPECT_GT(whole.rejected, 0u);
+  EXPECT_EQ(whole.lines, 3001u);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::size_t> cuts;
+    std::uniform_int_distribution<std::size_t> at(0, bytes.size());
+    for (int i = 0; i < 200; ++i) cuts.push_back(at(rng));
+    std::sort(cuts.begin(), cuts.end());
+    SCOPED_TRACE("round " + std::to_string(round));
+    expect_same(parse(bytes, cuts), whole);
+  }
+}
+
+}  // namespace
+}  // namespace waybill::dispatcher

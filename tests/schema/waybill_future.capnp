@@ -1,0 +1,93 @@
+# A later version of schema/waybill.capnp, as a newer peer might send it: the evolution test
+# (evolution_test.cpp) checks that today's decoder reads it as STYLE.md 14 promises. Only what
+# the test sends is spelled out; the other Envelope members are AnyPointer, which is
+# wire-compatible with any struct.
+
+@0x877330c47eac12a5;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("waybill::wire::future");
+
+enum JobStatus {
+  ok @0;
+  unreachable @1;
+  unknownNode @2;
+  failed @3;
+  rerouted @4;            # new enumerant
+}
+
+struct JobOutcome {
+  seq @0 :UInt32;
+  status @1 :JobStatus;
+  cost @2 :Int64;
+  hops @3 :UInt32;
+  travelTimeS @4 :UInt32; # new field
+}
+
+struct ChunkResult {
+  leaseId @0 :UInt64;
+  batchId @1 :UInt64;
+  chunk @2 :UInt32;
+  outcomes @3 :List(JobOutcome);
+  error @4 :Text;
+}
+
+# Hello as a newer worker sends it.
+struct HelloNext {
+  workerName @0 :Text;
+  graphHash @1 :Text;
+  threads @2 :UInt32 = 1;
+  region @3 :Text;        # new field
+  memoryBytes @4 :UInt64; # new field
+}
+
+# Hello as the first worker ever sent it, before graphHash and threads existed.
+struct HelloFirst {
+  workerName @0 :Text;
+}
+
+struct SubmitReply {
+  enum Stage {
+    begun @0;
+    partStored @1;
+    done @2;
+    failed @3;
+    paused @4;            # new enumerant
+  }
+  stage @0 :Stage;
+  submitId @1 :UInt64;
+}
+
+# Not a version but a hostile shape: a list of zero-sized elements costs nothing on the wire.
+struct Nothing {}
+
+struct HollowChunkResult {
+  leaseId @0 :UInt64;
+  batchId @1 :UInt64;
+  chunk @2 :UInt32;
+  outcomes @3 :List(Nothing);
+}
+
+struct Shipment {
+  shipmentId @0 :UInt64;
+}
+
+struct Envelope {
+  union {
+    hello @0 :AnyPointer;
+    graphRequest @1 :AnyPointer;
+    credit @2 :AnyPointer;
+    chunkResult @3 :AnyPointer;
+    heartbeat @4 :AnyPointer;
+    goodbye @5 :AnyPointer;
+    welcome @6 :AnyPointer;
+    graphChunk @7 :AnyPointer;
+    lease @8 :AnyPointer;
+    submitBegin @9 :AnyPointer;
+    submitData @10 :AnyPointer;
+    statusRequest @11 :AnyPointer;
+    submitReply @12 :SubmitReply;
+    statusReply @13 :AnyPointer;
+    shipment @14 :Shipment;  # new message
+  }
+}
