@@ -331,6 +331,9 @@ class Dispatcher {
         }
         send_worker(peer, lease);
         ++conn.inflight;
+        m_log.debug("leased batch ", grant->ref.batch_id, " chunk ", grant->ref.chunk, " to ",
+                    conn.name, " (read in ",
+                    std::chrono::duration_cast<milliseconds>(Clock::now() - now).count(), " ms)");
       }
     }
     // Idle workers holding a graph no pending work needs are moved to the one that is needed.
@@ -376,6 +379,8 @@ class Dispatcher {
       return;
     }
     m_store->record_routes(m_persist);  // throws: the buffer is kept and retried
+    m_log.debug("persisted ", m_persist.size(), " chunks, ", m_persist_rows, " routes in ",
+                std::chrono::duration_cast<milliseconds>(Clock::now() - now).count(), " ms");
     for (const ChunkRoutes& c : m_persist) {
       if (m_table.persisted({c.batch_id, c.chunk})) finish_batch(c.batch_id);
     }

@@ -86,7 +86,7 @@ std::optional<Grant> LeaseTable::describe(const ChunkRef& ref) const {
 
 bool LeaseTable::persisted(const ChunkRef& ref) {
   Chunk* c = find(ref);
-  if (c == nullptr || c->state == State::done) return false;
+  if (c == nullptr || c->state != State::persisting) return false;
   c->state = State::done;
   return --m_batches.at(ref.batch_id).remaining == 0;
 }

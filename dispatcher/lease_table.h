@@ -49,7 +49,7 @@ class LeaseTable {
   bool accept(const ChunkRef& ref);
   /// The job count and first seq of a chunk, to validate a result against.
   std::optional<Grant> describe(const ChunkRef& ref) const;
-  /// Persisting succeeded: done. Returns true when this finished its batch.
+  /// Persisting succeeded: a persisting chunk is done. Returns true when this finished its batch.
   bool persisted(const ChunkRef& ref);
   /// Persisting failed, or the worker gave up on the chunk: pending again, first in line.
   void requeue(const ChunkRef& ref);

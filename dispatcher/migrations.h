@@ -1,0 +1,20 @@
+// The numbered migrations of sql/, embedded in the binary at build time by embed_migrations.cmake
+// (the generated migrations.cpp defines the array). Store::migrate() applies them in order.
+#pragma once
+
+#include <cstddef>
+
+namespace waybill::dispatcher::detail {
+
+/// One migration file: its name without the .sql suffix (e.g. "0001_graphs", the key in the
+/// schema_migrations table) and its whole text, which may hold several statements.
+struct Migration {
+  const char* name;
+  const char* sql;
+};
+
+/// In file-name order, which is the order they must run in.
+extern const Migration kMigrations[];
+extern const std::size_t kMigrationCount;
+
+}  // namespace waybill::dispatcher::detail

@@ -1,0 +1,423 @@
+// The router on the DIMACS NY graph (264,346 nodes): loading, one-to-all trees, one-to-one
+// early-exit Dijkstra vs. ALT, one-to-many, landmark preprocessing, and pgRouting's
+// pgr_dijkstraCost on the same pairs. After the run a summary gives the medians and the ratios
+// with the machine, dataset and commit they were measured on (STYLE.md 23).
+//
+// Environment: WAYBILL_DATA, the folder holding dimacs/ (default: the shared data folder next to
+// the checkout); WAYBILL_DB, a libpq conninfo (without it BM_PgRouting_1000Pairs is skipped);
+// WAYBILL_BENCH_SEED, the seed of the random nodes (default 2024). ops/bench-router.sh sets the
+// first two. Times are wall-clock (UseRealTime): pgRouting works in the server process and the
+// landmarks in two threads, where this thread's CPU time would say nothing.
+#include "router/shortest_path.h"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "router/dimacs.h"
+#include "router/graph.h"
+#include "router/landmarks.h"
+#include "tests/bench/pgrouting_session.h"
+#include "tests/bench/run_info.h"
+
+#ifndef WAYBILL_DEFAULT_DATA_DIR
+#error "WAYBILL_DEFAULT_DATA_DIR and WAYBILL_SOURCE_DIR must be defined by the build"
+#endif
+
+namespace waybill::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using router::Cost;
+using router::kInfiniteCost;
+using router::Landmarks;
+using router::NodeId;
+using router::RoadGraph;
+using router::RouteQuery;
+using router::RouteResult;
+using router::RouteStatus;
+using router::to_int;
+using Clock = std::chrono::steady_clock;
+using Pair = std::pair<NodeId, NodeId>;
+
+constexpr std::size_t kPairs = 1000;           // one-to-one and pgRouting query set
+constexpr std::size_t kDestinations = 10'000;  // one-to-many
+constexpr std::size_t kLandmarkCount = 16;
+constexpr unsigned kLandmarkThreads = 2;
+constexpr std::uint64_t kDefaultSeed = 2024;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2 == 1) return *mid;
+  return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
+
+double mean(const std::vector<double>& v) {
+  return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+// ---- inputs ---------------------------------------------------------------------------------
+
+fs::path data_dir() {
+  const char* env = std::getenv("WAYBILL_DATA");
+  const fs::path dir = env != nullptr && *env != '\0' ? env : WAYBILL_DEFAULT_DATA_DIR;
+  return fs::absolute(dir).lexically_normal();  // printed with every run: no "x/../"
+}
+fs::path ny_gr() { return data_dir() / "dimacs" / "USA-road-d.NY.gr.gz"; }
+fs::path ny_co() { return data_dir() / "dimacs" / "USA-road-d.NY.co.gz"; }
+
+std::uint64_t seed() {
+  const char* env = std::getenv("WAYBILL_BENCH_SEED");
+  if (env == nullptr || *env == '\0') return kDefaultSeed;
+  std::uint64_t value = 0;
+  const std::string_view text(env);
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw std::runtime_error("WAYBILL_BENCH_SEED='" + std::string(text) +
+                             "' is not an unsigned integer");
+  }
+  return value;
+}
+
+// A uniformly random node. `rng() % n` rather than a std distribution, whose output the standard
+// leaves to the library: the same seed gives the same nodes with any compiler.
+NodeId random_node(const RoadGraph& graph, std::mt19937_64& rng) {
+  return graph.id_of(static_cast<router::NodeIndex>(rng() % graph.num_nodes()));
+}
+
+// The NY graph, its landmarks and the pairs are made on first use and kept for the whole run,
+// outside every timed loop. Benchmarks run one at a time, so only one thread reaches them.
+const RoadGraph& ny_graph() {
+  static const RoadGraph graph = router::load_dimacs(ny_gr());
+  return graph;
+}
+const Landmarks& ny_landmarks() {
+  static const Landmarks landmarks = Landmarks::build(ny_graph(), kLandmarkCount, kLandmarkThreads);
+  return landmarks;
+}
+const std::vector<Pair>& ny_pairs() {
+  static const std::vector<Pair> pairs = [] {
+    std::mt19937_64 rng(seed());
+    std::vector<Pair> out;
+    for (std::size_t i = 0; i < kPairs; ++i) {
+      const NodeId origin = random_node(ny_graph(), rng);
+      out.emplace_back(origin, random_node(ny_graph(), rng));
+    }
+    return out;
+  }();
+  return pairs;
+}
+
+// ---- what the summary reports ---------------------------------------------------------------
+
+struct PairStats {  // RouteQuery::one_to_one over the pairs, each query timed on its own
+  bool done = false;
+  double median_ms = 0;
+  double mean_ms = 0;
+  double settled_median = 0;
+  std::vector<Cost> costs;  // per pair; kInfiniteCost when unreachable
+};
+
+struct Summary {
+  PairStats dijkstra;
+  PairStats alt;
+  std::optional<double> load_ms;       // BM_LoadGraph without coordinates, per load
+  std::optional<double> landmarks_ms;  // BM_LandmarksBuild, per build
+  std::optional<double> pgr_ms;        // one pgr_dijkstraCost call over the pairs
+  std::optional<double> router_ms;     // ALT one_to_one over the same pairs, one thread
+  std::string pgr_note;                // why there is no pgRouting figure
+  std::vector<std::string> failures;   // benchmarks that ended in an error
+};
+
+Summary& summary() {
+  static Summary s;
+  return s;
+}
+
+// Ends a benchmark in error and remembers it, so that main exits non-zero.
+void fail(benchmark::State& state, const std::string& name, const std::string& message) {
+  summary().failures.push_back(name + ": " + message);
+  state.SkipWithError(message.c_str());
+}
+
+// ---- the router -----------------------------------------------------------------------------
+
+void BM_LoadGraph(benchmark::State& state) {
+  const bool with_coords = state.range(0) != 0;
+  if (with_coords && !fs::exists(ny_co())) {
+    fail(state, "BM_LoadGraph", "coordinates not found: " + ny_co().string());
+    return;
+  }
+  std::size_t nodes = 0;
+  std::size_t arcs = 0;
+  const auto t0 = Clock::now();
+  for (auto _ : state) {
+    const RoadGraph graph = router::load_dimacs(ny_gr(), with_coords ? ny_co() : fs::path{});
+    nodes = graph.num_nodes();
+    arcs = graph.num_arcs();
+  }
+  if (!with_coords) summary().load_ms = ms_since(t0) / static_cast<double>(state.iterations());
+  state.counters["nodes"] = static_cast<double>(nodes);
+  state.counters["arcs"] = static_cast<double>(arcs);
+}
+BENCHMARK(BM_LoadGraph)
+    ->ArgName("coords")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_LandmarksBuild(benchmark::State& state) {
+  const RoadGraph& graph = ny_graph();
+  const auto t0 = Clock::now();
+  for (auto _ : state) {
+    const Landmarks landmarks = Landmarks::build(graph, kLandmarkCount, kLandmarkThreads);
+    benchmark::DoNotOptimize(landmarks.nodes().data());
+  }
+  summary().landmarks_ms = ms_since(t0) / static_cast<double>(state.iterations());
+  state.counters["landmarks"] = static_cast<double>(kLandmarkCount);
+  state.counters["threads"] = kLandmarkThreads;
+}
+BENCHMARK(BM_LandmarksBuild)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A full tree per iteration, from a new random origin each time (as the tree cache misses).
+void BM_OneToAllTree(benchmark::State& state) {
+  const RoadGraph& graph = ny_graph();
+  RouteQuery query(graph);
+  std::mt19937_64 rng(seed() + 1);
+  double settled = 0;
+  for (auto _ : state) {
+    const auto tree = query.tree(random_node(graph, rng));
+    benchmark::DoNotOptimize(tree.get());
+    settled += static_cast<double>(query.settled());
+  }
+  state.counters["settled"] = benchmark::Counter(settled, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_OneToAllTree)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Every pair once per iteration, each query timed on its own: the median is the figure to
+// compare, as a few long pairs pull the mean. Samples of all iterations are pooled.
+void run_pairs(benchmark::State& state, const Landmarks* landmarks, PairStats& out) {
+  const std::vector<Pair>& pairs = ny_pairs();
+  RouteQuery query(ny_graph(), landmarks);
+  std::vector<double> ms;
+  std::vector<double> settled;
+  ms.reserve(pairs.size() * state.max_iterations);
+  settled.reserve(pairs.size() * state.max_iterations);
+  out.costs.assign(pairs.size(), kInfiniteCost);
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      const auto t0 = Clock::now();
+      const RouteResult r = query.one_to_one(pairs[i].first, pairs[i].second);
+      ms.push_back(ms_since(t0));
+      settled.push_back(static_cast<double>(query.settled()));
+      out.costs[i] = r.status == RouteStatus::ok ? r.cost : kInfiniteCost;
+    }
+  }
+  out.done = true;
+  out.median_ms = median(ms);
+  out.mean_ms = mean(ms);
+  out.settled_median = median(settled);
+  state.counters["median_ms"] = out.median_ms;
+  state.counters["mean_ms"] = out.mean_ms;
+  state.counters["settled"] = mean(settled);  // per query
+  state.counters["settled_median"] = out.settled_median;
+}
+
+// The baseline: RouteQuery without landmarks is a plain Dijkstra that stops at the destination.
+void BM_OneToOne_Dijkstra(benchmark::State& state) {
+  run_pairs(state, nullptr, summary().dijkstra);
+}
+BENCHMARK(BM_OneToOne_Dijkstra)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_OneToOne_ALT(benchmark::State& state) {
+  const Landmarks& landmarks = ny_landmarks();  // built outside the timing
+  Summary& s = summary();
+  run_pairs(state, &landmarks, s.alt);
+  if (!s.dijkstra.done) return;
+  // A speed-up is only worth reporting for the same answers.
+  const std::vector<Pair>& pairs = ny_pairs();
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (s.alt.costs[i] == s.dijkstra.costs[i]) continue;
+    fail(state, "BM_OneToOne_ALT",
+         "ALT and Dijkstra disagree on pair " + std::to_string(i) + " (" +
+             std::to_string(to_int(pairs[i].first)) + " -> " +
+             std::to_string(to_int(pairs[i].second)) + "): " + std::to_string(s.alt.costs[i]) +
+             " vs " + std::to_string(s.dijkstra.costs[i]));
+    return;
+  }
+}
+BENCHMARK(BM_OneToOne_ALT)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One Dijkstra from one origin that stops once the last of 10,000 destinations is settled.
+void BM_OneToMany_10000(benchmark::State& state) {
+  const RoadGraph& graph = ny_graph();
+  std::mt19937_64 rng(seed() + 2);
+  const NodeId origin = random_node(graph, rng);
+  std::vector<NodeId> destinations;
+  for (std::size_t i = 0; i < kDestinations; ++i) destinations.push_back(random_node(graph, rng));
+  RouteQuery query(graph);
+  for (auto _ : state) {
+    const auto results = query.one_to_many(origin, destinations);
+    benchmark::DoNotOptimize(results.data());
+  }
+  state.counters["settled"] = static_cast<double>(query.settled());
+  state.counters["destinations"] = static_cast<double>(kDestinations);
+}
+BENCHMARK(BM_OneToMany_10000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- pgRouting --------------------------------------------------------------------------------
+
+// One pgr_dijkstraCost call over the 1000 pairs (which reads the arcs and builds its graph each
+// time, as pgRouting always does) against the router answering the same pairs with ALT on one
+// thread, graph and landmarks already built. The answers must agree.
+void BM_PgRouting_1000Pairs(benchmark::State& state) {
+  Summary& s = summary();
+  const char* conninfo = std::getenv("WAYBILL_DB");
+  if (conninfo == nullptr || *conninfo == '\0') {
+    s.pgr_note = "skipped: WAYBILL_DB not set (ops/bench-router.sh starts a PostgreSQL)";
+    state.SkipWithError("WAYBILL_DB not set");
+    return;
+  }
+  // Kept for the run: the arcs are copied in once, however often this function is called.
+  static std::unique_ptr<PgRoutingSession> session;
+  const std::vector<Pair>& pairs = ny_pairs();
+  PairCosts expected;
+  double pgr_ms = 0;
+  try {
+    if (!session) session = std::make_unique<PgRoutingSession>(conninfo, ny_graph().arcs(), pairs);
+    const auto t0 = Clock::now();
+    for (auto _ : state) expected = session->dijkstra_cost();
+    pgr_ms = ms_since(t0) / static_cast<double>(state.iterations());
+  } catch (const std::exception& e) {
+    s.pgr_note = std::string("failed: ") + e.what();
+    fail(state, "BM_PgRouting_1000Pairs",
+         std::string("WAYBILL_DB=\"") + conninfo + "\": " + e.what());
+    return;
+  }
+
+  RouteQuery query(ny_graph(), &ny_landmarks());
+  std::vector<Cost> costs;
+  costs.reserve(pairs.size());
+  const auto t0 = Clock::now();
+  for (const auto& [from, to] : pairs) {
+    const RouteResult r = query.one_to_one(from, to);
+    costs.push_back(r.status == RouteStatus::ok ? r.cost : kInfiniteCost);
+  }
+  const double router_ms = ms_since(t0);
+
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto [from, to] = pairs[i];
+    const auto it = expected.find({to_int(from), to_int(to)});
+    const Cost want = from == to ? 0 : it == expected.end() ? kInfiniteCost : it->second;
+    if (costs[i] == want) continue;
+    s.pgr_note = "failed: the answers differ";
+    fail(state, "BM_PgRouting_1000Pairs",
+         "pgRouting and the router disagree on " + std::to_string(to_int(from)) + " -> " +
+             std::to_string(to_int(to)) + ": " + std::to_string(want) + " vs " +
+             std::to_string(costs[i]));
+    return;
+  }
+  s.pgr_ms = pgr_ms;
+  s.router_ms = router_ms;
+  state.counters["router_ms"] = router_ms;
+  state.counters["pgr_per_router"] = pgr_ms / router_ms;
+  state.counters["pairs_found"] = static_cast<double>(expected.size());
+}
+BENCHMARK(BM_PgRouting_1000Pairs)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- main -----------------------------------------------------------------------------------
+
+struct RunInfo {
+  std::string machine;
+  std::string commit;
+  std::string load_at_start;
+};
+
+void print_summary(std::ostream& out, const RunInfo& info) {
+  const Summary& s = summary();
+  out << "\n---- summary ----\n"
+      << "machine:  " << info.machine << "; load average " << info.load_at_start << " at start, "
+      << load_average() << " at end\n"
+      << "dataset:  " << ny_gr().string() << '\n'
+      << "commit:   " << info.commit << ", build type " << WAYBILL_BUILD_TYPE << '\n'
+      << "pairs:    " << kPairs << " random origin-destination pairs, seed " << seed()
+      << " (WAYBILL_BENCH_SEED)\n";
+  out.setf(std::ios::fixed);
+  out.precision(3);
+  if (s.dijkstra.done && s.alt.done) {
+    out << "one-to-one median: dijkstra " << s.dijkstra.median_ms << " ms, ALT " << s.alt.median_ms
+        << " ms, speed-up " << s.dijkstra.median_ms / s.alt.median_ms << " x  (settled median "
+        << s.dijkstra.settled_median << " vs " << s.alt.settled_median << " nodes; mean "
+        << s.dijkstra.mean_ms << " vs " << s.alt.mean_ms << " ms)\n";
+  } else {
+    out << "one-to-one median: not measured (BM_OneToOne_Dijkstra and BM_OneToOne_ALT must both "
+           "run)\n";
+  }
+  if (s.pgr_ms && s.router_ms) {
+    out << "pgRouting: one pgr_dijkstraCost call over the " << kPairs << " pairs " << *s.pgr_ms
+        << " ms; router (ALT, 1 thread) " << *s.router_ms << " ms; pgRouting/router "
+        << *s.pgr_ms / *s.router_ms << " x\n";
+    if (s.load_ms && s.landmarks_ms) {
+      // pgRouting builds its graph inside the call; the router's comes from a one-off load.
+      const double cold = *s.load_ms + *s.landmarks_ms + *s.router_ms;
+      out << "           with the router's graph load and landmark build counted too: " << cold
+          << " ms, pgRouting/router " << *s.pgr_ms / cold << " x\n";
+    }
+  } else {
+    out << "pgRouting: " << (s.pgr_note.empty() ? "not run" : s.pgr_note) << '\n';
+  }
+  for (const std::string& f : s.failures) out << "FAILED:   " << f << '\n';
+}
+
+}  // namespace
+}  // namespace waybill::bench
+
+int main(int argc, char** argv) try {
+  using namespace waybill::bench;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  if (!fs::exists(ny_gr())) {
+    std::cerr << "error: road graph not found: " << ny_gr().string() << "\n"
+              << "       set WAYBILL_DATA to the folder holding dimacs/USA-road-d.NY.gr.gz "
+                 "(see shared/data/README.md)\n";
+    return 2;
+  }
+  RunInfo info;
+  info.machine = cpu_model() + ", nproc " + std::to_string(cpu_count());
+  info.commit = source_commit(WAYBILL_SOURCE_DIR);
+  info.load_at_start = load_average();
+  // Google Benchmark prints these with its own context and writes them into --benchmark_out.
+  benchmark::AddCustomContext("machine", info.machine);
+  benchmark::AddCustomContext("dataset", ny_gr().string());
+  benchmark::AddCustomContext("commit", info.commit);
+  benchmark::AddCustomContext("build_type", WAYBILL_BUILD_TYPE);
+  benchmark::AddCustomContext("pairs", std::to_string(kPairs) + ", seed " + std::to_string(seed()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  print_summary(std::cout, info);
+  return summary().failures.empty() ? 0 : 1;
+} catch (const std::exception& e) {
+  std::cerr << "shortest_path_benchmark: " << e.what() << '\n';
+  return 1;
+}

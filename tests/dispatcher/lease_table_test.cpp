@@ -1,0 +1,103 @@
+#include "dispatcher/lease_table.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace waybill::dispatcher {
+namespace {
+
+using namespace std::chrono_literals;
+
+const Clock::time_point t0{};
+
+TEST(LeaseTable, LeasesEveryChunkOnceWithTheRightJobRange) {
+  LeaseTable table;
+  table.add_batch(7, 1, 10'000, 4096);  // chunks of 4096, 4096, 1808
+  std::vector<Grant> grants;
+  while (auto g = table.lease("w", 1, t0, 10s)) grants.push_back(*g);
+  ASSERT_EQ(grants.size(), 3u);
+  EXPECT_EQ(grants[0].first_seq, 0u);
+  EXPECT_EQ(grants[1].first_seq, 4096u);
+  EXPECT_EQ(grants[2].first_seq, 8192u);
+  EXPECT_EQ(grants[2].count, 1808u);
+  std::set<std::uint64_t> ids;
+  for (const auto& g : grants) ids.insert(g.lease_id);
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(table.leased_to("w"), 3u);
+}
+
+TEST(LeaseTable, OnlyLeasesChunksOfTheWorkersGraph) {
+  LeaseTable table;
+  table.add_batch(1, 10, 100, 50);
+  table.add_batch(2, 20, 100, 50);
+  EXPECT_EQ(table.wanted_graph(), 10);
+  auto g = table.lease("w", 20, t0, 10s);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->ref.batch_id, 2);
+  EXPECT_FALSE(table.lease("w", 30, t0, 10s));
+}
+
+TEST(LeaseTable, TheFirstResultWinsAndADuplicateIsRefused) {
+  LeaseTable table;
+  table.add_batch(1, 1, 100, 100);
+  const auto g = table.lease("slow", 1, t0, 10s);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(table.expire(t0 + 11s), 1u);  // the slow worker's lease runs out
+  const auto again = table.lease("fast", 1, t0 + 11s, 10s);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->ref, g->ref);
+  EXPECT_TRUE(table.accept(g->ref));       // the slow one answers after all: first, kept
+  EXPECT_FALSE(table.accept(again->ref));  // the replacement's answer is a duplicate
+  EXPECT_TRUE(table.persisted(g->ref));    // and that finished the batch
+}
+
+TEST(LeaseTable, AFailedPersistPutsTheChunkBackFirstInLine) {
+  LeaseTable table;
+  table.add_batch(1, 1, 300, 100);
+  const auto a = table.lease("w", 1, t0, 10s);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(table.accept(a->ref));
+  table.requeue(a->ref);
+  const auto next = table.lease("w", 1, t0, 10s);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->ref, a->ref);
+}
+
+TEST(LeaseTable, ALostWorkersChunksReturnToTheQueue) {
+  LeaseTable table;
+  table.add_batch(1, 1, 400, 100);
+  ASSERT_TRUE(table.lease("dead", 1, t0, 10s));
+  ASSERT_TRUE(table.lease("dead", 1, t0, 10s));
+  ASSERT_TRUE(table.lease("alive", 1, t0, 10s));
+  EXPECT_EQ(table.release_worker("dead"), 2u);
+  EXPECT_EQ(table.leased_to("dead"), 0u);
+  EXPECT_EQ(table.pending(), 3u);
+  int leased = 0;
+  while (table.lease("alive", 1, t0, 10s)) ++leased;
+  EXPECT_EQ(leased, 3);
+}
+
+TEST(LeaseTable, ResumedBatchesSkipTheChunksAlreadyDone) {
+  LeaseTable table;
+  table.add_batch(1, 1, 500, 100, {0, 2, 4});
+  std::vector<std::uint32_t> chunks;
+  while (auto g = table.lease("w", 1, t0, 10s)) chunks.push_back(g->ref.chunk);
+  EXPECT_EQ(chunks, (std::vector<std::uint32_t>{1, 3}));
+  EXPECT_FALSE(table.persisted({1, 1}));  // leased, not answered: not done
+  EXPECT_TRUE(table.accept({1, 1}));
+  EXPECT_FALSE(table.persisted({1, 1}));  // chunk 3 is still open
+  EXPECT_TRUE(table.accept({1, 3}));
+  EXPECT_TRUE(table.persisted({1, 3}));
+}
+
+TEST(LeaseTable, ResultsForUnknownBatchesOrChunksAreRefused) {
+  LeaseTable table;
+  table.add_batch(1, 1, 100, 100);
+  EXPECT_FALSE(table.accept({2, 0}));
+  EXPECT_FALSE(table.accept({1, 5}));
+  EXPECT_FALSE(table.describe({1, 5}));
+}
+
+}  // namespace
+}  // namespace waybill::dispatcher

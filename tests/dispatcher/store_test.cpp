@@ -1,0 +1,681 @@
+// The PostgreSQL store against a real server. Labelled `db`: needs $WAYBILL_DB (a libpq
+// conninfo in keyword=value form), which ops/test.sh sets after starting a private PostgreSQL.
+// Without it every test fails, never skips.
+//
+// Each test works in a schema of its own (STYLE.md 22), created in WAYBILL_DB's database and
+// dropped at the end: the store names its tables unqualified, so a connection whose search_path
+// is that schema sees only the test's tables. (A database per test was the first choice, but
+// creating and dropping one costs about 0.5 s of fsyncs, which alone would take this suite over
+// its 15 s budget.)
+#include "dispatcher/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace waybill::dispatcher {
+namespace {
+
+constexpr const char* kNoDatabase =
+    "run the tests through ops/test.sh, which starts a private PostgreSQL";
+
+using wire::JobOutcome;
+using wire::JobStatus;
+
+// Order ids that break naive COPY, CSV or SQL quoting.
+const std::vector<std::string> kNastyOrderIds = {
+    "tab\there", "back\\slash", "\\N", "\\.", "quote\"d", "it's", "comma,separated",
+    "new\nline", "carriage\rreturn", "Zürich→東京😀", "  spaced  ", "--; drop table jobs;",
+};
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* base = std::getenv("WAYBILL_DB");
+    ASSERT_TRUE(base != nullptr && *base != '\0') << "WAYBILL_DB not set: " << kNoDatabase;
+    const std::string conninfo = base;
+    ASSERT_EQ(conninfo.find("://"), std::string::npos)
+        << "WAYBILL_DB must be a keyword=value conninfo, not a URI: " << conninfo;
+    try {
+      m_admin = std::make_unique<pqxx::connection>(conninfo);
+    } catch (const std::exception& e) {
+      FAIL() << "cannot connect to WAYBILL_DB=\"" << conninfo << "\": " << e.what() << "; "
+             << kNoDatabase;
+    }
+    static int counter = 0;
+    m_schema = "wbtest_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+    pqxx::nontransaction admin(*m_admin);
+    admin.exec("drop schema if exists " + m_schema + " cascade");
+    admin.exec("create schema " + m_schema);
+    m_created = true;
+    // In keyword=value form the last setting wins. The application name lets a test find the
+    // store's sessions among those of tests running in parallel.
+    m_conninfo = conninfo + " options='-c search_path=" + m_schema + "' application_name=" +
+                 m_schema;
+  }
+
+  void TearDown() override {
+    m_store.reset();
+    m_sql.reset();
+    if (!m_created) return;
+    try {
+      pqxx::nontransaction admin(*m_admin);
+      admin.exec("drop schema if exists " + m_schema + " cascade");
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "could not drop schema " << m_schema << ": " << e.what();
+    }
+  }
+
+  // The store under test, migrated.
+  Store& store() {
+    if (!m_store) {
+      m_store = std::make_unique<Store>(m_conninfo);
+      m_store->migrate();
+    }
+    return *m_store;
+  }
+
+  // A plain connection to the test database, for checking what the store wrote.
+  pqxx::connection& sql() {
+    if (!m_sql) m_sql = std::make_unique<pqxx::connection>(m_conninfo);
+    return *m_sql;
+  }
+
+  pqxx::result query(const std::string& text) {
+    pqxx::nontransaction txn(sql());
+    return txn.exec(text);
+  }
+
+  std::int64_t count(const std::string& text) { return query(text)[0][0].as<std::int64_t>(); }
+
+  // Graph "tiny": a -> b -> c, a -> c, c -> a, with coordinates.
+  GraphInfo import_tiny(const std::string& name = "tiny", const std::string& hash = "h1") {
+    return store().import_graph(name, hash, tiny_bytes(), {101, 102, 103},
+                                {{-73'000'001, 40'500'000}, {-73'100'000, 40'600'000},
+                                 {2'352'222, 48'856'614}},
+                                {{101, 102, 10}, {102, 103, 20}, {101, 103, 35}, {103, 101, 7}});
+  }
+
+  static std::string tiny_bytes() { return std::string("\0\x01\xff\\x00'\"graph", 13); }
+
+  static std::vector<JobRow> nasty_jobs() {
+    std::vector<JobRow> jobs;
+    for (std::size_t i = 0; i < kNastyOrderIds.size(); ++i) {
+      JobRow job;
+      job.seq = static_cast<std::uint32_t>(i);
+      job.line = i + 2;
+      job.order_id = kNastyOrderIds[i];
+      job.origin = 101;
+      job.destination = i % 2 == 0 ? 103 : 102;
+      if (i == 0) {
+        job.weight_kg = 12.5;
+        job.due_at = "2020-11-11T08:30:00+08:00";
+        job.priority = 2;
+      }
+      jobs.push_back(job);
+    }
+    return jobs;
+  }
+
+  // Jobs 0..n-1 from node 101 to 102 + (seq % 2).
+  static std::vector<JobRow> simple_jobs(std::uint32_t n) {
+    std::vector<JobRow> jobs;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::string order_id = std::to_string(i);
+      order_id.insert(0, 1, 'J');  // not "J" + ...: GCC 12 -O3 warns falsely (bug 105329)
+      jobs.push_back(JobRow{i, i + 2, order_id, 101, 102 + (i % 2), {}, {}, {}});
+    }
+    return jobs;
+  }
+
+  // Submits a whole batch and returns its id.
+  std::int64_t submit(const std::string& hash, const std::vector<JobRow>& jobs,
+                      std::uint32_t chunk_size = 4, const std::vector<RejectRow>& rejects = {}) {
+    const auto tiny = store().find_graph("tiny");
+    const std::int64_t graph_id = tiny ? tiny->id : import_tiny().id;
+    std::string file_name = hash;
+    file_name.append(".csv");
+    const std::int64_t id = store().begin_batch(hash, graph_id, file_name, chunk_size);
+    store().add_jobs(id, jobs);
+    store().add_rejects(id, rejects);
+    store().commit_batch(id, jobs.size(), rejects.size());
+    return id;
+  }
+
+  // Outcomes for seq in [first, first + n): ok with cost 100 + seq, except every third
+  // unreachable.
+  static ChunkRoutes routes(std::int64_t batch_id, std::uint32_t chunk, std::uint32_t first,
+                            std::uint32_t n, std::int64_t worker_id) {
+    ChunkRoutes result{batch_id, chunk, worker_id, {}};
+    for (std::uint32_t seq = first; seq < first + n; ++seq) {
+      result.outcomes.push_back(seq % 3 == 2 ? JobOutcome{seq, JobStatus::unreachable, 0, 0}
+                                             : JobOutcome{seq, JobStatus::ok, 100 + seq, 2});
+    }
+    return result;
+  }
+
+  std::string m_conninfo;
+  std::string m_schema;
+  bool m_created = false;
+  std::unique_ptr<pqxx::connection> m_admin;
+  std::unique_ptr<pqxx::connection> m_sql;
+  std::unique_ptr<Store> m_store;
+};
+
+// ---- migrations -----------------------------------------------------------------------------
+
+TEST_F(StoreTest, MigrateTwiceIsANoOp) {
+  store();
+  const auto applied = query("select name, applied_at from schema_migrations order by name");
+  ASSERT_EQ(applied.size(), 4u);
+  EXPECT_EQ(applied[0][0].as<std::string>(), "0001_graphs");
+  EXPECT_EQ(applied[3][0].as<std::string>(), "0004_roles");
+  store().migrate();
+  Store(m_conninfo).migrate();
+  const auto again = query("select name, applied_at from schema_migrations order by name");
+  ASSERT_EQ(again.size(), 4u);
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    EXPECT_EQ(again[i][1].as<std::string>(), applied[i][1].as<std::string>());
+  }
+  EXPECT_EQ(count("select count(*) from route_status"), 4);
+}
+
+TEST_F(StoreTest, ConcurrentMigrationsDoNotRace) {
+  std::vector<std::thread> threads;
+  std::vector<std::string> errors(4);
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        Store(m_conninfo).migrate();
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& error : errors) EXPECT_EQ(error, "");
+  EXPECT_EQ(count("select count(*) from schema_migrations"), 4);
+}
+
+// ---- graphs ---------------------------------------------------------------------------------
+
+TEST_F(StoreTest, ImportsAGraphAndFindsIt) {
+  const GraphInfo tiny = import_tiny();
+  EXPECT_GT(tiny.id, 0);
+  EXPECT_EQ(tiny.num_nodes, 3);
+  EXPECT_EQ(tiny.num_arcs, 4);
+
+  const auto found = store().find_graph("tiny");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, tiny.id);
+  EXPECT_EQ(found->hash, "h1");
+  EXPECT_EQ(found->num_arcs, 4);
+  EXPECT_FALSE(store().find_graph("other"));
+  ASSERT_TRUE(store().graph_by_id(tiny.id));
+  EXPECT_EQ(store().graph_by_id(tiny.id)->name, "tiny");
+  EXPECT_FALSE(store().graph_by_id(tiny.id + 1));
+  EXPECT_EQ(store().graph_bytes(tiny.id), tiny_bytes());
+  EXPECT_THROW(store().graph_bytes(tiny.id + 1), StoreError);
+
+  const auto nodes = query("select node_id, lon, lat from graph_nodes order by node_id");
+  ASSERT_EQ(nodes.size(), 3u);
+  EXPECT_EQ(nodes[0][0].as<std::int64_t>(), 101);
+  EXPECT_EQ(nodes[0][1].as<double>(), -73.000001);
+  EXPECT_EQ(nodes[0][2].as<double>(), 40.5);
+  EXPECT_EQ(nodes[2][1].as<double>(), 2.352222);
+  const auto edges = query(
+      "select id, source, target, cost, reverse_cost from graph_edges where graph_id = " +
+      std::to_string(tiny.id) + " order by id");
+  ASSERT_EQ(edges.size(), 4u);
+  const std::vector<std::tuple<int, int, int, double>> expected = {
+      {1, 101, 102, 10}, {2, 102, 103, 20}, {3, 101, 103, 35}, {4, 103, 101, 7}};
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    EXPECT_EQ(edges[i][0].as<int>(), std::get<0>(expected[i]));
+    EXPECT_EQ(edges[i][1].as<int>(), std::get<1>(expected[i]));
+    EXPECT_EQ(edges[i][2].as<int>(), std::get<2>(expected[i]));
+    EXPECT_EQ(edges[i][3].as<double>(), std::get<3>(expected[i]));
+    EXPECT_EQ(edges[i][4].as<double>(), -1);
+  }
+}
+
+TEST_F(StoreTest, GraphWithoutCoordinatesHasNullLonLat) {
+  const GraphInfo g = store().import_graph("bare", "hb", "x", {1, 2}, {}, {{1, 2, 5}});
+  EXPECT_EQ(count("select count(*) from graph_nodes where graph_id = " + std::to_string(g.id) +
+                  " and lon is null and lat is null"),
+            2);
+}
+
+TEST_F(StoreTest, EdgeTableFeedsPgRoutingDirectly) {
+  const GraphInfo tiny = import_tiny();
+  {
+    // pgRouting lives in public, once per database; tests run in parallel (as in
+    // tests/router/pgrouting_crosscheck_test.cpp, with the same lock).
+    pqxx::work txn(*m_admin);
+    txn.exec("select pg_advisory_xact_lock(20261125)");
+    txn.exec("create extension if not exists pgrouting schema public cascade");
+    txn.commit();
+  }
+  query("set search_path = " + m_schema + ", public");
+  const auto path = query(
+      "select agg_cost from pgr_dijkstra("
+      "'select id, source, target, cost from graph_edges where graph_id = " +
+      std::to_string(tiny.id) + "', 101, 103) order by seq desc limit 1");
+  ASSERT_EQ(path.size(), 1u);
+  EXPECT_EQ(path[0][0].as<double>(), 30);  // 101 -> 102 -> 103, not the direct 35
+  // Directed: 103 -> 102 goes through 101.
+  EXPECT_EQ(query("select max(agg_cost) from pgr_dijkstra("
+                  "'select id, source, target, cost from graph_edges where graph_id = " +
+                  std::to_string(tiny.id) + "', 103, 102)")[0][0]
+                .as<double>(),
+            17);
+}
+
+TEST_F(StoreTest, ImportingTheSameGraphAgainReturnsIt) {
+  const GraphInfo first = import_tiny();
+  const GraphInfo again = import_tiny();
+  EXPECT_EQ(again.id, first.id);
+  EXPECT_EQ(again.num_nodes, 3);
+  EXPECT_EQ(count("select count(*) from graph_edges"), 4);
+  try {
+    import_tiny("tiny", "h2");
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::permanent);
+    EXPECT_NE(std::string(e.what()).find("graph 'tiny' exists with hash h1"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(count("select count(*) from graphs"), 1);
+}
+
+// ---- submit ---------------------------------------------------------------------------------
+
+TEST_F(StoreTest, SubmitStoresJobsAndRejectsVerbatim) {
+  const std::vector<JobRow> jobs = nasty_jobs();
+  const std::vector<RejectRow> rejects = {
+      {3, "a\tb\\c,\"d\"\r", "wrong column count: expected 3, got 2"},
+      {9, std::string("nul\0byte and caf\xE9", 17), "NUL byte in line"},
+  };
+  const std::int64_t id = submit("hash-nasty", jobs, 4, rejects);
+
+  const auto rows = query(
+      "select batch_id, order_id, origin, destination, cost, hops, status, worker, routed_at,"
+      "       line, seq"
+      "  from job_routes where batch_id = " + std::to_string(id) + " order by seq");
+  ASSERT_EQ(rows.size(), jobs.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i]["order_id"].as<std::string>(), jobs[i].order_id) << "seq " << i;
+    EXPECT_EQ(rows[i]["status"].as<std::string>(), "pending");
+    EXPECT_TRUE(rows[i]["cost"].is_null());
+    EXPECT_TRUE(rows[i]["worker"].is_null());
+    EXPECT_EQ(rows[i]["line"].as<std::uint64_t>(), jobs[i].line);
+    EXPECT_EQ(rows[i]["destination"].as<std::int64_t>(), jobs[i].destination);
+  }
+  const auto first = query(
+      "select weight_kg, due_at = '2020-11-11 00:30:00+00', priority from jobs"
+      " where batch_id = " + std::to_string(id) + " and seq = 0");
+  EXPECT_EQ(first[0][0].as<double>(), 12.5);
+  EXPECT_TRUE(first[0][1].as<bool>());
+  EXPECT_EQ(first[0][2].as<int>(), 2);
+  EXPECT_EQ(count("select count(*) from jobs where weight_kg is null and due_at is null"
+                  " and priority is null"),
+            static_cast<std::int64_t>(jobs.size()) - 1);
+
+  const auto stored = query("select line, raw, reason from rejects order by line");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0][1].as<std::string>(), rejects[0].raw);
+  EXPECT_EQ(stored[0][2].as<std::string>(), rejects[0].reason);
+  EXPECT_EQ(stored[1][1].as<std::string>(), "nul\xEF\xBF\xBD" "byte and caf\xEF\xBF\xBD");
+
+  const auto batch = query("select accepted, rejected, file_name, chunk_size from batches");
+  EXPECT_EQ(batch[0][0].as<std::size_t>(), jobs.size());
+  EXPECT_EQ(batch[0][1].as<int>(), 2);
+  EXPECT_EQ(batch[0][2].as<std::string>(), "hash-nasty.csv");
+  EXPECT_EQ(batch[0][3].as<int>(), 4);
+  // The partitions are attached: dropping a batch is one statement per table.
+  const std::string b = std::to_string(id);
+  EXPECT_EQ(count("select count(*) from pg_inherits i join pg_class c on c.oid = i.inhrelid"
+                  " where c.relnamespace = current_schema()::regnamespace"
+                  "   and c.relname in ('jobs_b" + b + "', 'routes_b" + b + "', 'rejects_b" + b +
+                  "')"),
+            3);
+}
+
+TEST_F(StoreTest, AbortLeavesNoTrace) {
+  const GraphInfo tiny = import_tiny();
+  const std::int64_t id = store().begin_batch("hash-a", tiny.id, "a.csv", 4);
+  store().add_jobs(id, simple_jobs(10));
+  store().abort_batch();
+  store().abort_batch();  // harmless
+  EXPECT_FALSE(store().batch_by_hash("hash-a"));
+  EXPECT_EQ(count("select count(*) from batches"), 0);
+  EXPECT_EQ(count("select count(*) from jobs"), 0);
+  EXPECT_EQ(count("select count(*) from pg_tables where schemaname = current_schema()"
+                  " and tablename like '%\\_b" + std::to_string(id) + "'"),
+            0);
+  EXPECT_THROW(store().add_jobs(id, simple_jobs(1)), StoreError);  // no submit open
+
+  // The same file can be submitted afterwards.
+  const std::int64_t again = submit("hash-a", simple_jobs(3));
+  EXPECT_EQ(store().batch_by_hash("hash-a"), again);
+}
+
+TEST_F(StoreTest, FailedSubmitIsRolledBack) {
+  const GraphInfo tiny = import_tiny();
+  // A bad row fails the call and rolls the submit back.
+  std::int64_t id = store().begin_batch("hash-f", tiny.id, "f.csv", 4);
+  std::vector<JobRow> jobs = simple_jobs(3);
+  jobs[1].order_id = std::string("nul\0", 4);
+  try {
+    store().add_jobs(id, jobs);
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::permanent);
+    EXPECT_NE(std::string(e.what()).find("line 3: NUL byte in order_id"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(store().commit_batch(id, 3, 0), StoreError);  // rolled back already
+  store().abort_batch();
+  EXPECT_FALSE(store().batch_by_hash("hash-f"));
+
+  // Duplicate sequence numbers are found when the primary key is built, at commit.
+  id = store().begin_batch("hash-f", tiny.id, "f.csv", 4);
+  jobs = simple_jobs(3);
+  jobs[2].seq = 1;
+  store().add_jobs(id, jobs);
+  try {
+    store().commit_batch(id, 3, 0);
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::permanent);
+    EXPECT_NE(std::string(e.what()).find("[SQLSTATE 23505]"), std::string::npos) << e.what();
+  }
+  store().abort_batch();
+  EXPECT_FALSE(store().batch_by_hash("hash-f"));
+  EXPECT_EQ(count("select count(*) from pg_tables where schemaname = current_schema()"
+                  " and tablename like '%\\_b%'"),
+            0);
+
+  const std::int64_t again = submit("hash-f", simple_jobs(2));
+  EXPECT_EQ(store().batch_by_hash("hash-f"), again);
+}
+
+TEST_F(StoreTest, BatchByHashFindsCommittedBatches) {
+  EXPECT_FALSE(store().batch_by_hash("hash-1"));
+  const std::int64_t one = submit("hash-1", simple_jobs(2));
+  const std::int64_t two = submit("hash-2", simple_jobs(2));
+  EXPECT_NE(one, two);
+  EXPECT_EQ(store().batch_by_hash("hash-1"), one);
+  EXPECT_EQ(store().batch_by_hash("hash-2"), two);
+  // A second batch of the same content is refused by the database as well.
+  EXPECT_THROW(submit("hash-1", simple_jobs(2)), StoreError);
+}
+
+// The submit runs on a connection of its own and locks jobs, routes and rejects only at commit:
+// routing, inspection and other stores go on while a file is being received.
+TEST_F(StoreTest, OpenSubmitBlocksNeitherRoutingNorReaders) {
+  const std::int64_t first = submit("hash-1", simple_jobs(8));
+  const std::int64_t open = store().begin_batch("hash-2", store().find_graph("tiny")->id,
+                                                "2.csv", 4);
+  store().add_jobs(open, simple_jobs(5));
+
+  EXPECT_EQ(store().read_jobs(first, 0, 4).size(), 4u);
+  store().record_routes({routes(first, 0, 0, 4, 0)});
+  query("set statement_timeout = '2s'");
+  EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + std::to_string(first) +
+                  " and status <> 'pending'"),
+            4);
+  EXPECT_EQ(count("select count(*) from job_routes"), 8);  // the open batch is not visible
+  EXPECT_EQ(store().batch_status(0).size(), 1u);
+
+  store().commit_batch(open, 5, 0);
+  EXPECT_EQ(count("select count(*) from job_routes"), 13);
+}
+
+// ---- routing --------------------------------------------------------------------------------
+
+TEST_F(StoreTest, ReadJobsReturnsTheRange) {
+  const std::int64_t id = submit("hash-r", simple_jobs(10));
+  const auto first = store().read_jobs(id, 0, 4);
+  ASSERT_EQ(first.size(), 4u);
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(first[i], (wire::JobSpec{i, 101, 102 + (i % 2)}));
+  }
+  EXPECT_EQ(store().read_jobs(id, 4, 4).front().seq, 4u);
+  const auto last = store().read_jobs(id, 8, 4);
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[1].seq, 9u);
+  EXPECT_TRUE(store().read_jobs(id, 12, 4).empty());
+  EXPECT_TRUE(store().read_jobs(id + 1, 0, 4).empty());
+  // The prepared statement keeps working across many calls (generic plan).
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(store().read_jobs(id, 2, 3).size(), 3u);
+}
+
+TEST_F(StoreTest, RecordRoutesStoresAChunkOnce) {
+  const std::int64_t worker = store().add_worker("host:1", 2);
+  const std::int64_t id = submit("hash-rr", simple_jobs(10));  // chunks of 4: 0..3, 4..7, 8..9
+
+  store().record_routes({routes(id, 0, 0, 4, worker)});
+  store().record_routes({routes(id, 0, 0, 4, worker)});  // a retry
+  // A late duplicate in the same call as a new chunk, and a duplicate within one call.
+  store().record_routes({routes(id, 0, 0, 4, worker), routes(id, 2, 8, 2, worker),
+                         routes(id, 2, 8, 2, worker)});
+  EXPECT_EQ(count("select count(*) from routes"), 6);
+  EXPECT_EQ(count("select count(*) from chunks_done"), 2);
+
+  const auto rows = query("select seq, status, cost, hops, worker from job_routes"
+                          " where batch_id = " + std::to_string(id) + " order by seq");
+  ASSERT_EQ(rows.size(), 10u);
+  EXPECT_EQ(rows[0]["status"].as<std::string>(), "ok");
+  EXPECT_EQ(rows[0]["cost"].as<std::int64_t>(), 100);
+  EXPECT_EQ(rows[0]["hops"].as<int>(), 2);
+  EXPECT_EQ(rows[0]["worker"].as<std::string>(), "host:1");
+  EXPECT_EQ(rows[2]["status"].as<std::string>(), "unreachable");
+  EXPECT_TRUE(rows[2]["cost"].is_null());
+  EXPECT_TRUE(rows[2]["hops"].is_null());
+  EXPECT_EQ(rows[4]["status"].as<std::string>(), "pending");
+  EXPECT_EQ(rows[9]["cost"].as<std::int64_t>(), 109);
+  EXPECT_EQ(count("select count(*) from routes where status <> 0 and cost is not null"), 0);
+
+  const auto progress = store().batch_status(static_cast<std::uint64_t>(id));
+  ASSERT_EQ(progress.size(), 1u);
+  EXPECT_EQ(progress[0].accepted, 10u);
+  EXPECT_EQ(progress[0].routed, 6u);
+  EXPECT_EQ(progress[0].unreachable, 2u);  // seq 2 and 8
+  EXPECT_FALSE(progress[0].finished);
+  EXPECT_EQ(progress[0].graph_name, "tiny");
+  EXPECT_EQ(progress[0].file_name, "hash-rr.csv");
+  EXPECT_EQ(query("select percent from batch_progress")[0][0].as<double>(), 60.0);
+}
+
+TEST_F(StoreTest, OtherOutcomesAreNamed) {
+  const std::int64_t id = submit("hash-o", simple_jobs(4));
+  store().record_routes({ChunkRoutes{id, 0, 0,
+                                     {{0, JobStatus::ok, 5, 1},
+                                      {1, JobStatus::unknown_node, 9, 9},
+                                      {2, JobStatus::failed, 9, 9},
+                                      {3, JobStatus::unreachable, 9, 9}}}});
+  const auto rows = query("select status, cost, worker from job_routes order by seq");
+  EXPECT_EQ(rows[0][0].as<std::string>(), "ok");
+  EXPECT_EQ(rows[1][0].as<std::string>(), "unknown_node");
+  EXPECT_EQ(rows[2][0].as<std::string>(), "failed");
+  EXPECT_EQ(rows[3][0].as<std::string>(), "unreachable");
+  EXPECT_TRUE(rows[1][1].is_null());
+  EXPECT_TRUE(rows[0][2].is_null());  // worker id 0: none recorded
+}
+
+TEST_F(StoreTest, OpenBatchesListDoneChunksUntilFinished) {
+  const std::int64_t a = submit("hash-a", simple_jobs(10));
+  const std::int64_t b = submit("hash-b", simple_jobs(3), 2);
+  store().record_routes({routes(a, 2, 8, 2, 0), routes(a, 0, 0, 4, 0)});
+
+  auto open = store().open_batches();
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].id, a);
+  EXPECT_EQ(open[0].jobs, 10u);
+  EXPECT_EQ(open[0].chunk_size, 4u);
+  EXPECT_EQ(open[0].graph_id, store().find_graph("tiny")->id);
+  EXPECT_EQ(open[0].done_chunks, (std::vector<std::uint32_t>{0, 2}));
+  EXPECT_EQ(open[1].id, b);
+  EXPECT_EQ(open[1].chunk_size, 2u);
+  EXPECT_TRUE(open[1].done_chunks.empty());
+
+  store().record_routes({routes(a, 1, 4, 4, 0)});
+  store().finish_batch(a);
+  const std::string finished_at = query("select finished_at from batches where id = " +
+                                        std::to_string(a))[0][0].as<std::string>();
+  store().finish_batch(a);  // keeps the first time
+  EXPECT_EQ(query("select finished_at from batches where id = " + std::to_string(a))[0][0]
+                .as<std::string>(),
+            finished_at);
+  open = store().open_batches();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].id, b);
+
+  const auto status = store().batch_status(static_cast<std::uint64_t>(a));
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_TRUE(status[0].finished);
+  EXPECT_EQ(status[0].routed, 10u);
+  EXPECT_EQ(query("select percent from batch_progress where batch_id = " +
+                  std::to_string(a))[0][0].as<double>(),
+            100.0);
+  // Elapsed time is frozen at finish.
+  EXPECT_EQ(store().batch_status(static_cast<std::uint64_t>(a))[0].elapsed_s, status[0].elapsed_s);
+}
+
+TEST_F(StoreTest, BatchStatusOfZeroListsUnfinishedAndRecentBatches) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 23; ++i) ids.push_back(submit("hash-" + std::to_string(i), simple_jobs(1)));
+  for (int i = 1; i < 23; ++i) store().finish_batch(ids[i]);
+  const auto statuses = store().batch_status(0);
+  // The unfinished first batch and the 20 most recent.
+  ASSERT_EQ(statuses.size(), 21u);
+  EXPECT_EQ(statuses.front().batch_id, static_cast<std::uint64_t>(ids[0]));
+  EXPECT_FALSE(statuses.front().finished);
+  EXPECT_EQ(statuses[1].batch_id, static_cast<std::uint64_t>(ids[3]));
+  EXPECT_EQ(statuses.back().batch_id, static_cast<std::uint64_t>(ids[22]));
+  EXPECT_TRUE(store().batch_status(999).empty());
+}
+
+// ---- workers --------------------------------------------------------------------------------
+
+TEST_F(StoreTest, WorkersAreRegisteredAndTouched) {
+  const std::int64_t w1 = store().add_worker("host-a:1", 4);
+  const std::int64_t w2 = store().add_worker("host-b:2", 1);
+  EXPECT_NE(w1, w2);
+  query("update workers set last_seen = now() - interval '1 minute'");
+  store().touch_workers({{w1, 1500}, {w2, 7}});
+  store().touch_workers({{w1, 2000}});
+  store().touch_workers({});
+  const auto health =
+      query("select name, threads, jobs_done, seconds_since_seen from worker_health order by name");
+  ASSERT_EQ(health.size(), 2u);
+  EXPECT_EQ(health[0][0].as<std::string>(), "host-a:1");
+  EXPECT_EQ(health[0][1].as<int>(), 4);
+  EXPECT_EQ(health[0][2].as<int>(), 2000);
+  EXPECT_EQ(health[1][2].as<int>(), 7);
+  EXPECT_LT(health[1][3].as<double>(), 30);
+}
+
+// ---- the inspection role --------------------------------------------------------------------
+
+TEST_F(StoreTest, ReaderRoleReadsButCannotWrite) {
+  const std::int64_t id = submit("hash-ro", simple_jobs(4));  // its partitions come after 0004
+  store().record_routes({routes(id, 0, 0, 4, store().add_worker("w", 1))});
+  const std::string b = std::to_string(id);
+  const auto as_reader = [&](const std::string& statement) {
+    pqxx::work txn(sql());
+    txn.exec("set local role waybill_reader");
+    return txn.exec(statement);
+  };
+  EXPECT_EQ(as_reader("select count(*) from job_routes where batch_id = " + b)[0][0].as<int>(), 4);
+  EXPECT_EQ(as_reader("select routed from batch_progress")[0][0].as<int>(), 4);
+  EXPECT_EQ(as_reader("select count(*) from worker_health")[0][0].as<int>(), 1);
+  EXPECT_EQ(as_reader("select count(*) from jobs_b" + b)[0][0].as<int>(), 4);
+  EXPECT_EQ(as_reader("select count(*) from graph_edges")[0][0].as<int>(), 4);
+  EXPECT_EQ(as_reader("select count(*) from rejects")[0][0].as<int>(), 0);
+
+  const std::vector<std::string> writes = {
+           "insert into batches (hash, graph_id, file_name, chunk_size) values ('x', 1, 'x', 1)",
+           "update jobs set order_id = 'x'",
+           "delete from routes",
+           "delete from jobs_b" + b,
+           "update workers set jobs_done = 0",
+           "insert into chunks_done values (" + b + ", 9, 1, 0, null, now())",
+           "truncate graphs cascade",
+           "create table sneaky (x int)",
+       };
+  for (const std::string& write : writes) {
+    EXPECT_THROW(as_reader(write), pqxx::insufficient_privilege) << write;
+  }
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+TEST_F(StoreTest, UnreachableServerIsRetryable) {
+  try {
+    Store bad("host=/nonexistent-waybill-socket-dir port=1 dbname=x connect_timeout=2");
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::retryable);
+    EXPECT_NE(std::string(e.what()).find("store: connect: connection to PostgreSQL failed"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-waybill-socket-dir"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(StoreTest, SqlErrorsArePermanentWithStateAndQuery) {
+  store();
+  try {
+    store().begin_batch("hash-x", 424242, "x.csv", 4);  // no such graph
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::permanent);
+    const std::string what = e.what();
+    EXPECT_NE(what.find("store: begin_batch: "), std::string::npos) << what;
+    EXPECT_NE(what.find("[SQLSTATE 23503]"), std::string::npos) << what;
+    EXPECT_NE(what.find("in query: insert into batches"), std::string::npos) << what;
+  }
+  EXPECT_FALSE(store().batch_by_hash("hash-x"));  // and the store is usable afterwards
+}
+
+TEST_F(StoreTest, LostConnectionIsRetryableAndTheStoreReconnects) {
+  const std::int64_t id = submit("hash-c", simple_jobs(4));
+  query("select pg_terminate_backend(pid) from pg_stat_activity"
+        " where application_name = '" + m_schema + "' and pid <> pg_backend_pid()");
+  try {
+    store().read_jobs(id, 0, 4);
+    FAIL() << "expected StoreError";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::retryable) << e.what();
+    EXPECT_NE(std::string(e.what()).find("store: read_jobs: connection to PostgreSQL failed"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(store().read_jobs(id, 0, 4).size(), 4u);
+  store().record_routes({routes(id, 0, 0, 4, 0)});
+  EXPECT_EQ(count("select count(*) from routes"), 4);
+  // The idle submit connection was terminated too: the next submit finds out (retryable), the
+  // one after reconnects.
+  try {
+    submit("hash-d", simple_jobs(2));
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::retryable) << e.what();
+  }
+  if (!store().batch_by_hash("hash-d")) submit("hash-d", simple_jobs(2));
+  EXPECT_TRUE(store().batch_by_hash("hash-d"));
+}
+
+}  // namespace
+}  // namespace waybill::dispatcher
