@@ -28,7 +28,14 @@ std::optional<wire::Message> Client::receive(std::chrono::milliseconds timeout) 
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     zmq::pollitem_t item{m_socket->handle(), 0, ZMQ_POLLIN, 0};
-    if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
+    int ready = 0;
+    try {
+      ready = left.count() <= 0 ? 0 : zmq::poll(&item, 1, left);
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+      continue;
+    }
+    if (ready == 0) {
       reset();
       return std::nullopt;
     }

@@ -94,7 +94,11 @@ class Dispatcher {
     while (!stop) {
       zmq::pollitem_t items[] = {{m_workers.handle(), 0, ZMQ_POLLIN, 0},
                                  {m_clients.handle(), 0, ZMQ_POLLIN, 0}};
-      zmq::poll(items, 2, milliseconds(m_persist.empty() ? 20 : 5));
+      try {
+        zmq::poll(items, 2, milliseconds(m_persist.empty() ? 20 : 5));
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;  // a signal: the loop condition sees `stop`
+      }
       guarded([&] { drain_workers(); });
       guarded([&] { drain_clients(); });
       guarded([&] { tick(); });

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -215,7 +216,8 @@ RoadGraph load_dimacs(const std::filesystem::path& gr, const std::filesystem::pa
           num_arcs > std::int64_t{1} << 32) {
         in.fail("node or arc count out of range");
       }
-      arcs.reserve(static_cast<std::size_t>(num_arcs));
+      // Trust the count only so far: a corrupt one must end as a LoadError, not a bad_alloc.
+      arcs.reserve(static_cast<std::size_t>(std::min<std::int64_t>(num_arcs, 1 << 24)));
     } else {
       in.fail("unknown line type '" + std::string(f[0]) + "'");
     }

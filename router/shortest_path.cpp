@@ -165,14 +165,48 @@ RouteResult read_result(const RoadGraph& graph, const QueryScratch& s, NodeIndex
 
 namespace detail {
 
-void full_distances(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist) {
-  dist.assign(boost::num_vertices(g), kInfiniteCost);
-  std::vector<NodeIndex> pred(dist.size());
+namespace {
+// Records hop counts in settle order: a node's predecessor is settled, and final, before it.
+class HopsVisitor : public boost::default_dijkstra_visitor {
+ public:
+  HopsVisitor(std::vector<std::uint32_t>* hops, const std::vector<NodeIndex>& pred,
+              NodeIndex source, std::size_t& settled)
+      : m_hops(hops), m_pred(&pred), m_source(source), m_settled(&settled) {}
+  template <class G>
+  void examine_vertex(NodeIndex v, const G&) {
+    ++*m_settled;
+    if (m_hops) (*m_hops)[v] = v == m_source ? 0 : (*m_hops)[(*m_pred)[v]] + 1;
+  }
+
+ private:
+  std::vector<std::uint32_t>* m_hops;
+  const std::vector<NodeIndex>* m_pred;
+  NodeIndex m_source;
+  std::size_t* m_settled;
+};
+}  // namespace
+
+std::size_t full_tree(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist,
+                      std::vector<NodeIndex>& pred, std::vector<std::uint32_t>* hops) {
+  // Plain arrays, written in place: a full tree touches every node anyway.
+  const std::size_t n = boost::num_vertices(g);
+  dist.assign(n, kInfiniteCost);
+  pred.resize(n);
+  if (hops) hops->assign(n, 0);
   dist[source] = 0;
+  pred[source] = source;
+  std::size_t settled = 0;
   boost::dijkstra_shortest_paths_no_color_map_no_init(
       g, source, boost::make_iterator_property_map(pred.begin(), indices(g)),
       boost::make_iterator_property_map(dist.begin(), indices(g)), weights(g), indices(g),
-      std::less<Cost>(), combine(), kInfiniteCost, Cost{0}, boost::default_dijkstra_visitor());
+      std::less<Cost>(), combine(), kInfiniteCost, Cost{0},
+      HopsVisitor(hops, pred, source, settled));
+  return settled;
+}
+
+void full_distances(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist) {
+  std::vector<NodeIndex> pred;
+  full_tree(g, source, dist, pred, nullptr);
 }
 
 }  // namespace detail
@@ -271,18 +305,10 @@ std::vector<RouteResult> RouteQuery::one_to_many(NodeId origin,
 std::shared_ptr<const ShortestPathTree> RouteQuery::tree(NodeId origin) {
   const auto from = m_graph->index_of(origin);
   if (!from) return nullptr;
-  QueryScratch& s = *m_scratch;
-  s.clear();
-  run_dijkstra(m_graph->forward().g, s, *from, 0);
-  const std::size_t n = m_graph->num_nodes();
-  std::vector<Cost> dist(n);
-  std::vector<NodeIndex> pred(n);
-  std::vector<std::uint32_t> hops(n);
-  for (NodeIndex v = 0; v < n; ++v) {
-    dist[v] = s.dist.get(v);
-    pred[v] = s.pred.get(v);
-    hops[v] = s.hops.get(v);
-  }
+  std::vector<Cost> dist;
+  std::vector<NodeIndex> pred;
+  std::vector<std::uint32_t> hops;
+  m_scratch->settled = detail::full_tree(m_graph->forward().g, *from, dist, pred, &hops);
   return std::make_shared<const ShortestPathTree>(*m_graph, *from, std::move(dist),
                                                   std::move(pred), std::move(hops));
 }

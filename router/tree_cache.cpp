@@ -4,20 +4,37 @@ namespace waybill::router {
 
 std::shared_ptr<const ShortestPathTree> TreeCache::get(
     NodeIndex origin, const std::function<std::shared_ptr<const ShortestPathTree>()>& compute) {
+  std::promise<std::shared_ptr<const ShortestPathTree>> promise;
   {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     if (const auto it = m_index.find(origin); it != m_index.end()) {
       ++m_hits;
       m_lru.splice(m_lru.begin(), m_lru, it->second);
       return *it->second;
     }
+    if (const auto it = m_computing.find(origin); it != m_computing.end()) {
+      ++m_hits;
+      auto pending = it->second;
+      lock.unlock();
+      return pending.get();
+    }
     ++m_misses;
+    m_computing.emplace(origin, promise.get_future().share());
   }
   // Computed outside the lock: a tree takes tens of milliseconds, other origins need not wait.
-  auto tree = compute();
-  if (!tree || tree->bytes() > m_budget) return tree;
+  std::shared_ptr<const ShortestPathTree> tree;
+  try {
+    tree = compute();
+  } catch (...) {
+    std::lock_guard lock(m_mutex);
+    m_computing.erase(origin);
+    promise.set_exception(std::current_exception());
+    throw;
+  }
   std::lock_guard lock(m_mutex);
-  if (const auto it = m_index.find(origin); it != m_index.end()) return *it->second;
+  m_computing.erase(origin);
+  promise.set_value(tree);
+  if (!tree || tree->bytes() > m_budget) return tree;
   m_lru.push_front(tree);
   m_index.emplace(origin, m_lru.begin());
   m_bytes += tree->bytes();

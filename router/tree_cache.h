@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <future>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -20,8 +21,10 @@ class TreeCache {
   explicit TreeCache(std::size_t budget_bytes) : m_budget(budget_bytes) {}
 
   /// The cached tree of `origin`, or the one `compute` makes, which is then cached (evicting the
-  /// least recently used trees past the budget). Two threads asking for the same missing origin
-  /// may both compute it; the first to finish is kept. A null tree is returned but not cached.
+  /// least recently used trees past the budget). A thread asking for an origin another thread
+  /// is computing waits for that tree instead of computing it again. A null tree, or one larger
+  /// than the budget, is returned but not cached. An exception from `compute` reaches every
+  /// thread waiting for it.
   std::shared_ptr<const ShortestPathTree> get(
       NodeIndex origin, const std::function<std::shared_ptr<const ShortestPathTree>()>& compute);
 
@@ -39,6 +42,9 @@ class TreeCache {
   std::size_t m_misses = 0;
   Lru m_lru;  // most recently used first
   std::unordered_map<NodeIndex, Lru::iterator> m_index;
+  // Origins being computed now, for the threads that ask for them meanwhile.
+  std::unordered_map<NodeIndex, std::shared_future<std::shared_ptr<const ShortestPathTree>>>
+      m_computing;
 };
 
 }  // namespace waybill::router

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -89,7 +90,11 @@ class RoutingPool {
       lock.unlock();
       wire::ChunkResult result{lease.lease_id, lease.batch_id, lease.chunk, {}, {}};
       try {
+        const auto t0 = Clock::now();
         result.outcomes = router.route(lease.jobs);
+        m_log->debug("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", lease.jobs.size(),
+                     " jobs in ", std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(),
+                     " ms");
       } catch (const std::exception& e) {
         m_log->error("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", e.what());
         result.error = e.what();
@@ -159,7 +164,11 @@ class Session {
     const auto silence = milliseconds(m_config.heartbeat_ms * m_config.liveness);
     for (;;) {
       zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, milliseconds(5));
+      try {
+        zmq::poll(&item, 1, milliseconds(5));
+      } catch (const zmq::error_t& e) {
+        if (e.num() != EINTR) throw;  // a signal: the loop below sees `stop`
+      }
       zmq::message_t frame;
       while (socket.recv(frame, zmq::recv_flags::dontwait)) {
         last_recv = Clock::now();
@@ -173,6 +182,7 @@ class Session {
         }
         handle(socket, *message, stop);
       }
+      if (install_loaded()) grant_credit(socket, stop);
       if (m_pool) {
         for (auto& result : m_pool->take_done()) send(socket, result);
       }
@@ -192,7 +202,7 @@ class Session {
     if (auto* welcome = std::get_if<wire::Welcome>(&message)) {
       on_welcome(socket, *welcome, stop);
     } else if (auto* chunk = std::get_if<wire::GraphChunk>(&message)) {
-      on_graph_chunk(socket, *chunk, stop);
+      on_graph_chunk(socket, *chunk);
     } else if (auto* lease = std::get_if<wire::Lease>(&message)) {
       if (!m_loaded || lease->graph_hash != m_loaded->hash) {
         send(socket, wire::ChunkResult{lease->lease_id, lease->batch_id, lease->chunk, {},
@@ -212,14 +222,15 @@ class Session {
 
   void on_welcome(zmq::socket_t& socket, const wire::Welcome& welcome,
                   const std::atomic<bool>& stop) {
+    if (welcome.graph_hash.empty()) return;  // the dispatcher has no graph yet: wait
     if (m_loaded && m_loaded->hash == welcome.graph_hash) return grant_credit(socket, stop);
+    if (m_loading_hash == welcome.graph_hash) return;  // credit follows when it is loaded
     if (auto bytes = cache_path(welcome.graph_hash).empty()
                          ? std::nullopt
                          : read_file(cache_path(welcome.graph_hash))) {
       if (bytes->size() == welcome.graph_bytes && wire::sha256_hex(*bytes) == welcome.graph_hash) {
         m_log.info("graph ", welcome.graph_hash.substr(0, 12), " found in the cache");
-        load(welcome.graph_hash, *bytes);
-        return grant_credit(socket, stop);
+        return start_load(welcome.graph_hash, std::move(*bytes));
       }
     }
     m_log.info("fetching graph ", welcome.graph_hash.substr(0, 12), " (", welcome.graph_bytes,
@@ -231,8 +242,7 @@ class Session {
     send(socket, wire::GraphRequest{m_fetch_hash, 0});
   }
 
-  void on_graph_chunk(zmq::socket_t& socket, const wire::GraphChunk& chunk,
-                      const std::atomic<bool>& stop) {
+  void on_graph_chunk(zmq::socket_t& socket, const wire::GraphChunk& chunk) {
     if (chunk.graph_hash != m_fetch_hash || chunk.offset != m_fetch.size() ||
         chunk.total != m_fetch_total || chunk.data.size() > m_fetch_total - m_fetch.size()) {
       m_log.warn("ignored an out-of-order graph chunk at offset ", chunk.offset);
@@ -251,24 +261,45 @@ class Session {
       return;
     }
     save_to_cache(m_fetch_hash, m_fetch);
-    load(m_fetch_hash, m_fetch);
-    m_fetch = {};
-    grant_credit(socket, stop);
+    start_load(m_fetch_hash, std::exchange(m_fetch, {}));
   }
 
-  void load(const std::string& hash, const std::string& bytes) {
-    const auto t0 = Clock::now();
+  /// Decodes the graph and builds its landmarks on a background thread, so heartbeats go on;
+  /// install_loaded() swaps it in when it is ready.
+  void start_load(const std::string& hash, std::string bytes) {
+    m_loading_hash = hash;
+    m_loading = std::async(std::launch::async, [this, hash, bytes = std::move(bytes)] {
+      const auto t0 = Clock::now();
+      auto graph = wire::decode_graph(bytes);
+      auto landmarks = router::Landmarks::build(graph, m_config.landmarks, m_config.threads);
+      auto loaded = std::unique_ptr<LoadedGraph>(
+          new LoadedGraph{hash, std::move(graph), std::move(landmarks),
+                          router::TreeCache(m_config.tree_cache_bytes)});
+      m_log.info("graph ", hash.substr(0, 12), " ready: ", loaded->graph.num_nodes(), " nodes, ",
+                 loaded->graph.num_arcs(), " arcs, ", loaded->landmarks.count(), " landmarks, in ",
+                 std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), " ms");
+      return loaded;
+    });
+  }
+
+  /// True when a graph finished loading and is now the one routed on.
+  bool install_loaded() {
+    if (!m_loading.valid() ||
+        m_loading.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      return false;
+    }
+    m_loading_hash.clear();
+    std::unique_ptr<LoadedGraph> loaded;
+    try {
+      loaded = m_loading.get();
+    } catch (const std::exception& e) {
+      m_log.error("could not load the graph: ", e.what());
+      return false;
+    }
     m_pool.reset();  // the threads reference the old graph
-    m_loaded.reset();
-    auto graph = wire::decode_graph(bytes);
-    auto landmarks = router::Landmarks::build(graph, m_config.landmarks, m_config.threads);
-    m_loaded.reset(new LoadedGraph{hash, std::move(graph), std::move(landmarks),
-                                   router::TreeCache(m_config.tree_cache_bytes)});
+    m_loaded = std::move(loaded);
     m_pool = std::make_unique<RoutingPool>(*m_loaded, m_config.threads, m_log);
-    m_log.info("graph ", hash.substr(0, 12), " ready: ", m_loaded->graph.num_nodes(), " nodes, ",
-               m_loaded->graph.num_arcs(), " arcs, ", m_loaded->landmarks.count(),
-               " landmarks, in ",
-               std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), " ms");
+    return true;
   }
 
   std::filesystem::path cache_path(const std::string& hash) const {
@@ -318,6 +349,8 @@ class Session {
   Logger& m_log;
   std::unique_ptr<LoadedGraph> m_loaded;
   std::unique_ptr<RoutingPool> m_pool;
+  std::future<std::unique_ptr<LoadedGraph>> m_loading;
+  std::string m_loading_hash;
   std::string m_fetch_hash;
   std::uint64_t m_fetch_total = 0;
   std::string m_fetch;

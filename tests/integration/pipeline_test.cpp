@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "router/dimacs.h"
 #include "router/shortest_path.h"
@@ -66,13 +67,16 @@ Batch make_batch(int depots, int per_depot, int pairs, int salt) {
   for (int d = 0; d < depots; ++d) {
     const int depot = node(rng);
     for (int j = 0; j < per_depot; ++j) {
-      lines.push_back("S" + std::to_string(salt) + "-D" + std::to_string(d) + "-" + std::to_string(j) + "," +
-                      std::to_string(depot) + "," + std::to_string(node(rng)) + ",1.5");
+      std::ostringstream line;
+      line << 'S' << salt << "-D" << d << '-' << j << ',' << depot << ',' << node(rng) << ",1.5";
+      lines.push_back(line.str());
     }
   }
   for (int p = 0; p < pairs; ++p) {
     const int to = p % 50 == 0 ? 1201 : node(rng);
-    lines.push_back("P" + std::to_string(p) + "," + std::to_string(node(rng)) + "," + std::to_string(to) + ",");
+    std::ostringstream line;
+    line << 'P' << p << ',' << node(rng) << ',' << to << ',';
+    lines.push_back(line.str());
   }
   b.accepted = lines.size() - 1;
   auto insert_bad = [&](std::size_t at, const std::string& line, const std::string& reason) {
@@ -82,7 +86,8 @@ Batch make_batch(int depots, int per_depot, int pairs, int salt) {
   insert_bad(5, "B1,5", "wrong column count: expected 4, got 2");
   insert_bad(50, "B2,x,5,1", "bad origin: not an integer: 'x'");
   insert_bad(100, "B3,1,99999,1", "unknown destination node 99999");
-  insert_bad(150, "P1,1,2,1", "duplicate order_id 'P1'");
+  const std::string first_id = "S" + std::to_string(salt) + "-D0-0";  // the first data line's
+  insert_bad(150, first_id + ",1,2,1", "duplicate order_id '" + first_id + "'");
   for (const auto& l : lines) b.text += l + "\n";
   return b;
 }
