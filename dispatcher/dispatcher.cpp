@@ -91,6 +91,7 @@ class Dispatcher {
     m_workers.bind(m_config.workers);
     m_log.info("listening: clients on ", m_config.clients, ", workers on ", m_config.workers);
     resume();
+    preload_graph();
     while (!stop) {
       zmq::pollitem_t items[] = {{m_workers.handle(), 0, ZMQ_POLLIN, 0},
                                  {m_clients.handle(), 0, ZMQ_POLLIN, 0}};
@@ -170,6 +171,17 @@ class Dispatcher {
         finish_batch(b.id);
       }
     }
+  }
+
+  /// Loads the graph pending work needs, else the newest one, before the first client or worker
+  /// asks: workers can fetch it at once, and a submit does not wait for it.
+  void preload_graph() {
+    if (const auto wanted = m_table.wanted_graph()) {
+      m_last_graph = *wanted;
+    } else if (const auto latest = m_store->latest_graph()) {
+      m_last_graph = latest->id;
+    }
+    if (m_last_graph != 0) graph(m_last_graph);
   }
 
   const GraphEntry& graph(std::int64_t id) {

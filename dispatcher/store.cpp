@@ -506,6 +506,16 @@ std::optional<GraphInfo> Store::graph_by_id(std::int64_t id) {
   });
 }
 
+std::optional<GraphInfo> Store::latest_graph() {
+  return m_impl->guarded("latest_graph", [&]() -> std::optional<GraphInfo> {
+    pqxx::nontransaction txn(m_impl->main());
+    const auto r = txn.exec(
+        "select id, name, hash, num_nodes, num_arcs from graphs order by id desc limit 1");
+    if (r.empty()) return std::nullopt;
+    return graph_info(r[0]);
+  });
+}
+
 std::string Store::graph_bytes(std::int64_t graph_id) {
   return m_impl->guarded("graph_bytes", [&] {
     pqxx::nontransaction txn(m_impl->main());

@@ -88,6 +88,8 @@ class Store {
                          const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& arcs);
   std::optional<GraphInfo> find_graph(const std::string& name);
   std::optional<GraphInfo> graph_by_id(std::int64_t id);
+  /// The graph imported last, if any.
+  std::optional<GraphInfo> latest_graph();
   std::string graph_bytes(std::int64_t graph_id);
 
   // ---- submitting a batch: one transaction from begin_batch to commit_batch ----

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -368,8 +369,8 @@ void print_summary(std::ostream& out, const RunInfo& info) {
   if (s.dijkstra.done && s.alt.done) {
     out << "one-to-one median: dijkstra " << s.dijkstra.median_ms << " ms, ALT " << s.alt.median_ms
         << " ms, speed-up " << s.dijkstra.median_ms / s.alt.median_ms << " x  (settled median "
-        << s.dijkstra.settled_median << " vs " << s.alt.settled_median << " nodes; mean "
-        << s.dijkstra.mean_ms << " vs " << s.alt.mean_ms << " ms)\n";
+        << std::llround(s.dijkstra.settled_median) << " vs " << std::llround(s.alt.settled_median)
+        << " nodes; mean " << s.dijkstra.mean_ms << " vs " << s.alt.mean_ms << " ms)\n";
   } else {
     out << "one-to-one median: not measured (BM_OneToOne_Dijkstra and BM_OneToOne_ALT must both "
            "run)\n";
@@ -377,7 +378,10 @@ void print_summary(std::ostream& out, const RunInfo& info) {
   if (s.pgr_ms && s.router_ms) {
     out << "pgRouting: one pgr_dijkstraCost call over the " << kPairs << " pairs " << *s.pgr_ms
         << " ms; router (ALT, 1 thread) " << *s.router_ms << " ms; pgRouting/router "
-        << *s.pgr_ms / *s.router_ms << " x\n";
+        << *s.pgr_ms / *s.router_ms << " x\n"
+        << "           per pair: pgRouting " << *s.pgr_ms / kPairs << " ms";
+    if (s.dijkstra.done) out << ", router Dijkstra (mean) " << s.dijkstra.mean_ms << " ms";
+    out << ", router ALT " << *s.router_ms / kPairs << " ms\n";
     if (s.load_ms && s.landmarks_ms) {
       // pgRouting builds its graph inside the call; the router's comes from a one-off load.
       const double cold = *s.load_ms + *s.landmarks_ms + *s.router_ms;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -179,6 +180,50 @@ TEST_F(TownTest, MovedQueryKeepsWorking) {
   first.one_to_one(depot, harbour);
   RouteQuery moved(std::move(first));
   EXPECT_EQ(moved.one_to_one(depot, harbour).cost, 7);
+}
+
+// A one-way street of 100 houses, 1 -> 2 -> ... -> 100, each leg 1: searches that stop early
+// settle only the houses before their last destination.
+TEST(EarlyExitTest, SearchesStopOnceTheirDestinationsAreSettled) {
+  std::vector<NodeId> houses;
+  std::vector<Arc> legs;
+  for (std::int64_t i = 1; i <= 100; ++i) {
+    houses.push_back(NodeId{i});
+    if (i < 100) legs.push_back({NodeId{i}, NodeId{i + 1}, 1});
+  }
+  const RoadGraph street = RoadGraph::build(houses, legs);
+  const Landmarks landmarks = Landmarks::build(street, 2, 1);
+  for (const Landmarks* lm : {static_cast<const Landmarks*>(nullptr), &landmarks}) {
+    RouteQuery query(street, lm);
+    EXPECT_EQ(query.one_to_one(NodeId{1}, NodeId{5}).cost, 4);
+    EXPECT_GT(query.settled(), 0u);
+    EXPECT_LE(query.settled(), 10u) << "one_to_one, landmarks: " << (lm != nullptr);
+  }
+  RouteQuery query(street);
+  const std::vector<NodeId> twice{NodeId{4}, NodeId{6}, NodeId{6}, NodeId{4}};
+  const auto results = query.one_to_many(NodeId{1}, twice);
+  EXPECT_EQ(results.at(2).cost, 5);
+  EXPECT_LE(query.settled(), 10u) << "one_to_many with duplicate destinations";
+  query.tree(NodeId{1});
+  EXPECT_EQ(query.settled(), 100u) << "a tree settles every node it reaches";
+}
+
+// Ids at both ends of int64 (OSM ids are positive, but nothing forbids others): every id maps to
+// its index and back, and ids between them are unknown. Run under UBSan, this also checks that
+// the lookup does no signed overflow.
+TEST(NodeIdTest, ExtremeIdsMapBothWays) {
+  constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
+  constexpr auto highest = std::numeric_limits<std::int64_t>::max();
+  const std::vector<NodeId> ids{NodeId{highest}, NodeId{0}, NodeId{lowest}, NodeId{-1}};
+  const RoadGraph graph = RoadGraph::build(ids, {{NodeId{lowest}, NodeId{highest}, 3}});
+  for (NodeId id : ids) {
+    ASSERT_TRUE(graph.index_of(id).has_value()) << to_int(id);
+    EXPECT_EQ(graph.id_of(*graph.index_of(id)), id);
+  }
+  for (std::int64_t unknown : {lowest + 1, std::int64_t{-2}, std::int64_t{1}, highest - 1}) {
+    EXPECT_FALSE(graph.index_of(NodeId{unknown}).has_value()) << unknown;
+  }
+  EXPECT_EQ(RouteQuery(graph).one_to_one(NodeId{lowest}, NodeId{highest}).cost, 3);
 }
 
 TEST(RouteStatusTest, NamesAreDistinct) {
