@@ -212,7 +212,9 @@ RoadGraph load_dimacs(const std::filesystem::path& gr, const std::filesystem::pa
       if (n != 4 || f[1] != "sp") in.fail("expected 'p sp NODES ARCS'");
       num_nodes = parse_int<std::int64_t>(in, f[2], "node count");
       num_arcs = parse_int<std::int64_t>(in, f[3], "arc count");
-      if (num_nodes < 0 || num_nodes > std::int64_t{1} << 31 || num_arcs < 0 ||
+      // 2^28 nodes is ten times the whole USA graph; a larger count is a corrupt file, and
+      // must end as a LoadError rather than an allocation that kills the process.
+      if (num_nodes < 0 || num_nodes > std::int64_t{1} << 28 || num_arcs < 0 ||
           num_arcs > std::int64_t{1} << 32) {
         in.fail("node or arc count out of range");
       }

@@ -112,9 +112,10 @@ std::vector<Arc> RoadGraph::arcs() const {
 std::optional<NodeIndex> RoadGraph::index_of(NodeId id) const {
   if (m_ids.empty()) return std::nullopt;
   // DIMACS ids are 1..n: answer those without a search.
-  const std::int64_t offset = to_int(id) - to_int(m_ids.front());
-  if (offset >= 0 && static_cast<std::size_t>(offset) < m_ids.size() &&
-      m_ids[static_cast<std::size_t>(offset)] == id) {
+  // Unsigned: ids may span the whole int64 range, and the difference must not overflow.
+  const std::uint64_t offset =
+      static_cast<std::uint64_t>(to_int(id)) - static_cast<std::uint64_t>(to_int(m_ids.front()));
+  if (offset < m_ids.size() && m_ids[static_cast<std::size_t>(offset)] == id) {
     return static_cast<NodeIndex>(offset);
   }
   const auto it = std::lower_bound(m_ids.begin(), m_ids.end(), id);

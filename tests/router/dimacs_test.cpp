@@ -95,8 +95,8 @@ std::string lowercase(std::string s) {
     return ::testing::AssertionFailure() << "threw something other than LoadError: " << e.what();
   }
   if (what.find(culprit.filename().string()) == std::string::npos) {
-    return ::testing::AssertionFailure() << "message does not name " << culprit.filename()
-                                         << ": " << what;
+    return ::testing::AssertionFailure()
+           << "message does not name " << culprit.filename() << ": " << what;
   }
   if (line > 0 && what.find(":" + std::to_string(line) + ":") == std::string::npos) {
     return ::testing::AssertionFailure() << "message has no \":" << line << ":\": " << what;
@@ -107,7 +107,8 @@ std::string lowercase(std::string s) {
   // Look for the keywords in the message without the paths, whose names would match them.
   std::string rest = what;
   for (const std::string& name : {culprit.parent_path().string(), culprit.filename().string()}) {
-    for (auto at = rest.find(name); !name.empty() && at != std::string::npos; at = rest.find(name)) {
+    for (auto at = rest.find(name); !name.empty() && at != std::string::npos;
+         at = rest.find(name)) {
       rest.erase(at, name.size());
     }
   }
@@ -154,8 +155,8 @@ TEST_F(DimacsTest, CoordinatesAreLongitudeFirst) {
 
 TEST_F(DimacsTest, ParallelArcsKeepTheCheapest) {
   BuildReport report;
-  const RoadGraph graph = load_dimacs(
-      write("parallel.gr", "p sp 2 3\na 1 2 9\na 1 2 4\na 1 2 6\n"), {}, &report);
+  const RoadGraph graph =
+      load_dimacs(write("parallel.gr", "p sp 2 3\na 1 2 9\na 1 2 4\na 1 2 6\n"), {}, &report);
   EXPECT_EQ(graph.num_arcs(), 1u);
   EXPECT_EQ(report.parallel_arcs, 2u);
   EXPECT_EQ(RouteQuery(graph).one_to_one(NodeId{1}, NodeId{2}).cost, 4);
@@ -211,8 +212,7 @@ TEST_F(DimacsTest, MissingFileIsNamed) {
 }
 
 TEST_F(DimacsTest, ProblemLineErrors) {
-  const std::vector<std::string_view> problem{"problem", "p line", "p sp", "header",
-                                                        "'p'", "`p`"};
+  const std::vector<std::string_view> problem{"problem", "p line", "p sp", "header", "'p'", "`p`"};
   fs::path f = write("no_p.gr", "c only comments\n\nc here\n");
   EXPECT_TRUE(fails_to_load(f, {}, f, kAnyLine, problem));
   f = write("arc_first.gr", "c\na 1 2 3\np sp 3 1\n");
@@ -235,13 +235,17 @@ TEST_F(DimacsTest, ArcLineErrors) {
   const Case cases[] = {
       {"non_numeric.gr", "p sp 3 1\na 1 x 3\n", {"number", "numeric", "integer", "invalid"}},
       {"few_fields.gr", "p sp 3 1\na 1 2\n", {"field", "missing", "expected", "few"}},
-      {"many_fields.gr", "p sp 3 1\na 1 2 3 4\n", {"field", "extra", "trailing", "expected", "many"}},
+      {"many_fields.gr",
+       "p sp 3 1\na 1 2 3 4\n",
+       {"field", "extra", "trailing", "expected", "many"}},
       {"node_zero.gr", "p sp 3 1\na 0 2 3\n", {"outside", "range", "1..3"}},
       {"node_above.gr", "p sp 3 1\na 1 4 3\n", {"outside", "range", "1..3"}},
       {"negative.gr", "p sp 3 1\na 1 2 -5\n", {"negative"}},
-      {"overflow.gr", "p sp 3 1\na 1 2 99999999999999999999\n",
+      {"overflow.gr",
+       "p sp 3 1\na 1 2 99999999999999999999\n",
        {"overflow", "range", "large", "too big"}},
-      {"line_type.gr", "p sp 3 1\nx 1 2 3\na 1 2 3\n",
+      {"line_type.gr",
+       "p sp 3 1\nx 1 2 3\na 1 2 3\n",
        {"unknown", "unexpected", "unrecognized", "line type", "invalid"}},
   };
   for (const Case& c : cases) {
@@ -269,10 +273,11 @@ TEST_F(DimacsTest, CoordinateFileErrors) {
   fs::path co = write("outside.co", "p aux sp co 4\nv 1 1 1\nv 2 1 1\nv 3 1 1\nv 5 1 1\n");
   EXPECT_TRUE(fails_to_load(gr, co, co, 5, {"outside", "range", "1..4"}));
   co = write("count.co", "p aux sp co 3\nv 1 1 1\nv 2 1 1\nv 3 1 1\n");
-  EXPECT_TRUE(fails_to_load(gr, co, co, kAnyLine,
-                            {"count", "differ", "mismatch", "expected", "nodes"}));
+  EXPECT_TRUE(
+      fails_to_load(gr, co, co, kAnyLine, {"count", "differ", "mismatch", "expected", "nodes"}));
   co = write("missing.co", "p aux sp co 4\nv 1 1 1\nv 2 1 1\nv 4 1 1\n");
-  EXPECT_TRUE(fails_to_load(gr, co, co, kAnyLine, {"missing", "no coordinate", "without", "coordinates for"}));
+  EXPECT_TRUE(fails_to_load(gr, co, co, kAnyLine,
+                            {"missing", "no coordinate", "without", "coordinates for"}));
   co = write("fields.co", "p aux sp co 4\nv 1 1 1\nv 2 1\nv 3 1 1\nv 4 1 1\n");
   EXPECT_TRUE(fails_to_load(gr, co, co, 3, {"field", "missing", "expected", "few"}));
 }

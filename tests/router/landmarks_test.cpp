@@ -24,8 +24,8 @@ constexpr NodeId east{3};
 constexpr NodeId west{4};
 
 TEST(LandmarksTest, BoundsAreExactOrBelowOnATinyGraph) {
-  const RoadGraph graph =
-      RoadGraph::build({north, south, east, west}, {{north, south, 5}, {east, west, 2}, {west, east, 3}});
+  const RoadGraph graph = RoadGraph::build({north, south, east, west},
+                                           {{north, south, 5}, {east, west, 2}, {west, east, 3}});
   const Landmarks landmarks = Landmarks::build(graph, 2, 1);
   ASSERT_LE(landmarks.count(), 2u);
   ASSERT_EQ(landmarks.nodes().size(), landmarks.count());

@@ -128,8 +128,8 @@ TEST_F(NyTest, OneToManyMatchesNaiveOneToAll) {
     ASSERT_EQ(results[i].cost, cost) << to_int(origin) << " -> " << to_int(to);
     ASSERT_TRUE(testing::is_path_of_cost(results[i].path, origin, to, cost, cheapest))
         << to_int(origin) << " -> " << to_int(to);
-    ASSERT_EQ(tree->route_to(to, false).cost, cost) << "tree: " << to_int(origin) << " -> "
-                                                    << to_int(to);
+    ASSERT_EQ(tree->route_to(to, false).cost, cost)
+        << "tree: " << to_int(origin) << " -> " << to_int(to);
   }
   EXPECT_GE(query.settled(), static_cast<std::size_t>(kNyNodes)) << "a tree settles every node";
 }

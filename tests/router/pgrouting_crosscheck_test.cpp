@@ -94,7 +94,8 @@ class PgRoutingCrosscheckTest : public ::testing::Test {
   // pgr_dijkstraCost over the loaded arcs for every pair at once.
   PairCosts pgrouting_costs(const std::vector<std::pair<NodeId, NodeId>>& pairs) {
     pqxx::work txn(*m_conn);
-    txn.exec("create table " + m_schema + ".pairs (source bigint not null, target bigint not null)");
+    txn.exec("create table " + m_schema +
+             ".pairs (source bigint not null, target bigint not null)");
     std::string values;
     for (const auto& [from, to] : pairs) {
       values += (values.empty() ? "(" : ",(") + std::to_string(to_int(from)) + "," +
@@ -103,8 +104,11 @@ class PgRoutingCrosscheckTest : public ::testing::Test {
     txn.exec("insert into " + m_schema + ".pairs values " + values);
     const pqxx::result rows = txn.exec(
         "select start_vid, end_vid, agg_cost::bigint from pgr_dijkstraCost("
-        "'select id, source, target, cost from " + m_schema + ".arcs', "
-        "'select source, target from " + m_schema + ".pairs', directed => true)");
+        "'select id, source, target, cost from " +
+        m_schema +
+        ".arcs', "
+        "'select source, target from " +
+        m_schema + ".pairs', directed => true)");
     txn.commit();
     PairCosts costs;
     for (const pqxx::row& row : rows) {
@@ -143,9 +147,9 @@ class PgRoutingCrosscheckTest : public ::testing::Test {
 TEST_F(PgRoutingCrosscheckTest, TinyTownAgreesOnEveryPair) {
   const NodeId depot{1}, market{2}, bridge{3}, harbour{4}, island{5};
   const std::vector<NodeId> nodes{depot, market, bridge, harbour, island};
-  const std::vector<Arc> arcs{{depot, market, 9},  {depot, market, 4},    {market, bridge, 3},
-                              {depot, bridge, 8},  {bridge, harbour, 0},  {harbour, bridge, 0},
-                              {market, market, 1}, {harbour, depot, 2},   {island, island, 1}};
+  const std::vector<Arc> arcs{{depot, market, 9},  {depot, market, 4},   {market, bridge, 3},
+                              {depot, bridge, 8},  {bridge, harbour, 0}, {harbour, bridge, 0},
+                              {market, market, 1}, {harbour, depot, 2},  {island, island, 1}};
   load_arcs(arcs);
   std::vector<std::pair<NodeId, NodeId>> pairs;
   for (NodeId from : nodes) {

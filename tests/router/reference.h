@@ -33,8 +33,8 @@ inline std::uint64_t test_seed() {
 
 /// What to print with a failure so that it can be replayed.
 inline std::string seed_trace(std::uint64_t seed) {
-  return "seed " + std::to_string(seed) + " (replay with WAYBILL_TEST_SEED=" +
-         std::to_string(seed) + ")";
+  return "seed " + std::to_string(seed) +
+         " (replay with WAYBILL_TEST_SEED=" + std::to_string(seed) + ")";
 }
 
 /// A graph as the caller hands it to RoadGraph::build, in external ids.
@@ -49,13 +49,14 @@ inline std::string describe(const TestGraph& g) {
   out << "nodes:";
   for (NodeId id : g.ids) out << ' ' << to_int(id);
   out << "\narcs:";
-  for (const Arc& a : g.arcs) out << ' ' << to_int(a.tail) << "->" << to_int(a.head) << ':' << a.cost;
+  for (const Arc& a : g.arcs)
+    out << ' ' << to_int(a.tail) << "->" << to_int(a.head) << ':' << a.cost;
   return out.str();
 }
 
-/// A random graph of min_nodes..max_nodes nodes, with ids that are sometimes 1..n and sometimes scattered
-/// over the whole int64 range; arcs within 1..3 components (plus a few one-way arcs between
-/// them), with parallel arcs, self-loops, zero-cost arcs and sometimes large costs.
+/// A random graph of min_nodes..max_nodes nodes, with ids that are sometimes 1..n and sometimes
+/// scattered over the whole int64 range; arcs within 1..3 components (plus a few one-way arcs
+/// between them), with parallel arcs, self-loops, zero-cost arcs and sometimes large costs.
 inline TestGraph random_graph(std::mt19937_64& rng, std::size_t min_nodes, std::size_t max_nodes) {
   auto uniform = [&rng](std::int64_t lo, std::int64_t hi) {
     return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
@@ -67,9 +68,13 @@ inline TestGraph random_graph(std::mt19937_64& rng, std::size_t min_nodes, std::
   std::set<std::int64_t> used;
   while (used.size() < n) {
     switch (id_scheme) {
-      case 0: used.insert(static_cast<std::int64_t>(used.size()) + 1); break;  // DIMACS 1..n
-      case 1: used.insert(uniform(1, 1'000'000'000'000)); break;               // OSM-like
-      case 2:  // anywhere, negative and extreme ids included
+      case 0:
+        used.insert(static_cast<std::int64_t>(used.size()) + 1);
+        break;  // DIMACS 1..n
+      case 1:
+        used.insert(uniform(1, 1'000'000'000'000));
+        break;  // OSM-like
+      case 2:   // anywhere, negative and extreme ids included
         used.insert(uniform(std::numeric_limits<std::int64_t>::min(),
                             std::numeric_limits<std::int64_t>::max()));
         break;
@@ -95,13 +100,15 @@ inline TestGraph random_graph(std::mt19937_64& rng, std::size_t min_nodes, std::
   };
   const auto m = uniform(0, 3 * static_cast<std::int64_t>(n));
   for (std::int64_t i = 0; i < m; ++i) {
-    const auto& part = parts[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(parts.size()) - 1))];
+    const auto& part =
+        parts[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(parts.size()) - 1))];
     const auto kind = uniform(0, 19);
     if (kind == 0) {
       const NodeId u = pick(part);
       g.arcs.push_back({u, u, cost()});  // self-loop
     } else if (kind <= 2 && !g.arcs.empty()) {
-      Arc parallel = g.arcs[static_cast<std::size_t>(uniform(0, static_cast<std::int64_t>(g.arcs.size()) - 1))];
+      Arc parallel = g.arcs[static_cast<std::size_t>(
+          uniform(0, static_cast<std::int64_t>(g.arcs.size()) - 1))];
       parallel.cost = cost();
       g.arcs.push_back(parallel);
     } else if (kind == 3 && parts.size() > 1) {  // one way from an earlier part to a later one
@@ -119,14 +126,15 @@ inline TestGraph random_graph(std::mt19937_64& rng, std::size_t min_nodes, std::
 
 /// Distances from one origin, by the reference.
 struct ReferenceTree {
-  std::vector<Cost> dist;              // kInfiniteCost when unreachable
+  std::vector<Cost> dist;               // kInfiniteCost when unreachable
   std::vector<std::uint32_t> min_hops;  // fewest arcs over all shortest paths
 };
 
 /// The naive reference over a TestGraph.
 class ReferenceGraph {
  public:
-  explicit ReferenceGraph(const TestGraph& g) : m_ids(g.ids), m_cheapest(g.ids.size() * g.ids.size()) {
+  explicit ReferenceGraph(const TestGraph& g)
+      : m_ids(g.ids), m_cheapest(g.ids.size() * g.ids.size()) {
     for (std::size_t i = 0; i < m_ids.size(); ++i) m_position[to_int(m_ids[i])] = i;
     for (const Arc& a : g.arcs) {
       if (a.tail == a.head) continue;
@@ -160,7 +168,8 @@ class ReferenceGraph {
       std::optional<std::size_t> u;
       for (std::size_t v = 0; v < n; ++v) {
         if (done[v] || t.dist[v] == kInfiniteCost) continue;
-        if (!u || std::pair(t.dist[v], t.min_hops[v]) < std::pair(t.dist[*u], t.min_hops[*u])) u = v;
+        if (!u || std::pair(t.dist[v], t.min_hops[v]) < std::pair(t.dist[*u], t.min_hops[*u]))
+          u = v;
       }
       if (!u) break;
       done[*u] = true;

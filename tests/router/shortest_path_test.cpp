@@ -227,8 +227,7 @@ TEST(NodeIdTest, ExtremeIdsMapBothWays) {
 }
 
 TEST(RouteStatusTest, NamesAreDistinct) {
-  const std::set<std::string> names{to_string(RouteStatus::ok),
-                                    to_string(RouteStatus::unreachable),
+  const std::set<std::string> names{to_string(RouteStatus::ok), to_string(RouteStatus::unreachable),
                                     to_string(RouteStatus::unknown_node)};
   EXPECT_EQ(names.size(), 3u);
   EXPECT_EQ(names.count(""), 0u);
@@ -253,8 +252,10 @@ void check_random_graph(const TestGraph& tg, std::mt19937_64& rng) {
   std::set<std::pair<NodeId, NodeId>> pairs;
   std::size_t self_loops = 0;
   for (const Arc& a : tg.arcs) {
-    if (a.tail == a.head) ++self_loops;
-    else pairs.emplace(a.tail, a.head);
+    if (a.tail == a.head)
+      ++self_loops;
+    else
+      pairs.emplace(a.tail, a.head);
   }
   BuildReport report;
   const RoadGraph graph = RoadGraph::build(tg.ids, tg.arcs, {}, &report);
@@ -273,7 +274,8 @@ void check_random_graph(const TestGraph& tg, std::mt19937_64& rng) {
   for (NodeId id : ref.ids()) trees.push_back(ref.from(id));
   auto tree_of = [&](NodeId id) -> const ReferenceTree* {
     const auto it = std::find(ref.ids().begin(), ref.ids().end(), id);
-    return it == ref.ids().end() ? nullptr : &trees[static_cast<std::size_t>(it - ref.ids().begin())];
+    return it == ref.ids().end() ? nullptr
+                                 : &trees[static_cast<std::size_t>(it - ref.ids().begin())];
   };
   auto random_node = [&]() {
     if (rng() % 10 == 0) return testing::unknown_id(ref, rng);
@@ -294,14 +296,15 @@ void check_random_graph(const TestGraph& tg, std::mt19937_64& rng) {
                                              tree->route_to(to, want_path), want_path))
           << "tree";
     }
-    std::vector<NodeId> some(targets.begin(), targets.begin() + static_cast<long>(rng() % (targets.size() + 1)));
+    std::vector<NodeId> some(targets.begin(),
+                             targets.begin() + static_cast<long>(rng() % (targets.size() + 1)));
     if (!some.empty()) some.push_back(some.front());  // a duplicate
     RouteQuery& query = rng() % 2 == 0 ? plain : alt;
     const auto results = query.one_to_many(origin, some, want_path);
     ASSERT_EQ(results.size(), some.size());
     for (std::size_t i = 0; i < some.size(); ++i) {
-      ASSERT_TRUE(testing::matches_reference(ref, tree_of(origin), origin, some[i], results[i],
-                                             want_path))
+      ASSERT_TRUE(
+          testing::matches_reference(ref, tree_of(origin), origin, some[i], results[i], want_path))
           << "one_to_many to " << some.size() << " destinations";
     }
   }
@@ -348,14 +351,22 @@ TEST(ShortestPathDifferentialTest, ReusedQueryAnswersLikeAFreshOne) {
     const RouteResult expected = fresh.one_to_one(from, to, want_path);
     RouteResult got;
     switch (i % 3) {
-      case 0: got = reused.one_to_one(from, to, want_path); break;
-      case 1: got = reused.one_to_many(from, std::vector<NodeId>{to}, want_path).at(0); break;
-      default: got = reused.tree(from)->route_to(to, want_path); break;
+      case 0:
+        got = reused.one_to_one(from, to, want_path);
+        break;
+      case 1:
+        got = reused.one_to_many(from, std::vector<NodeId>{to}, want_path).at(0);
+        break;
+      default:
+        got = reused.tree(from)->route_to(to, want_path);
+        break;
     }
-    ASSERT_EQ(got.status, expected.status) << "query #" << i << ": " << to_int(from) << " -> "
-                                           << to_int(to) << "\n" << testing::describe(tg);
-    ASSERT_EQ(got.cost, expected.cost) << "query #" << i << ": " << to_int(from) << " -> "
-                                       << to_int(to) << "\n" << testing::describe(tg);
+    ASSERT_EQ(got.status, expected.status)
+        << "query #" << i << ": " << to_int(from) << " -> " << to_int(to) << "\n"
+        << testing::describe(tg);
+    ASSERT_EQ(got.cost, expected.cost)
+        << "query #" << i << ": " << to_int(from) << " -> " << to_int(to) << "\n"
+        << testing::describe(tg);
     if (i % 3 == 0) {
       ASSERT_EQ(got.path, expected.path) << "query #" << i;
     }

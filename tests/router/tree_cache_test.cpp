@@ -101,7 +101,8 @@ TEST_F(TreeCacheTest, EvictedTreeStaysValidForItsHolder) {
   cache.get(index(6), computing(6));  // evicts 5
   EXPECT_EQ(cache.size(), 1u);
   ASSERT_NE(held, nullptr);
-  EXPECT_EQ(held->route_to(NodeId{7}, true).path, (std::vector<NodeId>{NodeId{5}, NodeId{6}, NodeId{7}}));
+  EXPECT_EQ(held->route_to(NodeId{7}, true).path,
+            (std::vector<NodeId>{NodeId{5}, NodeId{6}, NodeId{7}}));
 }
 
 TEST_F(TreeCacheTest, TreeLargerThanTheBudgetIsReturnedButNotKept) {
