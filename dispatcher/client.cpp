@@ -2,10 +2,19 @@
 
 #include <zmq.hpp>
 
+#include "schema/curve.h"
+
 namespace waybill::cli {
 
-Client::Client(zmq::context_t& context, std::string endpoint)
+Client::Client(zmq::context_t& context, std::string endpoint, std::string key_file,
+               std::string dispatcher_key)
     : m_context(context), m_endpoint(std::move(endpoint)) {
+  if (!key_file.empty() && !dispatcher_key.empty()) {
+    const auto keys = wire::read_key_pair(key_file);
+    m_public_key = keys.public_key;
+    m_secret_key = keys.secret_key;
+    m_dispatcher_key = wire::read_public_key(dispatcher_key);
+  }
   reset();
 }
 Client::~Client() = default;
@@ -14,6 +23,9 @@ void Client::reset() {
   m_socket = std::make_unique<zmq::socket_t>(m_context, zmq::socket_type::dealer);
   m_socket->set(zmq::sockopt::linger, 0);
   m_socket->set(zmq::sockopt::maxmsgsize, std::int64_t{64} << 20);
+  if (!m_dispatcher_key.empty()) {
+    wire::make_curve_client(*m_socket, {m_public_key, m_secret_key}, m_dispatcher_key);
+  }
   m_socket->connect(m_endpoint);
 }
 

@@ -18,7 +18,9 @@ namespace waybill::cli {
 
 class Client {
  public:
-  Client(zmq::context_t& context, std::string endpoint);
+  /// With `key_file` and `dispatcher_key` set, the connection uses CurveZMQ; without, plain TCP.
+  Client(zmq::context_t& context, std::string endpoint, std::string key_file = {},
+         std::string dispatcher_key = {});
   ~Client();
 
   /// Sends without waiting for an answer.
@@ -36,6 +38,7 @@ class Client {
 
   zmq::context_t& m_context;
   std::string m_endpoint;
+  std::string m_public_key, m_secret_key, m_dispatcher_key;  // empty: plain TCP
   std::unique_ptr<zmq::socket_t> m_socket;
 };
 

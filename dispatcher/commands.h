@@ -12,5 +12,6 @@ int db_migrate_command(std::span<const std::string> args);
 int submit_command(std::span<const std::string> args);
 int status_command(std::span<const std::string> args);
 int gen_command(std::span<const std::string> args);
+int keygen_command(std::span<const std::string> args);
 
 }  // namespace waybill::cli

@@ -14,6 +14,7 @@
 #include "dispatcher/lease_table.h"
 #include "dispatcher/store.h"
 #include "router/graph.h"
+#include "schema/curve.h"
 #include "schema/graph_codec.h"
 #include "schema/messages.h"
 
@@ -82,6 +83,17 @@ class Dispatcher {
       s->set(zmq::sockopt::sndhwm, config.high_water_mark);
       s->set(zmq::sockopt::rcvhwm, config.high_water_mark);
     }
+    if (!config.insecure) {
+      // The ZAP handler must be bound before the sockets accept anyone.
+      m_zap = std::make_unique<wire::ZapHandler>(
+          context, wire::read_allow_list(config.allow_file), log);
+      const auto keys = wire::read_key_pair(config.key_file);
+      wire::make_curve_server(m_clients, keys);
+      wire::make_curve_server(m_workers, keys);
+      m_log.info("CurveZMQ on: admitting the keys listed in ", config.allow_file);
+    } else {
+      m_log.warn("--insecure: plain TCP, no authentication");
+    }
   }
 
   int run(const std::atomic<bool>& stop) {
@@ -94,12 +106,14 @@ class Dispatcher {
     preload_graph();
     while (!stop) {
       zmq::pollitem_t items[] = {{m_workers.handle(), 0, ZMQ_POLLIN, 0},
-                                 {m_clients.handle(), 0, ZMQ_POLLIN, 0}};
+                                 {m_clients.handle(), 0, ZMQ_POLLIN, 0},
+                                 {m_zap ? m_zap->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items, 2, milliseconds(m_persist.empty() ? 20 : 5));
+        zmq::poll(items, m_zap ? 3 : 2, milliseconds(m_persist.empty() ? 20 : 5));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;  // a signal: the loop condition sees `stop`
       }
+      if (m_zap) guarded([&] { m_zap->serve(); });
       guarded([&] { drain_workers(); });
       guarded([&] { drain_clients(); });
       guarded([&] { tick(); });
@@ -601,6 +615,7 @@ class Dispatcher {
 
   const DispatcherConfig& m_config;
   Logger& m_log;
+  std::unique_ptr<wire::ZapHandler> m_zap;  // declared before the sockets it guards
   zmq::socket_t m_clients;
   zmq::socket_t m_workers;
   std::unique_ptr<Store> m_store;
@@ -634,6 +649,10 @@ std::vector<std::string> DispatcherConfig::validate() const {
   if (heartbeat_ms < 10) problems.push_back("--heartbeat-ms must be at least 10");
   if (liveness < 2) problems.push_back("--liveness must be at least 2");
   if (max_message_bytes < (1 << 16)) problems.push_back("--max-message-bytes must be at least 65536");
+  if (!insecure && (key_file.empty() || allow_file.empty())) {
+    problems.push_back("CurveZMQ needs --key and --allow (waybill keygen makes keys); "
+                       "--insecure runs plain TCP instead");
+  }
   return problems;
 }
 

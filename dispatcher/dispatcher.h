@@ -32,6 +32,9 @@ struct DispatcherConfig {
   int high_water_mark = 1000;                     ///< queued messages per peer, each way
   std::size_t graph_chunk_bytes = 1 << 20;        ///< graph streamed to workers in such pieces
   int db_retry_max_ms = 10000;                    ///< back-off ceiling while PostgreSQL is down
+  bool insecure = false;       ///< plain TCP: no CurveZMQ, anyone who can connect is served
+  std::string key_file;        ///< the dispatcher's key pair (waybill keygen), with CurveZMQ
+  std::string allow_file;      ///< public keys of the workers and clients admitted
 
   std::vector<std::string> validate() const;
 };

@@ -42,6 +42,10 @@ int main(int argc, char** argv) try {
        "... or once the oldest waited this long")
       ("max-message-bytes", po::value(&c.max_message_bytes)->default_value(c.max_message_bytes),
        "larger incoming messages are refused")
+      ("key", po::value(&c.key_file), "the dispatcher's CurveZMQ key pair file (waybill keygen)")
+      ("allow", po::value(&c.allow_file),
+       "allow-list: public keys of the workers and clients admitted, one per line")
+      ("insecure", po::bool_switch(&c.insecure), "plain TCP without CurveZMQ: anyone may connect")
       ("verbose,v", "log debug lines");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, options), vm);

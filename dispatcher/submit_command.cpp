@@ -4,6 +4,7 @@
 #include <zmq.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <deque>
 #include <fstream>
@@ -82,6 +83,22 @@ class PartReader {
   std::string m_carry;
 };
 
+std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+/// --key and --dispatcher-key, shared by submit and status; the environment gives defaults.
+void add_key_options(po::options_description& options, std::string& key, std::string& server) {
+  key = env_or_empty("WAYBILL_KEY");
+  server = env_or_empty("WAYBILL_DISPATCHER_KEY");
+  options.add_options()
+      ("key", po::value(&key)->default_value(key),
+       "this client's CurveZMQ key pair file ($WAYBILL_KEY); without it, plain TCP")
+      ("dispatcher-key", po::value(&server)->default_value(server),
+       "the dispatcher's public key or .pub file ($WAYBILL_DISPATCHER_KEY)");
+}
+
 template <class T>
 const T* as(const std::optional<wire::Message>& m) {
   return m ? std::get_if<T>(&*m) : nullptr;
@@ -89,8 +106,9 @@ const T* as(const std::optional<wire::Message>& m) {
 
 /// One attempt at a whole submit. Returns the final reply; throws SubmitError when the
 /// dispatcher fails it or falls silent.
-wire::SubmitReply submit_once(Client& client, const wire::SubmitBegin& begin, const std::string& path) {
-  const auto first = client.request(begin, 10s);
+wire::SubmitReply submit_once(Client& client, const wire::SubmitBegin& begin, const std::string& path,
+                              std::chrono::milliseconds timeout) {
+  const auto first = client.request(begin, timeout, 1);
   const auto* reply = as<wire::SubmitReply>(first);
   if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint());
   if (reply->stage == wire::SubmitReply::Stage::failed) throw SubmitError(reply->error);
@@ -182,6 +200,7 @@ int submit_command(std::span<const std::string> args) {
   std::string endpoint = "tcp://127.0.0.1:7410";
   std::string graph, file;
   int attempts = 5;
+  int timeout_ms = 10000;
   po::options_description options(
       "waybill submit --dispatcher ENDPOINT --graph NAME FILE [--wait]\n\nStreams a batch file "
       "(CSV: order_id,origin,destination[,weight_kg,due_at,priority]) to\nthe dispatcher and "
@@ -193,7 +212,11 @@ int submit_command(std::span<const std::string> args) {
       ("graph", po::value(&graph)->required(), "name of the imported graph the jobs refer to")
       ("file", po::value(&file)->required(), "the batch file")
       ("wait", "show progress until the batch is routed, then a summary")
-      ("attempts", po::value(&attempts)->default_value(attempts), "tries before giving up");
+      ("attempts", po::value(&attempts)->default_value(attempts), "tries before giving up")
+      ("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
+       "how long to wait for the dispatcher to answer the start of a submit");
+  std::string key, server_key;
+  add_key_options(options, key, server_key);
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
@@ -207,11 +230,11 @@ int submit_command(std::span<const std::string> args) {
     std::ifstream size_probe(file, std::ios::binary | std::ios::ate);
     begin.file_bytes = static_cast<std::uint64_t>(size_probe.tellg());
     zmq::context_t context;
-    Client client(context, endpoint);
+    Client client(context, endpoint, key, server_key);
     std::optional<wire::SubmitReply> done;
     for (int attempt = 1; !done; ++attempt) {
       try {
-        done = submit_once(client, begin, file);
+        done = submit_once(client, begin, file, std::chrono::milliseconds(timeout_ms));
       } catch (const SubmitError& e) {
         if (attempt >= attempts) throw;
         std::cerr << "waybill submit: " << e.what() << "; retrying (" << attempt << "/" << attempts << ")\n";
@@ -239,12 +262,14 @@ int status_command(std::span<const std::string> args) {
       ("help,h", "show this help")
       ("dispatcher", po::value(&endpoint)->default_value(endpoint), "the dispatcher's client endpoint")
       ("batch", po::value(&batch)->default_value(0), "one batch id (0: all recent)");
+  std::string key, server_key;
+  add_key_options(options, key, server_key);
   po::positional_options_description positional;
   positional.add("batch", 1);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "status", &positional)) return *status;
   zmq::context_t context;
-  Client client(context, endpoint);
+  Client client(context, endpoint, key, server_key);
   const auto answer = client.request(wire::StatusRequest{batch}, 5s);
   const auto* status = as<wire::StatusReply>(answer);
   if (!status) {

@@ -138,12 +138,29 @@ fresh_db() {
   echo "host=$PG_DIR port=$(sed -n 4p "$PG_DATA/postmaster.pid") user=$(pg_user) dbname=$1"
 }
 
-# start_dispatcher CONNINFO LOG [extra args]: starts waybill-dispatcher in the background.
+# CurveZMQ keys under .run/keys, made once: the dispatcher's pair, one pair shared by the local
+# workers, one for the operator's client; the allow-list admits the last two. Exports
+# WAYBILL_KEY and WAYBILL_DISPATCHER_KEY, which `waybill submit` and `waybill status` read.
+setup_keys() {
+  local keys=$RUN_DIR/keys
+  mkdir -p "$keys"
+  local who
+  for who in dispatcher worker client; do
+    [[ -f $keys/$who.key ]] || "$BUILD_DIR/dispatcher/waybill" keygen "$keys/$who" >/dev/null
+  done
+  cat "$keys/worker.pub" "$keys/client.pub" >"$keys/allow"
+  export WAYBILL_KEY=$keys/client.key WAYBILL_DISPATCHER_KEY=$keys/dispatcher.pub
+}
+
+# start_dispatcher CONNINFO LOG [extra args]: starts waybill-dispatcher in the background, with
+# CurveZMQ (setup_keys).
 start_dispatcher() {
   local db=$1 log=$2
   shift 2
+  setup_keys
   "$BUILD_DIR/dispatcher/waybill-dispatcher" --db "$db" --clients "$WAYBILL_CLIENTS" \
-    --workers "$WAYBILL_WORKERS" "$@" >>"$log" 2>&1 &
+    --workers "$WAYBILL_WORKERS" --key "$RUN_DIR/keys/dispatcher.key" \
+    --allow "$RUN_DIR/keys/allow" "$@" >>"$log" 2>&1 &
   PROCS+=($!)
   DISPATCHER_PID=$!
 }
@@ -152,8 +169,10 @@ start_dispatcher() {
 start_worker() {
   local log=$1
   shift
+  setup_keys
   "$BUILD_DIR/worker/waybill-worker" --dispatcher "$WAYBILL_WORKERS" \
-    --cache-dir "$RUN_DIR/worker-cache" "$@" >>"$log" 2>&1 &
+    --cache-dir "$RUN_DIR/worker-cache" --key "$RUN_DIR/keys/worker.key" \
+    --dispatcher-key "$RUN_DIR/keys/dispatcher.pub" "$@" >>"$log" 2>&1 &
   PROCS+=($!)
 }
 

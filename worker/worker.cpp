@@ -18,6 +18,7 @@
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/tree_cache.h"
+#include "schema/curve.h"
 #include "schema/graph_codec.h"
 #include "schema/messages.h"
 #include "worker/chunk_router.h"
@@ -126,7 +127,12 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
 class Session {
  public:
   Session(const WorkerConfig& config, zmq::context_t& context, Logger& log)
-      : m_config(config), m_context(context), m_log(log) {}
+      : m_config(config), m_context(context), m_log(log) {
+    if (!config.insecure) {
+      m_keys = wire::read_key_pair(config.key_file);
+      m_dispatcher_key = wire::read_public_key(config.dispatcher_key);
+    }
+  }
 
   int run(const std::atomic<bool>& stop) {
     int backoff = m_config.reconnect_min_ms;
@@ -156,6 +162,7 @@ class Session {
     zmq::socket_t socket(m_context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(m_config.max_message_bytes));
+    if (!m_config.insecure) wire::make_curve_client(socket, m_keys, m_dispatcher_key);
     socket.connect(m_config.dispatcher);
     send(socket, wire::Hello{m_config.name, m_loaded ? m_loaded->hash : cached_hash(),
                              m_config.threads});
@@ -347,6 +354,8 @@ class Session {
   const WorkerConfig& m_config;
   zmq::context_t& m_context;
   Logger& m_log;
+  wire::CurveKeyPair m_keys;
+  std::string m_dispatcher_key;
   std::unique_ptr<LoadedGraph> m_loaded;
   std::unique_ptr<RoutingPool> m_pool;
   std::future<std::unique_ptr<LoadedGraph>> m_loading;
@@ -369,6 +378,10 @@ std::vector<std::string> WorkerConfig::validate() const {
     problems.push_back("reconnect back-off must satisfy 1 <= min <= max");
   }
   if (credit_per_thread == 0) problems.push_back("--credit-per-thread must be at least 1");
+  if (!insecure && (key_file.empty() || dispatcher_key.empty())) {
+    problems.push_back("CurveZMQ needs --key and --dispatcher-key (waybill keygen makes keys); "
+                       "--insecure connects over plain TCP instead");
+  }
   return problems;
 }
 

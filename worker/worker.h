@@ -31,6 +31,9 @@ struct WorkerConfig {
   int reconnect_max_ms = 8000;                       ///< back-off ceiling
   int max_message_bytes = 64 << 20;                  ///< larger incoming frames are refused
   unsigned credit_per_thread = 2;                    ///< leases held at once per thread
+  bool insecure = false;           ///< plain TCP, without CurveZMQ
+  std::string key_file;            ///< this worker's key pair (waybill keygen)
+  std::string dispatcher_key;      ///< the dispatcher's public key, or a file holding it
 
   /// Every problem with the settings, empty when they are valid.
   std::vector<std::string> validate() const;

@@ -65,6 +65,10 @@ int main(int argc, char** argv) try {
        "heartbeat interval")
       ("liveness", po::value(&config.liveness)->default_value(config.liveness),
        "missed heartbeats before reconnecting")
+      ("key", po::value(&config.key_file), "this worker's CurveZMQ key pair file (waybill keygen)")
+      ("dispatcher-key", po::value(&config.dispatcher_key),
+       "the dispatcher's public key: 40 Z85 characters, or its .pub file")
+      ("insecure", po::bool_switch(&config.insecure), "plain TCP, without CurveZMQ")
       ("verbose,v", "log debug lines");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, options), vm);

@@ -1,0 +1,36 @@
+// `waybill keygen`: a CurveZMQ key pair for a dispatcher, a worker or a client.
+#include <iostream>
+
+#include "dispatcher/cli_options.h"
+#include "dispatcher/commands.h"
+#include "schema/curve.h"
+
+namespace waybill::cli {
+namespace po = boost::program_options;
+
+int keygen_command(std::span<const std::string> args) {
+  std::string prefix;
+  po::options_description options(
+      "waybill keygen PREFIX\n\nWrites a CurveZMQ key pair: PREFIX.key (public and secret key, "
+      "mode 0600) for the\nprocess that owns it (--key), and PREFIX.pub, the public key alone, "
+      "to give out:\nthe dispatcher's to its workers and clients (--dispatcher-key), theirs to "
+      "the\ndispatcher's allow-list (--allow, one key per line).\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("prefix", po::value(&prefix)->required(), "path and name of the two files, without suffix");
+  po::positional_options_description positional;
+  positional.add("prefix", 1);
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "keygen", &positional)) return *status;
+  try {
+    const auto keys = wire::generate_key_pair();
+    wire::write_key_pair(prefix, keys);
+    std::cout << keys.public_key << '\n';
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "waybill keygen: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace waybill::cli
