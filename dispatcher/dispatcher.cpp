@@ -592,11 +592,7 @@ class Dispatcher {
 
   void tick() {
     const auto now = Clock::now();
-    if (m_db_broken) {
-      if (now < m_db_retry_at) return;
-      reconnect_store();
-    }
-    flush(false);
+    // Heartbeats and lease deadlines go on while PostgreSQL is away: workers stay connected.
     if (now - m_last_check > milliseconds(std::max(50, m_config.heartbeat_ms / 4))) {
       check_workers(now);
       m_last_check = now;
@@ -604,6 +600,11 @@ class Dispatcher {
     if (m_submit && now - m_submit->last > milliseconds(m_config.submit_idle_ms)) {
       abort_submit("client silent for " + std::to_string(m_config.submit_idle_ms) + " ms");
     }
+    if (m_db_broken) {
+      if (now < m_db_retry_at) return;
+      reconnect_store();
+    }
+    flush(false);
     if (now - m_last_touch > std::chrono::seconds(5)) {
       std::vector<std::pair<std::int64_t, std::uint64_t>> rows;
       for (const auto& [peer, conn] : m_conns) rows.emplace_back(conn.db_id, conn.jobs_done);
