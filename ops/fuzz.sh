@@ -113,6 +113,7 @@ for target in "${targets[@]}"; do
     step "$target: replaying ${#regressions[@]} regression input(s)"
     if ! "$bin" -artifact_prefix="$work/" "${regressions[@]}" >"$work/regressions.log" 2>&1; then
       failed+=("$target (regressions)")
+      summary+=("$(printf '%-20s' "$target") FAILED replaying tests/fuzz/regressions/$target/")
       report "$target" "$work/regressions.log" "$work"
       continue
     fi

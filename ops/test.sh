@@ -18,4 +18,31 @@ status=0
 # --no-tests=error: a filter or build that yields no test is a failure, not a silent pass.
 ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j2 "$@" || status=$?
 step "ctest exited with status $status"
+
+# Sanitizers (in CI, or with WAYBILL_SANITIZERS=1): the whole suite under ASan + UBSan, and the
+# concurrent parts (router threads, tree cache, worker pool) under TSan. Presets in
+# CMakePresets.json; build folders build-asan/ and build-tsan/.
+if [[ $status == 0 && (${CI:-} == true || ${WAYBILL_SANITIZERS:-} == 1) && $# == 0 ]]; then
+  for preset in asan tsan; do
+    dir=$ROOT/build-$preset
+    step "configuring and building the $preset preset"
+    cmake --preset "$preset" -S "$ROOT" >"$ROOT/configure-$preset.log" 2>&1 || {
+      cat "$ROOT/configure-$preset.log" >&2
+      die "cmake --preset $preset failed"
+    }
+    rm -f "$ROOT/configure-$preset.log"
+    if [[ $preset == asan ]]; then
+      cmake --build "$dir" -j2
+      step "running the whole suite under ASan + UBSan"
+      ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 || status=$?
+    else
+      cmake --build "$dir" -j2 --target router_test dispatcher_unit_test
+      step "running the concurrent parts under TSan"
+      TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$dir" --output-on-failure --no-tests=error \
+        -j2 -L unit -R 'Thread|Cache|Concurren|Lease' || status=$?
+    fi
+    step "$preset: status $status"
+    [[ $status == 0 ]] || break
+  done
+fi
 exit "$status"

@@ -91,9 +91,8 @@ std::string read_public_key(const std::string& key_or_file) {
   std::string line;
   while (std::getline(in, line)) {
     line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    if (!is_z85_key(line)) break;
-    return line;
+    if (is_z85_key(line)) return line;
+    if (!line.empty() && line[0] != '#') break;
   }
   throw std::runtime_error(key_or_file + ": no public key (40 Z85 characters) in it");
 }
@@ -104,8 +103,9 @@ std::set<std::string> read_allow_list(const std::filesystem::path& file) {
   std::set<std::string> keys;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
-    line = trim(line.substr(0, line.find('#')));
-    if (line.empty()) continue;
+    // Z85 uses '#', so a comment is a whole line starting with '#' that is not itself a key.
+    line = trim(line);
+    if (line.empty() || (line[0] == '#' && !is_z85_key(line))) continue;
     if (!is_z85_key(line)) {
       throw std::runtime_error(file.string() + ":" + std::to_string(number) +
                                ": not a public key (40 Z85 characters)");

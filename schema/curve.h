@@ -30,7 +30,8 @@ CurveKeyPair read_key_pair(const std::filesystem::path& file);
 /// A public key given either as 40 Z85 characters or as the path of a .pub or .key file.
 std::string read_public_key(const std::string& key_or_file);
 
-/// An allow-list: one public key per line (Z85), `#` starts a comment, blank lines are skipped.
+/// An allow-list: one public key per line (Z85); blank lines and lines starting with `#` that
+/// are not keys (Z85 itself uses '#') are skipped.
 std::set<std::string> read_allow_list(const std::filesystem::path& file);
 
 /// Makes `socket` a CURVE server with `keys`, authenticated through ZAP domain "waybill".

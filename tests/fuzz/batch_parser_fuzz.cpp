@@ -6,6 +6,7 @@
 // valid UTF-8 and free of NUL.
 #include "dispatcher/batch_parser.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -25,11 +26,16 @@ using waybill::dispatcher::RejectRow;
 
 constexpr std::int64_t kNodes = 1000;         ///< the graph has nodes 1..1000
 constexpr std::uint8_t kLongLineMode = 0xFF;  ///< first byte: see LLVMFuzzerTestOneInput
+/// Bound on RejectRow::reason, like the bound on raw (4 * kMaxRawBytes): the longest reason
+/// with a fixed number of quoted values is far below it.
+constexpr std::size_t kMaxReasonBytes = 4 * BatchParser::kMaxRawBytes;
 
 /// Fails the run with a message; libFuzzer saves the input as a crash artifact.
 [[noreturn]] void fail(const char* what, std::string_view detail = {}) {
-  std::fprintf(stderr, "batch_parser_fuzz: %s%s%.*s\n", what, detail.empty() ? "" : ": ",
-               static_cast<int>(detail.size()), detail.data());
+  const std::size_t shown = std::min<std::size_t>(detail.size(), 200);
+  std::fprintf(stderr, "batch_parser_fuzz: %s%s%.*s%s (%zu bytes)\n", what,
+               detail.empty() ? "" : ": ", static_cast<int>(shown), detail.data(),
+               shown < detail.size() ? "..." : "", detail.size());
   std::abort();
 }
 
@@ -120,6 +126,9 @@ void check(const Run& run) {
   previous_line = 0;
   for (const RejectRow& reject : run.rejects) {
     FUZZ_CHECK(!reject.reason.empty(), reject.raw);
+    // A reason is copied into every reject row it applies to (a bad header's reason into every
+    // line of the file), so it must stay small whatever the line.
+    FUZZ_CHECK(reject.reason.size() <= kMaxReasonBytes, reject.reason);
     FUZZ_CHECK(postgres_text(reject.reason), reject.reason);
     FUZZ_CHECK(reject.line > previous_line && reject.line <= run.lines, reject.reason);
     previous_line = reject.line;

@@ -51,6 +51,7 @@ class Process {
     }
   }
 
+  pid_t pid() const { return m_pid; }
   void signal(int sig) { ::kill(m_pid, sig); }
   /// Waits for the exit; returns the exit status, or 128 + signal.
   int wait() {
