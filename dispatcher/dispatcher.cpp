@@ -322,7 +322,7 @@ class Dispatcher {
     if (!result.error.empty()) {
       m_log.warn("worker ", conn.name, " failed batch ", ref.batch_id, " chunk ", ref.chunk, ": ",
                  result.error);
-      m_table.requeue(ref);
+      m_table.give_back(ref, result.lease_id);
       return;
     }
     // The answer must cover exactly the chunk's jobs, in order.
@@ -452,9 +452,15 @@ class Dispatcher {
       }
       try {
         on_client_message(peer, *message);
-      } catch (const StoreError&) {
-        reply(peer, failed(0, "database unavailable; retry"));
-        throw;
+      } catch (const StoreError& e) {
+        // Only a lost database is the database's fault; a permanent error here was caused by
+        // what the peer sent (a value PostgreSQL refuses): answer it and go on.
+        if (e.kind() == StoreError::Kind::retryable) {
+          reply(peer, failed(0, "database unavailable; retry"));
+          throw;
+        }
+        m_log.warn("client ", hex_id(peer), ": request refused by the database: ", e.what());
+        reply(peer, failed(0, "refused: " + std::string(e.what())));
       }
     }
   }
@@ -479,7 +485,26 @@ class Dispatcher {
     }
   }
 
-  void on_submit_begin(const std::string& peer, const wire::SubmitBegin& begin) {
+  /// The longest prefix of `s`, at most `max` bytes, that is valid UTF-8: names that reach
+  /// PostgreSQL must be text.
+  static std::string utf8_prefix(const std::string& s, std::size_t max) {
+    std::size_t i = 0;
+    while (i < s.size() && i < max) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+      if (n == 0 || c == 0 || i + n > s.size() || i + n > max) break;
+      bool ok = true;
+      for (std::size_t k = 1; k < n; ++k) ok = ok && (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
+      if (!ok) break;
+      i += n;
+    }
+    return s.substr(0, i);
+  }
+
+  void on_submit_begin(const std::string& peer, const wire::SubmitBegin& request) {
+    wire::SubmitBegin begin = request;
+    begin.graph_name = utf8_prefix(begin.graph_name, 200);
+    begin.file_name = utf8_prefix(begin.file_name, 500);
     if (begin.content_hash.size() != 64 ||
         begin.content_hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
       return reply(peer, failed(0, "content hash must be 64 lower-case hex digits"));
@@ -509,7 +534,7 @@ class Dispatcher {
     submit->parser = std::make_unique<BatchParser>(
         [&graph = g.graph](std::int64_t id) { return graph.index_of(router::NodeId{id}).has_value(); });
     submit->batch_id = m_submit_store->begin_batch(begin.content_hash, info->id,
-                                                   begin.file_name.substr(0, 500), m_config.chunk_size);
+                                                   begin.file_name, m_config.chunk_size);
     submit->last = Clock::now();
     m_log.info("batch ", submit->batch_id, ": receiving '", begin.file_name, "' (", begin.file_bytes,
                " bytes) on graph '", info->name, "'");
@@ -579,6 +604,10 @@ class Dispatcher {
 
   void on_status(const std::string& peer, const wire::StatusRequest& request) {
     wire::StatusReply r;
+    if (request.batch_id > static_cast<std::uint64_t>(INT64_MAX)) {
+      r.error = "batch id out of range";
+      return reply(peer, r);
+    }
     r.batches = m_store->batch_status(request.batch_id);
     const auto now = Clock::now();
     for (const auto& [id, conn] : m_conns) {

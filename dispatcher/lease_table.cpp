@@ -106,6 +106,13 @@ void LeaseTable::requeue(const ChunkRef& ref) {
   if (c != nullptr && c->state != State::done) make_pending(ref, *c, true);
 }
 
+void LeaseTable::give_back(const ChunkRef& ref, std::uint64_t lease_id) {
+  Chunk* c = find(ref);
+  if (c != nullptr && c->state == State::leased && c->lease_id == lease_id) {
+    make_pending(ref, *c, true);
+  }
+}
+
 std::size_t LeaseTable::release_worker(const std::string& worker) {
   std::size_t n = 0;
   for (auto& [id, b] : m_batches) {

@@ -51,8 +51,11 @@ class LeaseTable {
   std::optional<Grant> describe(const ChunkRef& ref) const;
   /// Persisting succeeded: a persisting chunk is done. Returns true when this finished its batch.
   bool persisted(const ChunkRef& ref);
-  /// Persisting failed, or the worker gave up on the chunk: pending again, first in line.
+  /// Persisting failed: pending again, first in line.
   void requeue(const ChunkRef& ref);
+  /// The worker holding lease `lease_id` gave up on the chunk: pending again, first in line.
+  /// Ignored unless that lease is the chunk's current one.
+  void give_back(const ChunkRef& ref, std::uint64_t lease_id);
 
   /// Every chunk leased to `worker` returns to pending (it left or died). Returns how many.
   std::size_t release_worker(const std::string& worker);

@@ -34,7 +34,7 @@ if [[ $status == 0 && (${CI:-} == true || ${WAYBILL_SANITIZERS:-} == 1) && $# ==
     if [[ $preset == asan ]]; then
       cmake --build "$dir" -j2
       step "running the whole suite under ASan + UBSan"
-      ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 || status=$?
+      LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 || status=$?
     else
       cmake --build "$dir" -j2 --target router_test dispatcher_unit_test
       step "running the concurrent parts under TSan"

@@ -101,3 +101,24 @@ TEST(LeaseTable, ResultsForUnknownBatchesOrChunksAreRefused) {
 
 }  // namespace
 }  // namespace waybill::dispatcher
+
+namespace waybill::dispatcher {
+namespace {
+
+TEST(LeaseTable, OnlyTheCurrentLeaseHolderCanGiveAChunkBack) {
+  LeaseTable table;
+  table.add_batch(1, 1, 100, 100);
+  const auto first = table.lease("a", 1, Clock::time_point{}, std::chrono::seconds(1));
+  ASSERT_TRUE(first);
+  table.expire(Clock::time_point{} + std::chrono::seconds(2));
+  const auto second = table.lease("b", 1, Clock::time_point{}, std::chrono::seconds(10));
+  ASSERT_TRUE(second);
+  table.give_back(first->ref, first->lease_id);  // stale: b holds it now
+  EXPECT_EQ(table.leased_to("b"), 1u);
+  table.give_back(second->ref, second->lease_id);
+  EXPECT_EQ(table.leased_to("b"), 0u);
+  EXPECT_EQ(table.pending(), 1u);
+}
+
+}  // namespace
+}  // namespace waybill::dispatcher

@@ -63,7 +63,7 @@ class Process {
   /// Waits up to `timeout`; returns the status, or -1 if it is still running.
   int wait_for(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
+    for (bool first = true; first || std::chrono::steady_clock::now() < deadline; first = false) {
       int status = 0;
       if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
         m_exited = true;
