@@ -377,10 +377,19 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
       m_header_error = std::string("bad header: ") + problem;
       return;
     }
+    // Every later line carries this reason: name the first few problems, count the rest.
+    constexpr std::size_t kMaxListed = 5;
     std::string problems;
+    std::size_t listed = 0;
+    std::size_t unlisted = 0;
     const auto add = [&](std::string problem) {
+      if (listed == kMaxListed) {
+        ++unlisted;
+        return;
+      }
       problems += problems.empty() ? "bad header: " : "; ";
       problems += problem;
+      ++listed;
     };
     std::array<bool, kColumnCount> seen{};
     for (std::size_t i = 0; i < csv.size(); ++i) {
@@ -404,6 +413,7 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
         add("missing column " + quoted(kColumnNames[kind]));
       }
     }
+    if (unlisted > 0) problems += "; and " + std::to_string(unlisted) + " more";
     m_header_error = std::move(problems);
     return;
   }

@@ -19,8 +19,9 @@ status=0
 ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error -j2 "$@" || status=$?
 step "ctest exited with status $status"
 
-# Sanitizers (in CI, or with WAYBILL_SANITIZERS=1): the whole suite under ASan + UBSan, and the
-# concurrent parts (router threads, tree cache, worker pool) under TSan. Presets in
+# Sanitizers and fuzzing (in CI, or with WAYBILL_SANITIZERS=1): the whole suite under ASan +
+# UBSan, the concurrent parts (router threads, tree cache, lease table) under TSan, then each
+# libFuzzer target for a bounded time. Presets in
 # CMakePresets.json; build folders build-asan/ and build-tsan/.
 if [[ $status == 0 && (${CI:-} == true || ${WAYBILL_SANITIZERS:-} == 1) && $# == 0 ]]; then
   for preset in asan tsan; do
@@ -44,5 +45,9 @@ if [[ $status == 0 && (${CI:-} == true || ${WAYBILL_SANITIZERS:-} == 1) && $# ==
     step "$preset: status $status"
     [[ $status == 0 ]] || break
   done
+  if [[ $status == 0 ]]; then
+    step "fuzzing the batch parser and the decoders, 20 s each (ops/fuzz.sh)"
+    "$ROOT/ops/fuzz.sh" 20 || status=$?
+  fi
 fi
 exit "$status"

@@ -411,6 +411,18 @@ TEST(BatchParser, UnparsableHeader) {
             (std::vector<Verdict>{no(2, "bad header: bad CSV: unterminated quote")}));
 }
 
+TEST(BatchParser, AWideBadHeaderGivesABoundedReason) {
+  // Every line of the file carries the header's reason: it names five problems, counts the rest.
+  std::string header = "order_id,origin,destination";
+  for (int i = 0; i < 300; ++i) header += ",x" + std::to_string(i);
+  const Parsed parsed = parse(header + "\nJ1,1,2\n");
+  ASSERT_EQ(parsed.rejects.size(), 1u);
+  const std::string& reason = parsed.rejects.front().reason;
+  EXPECT_LT(reason.size(), 512u);
+  EXPECT_TRUE(reason.starts_with("bad header: unknown column 'x0'")) << reason;
+  EXPECT_TRUE(reason.ends_with("; and 295 more")) << reason;
+}
+
 // ---- duplicates -------------------------------------------------------------------------------
 
 TEST(BatchParser, DuplicatesAcrossFeedsAndOnlyWithinOneParser) {
