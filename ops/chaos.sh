@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Chaos run: one batch of JOBS (default 2,000,000) jobs on NY while this script kill -9s a random
-# worker every KILL_EVERY seconds (and starts a new one), kill -9s the dispatcher once and
-# restarts it, and restarts PostgreSQL once (fast shutdown). Then it checks that every accepted
+# worker every KILL_EVERY (1) seconds, starting a new one, kill -9s the dispatcher once and
+# restarts it (after the 3rd worker kill), and restarts PostgreSQL once (fast shutdown, after
+# the 6th). Then it checks that every accepted
 # job has exactly one route, equal to `waybill route`'s answer, that every bad line is in rejects,
 # and that the batch finished on its own. Prints kills, restarts, jobs, lost and duplicated.
+# A new worker loads the graph from its cache and computes its depots' trees before it routes
+# anything, so the depots are few (DEPOTS=20) and three workers run at once.
 #   ops/chaos.sh                     # 2,000,000 jobs, at least 20 worker kills
 #   JOBS=200000 MIN_KILLS=5 ops/chaos.sh
 set -euo pipefail
@@ -11,8 +14,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 JOBS=${JOBS:-2000000}
-DEPOTS=${DEPOTS:-100}
-KILL_EVERY=${KILL_EVERY:-1.5}
+DEPOTS=${DEPOTS:-20}
+KILL_EVERY=${KILL_EVERY:-1}
+WORKERS=${WORKERS:-3}
 MIN_KILLS=${MIN_KILLS:-20}
 require_data
 "$ROOT/ops/build.sh" >/dev/null
@@ -51,12 +55,12 @@ PY
 
 workers=()
 new_worker() {
-  start_worker "$out/workers.log" --threads 1
+  start_worker "$out/workers.log" --threads 1 --landmarks 4
   workers+=($!)
+  disown "$!" # no "Killed" line from bash for each kill -9
 }
 start_dispatcher "$db" "$out/dispatcher.log"
-new_worker
-new_worker
+for _ in $(seq "$WORKERS"); do new_worker; done
 
 step "submitting $JOBS jobs"
 "$waybill" submit --dispatcher "$WAYBILL_CLIENTS" --graph ny "$out/batch.csv" >"$out/submit.log" 2>&1 ||
@@ -75,14 +79,15 @@ while ! finished; do
   workers=("${workers[@]}")
   kills=$((kills + 1))
   new_worker
-  if ((kills == 5 && dispatcher_restarts == 0)); then
+  if ((kills == 3 && dispatcher_restarts == 0)); then
     step "kill -9 the dispatcher, then start it again"
     kill -9 "$DISPATCHER_PID"
+    wait "$DISPATCHER_PID" 2>/dev/null || true
     sleep 1
     start_dispatcher "$db" "$out/dispatcher.log"
     dispatcher_restarts=1
   fi
-  if ((kills == 10 && pg_restarts == 0)); then
+  if ((kills == 6 && pg_restarts == 0)); then
     step "restarting PostgreSQL (fast shutdown)"
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w restart >/dev/null
     pg_restarts=1

@@ -148,7 +148,9 @@ setup_keys() {
   for who in dispatcher worker client; do
     [[ -f $keys/$who.key ]] || "$BUILD_DIR/dispatcher/waybill" keygen "$keys/$who" >/dev/null
   done
-  cat "$keys/worker.pub" "$keys/client.pub" >"$keys/allow"
+  # Replaced atomically: a dispatcher starting now must never read a half-written list.
+  cat "$keys/worker.pub" "$keys/client.pub" >"$keys/allow.tmp.$$"
+  mv -f "$keys/allow.tmp.$$" "$keys/allow"
   export WAYBILL_KEY=$keys/client.key WAYBILL_DISPATCHER_KEY=$keys/dispatcher.pub
 }
 
