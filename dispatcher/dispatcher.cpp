@@ -222,25 +222,41 @@ class Dispatcher {
     if (auto it = m_conns.find(peer); it != m_conns.end()) it->second.last_send = Clock::now();
   }
 
+  /// A message taken from a ROUTER socket: the sender and, unless it was malformed (then
+  /// logged and left empty), the decoded message.
+  struct Incoming {
+    std::string peer;
+    std::optional<wire::Message> message;
+  };
+
+  /// The next message waiting on `socket`, or nothing when none is.
+  std::optional<Incoming> receive(zmq::socket_t& socket, const char* role) {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+      return std::nullopt;
+    }
+    Incoming in;
+    if (frames.size() != 2) {
+      m_log.warn(role, " socket: dropped a message of ", frames.size(), " frames");
+      return in;
+    }
+    in.peer = frames[0].to_string();
+    std::string error;
+    // Reader limits follow the configured frame size (STYLE 15).
+    const wire::DecodeLimits limits{
+        static_cast<std::uint64_t>(m_config.max_message_bytes) / 8 * 2 + 1024, 16};
+    in.message = wire::decode(
+        std::span(static_cast<const std::byte*>(frames[1].data()), frames[1].size()), error,
+        limits);
+    if (!in.message) m_log.warn(role, " ", hex_id(in.peer), ": dropped a malformed message: ", error);
+    return in;
+  }
+
   void drain_workers() {
     for (int budget = 512; budget > 0; --budget) {
-      std::vector<zmq::message_t> frames;
-      if (!zmq::recv_multipart(m_workers, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
-        return;
-      }
-      if (frames.size() != 2) {
-        m_log.warn("worker socket: dropped a message of ", frames.size(), " frames");
-        continue;
-      }
-      const std::string peer = frames[0].to_string();
-      std::string error;
-      auto message = wire::decode(
-          std::span(static_cast<const std::byte*>(frames[1].data()), frames[1].size()), error);
-      if (!message) {
-        m_log.warn("worker ", hex_id(peer), ": dropped a malformed message: ", error);
-        continue;
-      }
-      on_worker_message(peer, *message);
+      auto in = receive(m_workers, "worker");
+      if (!in) return;
+      if (in->message) on_worker_message(in->peer, *in->message);
     }
   }
 
@@ -434,22 +450,11 @@ class Dispatcher {
 
   void drain_clients() {
     for (int budget = 64; budget > 0; --budget) {
-      std::vector<zmq::message_t> frames;
-      if (!zmq::recv_multipart(m_clients, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
-        return;
-      }
-      if (frames.size() != 2) {
-        m_log.warn("client socket: dropped a message of ", frames.size(), " frames");
-        continue;
-      }
-      const std::string peer = frames[0].to_string();
-      std::string error;
-      auto message = wire::decode(
-          std::span(static_cast<const std::byte*>(frames[1].data()), frames[1].size()), error);
-      if (!message) {
-        m_log.warn("client ", hex_id(peer), ": dropped a malformed message: ", error);
-        continue;
-      }
+      auto in = receive(m_clients, "client");
+      if (!in) return;
+      if (!in->message) continue;
+      const std::string& peer = in->peer;
+      auto& message = in->message;
       try {
         on_client_message(peer, *message);
       } catch (const StoreError& e) {
