@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <numeric>
 #include <random>
 
 #include "dispatcher/cli_options.h"
@@ -18,8 +19,9 @@ int gen_command(std::span<const std::string> args) {
   po::options_description options(
       "waybill gen --graph FILE.gr[.gz] --jobs N --depots D --seed S [--out FILE]\n\nWrites a "
       "batch file (order_id,origin,destination,weight_kg,priority): each job\nleaves one of D "
-      "depots, picked at random among the graph's nodes, for a random\nnode. The same seed "
-      "gives the same file.\n\nOptions");
+      "distinct depots, picked at random among the graph's nodes, for a\nrandom node. "
+      "--depots N --jobs N gives jobs whose origins all differ. The same\nseed gives the "
+      "same file.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("graph", po::value(&graph_file)->required(), "DIMACS .gr file the node ids come from")
@@ -41,8 +43,19 @@ int gen_command(std::span<const std::string> args) {
         0, static_cast<router::NodeIndex>(graph.num_nodes() - 1));
     std::uniform_int_distribution<int> grams(100, 30000);
     std::uniform_int_distribution<int> priority(0, 2);
+    if (depots > graph.num_nodes()) {
+      throw std::runtime_error("--depots " + std::to_string(depots) + " exceeds the graph's " +
+                               std::to_string(graph.num_nodes()) + " nodes");
+    }
+    // Distinct depots: a partial Fisher-Yates shuffle of the node indices.
+    std::vector<router::NodeIndex> nodes(graph.num_nodes());
+    std::iota(nodes.begin(), nodes.end(), router::NodeIndex{0});
     std::vector<std::int64_t> depot_ids(depots);
-    for (auto& d : depot_ids) d = router::to_int(graph.id_of(node(rng)));
+    for (std::size_t i = 0; i < depots; ++i) {
+      std::uniform_int_distribution<std::size_t> pick(i, nodes.size() - 1);
+      std::swap(nodes[i], nodes[pick(rng)]);
+      depot_ids[i] = router::to_int(graph.id_of(nodes[i]));
+    }
 
     std::FILE* out = out_file.empty() ? stdout : std::fopen(out_file.c_str(), "wb");
     if (!out) throw std::runtime_error(out_file + ": cannot create");

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages Waybill needs. Idempotent: silent and quick when all are present.
+# Install the Debian packages Waybill needs, and any named as arguments (ops/bench adds its
+# plotter). Idempotent: silent and quick when all are present.
 # We never use the system PostgreSQL cluster ("main") that the Debian package may create; the
 # scripts run a private one under .run/pg (see lib.sh), so it does not matter if "main" is up.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-15-pgrouting
   python3 ca-certificates
+  "$@"
 )
 
 missing=()
