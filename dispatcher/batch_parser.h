@@ -6,8 +6,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
+
+#include <absl/container/flat_hash_set.h>
 
 #include "dispatcher/store.h"
 
@@ -34,7 +35,8 @@ struct LineVerdict {
 };
 
 /// Parses a batch file streamed in pieces of whole lines (the header first). One instance per
-/// batch; remembers the order ids seen (as 64-bit hashes, so memory stays at 8 bytes a job).
+/// batch; remembers the order ids seen (as 64-bit hashes in an open-addressing set: 9 to 18 bytes a
+/// job).
 class BatchParser {
  public:
   static constexpr std::size_t kMaxLineBytes = 1 << 20;
@@ -67,7 +69,7 @@ class BatchParser {
   std::uint64_t m_line = 0;
   std::uint64_t m_accepted = 0;
   std::uint64_t m_rejected = 0;
-  std::unordered_set<std::uint64_t> m_order_ids;
+  absl::flat_hash_set<std::uint64_t> m_order_ids;  // open addressing: ~9-18 bytes a job
 };
 
 }  // namespace waybill::dispatcher

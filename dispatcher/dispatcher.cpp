@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "dispatcher/batch_parser.h"
 #include "dispatcher/lease_table.h"
+#include "dispatcher/persister.h"
 #include "dispatcher/store.h"
 #include "router/graph.h"
 #include "schema/curve.h"
@@ -109,7 +111,8 @@ class Dispatcher {
                                  {m_clients.handle(), 0, ZMQ_POLLIN, 0},
                                  {m_zap ? m_zap->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
       try {
-        zmq::poll(items, m_zap ? 3 : 2, milliseconds(m_persist.empty() ? 20 : 5));
+        const bool persisting = !m_persist.empty() || m_persister->busy();
+        zmq::poll(items, m_zap ? 3 : 2, milliseconds(persisting ? 5 : 20));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;  // a signal: the loop condition sees `stop`
       }
@@ -118,9 +121,13 @@ class Dispatcher {
       guarded([&] { drain_clients(); });
       guarded([&] { tick(); });
     }
-    m_log.info("stopping: persisting ", m_persist_rows, " routes held");
-    for (int attempt = 0; attempt < 5 && !m_persist.empty(); ++attempt) {
-      guarded([&] { flush(true); });
+    m_log.info("stopping: persisting ", m_persist_rows + m_writing_rows, " routes held");
+    for (int attempt = 0; attempt < 5 && (!m_persist.empty() || m_persister->busy()); ++attempt) {
+      guarded([&] {
+        if (m_persister->busy()) persisted(m_persister->wait());
+        flush(true);
+        if (m_persister->busy()) persisted(m_persister->wait());
+      });
       if (!m_persist.empty()) std::this_thread::sleep_for(milliseconds(500));
     }
     if (m_submit) abort_submit("dispatcher stopping");
@@ -137,6 +144,7 @@ class Dispatcher {
       try {
         m_store = std::make_unique<Store>(m_config.db);
         m_store->migrate();
+        m_persister = std::make_unique<Persister>(m_config.db);
         m_submit_store = std::make_unique<Store>(m_config.db);
         return;
       } catch (const StoreError& e) {
@@ -359,6 +367,8 @@ class Dispatcher {
   }
 
   void assign_leases(Clock::time_point now) {
+    // Routes not yet written are held in memory: lease no more while many are.
+    if (m_persist_rows + m_writing_rows >= 8 * m_config.flush_rows) return;
     for (auto& [peer, conn] : m_conns) {
       while (conn.ready && !conn.leaving && conn.inflight < conn.window) {
         auto grant = m_table.lease(peer, conn.graph_id, now, milliseconds(m_config.lease_ms));
@@ -417,21 +427,32 @@ class Dispatcher {
 
   // ---- persisting ------------------------------------------------------------------------------
 
+  // Routes are written by the Persister, one write at a time; those answered meanwhile wait
+  // in m_persist for the next.
   void flush(bool force) {
-    if (m_persist.empty()) return;
-    const auto now = Clock::now();
+    if (m_persist.empty() || m_persister->busy()) return;
     if (!force && m_persist_rows < m_config.flush_rows &&
-        now - m_persist_since < milliseconds(m_config.flush_ms)) {
+        Clock::now() - m_persist_since < milliseconds(m_config.flush_ms)) {
       return;
     }
-    m_store->record_routes(m_persist);  // throws: the buffer is kept and retried
-    m_log.debug("persisted ", m_persist.size(), " chunks, ", m_persist_rows, " routes in ",
-                std::chrono::duration_cast<milliseconds>(Clock::now() - now).count(), " ms");
-    for (const ChunkRoutes& c : m_persist) {
+    m_writing_rows = std::exchange(m_persist_rows, 0);
+    m_persister->write(std::exchange(m_persist, {}));
+  }
+
+  /// Takes the outcome of a write: its chunks are done, or (the database failed) wait again.
+  void persisted(Persister::Outcome outcome) {
+    const std::size_t rows = std::exchange(m_writing_rows, 0);
+    if (outcome.error) {
+      if (m_persist.empty()) m_persist_since = Clock::now();
+      m_persist_rows += rows;
+      std::move(outcome.chunks.begin(), outcome.chunks.end(), std::back_inserter(m_persist));
+      throw *outcome.error;  // guarded(): the database is lost, or the write is retried
+    }
+    m_log.debug("persisted ", outcome.chunks.size(), " chunks, ", rows, " routes in ",
+                outcome.took.count(), " ms");
+    for (const ChunkRoutes& c : outcome.chunks) {
       if (m_table.persisted({c.batch_id, c.chunk})) finish_batch(c.batch_id);
     }
-    m_persist.clear();
-    m_persist_rows = 0;
   }
 
   void finish_batch(std::int64_t batch_id) {
@@ -449,7 +470,10 @@ class Dispatcher {
   }
 
   void drain_clients() {
-    for (int budget = 64; budget > 0; --budget) {
+    // A submit part costs tens of milliseconds (parse and COPY): stop after a few so that the
+    // workers' heartbeats and results are read in between, however fast a client sends.
+    const auto deadline = Clock::now() + milliseconds(50);
+    for (int budget = 64; budget > 0 && Clock::now() < deadline; --budget) {
       auto in = receive(m_clients, "client");
       if (!in) return;
       if (!in->message) continue;
@@ -638,6 +662,7 @@ class Dispatcher {
       if (now < m_db_retry_at) return;
       reconnect_store();
     }
+    if (auto outcome = m_persister->poll()) persisted(std::move(*outcome));
     flush(false);
     if (now - m_last_touch > std::chrono::seconds(5)) {
       std::vector<std::pair<std::int64_t, std::uint64_t>> rows;
@@ -663,8 +688,10 @@ class Dispatcher {
   std::map<std::int64_t, std::unique_ptr<GraphEntry>> m_graphs;
   std::int64_t m_last_graph = 0;
   std::map<std::string, WorkerConn> m_conns;
-  std::vector<ChunkRoutes> m_persist;
+  std::unique_ptr<Persister> m_persister;  // writes routes on a connection of its own
+  std::vector<ChunkRoutes> m_persist;      // answered, waiting for the next write
   std::size_t m_persist_rows = 0;
+  std::size_t m_writing_rows = 0;          // routes of the write in progress
   Clock::time_point m_persist_since;
   std::unique_ptr<OpenSubmit> m_submit;
   std::uint64_t m_next_submit = 1;

@@ -79,7 +79,7 @@ pg_init() {
 # --- Waybill dev settings (ops/lib.sh) ---
 shared_buffers = 512MB
 max_wal_size = 4GB
-wal_compression = on
+wal_compression = lz4
 checkpoint_timeout = 15min
 max_connections = 100
 synchronous_commit = on
