@@ -13,7 +13,7 @@
 
 #include "dispatcher/batch_parser.h"
 #include "dispatcher/lease_table.h"
-#include "dispatcher/persister.h"
+#include "dispatcher/async_store.h"
 #include "dispatcher/store.h"
 #include "router/graph.h"
 #include "schema/curve.h"
@@ -69,8 +69,19 @@ struct OpenSubmit {
   std::int64_t graph_id = 0;
   std::unique_ptr<BatchParser> parser;
   std::uint32_t next_part = 0;
-  Clock::time_point last;
+  Clock::time_point last;                 // the client's last part, or our last reply
+  std::optional<wire::SubmitReply> held;  // a part's reply, held while the writes lag behind
+  bool committing = false;                // the last part is in; the commit is under way
 };
+
+// The parts of a submit being written by the submit store at once, beyond which the client's
+// next parts wait for their replies (each is about 1 MiB of the file, parsed).
+constexpr std::size_t kPartsInFlight = 2;
+
+// AsyncStore tags: the submit and the part a write belongs to.
+constexpr std::uint64_t submit_tag(std::uint64_t submit_id, std::uint32_t part) {
+  return submit_id << 32 | part;
+}
 
 class Dispatcher {
  public:
@@ -111,7 +122,7 @@ class Dispatcher {
                                  {m_clients.handle(), 0, ZMQ_POLLIN, 0},
                                  {m_zap ? m_zap->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
       try {
-        const bool persisting = !m_persist.empty() || m_persister->busy();
+        const bool persisting = !m_persist.empty() || m_writing || (m_submits && m_submits->pending());
         zmq::poll(items, m_zap ? 3 : 2, milliseconds(persisting ? 5 : 20));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;  // a signal: the loop condition sees `stop`
@@ -122,15 +133,16 @@ class Dispatcher {
       guarded([&] { tick(); });
     }
     m_log.info("stopping: persisting ", m_persist_rows + m_writing_rows, " routes held");
-    for (int attempt = 0; attempt < 5 && (!m_persist.empty() || m_persister->busy()); ++attempt) {
+    for (int attempt = 0; attempt < 5 && (!m_persist.empty() || m_writing); ++attempt) {
       guarded([&] {
-        if (m_persister->busy()) persisted(m_persister->wait());
+        if (m_writing) persisted(m_routes->wait());
         flush(true);
-        if (m_persister->busy()) persisted(m_persister->wait());
+        if (m_writing) persisted(m_routes->wait());
       });
       if (!m_persist.empty()) std::this_thread::sleep_for(milliseconds(500));
     }
     if (m_submit) abort_submit("dispatcher stopping");
+    m_submits.reset();  // finishes its writes (the rollback)
     return 0;
   }
 
@@ -144,8 +156,8 @@ class Dispatcher {
       try {
         m_store = std::make_unique<Store>(m_config.db);
         m_store->migrate();
-        m_persister = std::make_unique<Persister>(m_config.db);
-        m_submit_store = std::make_unique<Store>(m_config.db);
+        m_routes = std::make_unique<AsyncStore>(m_config.db);
+        m_submits = std::make_unique<AsyncStore>(m_config.db);
         return;
       } catch (const StoreError& e) {
         m_log.error("PostgreSQL unavailable: ", e.what(), "; retrying in ", backoff, " ms");
@@ -176,7 +188,6 @@ class Dispatcher {
   void reconnect_store() {
     if (m_submit) abort_submit("database connection lost");
     m_store = std::make_unique<Store>(m_config.db);
-    m_submit_store = std::make_unique<Store>(m_config.db);
     m_db_broken = false;
     m_db_backoff = 250;
     m_log.info("PostgreSQL reconnected");
@@ -430,27 +441,29 @@ class Dispatcher {
   // Routes are written by the Persister, one write at a time; those answered meanwhile wait
   // in m_persist for the next.
   void flush(bool force) {
-    if (m_persist.empty() || m_persister->busy()) return;
+    if (m_persist.empty() || m_writing) return;
     if (!force && m_persist_rows < m_config.flush_rows &&
         Clock::now() - m_persist_since < milliseconds(m_config.flush_ms)) {
       return;
     }
     m_writing_rows = std::exchange(m_persist_rows, 0);
-    m_persister->write(std::exchange(m_persist, {}));
+    m_writing = std::make_shared<const std::vector<ChunkRoutes>>(std::exchange(m_persist, {}));
+    m_routes->post(0, [chunks = m_writing](Store& store) { store.record_routes(*chunks); });
   }
 
   /// Takes the outcome of a write: its chunks are done, or (the database failed) wait again.
-  void persisted(Persister::Outcome outcome) {
+  void persisted(const AsyncStore::Done& done) {
+    const auto chunks = std::exchange(m_writing, nullptr);
     const std::size_t rows = std::exchange(m_writing_rows, 0);
-    if (outcome.error) {
+    if (done.error) {
       if (m_persist.empty()) m_persist_since = Clock::now();
       m_persist_rows += rows;
-      std::move(outcome.chunks.begin(), outcome.chunks.end(), std::back_inserter(m_persist));
-      throw *outcome.error;  // guarded(): the database is lost, or the write is retried
+      m_persist.insert(m_persist.end(), chunks->begin(), chunks->end());
+      throw *done.error;  // guarded(): the database is lost, or the write is retried
     }
-    m_log.debug("persisted ", outcome.chunks.size(), " chunks, ", rows, " routes in ",
-                outcome.took.count(), " ms");
-    for (const ChunkRoutes& c : outcome.chunks) {
+    m_log.debug("persisted ", chunks->size(), " chunks, ", rows, " routes in ", done.took.count(),
+                " ms");
+    for (const ChunkRoutes& c : *chunks) {
       if (m_table.persisted({c.batch_id, c.chunk})) finish_batch(c.batch_id);
     }
   }
@@ -562,8 +575,7 @@ class Dispatcher {
     submit->graph_id = info->id;
     submit->parser = std::make_unique<BatchParser>(
         [&graph = g.graph](std::int64_t id) { return graph.index_of(router::NodeId{id}).has_value(); });
-    submit->batch_id = m_submit_store->begin_batch(begin.content_hash, info->id,
-                                                   begin.file_name, m_config.chunk_size);
+    submit->batch_id = begin_batch(begin, info->id);
     submit->last = Clock::now();
     m_log.info("batch ", submit->batch_id, ": receiving '", begin.file_name, "' (", begin.file_bytes,
                " bytes) on graph '", info->name, "'");
@@ -586,48 +598,92 @@ class Dispatcher {
       return reply(peer, failed(data.submit_id, "part " + std::to_string(data.part) +
                                                     " arrived, expected " + std::to_string(expected)));
     }
+    // Parsed here; written (COPY) by the submit store's thread while the next part is parsed.
     OpenSubmit& s = *m_submit;
-    std::vector<JobRow> jobs;
-    std::vector<RejectRow> rejects;
-    s.parser->feed(data.data, jobs, rejects);
-    if (data.last) s.parser->finish(jobs, rejects);
-    try {
-      if (!jobs.empty()) m_submit_store->add_jobs(s.batch_id, jobs);
-      if (!rejects.empty()) m_submit_store->add_rejects(s.batch_id, rejects);
-      wire::SubmitReply r;
-      r.submit_id = s.submit_id;
-      r.part = data.part;
-      r.batch_id = static_cast<std::uint64_t>(s.batch_id);
-      r.accepted = s.parser->accepted();
-      r.rejected = s.parser->rejected();
-      ++s.next_part;
-      s.last = Clock::now();
-      if (!data.last) {
-        r.stage = wire::SubmitReply::Stage::part_stored;
-        return reply(peer, r);
-      }
-      m_submit_store->commit_batch(s.batch_id, s.parser->accepted(), s.parser->rejected());
-      m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
-                 s.parser->rejected(), " lines rejected");
-      m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), m_config.chunk_size);
-      if (s.parser->accepted() == 0) finish_batch(s.batch_id);
-      r.stage = wire::SubmitReply::Stage::done;
-      m_submit.reset();
+    auto jobs = std::make_shared<std::vector<JobRow>>();
+    auto rejects = std::make_shared<std::vector<RejectRow>>();
+    s.parser->feed(data.data, *jobs, *rejects);
+    if (data.last) s.parser->finish(*jobs, *rejects);
+    const std::uint64_t accepted = s.parser->accepted();
+    const std::uint64_t rejected = s.parser->rejected();
+    m_submits->post(submit_tag(s.submit_id, data.part),
+                    [batch = s.batch_id, jobs, rejects, last = data.last, accepted,
+                     rejected](Store& store) {
+                      if (!jobs->empty()) store.add_jobs(batch, *jobs);
+                      if (!rejects->empty()) store.add_rejects(batch, *rejects);
+                      if (last) store.commit_batch(batch, accepted, rejected);
+                    });
+    ++s.next_part;
+    s.last = Clock::now();
+    wire::SubmitReply r;
+    r.stage = wire::SubmitReply::Stage::part_stored;
+    r.submit_id = s.submit_id;
+    r.part = data.part;
+    r.batch_id = static_cast<std::uint64_t>(s.batch_id);
+    r.accepted = accepted;
+    r.rejected = rejected;
+    if (data.last) {
+      s.committing = true;  // answered once committed: submit_written()
+    } else if (m_submits->pending() <= kPartsInFlight) {
       reply(peer, r);
-    } catch (const StoreError& e) {
-      const auto id = s.submit_id;
-      abort_submit(e.what());
-      reply(peer, failed(id, std::string("database: ") + e.what() + "; start over"));
+    } else {
+      s.held = r;
+    }
+  }
+
+  /// Begins a batch on the submit store, waiting for it (a few milliseconds). What the submit
+  /// store still had to do belonged to submits given up since.
+  std::int64_t begin_batch(const wire::SubmitBegin& begin, std::int64_t graph_id) {
+    std::int64_t batch_id = 0;
+    m_submits->post(0, [&](Store& store) {
+      batch_id = store.begin_batch(begin.content_hash, graph_id, begin.file_name,
+                                   m_config.chunk_size);
+    });
+    for (;;) {
+      const AsyncStore::Done done = m_submits->wait();
+      if (m_submits->pending() > 0) continue;  // an older write's outcome
+      if (done.error) throw *done.error;
+      return batch_id;
+    }
+  }
+
+  /// Takes the outcomes of the submit store's writes.
+  void submit_written() {
+    while (auto done = m_submits->poll()) {
+      if (!m_submit || done->tag >> 32 != m_submit->submit_id) continue;  // a given-up submit's
+      OpenSubmit& s = *m_submit;
+      if (done->error) {
+        const auto id = s.submit_id;
+        const auto peer = s.client;
+        abort_submit(done->error->what());
+        reply(peer, failed(id, std::string("database: ") + done->error->what() + "; start over"));
+        continue;
+      }
+      if (s.committing && m_submits->pending() == 0) {
+        m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
+                   s.parser->rejected(), " lines rejected");
+        m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), m_config.chunk_size);
+        if (s.parser->accepted() == 0) finish_batch(s.batch_id);
+        wire::SubmitReply r;
+        r.stage = wire::SubmitReply::Stage::done;
+        r.submit_id = s.submit_id;
+        r.part = s.next_part - 1;
+        r.batch_id = static_cast<std::uint64_t>(s.batch_id);
+        r.accepted = s.parser->accepted();
+        r.rejected = s.parser->rejected();
+        const auto peer = s.client;
+        m_submit.reset();
+        reply(peer, r);
+      } else if (s.held && m_submits->pending() <= kPartsInFlight) {
+        reply(s.client, *std::exchange(s.held, std::nullopt));
+        s.last = Clock::now();
+      }
     }
   }
 
   void abort_submit(const std::string& why) {
     m_log.warn("batch ", m_submit->batch_id, ": submit abandoned (", why, "); rolled back");
-    try {
-      m_submit_store->abort_batch();
-    } catch (const StoreError& e) {
-      m_log.warn("rollback: ", e.what());
-    }
+    m_submits->post(submit_tag(m_submit->submit_id, ~0u), [](Store& store) { store.abort_batch(); });
     m_submit.reset();
   }
 
@@ -655,14 +711,26 @@ class Dispatcher {
       check_workers(now);
       m_last_check = now;
     }
-    if (m_submit && now - m_submit->last > milliseconds(m_config.submit_idle_ms)) {
+    submit_written();
+    // Silence counts only while the client owes the next part; a long commit keeps it waiting.
+    if (m_submit && (m_submit->committing || m_submit->held)) {
+      if (now - m_submit->last > std::chrono::seconds(10)) {
+        m_submit->last = now;
+        wire::SubmitReply still;  // "still working": the client's wait starts over
+        still.stage = wire::SubmitReply::Stage::part_stored;
+        still.submit_id = m_submit->submit_id;
+        still.part = 0;
+        still.batch_id = static_cast<std::uint64_t>(m_submit->batch_id);
+        reply(m_submit->client, still);
+      }
+    } else if (m_submit && now - m_submit->last > milliseconds(m_config.submit_idle_ms)) {
       abort_submit("client silent for " + std::to_string(m_config.submit_idle_ms) + " ms");
     }
     if (m_db_broken) {
       if (now < m_db_retry_at) return;
       reconnect_store();
     }
-    if (auto outcome = m_persister->poll()) persisted(std::move(*outcome));
+    if (auto done = m_routes->poll()) persisted(*done);
     flush(false);
     if (now - m_last_touch > std::chrono::seconds(5)) {
       std::vector<std::pair<std::int64_t, std::uint64_t>> rows;
@@ -679,7 +747,8 @@ class Dispatcher {
   zmq::socket_t m_clients;
   zmq::socket_t m_workers;
   std::unique_ptr<Store> m_store;
-  std::unique_ptr<Store> m_submit_store;
+  std::unique_ptr<AsyncStore> m_routes;   // writes routes: record_routes
+  std::unique_ptr<AsyncStore> m_submits;  // the open submit's transaction
   bool m_db_broken = false;
   int m_db_backoff = 250;
   Clock::time_point m_db_retry_at;
@@ -688,8 +757,8 @@ class Dispatcher {
   std::map<std::int64_t, std::unique_ptr<GraphEntry>> m_graphs;
   std::int64_t m_last_graph = 0;
   std::map<std::string, WorkerConn> m_conns;
-  std::unique_ptr<Persister> m_persister;  // writes routes on a connection of its own
   std::vector<ChunkRoutes> m_persist;      // answered, waiting for the next write
+  std::shared_ptr<const std::vector<ChunkRoutes>> m_writing;  // being written by m_routes
   std::size_t m_persist_rows = 0;
   std::size_t m_writing_rows = 0;          // routes of the write in progress
   Clock::time_point m_persist_since;
