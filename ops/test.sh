@@ -37,10 +37,10 @@ if [[ $status == 0 && (${CI:-} == true || ${WAYBILL_SANITIZERS:-} == 1) && $# ==
       step "running the whole suite under ASan + UBSan"
       LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 || status=$?
     else
-      cmake --build "$dir" -j2 --target router_test dispatcher_unit_test
+      cmake --build "$dir" -j2 --target router_test dispatcher_unit_test store_test
       step "running the concurrent parts under TSan"
       TSAN_OPTIONS=halt_on_error=1 ctest --test-dir "$dir" --output-on-failure --no-tests=error \
-        -j2 -L unit -R 'Thread|Cache|Concurren|Lease' || status=$?
+        -j2 -R 'Thread|Cache|Concurren|Lease|AsyncStore' || status=$?
     fi
     step "$preset: status $status"
     [[ $status == 0 ]] || break

@@ -8,6 +8,7 @@
 // creating and dropping one costs about 0.5 s of fsyncs, which alone would take this suite over
 // its 15 s budget.)
 #include "dispatcher/store.h"
+#include "dispatcher/async_store.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,8 +16,11 @@
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -675,6 +679,64 @@ TEST_F(StoreTest, LostConnectionIsRetryableAndTheStoreReconnects) {
   }
   if (!store().batch_by_hash("hash-d")) submit("hash-d", simple_jobs(2));
   EXPECT_TRUE(store().batch_by_hash("hash-d"));
+}
+
+// ---- AsyncStore -----------------------------------------------------------------------------
+
+TEST_F(StoreTest, AsyncStoreRunsTasksInOrderOnOneStore) {
+  const std::int64_t graph_id = import_tiny().id;
+  AsyncStore async(m_conninfo);
+  // A whole submit in three tasks: the transaction stays open on the task thread's store.
+  std::int64_t id = 0;
+  async.post(1, [&](Store& s) { id = s.begin_batch("hash-async", graph_id, "a.csv", 4); });
+  async.post(2, [](Store&) {});
+  ASSERT_EQ(async.wait().tag, 1u);
+  async.post(3, [&, jobs = simple_jobs(10)](Store& s) {
+    s.add_jobs(id, jobs);
+    s.commit_batch(id, jobs.size(), 0);
+  });
+  EXPECT_EQ(async.pending(), 2u);
+  const auto second = async.wait();
+  const auto third = async.wait();
+  EXPECT_EQ(second.tag, 2u);
+  EXPECT_EQ(third.tag, 3u);
+  EXPECT_FALSE(third.error) << third.error->what();
+  EXPECT_EQ(async.pending(), 0u);
+  EXPECT_FALSE(async.poll());
+  EXPECT_EQ(count("select count(*) from jobs where batch_id = " + std::to_string(id)), 10);
+
+  async.post(4, [&](Store& s) { s.record_routes({routes(id, 0, 0, 4, 0)}); });
+  std::optional<AsyncStore::Done> done;
+  while (!(done = async.poll())) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(done->tag, 4u);
+  EXPECT_FALSE(done->error);
+  EXPECT_EQ(count("select count(*) from routes"), 4);
+}
+
+TEST_F(StoreTest, AsyncStoreReportsErrorsAndGoesOn) {
+  AsyncStore async(m_conninfo);
+  async.post(1, [](Store& s) { s.begin_batch("h", 999'999, "x.csv", 4); });  // no such graph
+  async.post(2, [](Store& s) { s.abort_batch(); });
+  async.post(3, [](Store&) { throw std::runtime_error("a bug"); });
+  const auto refused = async.wait();
+  ASSERT_TRUE(refused.error);
+  EXPECT_EQ(refused.error->kind(), StoreError::Kind::permanent);
+  EXPECT_FALSE(async.wait().error);
+  const auto bug = async.wait();
+  ASSERT_TRUE(bug.error);
+  EXPECT_STREQ(bug.error->what(), "a bug");
+}
+
+TEST_F(StoreTest, AsyncStoreWithoutADatabaseFailsEachTaskRetryably) {
+  AsyncStore async("host=/nonexistent port=1 dbname=none connect_timeout=2");
+  for (std::uint64_t tag = 1; tag <= 2; ++tag) {
+    async.post(tag, [](Store& s) { s.migrate(); });
+    const auto done = async.wait();
+    EXPECT_EQ(done.tag, tag);
+    ASSERT_TRUE(done.error);
+    EXPECT_EQ(done.error->kind(), StoreError::Kind::retryable) << done.error->what();
+  }
+  async.post(3, [](Store&) {});  // left for the destructor, which runs it before it stops
 }
 
 }  // namespace
