@@ -349,9 +349,23 @@ void BatchParser::feed(std::string_view bytes, std::vector<JobRow>& jobs,
 }
 
 void BatchParser::finish(std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects) {
-  if (m_pending.empty() && !m_pending_too_long) return;
-  line(m_pending, jobs, rejects);
-  m_pending.clear();
+  if (!m_pending.empty() || m_pending_too_long) {
+    line(m_pending, jobs, rejects);
+    m_pending.clear();
+  }
+  close_stretch();
+}
+
+void BatchParser::close_stretch() {
+  for (const auto& [origin, count] : m_stretch_origins) {
+    if (count >= kTreeJobs) m_tree_jobs += count;
+  }
+  m_stretch_origins.clear();
+}
+
+double BatchParser::lone_share() const {
+  if (m_accepted == 0) return 0;
+  return 1.0 - static_cast<double>(m_tree_jobs) / static_cast<double>(m_accepted);
 }
 
 void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
@@ -466,8 +480,9 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
   job.seq = static_cast<std::uint32_t>(m_accepted);
   job.line = m_line;
   job.order_id = std::string(field[kOrderId]);
+  ++m_stretch_origins[job.origin];
   jobs.push_back(std::move(job));
-  ++m_accepted;
+  if (++m_accepted % kStretchJobs == 0) close_stretch();
 }
 
 }  // namespace waybill::dispatcher

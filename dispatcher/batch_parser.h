@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
 #include "dispatcher/store.h"
@@ -57,9 +58,17 @@ class BatchParser {
   std::uint64_t accepted() const { return m_accepted; }
   std::uint64_t rejected() const { return m_rejected; }
   std::uint64_t lines() const { return m_line; }
+  /// The share of the accepted jobs whose origin has fewer than kTreeJobs jobs in their stretch
+  /// of kStretchJobs jobs: those a worker routes one by one (A*), not from their origin's tree.
+  /// Final once the file is finished.
+  double lone_share() const;
+
+  static constexpr std::uint64_t kStretchJobs = 4096;  ///< the default chunk size
+  static constexpr std::uint32_t kTreeJobs = 8;        ///< worker::ChunkRouter::kTreeThreshold
 
  private:
   void line(std::string_view text, std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
+  void close_stretch();
 
   std::function<bool(std::int64_t)> m_has_node;
   std::vector<int> m_columns;  ///< header position -> column kind
@@ -73,6 +82,8 @@ class BatchParser {
   // The hashes of the order ids, in 256 open-addressing sets picked by the hash's top byte: each
   // grows on its own, so growing never holds the old and the new table of the whole set at once.
   std::array<absl::flat_hash_set<std::uint64_t>, 256> m_order_ids;
+  absl::flat_hash_map<std::int64_t, std::uint32_t> m_stretch_origins;  ///< jobs per origin
+  std::uint64_t m_tree_jobs = 0;  ///< accepted jobs of origins with kTreeJobs in their stretch
 };
 
 }  // namespace waybill::dispatcher

@@ -72,6 +72,7 @@ struct OpenSubmit {
   Clock::time_point last;                 // the client's last part, or our last reply
   std::optional<wire::SubmitReply> held;  // a part's reply, held while the writes lag behind
   bool committing = false;                // the last part is in; the commit is under way
+  std::uint32_t chunk_size = 0;           // chosen with the last part
 };
 
 // The parts of a submit being written by the submit store at once, beyond which the client's
@@ -606,12 +607,15 @@ class Dispatcher {
     if (data.last) s.parser->finish(*jobs, *rejects);
     const std::uint64_t accepted = s.parser->accepted();
     const std::uint64_t rejected = s.parser->rejected();
+    // Jobs routed one by one (A*) cost a thousand times a job read off a tree: when most are,
+    // smaller chunks spread them evenly over the workers' threads and stay well within a lease.
+    s.chunk_size = s.parser->lone_share() > 0.5 ? m_config.lone_chunk_size : m_config.chunk_size;
     m_submits->post(submit_tag(s.submit_id, data.part),
-                    [batch = s.batch_id, jobs, rejects, last = data.last, accepted,
-                     rejected](Store& store) {
+                    [batch = s.batch_id, jobs, rejects, last = data.last, accepted, rejected,
+                     chunk_size = s.chunk_size](Store& store) {
                       if (!jobs->empty()) store.add_jobs(batch, *jobs);
                       if (!rejects->empty()) store.add_rejects(batch, *rejects);
-                      if (last) store.commit_batch(batch, accepted, rejected);
+                      if (last) store.commit_batch(batch, accepted, rejected, chunk_size);
                     });
     ++s.next_part;
     s.last = Clock::now();
@@ -662,7 +666,7 @@ class Dispatcher {
       if (s.committing && m_submits->pending() == 0) {
         m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
                    s.parser->rejected(), " lines rejected");
-        m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), m_config.chunk_size);
+        m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size);
         if (s.parser->accepted() == 0) finish_batch(s.batch_id);
         wire::SubmitReply r;
         r.stage = wire::SubmitReply::Stage::done;
@@ -776,6 +780,9 @@ std::vector<std::string> DispatcherConfig::validate() const {
   if (workers.empty()) problems.push_back("--workers is empty");
   if (clients == workers) problems.push_back("--clients and --workers must differ");
   if (chunk_size == 0 || chunk_size > 1'000'000) problems.push_back("--chunk-size must be 1..1000000");
+  if (lone_chunk_size == 0 || lone_chunk_size > 1'000'000) {
+    problems.push_back("--lone-chunk-size must be 1..1000000");
+  }
   if (lease_ms < 100) problems.push_back("--lease-ms must be at least 100");
   if (heartbeat_ms < 10) problems.push_back("--heartbeat-ms must be at least 10");
   if (liveness < 2) problems.push_back("--liveness must be at least 2");

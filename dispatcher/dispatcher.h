@@ -22,6 +22,7 @@ struct DispatcherConfig {
   std::string clients = "tcp://127.0.0.1:7410";   ///< endpoint for `waybill` clients
   std::string workers = "tcp://127.0.0.1:7411";   ///< endpoint for workers
   std::uint32_t chunk_size = 4096;                ///< jobs per lease
+  std::uint32_t lone_chunk_size = 512;            ///< ... for a batch of mostly lone origins
   int lease_ms = 60000;                           ///< a lease not answered by then is re-leased
   int heartbeat_ms = 1000;                        ///< heartbeat interval, both ways
   int liveness = 5;                               ///< heartbeats missed before a worker is dead

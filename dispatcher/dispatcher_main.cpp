@@ -30,6 +30,9 @@ int main(int argc, char** argv) try {
       ("clients", po::value(&c.clients)->default_value(c.clients), "endpoint for clients")
       ("workers", po::value(&c.workers)->default_value(c.workers), "endpoint for workers")
       ("chunk-size", po::value(&c.chunk_size)->default_value(c.chunk_size), "jobs per lease")
+      ("lone-chunk-size", po::value(&c.lone_chunk_size)->default_value(c.lone_chunk_size),
+       "jobs per lease in a batch whose jobs mostly have origins of their own (each is routed "
+       "by its own search)")
       ("lease-ms", po::value(&c.lease_ms)->default_value(c.lease_ms),
        "a lease not answered in this time goes to another worker")
       ("heartbeat-ms", po::value(&c.heartbeat_ms)->default_value(c.heartbeat_ms),

@@ -640,12 +640,14 @@ void Store::add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rej
   });
 }
 
-void Store::commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected) {
+void Store::commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected,
+                         std::uint32_t chunk_size) {
   m_impl->guarded("commit_batch", [&] {
     pqxx::work& txn = m_impl->submit_txn(batch_id);
     try {
-      txn.exec_params("update batches set accepted = $2, rejected = $3 where id = $1", batch_id,
-                      accepted, rejected);
+      txn.exec_params(
+          "update batches set accepted = $2, rejected = $3, chunk_size = $4 where id = $1",
+          batch_id, accepted, rejected, chunk_size);
       for (const Partitioned& table : kBatchTables) attach_partition(txn, table, batch_id);
       txn.commit();
     } catch (...) {

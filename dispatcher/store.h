@@ -101,8 +101,10 @@ class Store {
   /// Appends rows with COPY, inside the open transaction.
   void add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs);
   void add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rejects);
-  /// Records the counts and commits: from here on the batch is durable.
-  void commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected);
+  /// Records the counts and the chunk size (chosen once the jobs are known) and commits: from
+  /// here on the batch is durable.
+  void commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected,
+                    std::uint32_t chunk_size);
   /// Rolls the open submit back: no trace of the batch remains.
   void abort_batch();
 

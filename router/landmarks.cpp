@@ -51,12 +51,24 @@ Landmarks Landmarks::build(const RoadGraph& graph, std::size_t count, unsigned t
   }
   for (auto& th : pool) th.join();
 
+  Cost longest = 0;
+  for (const auto* table : {&from, &to}) {
+    for (const auto& d : *table) {
+      for (const Cost c : d) {
+        if (c != kInfiniteCost) longest = std::max(longest, c);
+      }
+    }
+  }
+  l.m_scale = longest / (kUnreached - 1) + 1;  // longest / m_scale < kUnreached
+  const auto shrink = [&](Cost c) {
+    return c == kInfiniteCost ? kUnreached : static_cast<std::uint32_t>(c / l.m_scale);
+  };
   l.m_from.resize(n * count);
   l.m_to.resize(n * count);
   for (NodeIndex v = 0; v < n; ++v) {
     for (std::size_t i = 0; i < count; ++i) {
-      l.m_from[v * count + i] = from[i][v];
-      l.m_to[v * count + i] = to[i][v];
+      l.m_from[v * count + i] = shrink(from[i][v]);
+      l.m_to[v * count + i] = shrink(to[i][v]);
     }
   }
   return l;
@@ -68,22 +80,23 @@ Cost Landmarks::lower_bound(NodeIndex v, NodeIndex t) const {
   // Infinities prove unreachability: if L reaches v but not t, v cannot reach t; if t reaches L
   // but v does not, v cannot reach t.
   const std::size_t k = m_nodes.size();
-  const Cost* from_v = &m_from[v * k];
-  const Cost* from_t = &m_from[t * k];
-  const Cost* to_v = &m_to[v * k];
-  const Cost* to_t = &m_to[t * k];
-  Cost best = 0;
+  const std::uint32_t* from_v = &m_from[v * k];
+  const std::uint32_t* from_t = &m_from[t * k];
+  const std::uint32_t* to_v = &m_to[v * k];
+  const std::uint32_t* to_t = &m_to[t * k];
+  std::int64_t best = 0;  // in table units
   for (std::size_t i = 0; i < k; ++i) {
-    if (from_v[i] != kInfiniteCost) {
-      if (from_t[i] == kInfiniteCost) return kInfiniteCost;
-      best = std::max(best, from_t[i] - from_v[i]);
+    if (from_v[i] != kUnreached) {
+      if (from_t[i] == kUnreached) return kInfiniteCost;
+      best = std::max(best, std::int64_t{from_t[i]} - from_v[i]);
     }
-    if (to_t[i] != kInfiniteCost) {
-      if (to_v[i] == kInfiniteCost) return kInfiniteCost;
-      best = std::max(best, to_v[i] - to_t[i]);
+    if (to_t[i] != kUnreached) {
+      if (to_v[i] == kUnreached) return kInfiniteCost;
+      best = std::max(best, std::int64_t{to_v[i]} - to_t[i]);
     }
   }
-  return best;
+  // Both terms of a difference were rounded down: the true one is above (best - 1) * m_scale.
+  return m_scale == 1 ? best : std::max<Cost>(0, (best - 1) * m_scale);
 }
 
 }  // namespace waybill::router

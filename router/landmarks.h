@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "router/graph.h"
@@ -25,10 +26,16 @@ class Landmarks {
   Cost lower_bound(NodeIndex v, NodeIndex t) const;
 
  private:
+  static constexpr std::uint32_t kUnreached = UINT32_MAX;
+
   std::vector<NodeIndex> m_nodes;
-  // Row-major per node: m_from[v * k + i] = dist(landmark i, v); m_to[v * k + i] = dist(v, i).
-  std::vector<Cost> m_from;
-  std::vector<Cost> m_to;
+  // Row-major per node: m_from[v * k + i] = dist(landmark i, v) and m_to[v * k + i] =
+  // dist(v, landmark i), divided by m_scale and rounded down; kUnreached where there is no path.
+  // A bound's cost is its cache misses: 32 bits a distance halve them. m_scale is 1 (exact)
+  // unless some distance does not fit.
+  std::vector<std::uint32_t> m_from;
+  std::vector<std::uint32_t> m_to;
+  Cost m_scale = 1;
 };
 
 }  // namespace waybill::router

@@ -423,6 +423,35 @@ TEST(BatchParser, AWideBadHeaderGivesABoundedReason) {
   EXPECT_TRUE(reason.ends_with("; and 295 more")) << reason;
 }
 
+// ---- the mix of origins -----------------------------------------------------------------------
+
+// lone_share: the jobs whose origin has fewer than kTreeJobs jobs in their 4096-job stretch.
+TEST(BatchParser, LoneShareCountsOriginsPerStretch) {
+  const auto share = [](int jobs, auto origin_of) {
+    BatchParser parser(has_node);
+    std::vector<JobRow> rows;
+    std::vector<RejectRow> rejects;
+    parser.feed("order_id,origin,destination\n", rows, rejects);
+    for (int i = 0; i < jobs; ++i) {
+      // Not "J" + ...: GCC 12 -O3 warns falsely (bug 105329).
+      std::string line = std::string("J").append(std::to_string(i));
+      line.append(",").append(std::to_string(origin_of(i))).append(",2\n");
+      parser.feed(line, rows, rejects);
+    }
+    parser.finish(rows, rejects);
+    return parser.lone_share();
+  };
+  EXPECT_EQ(share(0, [](int) { return 1; }), 0.0);
+  EXPECT_EQ(share(10000, [](int i) { return 1 + i % 10; }), 0.0);      // 10 depots
+  EXPECT_EQ(share(1000, [](int i) { return 1 + i; }), 1.0);            // all different
+  EXPECT_EQ(share(7, [](int) { return 5; }), 1.0);                     // too few for a tree
+  // 1000 origins in turn: in each full stretch of 4096 every origin has 4 or 5 jobs; a stretch
+  // of 8192 jobs would not change that, whereas the whole file (8 per origin) would.
+  EXPECT_EQ(share(8000, [](int i) { return 1 + i % 1000; }), 1.0);
+  // Half the jobs from one depot, half scattered.
+  EXPECT_NEAR(share(8192, [](int i) { return i % 2 ? 1 : 2 + i / 2 % 990; }), 0.5, 0.01);
+}
+
 // ---- duplicates -------------------------------------------------------------------------------
 
 TEST(BatchParser, DuplicatesAcrossFeedsAndOnlyWithinOneParser) {

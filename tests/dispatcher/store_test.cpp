@@ -152,7 +152,7 @@ class StoreTest : public ::testing::Test {
     const std::int64_t id = store().begin_batch(hash, graph_id, file_name, chunk_size);
     store().add_jobs(id, jobs);
     store().add_rejects(id, rejects);
-    store().commit_batch(id, jobs.size(), rejects.size());
+    store().commit_batch(id, jobs.size(), rejects.size(), chunk_size);
     return id;
   }
 
@@ -387,7 +387,7 @@ TEST_F(StoreTest, FailedSubmitIsRolledBack) {
     EXPECT_NE(std::string(e.what()).find("line 3: NUL byte in order_id"), std::string::npos)
         << e.what();
   }
-  EXPECT_THROW(store().commit_batch(id, 3, 0), StoreError);  // rolled back already
+  EXPECT_THROW(store().commit_batch(id, 3, 0, 4), StoreError);  // rolled back already
   store().abort_batch();
   EXPECT_FALSE(store().batch_by_hash("hash-f"));
 
@@ -397,7 +397,7 @@ TEST_F(StoreTest, FailedSubmitIsRolledBack) {
   jobs[2].seq = 1;
   store().add_jobs(id, jobs);
   try {
-    store().commit_batch(id, 3, 0);
+    store().commit_batch(id, 3, 0, 4);
     FAIL() << "expected StoreError";
   } catch (const StoreError& e) {
     EXPECT_EQ(e.kind(), StoreError::Kind::permanent);
@@ -441,7 +441,7 @@ TEST_F(StoreTest, OpenSubmitBlocksNeitherRoutingNorReaders) {
   EXPECT_EQ(count("select count(*) from job_routes"), 8);  // the open batch is not visible
   EXPECT_EQ(store().batch_status(0).size(), 1u);
 
-  store().commit_batch(open, 5, 0);
+  store().commit_batch(open, 5, 0, 4);
   EXPECT_EQ(count("select count(*) from job_routes"), 13);
 }
 
@@ -693,7 +693,7 @@ TEST_F(StoreTest, AsyncStoreRunsTasksInOrderOnOneStore) {
   ASSERT_EQ(async.wait().tag, 1u);
   async.post(3, [&, jobs = simple_jobs(10)](Store& s) {
     s.add_jobs(id, jobs);
-    s.commit_batch(id, jobs.size(), 0);
+    s.commit_batch(id, jobs.size(), 0, 4);
   });
   EXPECT_EQ(async.pending(), 2u);
   const auto second = async.wait();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "router/graph.h"
+#include "router/shortest_path.h"
 #include "tests/router/reference.h"
 
 namespace waybill::router {
@@ -81,6 +82,35 @@ TEST(LandmarksTest, LowerBoundNeverExceedsTheTrueDistance) {
         }
       }
       ASSERT_EQ(landmarks.lower_bound(v, v), 0) << to_int(from);
+    }
+  }
+}
+
+// Distances beyond 32 bits are stored scaled down: the bounds stay below the true distances and
+// A* with them still finds every shortest path.
+TEST(LandmarksTest, DistancesBeyond32BitsStillBoundFromBelow) {
+  const std::uint64_t seed = testing::test_seed();
+  SCOPED_TRACE(testing::seed_trace(seed));
+  for (std::uint64_t i = 0; i < 50; ++i) {
+    std::mt19937_64 rng(seed + 2'000'000 + i);
+    TestGraph tg = testing::random_graph(rng, 2, 40);
+    for (Arc& arc : tg.arcs) {
+      arc.cost = arc.cost % 1000 * (Cost{1} << 33) + static_cast<Cost>(rng() % 977);
+    }
+    SCOPED_TRACE("random graph #" + std::to_string(i) + "\n" + testing::describe(tg));
+    const ReferenceGraph ref(tg);
+    const RoadGraph graph = RoadGraph::build(tg.ids, tg.arcs);
+    const Landmarks landmarks = Landmarks::build(graph, 4, 1);
+    RouteQuery query(graph, &landmarks);
+    for (NodeId from : ref.ids()) {
+      const ReferenceTree tree = ref.from(from);
+      for (NodeId to : ref.ids()) {
+        const Cost dist = ref.dist(tree, to);
+        const Cost bound = landmarks.lower_bound(*graph.index_of(from), *graph.index_of(to));
+        if (dist == kInfiniteCost) continue;
+        ASSERT_LE(bound, dist) << to_int(from) << " -> " << to_int(to);
+        ASSERT_EQ(query.one_to_one(from, to).cost, dist) << to_int(from) << " -> " << to_int(to);
+      }
     }
   }
 }
