@@ -358,8 +358,11 @@ void BatchParser::finish(std::vector<JobRow>& jobs, std::vector<RejectRow>& reje
 
 void BatchParser::close_stretch() {
   for (const auto& [origin, count] : m_stretch_origins) {
-    if (count >= kTreeJobs) m_tree_jobs += count;
+    if (count < kTreeJobs) continue;
+    m_tree_jobs += count;
+    if (!m_depots_known && m_depots.size() < kMaxDepots) m_depots.push_back(origin);
   }
+  m_depots_known = true;
   m_stretch_origins.clear();
 }
 

@@ -63,6 +63,12 @@ class BatchParser {
   /// Final once the file is finished.
   double lone_share() const;
 
+  /// The origins with kTreeJobs jobs or more in the first stretch: a batch's depots, known
+  /// early (empty until that stretch is complete). At most kMaxDepots of them.
+  const std::vector<std::int64_t>& depots() const { return m_depots; }
+  bool depots_known() const { return m_depots_known; }
+
+  static constexpr std::size_t kMaxDepots = 4096;
   static constexpr std::uint64_t kStretchJobs = 4096;  ///< the default chunk size
   static constexpr std::uint32_t kTreeJobs = 8;        ///< worker::ChunkRouter::kTreeThreshold
 
@@ -84,6 +90,8 @@ class BatchParser {
   std::array<absl::flat_hash_set<std::uint64_t>, 256> m_order_ids;
   absl::flat_hash_map<std::int64_t, std::uint32_t> m_stretch_origins;  ///< jobs per origin
   std::uint64_t m_tree_jobs = 0;  ///< accepted jobs of origins with kTreeJobs in their stretch
+  std::vector<std::int64_t> m_depots;
+  bool m_depots_known = false;
 };
 
 }  // namespace waybill::dispatcher

@@ -73,6 +73,7 @@ struct OpenSubmit {
   std::optional<wire::SubmitReply> held;  // a part's reply, held while the writes lag behind
   bool committing = false;                // the last part is in; the commit is under way
   std::uint32_t chunk_size = 0;           // chosen with the last part
+  bool warmed = false;                    // the workers were told the batch's depots
 };
 
 // The parts of a submit being written by the submit store at once, beyond which the client's
@@ -605,6 +606,10 @@ class Dispatcher {
     auto rejects = std::make_shared<std::vector<RejectRow>>();
     s.parser->feed(data.data, *jobs, *rejects);
     if (data.last) s.parser->finish(*jobs, *rejects);
+    if (!s.warmed && s.parser->depots_known()) {
+      s.warmed = true;
+      warm_workers(s.graph_id, s.parser->depots());
+    }
     const std::uint64_t accepted = s.parser->accepted();
     const std::uint64_t rejected = s.parser->rejected();
     // Jobs routed one by one (A*) cost a thousand times a job read off a tree: when most are,
@@ -632,6 +637,17 @@ class Dispatcher {
       reply(peer, r);
     } else {
       s.held = r;
+    }
+  }
+
+  /// Tells the workers on `graph_id` which origins the batch being submitted leaves from in
+  /// numbers: they compute those trees while the rest streams in, instead of on their first
+  /// leases after the commit.
+  void warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots) {
+    if (depots.empty()) return;
+    const wire::Warm warm{graph(graph_id).info.hash, depots};
+    for (const auto& [peer, conn] : m_conns) {
+      if (conn.ready && !conn.leaving && conn.graph_id == graph_id) send_worker(peer, warm);
     }
   }
 

@@ -42,8 +42,8 @@ static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED) ==
 constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED);
 
 // The Envelope member ordinals are the indices of wire::Message.
-static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::STATUS_REPLY == 13);
-static_assert(std::variant_size_v<Message> == 14);
+static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::WARM == 14);
+static_assert(std::variant_size_v<Message> == 15);
 
 // ---- encode -------------------------------------------------------------------------------------
 
@@ -75,6 +75,9 @@ struct EstimateWords {
   }
   std::size_t operator()(const Lease& m) const {
     return 64 + text_words(m.graph_hash) + m.jobs.size() * struct_words<gen::JobSpec>();
+  }
+  std::size_t operator()(const Warm& m) const {
+    return 64 + text_words(m.graph_hash) + m.origins.size();
   }
   std::size_t operator()(const SubmitBegin& m) const {
     return 64 + text_words(m.graph_name) + text_words(m.content_hash) + text_words(m.file_name);
@@ -132,6 +135,14 @@ struct Fill {
     b.setGraphHash(text(m.graph_hash));
     b.setGraphBytes(m.graph_bytes);
     b.setHeartbeatMs(m.heartbeat_ms);
+  }
+  void operator()(const Warm& m) {
+    auto b = envelope.initWarm();
+    b.setGraphHash(text(m.graph_hash));
+    auto origins = b.initOrigins(static_cast<unsigned>(m.origins.size()));
+    for (std::size_t i = 0; i < m.origins.size(); ++i) {
+      origins.set(static_cast<unsigned>(i), m.origins[i]);
+    }
   }
   void operator()(const GraphChunk& m) {
     auto b = envelope.initGraphChunk();
@@ -291,6 +302,16 @@ std::optional<Lease> read(gen::Lease::Reader r, std::size_t frame_words, std::st
   return m;
 }
 
+std::optional<Warm> read(gen::Warm::Reader r, std::size_t frame_words, std::string& error) {
+  Warm m;
+  m.graph_hash = str(r.getGraphHash());
+  const auto origins = r.getOrigins();
+  if (!list_fits(origins.size(), frame_words, "warm origins", error)) return std::nullopt;
+  m.origins.reserve(origins.size());
+  for (const std::int64_t origin : origins) m.origins.push_back(origin);
+  return m;
+}
+
 SubmitBegin read(gen::SubmitBegin::Reader r) {
   return {str(r.getGraphName()), str(r.getContentHash()), str(r.getFileName()),
           r.getFileBytes()};
@@ -353,6 +374,7 @@ std::optional<Message> read(gen::Envelope::Reader envelope, std::size_t frame_wo
     case gen::Envelope::STATUS_REQUEST: return read(envelope.getStatusRequest());
     case gen::Envelope::SUBMIT_REPLY: return read(envelope.getSubmitReply(), error);
     case gen::Envelope::STATUS_REPLY: return read(envelope.getStatusReply(), frame_words, error);
+    case gen::Envelope::WARM: return read(envelope.getWarm(), frame_words, error);
   }
   // A newer peer's message, or garbage.
   error = "unknown message type " + std::to_string(static_cast<unsigned>(envelope.which()));

@@ -97,6 +97,13 @@ struct GraphChunk {
 };
 
 /// A chunk of jobs leased to one worker until `deadline_ms` from now.
+/// Origins whose trees a worker may compute ahead of the leases that need them (a hint).
+struct Warm {
+  std::string graph_hash;
+  std::vector<std::int64_t> origins;
+  friend bool operator==(const Warm&, const Warm&) = default;
+};
+
 struct Lease {
   std::uint64_t lease_id = 0;
   std::uint64_t batch_id = 0;
@@ -182,7 +189,7 @@ struct StatusReply {
 
 using Message = std::variant<Hello, GraphRequest, Credit, ChunkResult, Heartbeat, Goodbye, Welcome,
                              GraphChunk, Lease, SubmitBegin, SubmitData, StatusRequest,
-                             SubmitReply, StatusReply>;
+                             SubmitReply, StatusReply, Warm>;
 
 /// Limits applied to every received message (Cap'n Proto ReaderOptions).
 struct DecodeLimits {

@@ -83,6 +83,14 @@ struct GraphChunk {
   data @3 :Data;            # raw bytes of the serialized graph (a GraphData message)
 }
 
+# Dispatcher -> worker: origins that the jobs of a batch being submitted leave from in numbers.
+# A worker holding that graph computes their shortest-path trees while the batch is still
+# streaming in, so its first leases find them ready. A hint: nothing answers it.
+struct Warm {
+  graphHash @0 :Text;       # sha256 hex of the graph
+  origins @1 :List(Int64);  # node ids
+}
+
 struct Lease {
   leaseId @0 :UInt64;
   batchId @1 :UInt64;
@@ -177,6 +185,7 @@ struct Envelope {
     statusRequest @11 :StatusRequest;
     submitReply @12 :SubmitReply;
     statusReply @13 :StatusReply;
+    warm @14 :Warm;
   }
 }
 

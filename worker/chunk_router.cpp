@@ -58,4 +58,10 @@ std::vector<wire::JobOutcome> ChunkRouter::route(const std::vector<wire::JobSpec
   return out;
 }
 
+void ChunkRouter::warm(std::int64_t origin) {
+  if (const auto from = m_graph->index_of(router::NodeId{origin})) {
+    m_trees->get(*from, [&] { return m_query.tree(router::NodeId{origin}); });
+  }
+}
+
 }  // namespace waybill::worker

@@ -25,6 +25,8 @@ class ChunkRouter {
 
   /// Outcomes in the order of `jobs`. Unknown nodes are outcomes, not errors.
   std::vector<wire::JobOutcome> route(const std::vector<wire::JobSpec>& jobs);
+  /// Computes the tree of `origin` into the cache, if it is a node and not there already.
+  void warm(std::int64_t origin);
 
  private:
   const router::RoadGraph* m_graph;

@@ -37,7 +37,8 @@ struct LoadedGraph {
   router::TreeCache trees;
 };
 
-/// Routing threads fed from a queue of leases; results come back on another queue.
+/// Routing threads fed from a queue of leases; results come back on another queue. Between
+/// leases the threads compute the trees of origins the dispatcher said are coming (Warm).
 class RoutingPool {
  public:
   RoutingPool(LoadedGraph& loaded, unsigned threads, Logger& log) : m_log(&log) {
@@ -61,6 +62,14 @@ class RoutingPool {
     }
     m_ready.notify_one();
   }
+  /// Queues origins whose trees to compute when no lease is waiting.
+  void warm(const std::vector<std::int64_t>& origins) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_warm.insert(m_warm.end(), origins.begin(), origins.end());
+    }
+    m_ready.notify_all();
+  }
   /// Results finished since the last call.
   std::deque<wire::ChunkResult> take_done() {
     std::lock_guard lock(m_mutex);
@@ -71,6 +80,7 @@ class RoutingPool {
     std::lock_guard lock(m_mutex);
     const std::size_t n = m_todo.size();
     m_todo.clear();
+    m_warm.clear();
     return n;
   }
   bool idle() {
@@ -83,8 +93,20 @@ class RoutingPool {
     ChunkRouter router(loaded.graph, &loaded.landmarks, loaded.trees);
     std::unique_lock lock(m_mutex);
     for (;;) {
-      m_ready.wait(lock, [&] { return m_closing || !m_todo.empty(); });
+      m_ready.wait(lock, [&] { return m_closing || !m_todo.empty() || !m_warm.empty(); });
       if (m_closing) return;
+      if (m_todo.empty()) {  // a hint, taken only while no lease waits
+        const std::int64_t origin = m_warm.front();
+        m_warm.pop_front();
+        lock.unlock();
+        try {
+          router.warm(origin);
+        } catch (const std::exception& e) {
+          m_log->warn("tree of origin ", origin, ": ", e.what());
+        }
+        lock.lock();
+        continue;
+      }
       wire::Lease lease = std::move(m_todo.front());
       m_todo.pop_front();
       ++m_running;
@@ -110,6 +132,7 @@ class RoutingPool {
   std::mutex m_mutex;
   std::condition_variable m_ready;
   std::deque<wire::Lease> m_todo;
+  std::deque<std::int64_t> m_warm;  // origins whose trees are wanted soon
   std::deque<wire::ChunkResult> m_done;
   unsigned m_running = 0;
   bool m_closing = false;
@@ -217,6 +240,11 @@ class Session {
         return;
       }
       m_pool->push(std::move(*lease));
+    } else if (auto* warm = std::get_if<wire::Warm>(&message)) {
+      if (!m_loaded || warm->graph_hash != m_loaded->hash) return;  // a hint for another graph
+      m_log.info("computing the trees of ", warm->origins.size(),
+                 " origins of a batch being submitted");
+      m_pool->warm(warm->origins);
     } else if (!std::holds_alternative<wire::Heartbeat>(message)) {
       m_log.warn("ignored an unexpected message type from the dispatcher");
     }

@@ -452,6 +452,29 @@ TEST(BatchParser, LoneShareCountsOriginsPerStretch) {
   EXPECT_NEAR(share(8192, [](int i) { return i % 2 ? 1 : 2 + i / 2 % 990; }), 0.5, 0.01);
 }
 
+TEST(BatchParser, DepotsAreTheBusyOriginsOfTheFirstStretch) {
+  BatchParser parser(has_node);
+  std::vector<JobRow> rows;
+  std::vector<RejectRow> rejects;
+  parser.feed("order_id,origin,destination\n", rows, rejects);
+  const auto feed = [&](int i, int origin) {
+    std::string line = std::string("J").append(std::to_string(i));
+    line.append(",").append(std::to_string(origin)).append(",2\n");
+    parser.feed(line, rows, rejects);
+  };
+  // Ten depots in turn, and every 50th job from an origin of its own (never 8 times).
+  for (int i = 0; i < 4095; ++i) feed(i, i % 50 == 0 ? 100 + i / 50 : 1 + i % 10);
+  EXPECT_FALSE(parser.depots_known());
+  feed(4095, 1);
+  ASSERT_TRUE(parser.depots_known());
+  std::vector<std::int64_t> depots = parser.depots();
+  std::sort(depots.begin(), depots.end());
+  EXPECT_EQ(depots, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  for (int i = 4096; i < 9000; ++i) feed(i, 500);  // later stretches change nothing
+  parser.finish(rows, rejects);
+  EXPECT_EQ(parser.depots().size(), 10u);
+}
+
 // ---- duplicates -------------------------------------------------------------------------------
 
 TEST(BatchParser, DuplicatesAcrossFeedsAndOnlyWithinOneParser) {

@@ -74,6 +74,8 @@ std::vector<Message> every_message() {
       Welcome{"9f86d081884c7d659a2feaa0c55ad015", 15'511'296, 250},
       GraphChunk{"9f86d0", 1u << 20, 15'511'296, binary},
       Lease{1, 2, 3, 30000, "9f86d0", {{0, 1, 2}, {1, -5, 9'000'000'000}}},
+      Warm{"9f86d0", {101, -7, 9'000'000'000}},
+      Warm{"9f86d0", {}},
       SubmitBegin{"ny", std::string(64, 'a'), "orders/2020-11-11.csv", 1ull << 33},
       SubmitData{18, 4, "o1,1,2\no2,3,4\n", true},
       SubmitData{18, 5, binary, false},

@@ -88,6 +88,7 @@ struct Envelope {
     statusRequest @11 :AnyPointer;
     submitReply @12 :SubmitReply;
     statusReply @13 :AnyPointer;
-    shipment @14 :Shipment;  # new message
+    warm @14 :AnyPointer;
+    shipment @15 :Shipment;  # new message
   }
 }
