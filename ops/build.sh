@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configure and build Waybill (Release, Ninja) into $BUILD_DIR (default: build/).
 # Usage: ops/build.sh [extra cmake args]    e.g. ops/build.sh -DBUILD_BENCHMARKS=ON
+# BUILD_TARGETS="a b" builds only those targets (ops/bench: the three programs).
 # Warnings are errors only in CI (CI=true).
 set -euo pipefail
 # shellcheck source=ops/lib.sh
@@ -23,4 +24,6 @@ cmake -S "$ROOT" -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
 }
 
 step "building"
-cmake --build "$BUILD_DIR" -j2
+targets=()
+for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$BUILD_DIR" -j2 "${targets[@]}"
