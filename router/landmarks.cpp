@@ -61,7 +61,7 @@ Landmarks Landmarks::build(const RoadGraph& graph, std::size_t count, unsigned t
   }
   l.m_scale = longest / (kUnreached - 1) + 1;  // longest / m_scale < kUnreached
   const auto shrink = [&](Cost c) {
-    return c == kInfiniteCost ? kUnreached : static_cast<std::uint32_t>(c / l.m_scale);
+    return c == kInfiniteCost ? kUnreached : static_cast<std::int32_t>(c / l.m_scale);
   };
   l.m_from.resize(n * count);
   l.m_to.resize(n * count);
@@ -79,24 +79,25 @@ Cost Landmarks::lower_bound(NodeIndex v, NodeIndex t) const {
   //   dist(v, t) >= dist(L, t) - dist(L, v)   and   dist(v, t) >= dist(v, L) - dist(t, L).
   // Infinities prove unreachability: if L reaches v but not t, v cannot reach t; if t reaches L
   // but v does not, v cannot reach t.
+  // Branch-free over all landmarks, so that the compiler vectorises it: every value is in
+  // [0, kUnreached], so no difference overflows; a term whose left side is unreached counts 0.
   const std::size_t k = m_nodes.size();
-  const std::uint32_t* from_v = &m_from[v * k];
-  const std::uint32_t* from_t = &m_from[t * k];
-  const std::uint32_t* to_v = &m_to[v * k];
-  const std::uint32_t* to_t = &m_to[t * k];
-  std::int64_t best = 0;  // in table units
+  const std::int32_t* from_v = &m_from[v * k];
+  const std::int32_t* from_t = &m_from[t * k];
+  const std::int32_t* to_v = &m_to[v * k];
+  const std::int32_t* to_t = &m_to[t * k];
+  std::int32_t best = 0;  // in table units
+  std::int32_t proof = 0;  // nonzero: some landmark proves t unreachable from v
   for (std::size_t i = 0; i < k; ++i) {
-    if (from_v[i] != kUnreached) {
-      if (from_t[i] == kUnreached) return kInfiniteCost;
-      best = std::max(best, std::int64_t{from_t[i]} - from_v[i]);
-    }
-    if (to_t[i] != kUnreached) {
-      if (to_v[i] == kUnreached) return kInfiniteCost;
-      best = std::max(best, std::int64_t{to_v[i]} - to_t[i]);
-    }
+    const bool from_known = from_v[i] != kUnreached;
+    const bool to_known = to_t[i] != kUnreached;
+    proof |= (from_known & (from_t[i] == kUnreached)) | (to_known & (to_v[i] == kUnreached));
+    best = std::max(best, from_known ? from_t[i] - from_v[i] : 0);
+    best = std::max(best, to_known ? to_v[i] - to_t[i] : 0);
   }
+  if (proof) return kInfiniteCost;
   // Both terms of a difference were rounded down: the true one is above (best - 1) * m_scale.
-  return m_scale == 1 ? best : std::max<Cost>(0, (best - 1) * m_scale);
+  return m_scale == 1 ? Cost{best} : std::max<Cost>(0, (Cost{best} - 1) * m_scale);
 }
 
 }  // namespace waybill::router
