@@ -14,6 +14,8 @@
 
 #include "router/dimacs.h"
 #include "router/landmarks.h"
+#include "router/osm.h"
+#include "router/osm_profile.h"
 #include "router/shortest_path.h"
 
 namespace waybill::cli {
@@ -71,6 +73,32 @@ std::optional<Query> parse_query(std::string_view line, std::string& why) {
   return Query{NodeId{*origin}, NodeId{*destination}};
 }
 
+/// Where the graph comes from: a DIMACS pair or an OpenStreetMap extract.
+struct GraphFiles {
+  std::string graph, coords;  // DIMACS .gr and optional .co
+  std::string osm, profile;   // OSM extract and optional car profile
+};
+
+/// The usage error in a combination of graph options, or "" when it is fine.
+std::string check_files(const GraphFiles& files) {
+  if (files.graph.empty() == files.osm.empty()) return "give exactly one of --graph and --osm";
+  if (!files.coords.empty() && files.graph.empty()) return "--coords goes with --graph";
+  if (!files.profile.empty() && files.osm.empty()) return "--profile goes with --osm";
+  return "";
+}
+
+/// Loads the graph; throws LoadError naming the file. With `stats`, an OSM load also says on
+/// `err` what it left out, which is why a node of the map may be an "unknown" node here.
+router::RoadGraph load_graph(const GraphFiles& files, bool stats, std::ostream& err) {
+  if (files.osm.empty()) return router::load_dimacs(files.graph, files.coords);
+  const router::OsmProfile profile = files.profile.empty()
+                                         ? router::default_car_profile()
+                                         : router::load_osm_profile(files.profile);
+  const router::OsmNetwork network = router::load_osm(files.osm, profile);
+  if (stats) err << files.osm << ": " << router::describe(network.stats) << '\n';
+  return router::build_road_graph(network);
+}
+
 void write_result(std::ostream& out, const Query& q, const RouteResult& r, bool paths) {
   out << router::to_int(q.origin) << ',' << router::to_int(q.destination) << ',';
   if (r.status == RouteStatus::ok) {
@@ -91,21 +119,26 @@ void write_result(std::ostream& out, const Query& q, const RouteResult& r, bool 
 
 int route_command(std::span<const std::string> args, std::istream& in, std::ostream& out,
                   std::ostream& err) {
-  std::string graph_file;
-  std::string coords_file;
+  GraphFiles files;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::size_t landmark_count = 16;
   po::options_description options(
-      "waybill route --graph FILE.gr[.gz] [options] < queries\n\n"
+      "waybill route (--graph FILE.gr[.gz] | --osm FILE.osm.pbf) [options] < queries\n\n"
       "Reads 'origin,destination' lines of node ids on stdin and writes\n"
       "'origin,destination,cost,hops[,path]' lines on stdout, in input order. cost is the sum\n"
-      "of arc weights, or 'unreachable'. Bad lines and unknown nodes are reported on stderr\n"
-      "with their line number; the exit status is 1 if there was any, 2 on a usage or file\n"
-      "error.\n\nOptions");
+      "of arc weights (DIMACS: as given; OSM: travel time in milliseconds), or 'unreachable'.\n"
+      "Node ids are DIMACS ids or OSM node ids. Bad lines and unknown nodes are reported on\n"
+      "stderr with their line number; the exit status is 1 if there was any, 2 on a usage or\n"
+      "file error.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
-      ("graph", po::value(&graph_file)->required(), "DIMACS .gr file, plain or gzip")
-      ("coords", po::value(&coords_file), "DIMACS .co file of the same nodes, plain or gzip")
+      ("graph", po::value(&files.graph), "DIMACS .gr file, plain or gzip")
+      ("coords", po::value(&files.coords), "DIMACS .co file of the same nodes, plain or gzip")
+      ("osm", po::value(&files.osm),
+       "OpenStreetMap extract (.osm.pbf, .osm, .osm.gz, .osm.bz2): its largest strongly "
+       "connected car network")
+      ("profile", po::value(&files.profile),
+       "car profile for --osm (default: the built-in one, router/profiles/car.profile)")
       ("paths", "append the path's node ids, separated by spaces")
       ("threads", po::value(&threads)->default_value(threads), "routing threads")
       ("landmarks", po::value(&landmark_count)->default_value(landmark_count),
@@ -121,6 +154,7 @@ int route_command(std::span<const std::string> args, std::istream& in, std::ostr
     }
     po::notify(vm);
     if (threads == 0) throw po::error("--threads must be at least 1");
+    if (const std::string problem = check_files(files); !problem.empty()) throw po::error(problem);
   } catch (const po::error& e) {
     err << "waybill route: " << e.what() << "\n" << options << '\n';
     return 2;
@@ -130,7 +164,7 @@ int route_command(std::span<const std::string> args, std::istream& in, std::ostr
   const auto t_load = Clock::now();
   std::optional<router::RoadGraph> graph;
   try {
-    graph = router::load_dimacs(graph_file, coords_file);
+    graph = load_graph(files, vm.count("stats") > 0, err);
   } catch (const router::LoadError& e) {
     err << "waybill route: " << e.what() << '\n';
     return 2;

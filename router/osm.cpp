@@ -25,7 +25,6 @@
 namespace waybill::router {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kMph = 1.609344;         // km/h per mph
 constexpr double kKnot = 1.852;           // km/h per knot
 constexpr double kMsPerMmAtOneKmh = 3.6;  // 1 km/h is 1e6 mm per 3.6e6 ms
@@ -210,14 +209,13 @@ void keep_largest_component(OsmNetwork& network) {
 
 }  // namespace
 
-double haversine_m(double lon1, double lat1, double lon2, double lat2) {
-  const double to_rad = kPi / 180;
-  const double dlat = (lat2 - lat1) * to_rad;
-  const double dlon = (lon2 - lon1) * to_rad;
-  const double h =
-      std::sin(dlat / 2) * std::sin(dlat / 2) +
-      std::cos(lat1 * to_rad) * std::cos(lat2 * to_rad) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kEarthRadiusM * std::asin(std::min(1.0, std::sqrt(h)));
+std::string describe(const OsmStats& stats) {
+  return std::to_string(stats.ways_routable) + " ways routable, " +
+         std::to_string(stats.ways_restricted) + " closed to cars, " +
+         std::to_string(stats.missing_locations) + " node references missing; " +
+         std::to_string(stats.components) + " components: kept the largest, dropped " +
+         std::to_string(stats.dropped_nodes) + " nodes and " + std::to_string(stats.dropped_arcs) +
+         " arcs";
 }
 
 std::optional<double> parse_maxspeed_kmh(std::string_view value) {

@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "router/dimacs.h"  // LoadError, shared by every loader
+#include "router/geo.h"     // haversine_m, kEarthRadiusM: arc lengths
 #include "router/graph.h"
 #include "router/osm_profile.h"
 #include "router/types.h"
@@ -43,6 +45,11 @@ struct OsmNetwork {
   OsmStats stats;
 };
 
+/// One line for an operator: what loading kept and what it left out, e.g. "812 ways routable, 9
+/// closed to cars, 0 node references missing; 4 components: kept the largest, dropped 6 nodes
+/// and 11 arcs".
+std::string describe(const OsmStats& stats);
+
 /// Reads `path` (format by extension: .osm.pbf, .osm, .osm.gz, .osm.bz2) with libosmium and
 /// keeps the ways `profile` lets a car drive on. Throws LoadError naming the file when it cannot
 /// be read or holds no routable way.
@@ -51,12 +58,6 @@ OsmNetwork load_osm(const std::filesystem::path& path, const OsmProfile& profile
 /// The routing graph of a network: arc cost is the duration in milliseconds, and the nodes carry
 /// their coordinates. Parallel arcs (two ways joining the same two nodes) keep the fastest.
 RoadGraph build_road_graph(const OsmNetwork& network, BuildReport* report = nullptr);
-
-/// Mean Earth radius (IUGG), in metres, used for every length.
-inline constexpr double kEarthRadiusM = 6'371'008.8;
-
-/// Great-circle (haversine) distance in metres between two points given in degrees.
-double haversine_m(double lon1, double lat1, double lon2, double lat2);
 
 /// The speed a `maxspeed` value gives, in km/h: "50", "50 km/h", "30 mph". Nothing for a value
 /// that names no number ("none", "signals", "walk", "DE:urban", "50;70"), so the caller falls back

@@ -193,6 +193,12 @@ TEST_F(TinyTownTest, DanglingOnewayFallsOutOfTheLargestComponent) {
   EXPECT_EQ(net().stats.missing_locations, 0u);
 }
 
+TEST_F(TinyTownTest, DescribeTellsTheOperatorWhatWasLeftOut) {
+  EXPECT_EQ(describe(net().stats),
+            "9 ways routable, 1 closed to cars, 0 node references missing; 3 components: kept the "
+            "largest, dropped 2 nodes and 2 arcs");
+}
+
 TEST_F(TinyTownTest, KeepsEveryNodeWithItsCoordinate) {
   const std::vector<NodeId> want{NodeId{1}, NodeId{2}, NodeId{3}, NodeId{4},  NodeId{5}, NodeId{6},
                                  NodeId{7}, NodeId{8}, NodeId{9}, NodeId{10}, NodeId{14}};
