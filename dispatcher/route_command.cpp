@@ -121,7 +121,7 @@ int route_command(std::span<const std::string> args, std::istream& in, std::ostr
                   std::ostream& err) {
   GraphFiles files;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::size_t landmark_count = 16;
+  std::size_t landmark_count = 32;
   po::options_description options(
       "waybill route (--graph FILE.gr[.gz] | --osm FILE.osm.pbf) [options] < queries\n\n"
       "Reads 'origin,destination' lines of node ids on stdin and writes\n"

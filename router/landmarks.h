@@ -16,7 +16,7 @@ class Landmarks {
  public:
   /// Picks `count` landmarks by farthest-point selection and computes their distance tables,
   /// using up to `threads` threads. Costs about 3 * count one-to-all searches.
-  static Landmarks build(const RoadGraph& graph, std::size_t count = 16, unsigned threads = 2);
+  static Landmarks build(const RoadGraph& graph, std::size_t count = 32, unsigned threads = 2);
 
   std::size_t count() const { return m_nodes.size(); }
   const std::vector<NodeIndex>& nodes() const { return m_nodes; }

@@ -24,7 +24,7 @@ struct WorkerConfig {
   std::string name;                                  ///< shown to operators; default host:pid
   std::filesystem::path cache_dir;                   ///< graph cache; empty: no cache
   std::size_t tree_cache_bytes = std::size_t{1} << 30;  ///< shortest-path trees kept, in bytes
-  std::size_t landmarks = 16;                        ///< ALT landmarks for lone origins
+  std::size_t landmarks = 32;                        ///< ALT landmarks for lone origins
   int heartbeat_ms = 1000;                           ///< send a heartbeat after this silence
   int liveness = 5;                                  ///< heartbeats missed before reconnecting
   int reconnect_min_ms = 250;                        ///< first back-off
