@@ -1,7 +1,6 @@
 #include "router/dimacs.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 
 #include "router/graph.h"
 #include "router/shortest_path.h"
+#include "tests/router/file_test.h"
 
 namespace waybill::router {
 namespace {
@@ -40,28 +40,8 @@ constexpr std::string_view kTriangleCoordinates =
 constexpr int kAnyLine = -1;  // the message must have a line number, whichever it is
 constexpr int kNoLine = 0;    // the message need not have one
 
-class DimacsTest : public ::testing::Test {
+class DimacsTest : public testing::FileTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    m_dir = fs::path(::testing::TempDir()) /
-            ("waybill_dimacs_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-
-  fs::path write(const std::string& name, std::string_view text) const {
-    const fs::path path = m_dir / name;
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    EXPECT_TRUE(out.good()) << path;
-    return path;
-  }
-
   fs::path write_gz(const std::string& name, std::string_view text) const {
     const fs::path path = m_dir / name;
     gzFile out = gzopen(path.c_str(), "wb");
@@ -71,8 +51,6 @@ class DimacsTest : public ::testing::Test {
     EXPECT_EQ(gzclose(out), Z_OK);
     return path;
   }
-
-  fs::path m_dir;
 };
 
 std::string lowercase(std::string s) {

@@ -1,12 +1,12 @@
 #include "router/osm_profile.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
+
+#include "tests/router/file_test.h"
 
 #ifndef WAYBILL_SOURCE_DIR
 #error "WAYBILL_SOURCE_DIR must be defined by the build"
@@ -17,27 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class OsmProfileTest : public ::testing::Test {
+class OsmProfileTest : public testing::FileTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    m_dir = fs::path(::testing::TempDir()) /
-            ("waybill_profile_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-
-  fs::path write(std::string_view text) const {
-    const fs::path path = m_dir / "test.profile";
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    EXPECT_TRUE(out.good()) << path;
-    return path;
-  }
+  fs::path write(std::string_view text) const { return FileTest::write("test.profile", text); }
 
   /// The LoadError message of loading `text`, or "" when it loads.
   std::string error_of(std::string_view text) const {
@@ -50,8 +32,6 @@ class OsmProfileTest : public ::testing::Test {
   }
 
   std::string path_prefix() const { return (m_dir / "test.profile").string() + ":"; }
-
-  fs::path m_dir;
 };
 
 TEST_F(OsmProfileTest, BuiltInCarProfileHasTheClassSpeeds) {

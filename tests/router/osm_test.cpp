@@ -1,13 +1,11 @@
 #include "router/osm.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -23,6 +21,7 @@
 #include "router/graph.h"
 #include "router/osm_profile.h"
 #include "router/shortest_path.h"
+#include "tests/router/file_test.h"
 #include "tests/router/ny_data.h"
 
 #ifndef WAYBILL_SOURCE_DIR
@@ -234,30 +233,7 @@ TEST_F(TinyTownTest, RoadGraphRoutesOnDurations) {
 
 // ---- errors --------------------------------------------------------------------------------
 
-class OsmErrorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    m_dir = fs::path(::testing::TempDir()) /
-            ("waybill_osm_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(m_dir, ignored);
-  }
-
-  fs::path write(const std::string& name, std::string_view text) const {
-    const fs::path path = m_dir / name;
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    EXPECT_TRUE(out.good()) << path;
-    return path;
-  }
-
-  fs::path m_dir;
-};
+using OsmErrorTest = testing::FileTest;
 
 TEST_F(OsmErrorTest, MissingFileNamesThePath) {
   const fs::path path = m_dir / "nowhere.osm.pbf";
