@@ -624,13 +624,7 @@ class Dispatcher {
                     });
     ++s.next_part;
     s.last = Clock::now();
-    wire::SubmitReply r;
-    r.stage = wire::SubmitReply::Stage::part_stored;
-    r.submit_id = s.submit_id;
-    r.part = data.part;
-    r.batch_id = static_cast<std::uint64_t>(s.batch_id);
-    r.accepted = accepted;
-    r.rejected = rejected;
+    const wire::SubmitReply r = progress(s, wire::SubmitReply::Stage::part_stored, data.part);
     if (data.last) {
       s.committing = true;  // answered once committed: submit_written()
     } else if (m_submits->pending() <= kPartsInFlight) {
@@ -638,6 +632,19 @@ class Dispatcher {
     } else {
       s.held = r;
     }
+  }
+
+  /// A reply on the open submit `s` at `stage`, acknowledging `part`, with the counts so far.
+  static wire::SubmitReply progress(const OpenSubmit& s, wire::SubmitReply::Stage stage,
+                                    std::uint32_t part) {
+    wire::SubmitReply r;
+    r.stage = stage;
+    r.submit_id = s.submit_id;
+    r.part = part;
+    r.batch_id = static_cast<std::uint64_t>(s.batch_id);
+    r.accepted = s.parser->accepted();
+    r.rejected = s.parser->rejected();
+    return r;
   }
 
   /// Tells the workers on `graph_id` which origins the batch being submitted leaves from in
@@ -684,13 +691,7 @@ class Dispatcher {
                    s.parser->rejected(), " lines rejected");
         m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size);
         if (s.parser->accepted() == 0) finish_batch(s.batch_id);
-        wire::SubmitReply r;
-        r.stage = wire::SubmitReply::Stage::done;
-        r.submit_id = s.submit_id;
-        r.part = s.next_part - 1;
-        r.batch_id = static_cast<std::uint64_t>(s.batch_id);
-        r.accepted = s.parser->accepted();
-        r.rejected = s.parser->rejected();
+        const wire::SubmitReply r = progress(s, wire::SubmitReply::Stage::done, s.next_part - 1);
         const auto peer = s.client;
         m_submit.reset();
         reply(peer, r);
@@ -736,12 +737,8 @@ class Dispatcher {
     if (m_submit && (m_submit->committing || m_submit->held)) {
       if (now - m_submit->last > std::chrono::seconds(10)) {
         m_submit->last = now;
-        wire::SubmitReply still;  // "still working": the client's wait starts over
-        still.stage = wire::SubmitReply::Stage::part_stored;
-        still.submit_id = m_submit->submit_id;
-        still.part = 0;
-        still.batch_id = static_cast<std::uint64_t>(m_submit->batch_id);
-        reply(m_submit->client, still);
+        // "Still working": a part already acknowledged, so the client's wait starts over.
+        reply(m_submit->client, progress(*m_submit, wire::SubmitReply::Stage::part_stored, 0));
       }
     } else if (m_submit && now - m_submit->last > milliseconds(m_config.submit_idle_ms)) {
       abort_submit("client silent for " + std::to_string(m_config.submit_idle_ms) + " ms");
