@@ -11,6 +11,7 @@
 #include <limits>
 #include <new>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -20,11 +21,28 @@ namespace {
 
 // ---- columns --------------------------------------------------------------------------------
 
-enum Column : int { kOrderId, kOrigin, kDestination, kWeightKg, kDueAt, kPriority, kColumnCount };
+enum Column : int {
+  kOrderId,
+  kOrigin,
+  kDestination,
+  kWeightKg,
+  kDueAt,
+  kPriority,
+  kOriginLat,
+  kOriginLon,
+  kDestLat,
+  kDestLon,
+  kColumnCount
+};
 
 constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
-    "order_id", "origin", "destination", "weight_kg", "due_at", "priority"};
-constexpr std::array<bool, kColumnCount> kColumnRequired = {true, true, true, false, false, false};
+    "order_id", "origin",     "destination", "weight_kg", "due_at",
+    "priority", "origin_lat", "origin_lon",  "dest_lat",  "dest_lon"};
+// The columns each form needs; the header decides the form: any coordinate column makes it the
+// coordinate form.
+constexpr std::array<Column, 3> kNodeForm = {kOrderId, kOrigin, kDestination};
+constexpr std::array<Column, 5> kCoordinateForm = {kOrderId, kOriginLat, kOriginLon, kDestLat,
+                                                   kDestLon};
 
 // ---- UTF-8 ----------------------------------------------------------------------------------
 
@@ -165,8 +183,8 @@ bool two_digits(std::string_view s, std::size_t pos, int& out) {
   return true;
 }
 
-/// YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM|-HH:MM]], with real calendar dates (years 0001-9999) and
-/// offsets up to 15:59, so PostgreSQL's timestamptz input accepts every value that passes.
+}  // namespace
+
 bool valid_iso8601(std::string_view s) {
   int century = 0, year2 = 0, month = 0, day = 0;
   if (s.size() < 10 || !two_digits(s, 0, century) || !two_digits(s, 2, year2) || s[4] != '-' ||
@@ -196,6 +214,38 @@ bool valid_iso8601(std::string_view s) {
   return (s[pos] == '+' || s[pos] == '-') && pos + 6 == s.size() &&
          two_digits(s, pos + 1, off_hour) && s[pos + 3] == ':' &&
          two_digits(s, pos + 4, off_minute) && off_hour <= 15 && off_minute <= 59;
+}
+
+namespace {
+
+/// A latitude (limit 90) or longitude (limit 180) in degrees; a reason when it is not one.
+std::optional<std::string> parse_degrees(std::string_view name, std::string_view text,
+                                         double limit, double& out) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  if (ec != std::errc() || ptr != end || text.empty() || !std::isfinite(out)) {
+    return "bad " + std::string(name) + ": not a number: " + quoted(text);
+  }
+  if (out < -limit || out > limit) {
+    return "bad " + std::string(name) + ": out of range: " + quoted(text) + " (-" +
+           std::to_string(static_cast<int>(limit)) + ".." + std::to_string(static_cast<int>(limit)) +
+           ")";
+  }
+  if (out == 0) out = 0;  // "-0" is stored as 0
+  return std::nullopt;
+}
+
+/// A coordinate as one 64-bit key (microdegrees, latitude high), to count a depot's jobs.
+std::int64_t point_key(const wire::LatLon& p) {
+  const auto lat = static_cast<std::int64_t>(std::lround(p.lat * 1e6));
+  const auto lon = static_cast<std::uint32_t>(static_cast<std::int32_t>(std::lround(p.lon * 1e6)));
+  return lat * (std::int64_t{1} << 32) + lon;
+}
+
+wire::LatLon point_of(std::int64_t key) {
+  const auto lon = static_cast<std::int32_t>(static_cast<std::uint32_t>(key & 0xFFFFFFFF));
+  const std::int64_t lat = (key - static_cast<std::uint32_t>(lon)) / (std::int64_t{1} << 32);
+  return {static_cast<double>(lat) / 1e6, static_cast<double>(lon) / 1e6};
 }
 
 // ---- CSV ------------------------------------------------------------------------------------
@@ -360,7 +410,13 @@ void BatchParser::close_stretch() {
   for (const auto& [origin, count] : m_stretch_origins) {
     if (count < kTreeJobs) continue;
     m_tree_jobs += count;
-    if (!m_depots_known && m_depots.size() < kMaxDepots) m_depots.push_back(origin);
+    if (!m_depots_known && m_depots.size() + m_depot_points.size() < kMaxDepots) {
+      if (m_coordinates) {
+        m_depot_points.push_back(point_of(origin));
+      } else {
+        m_depots.push_back(origin);
+      }
+    }
   }
   m_depots_known = true;
   m_stretch_origins.clear();
@@ -425,10 +481,14 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
       seen[kind] = true;
       m_columns.push_back(kind);
     }
-    for (int kind = 0; kind < kColumnCount; ++kind) {
-      if (kColumnRequired[kind] && !seen[kind]) {
-        add("missing column " + quoted(kColumnNames[kind]));
-      }
+    m_coordinates = seen[kOriginLat] || seen[kOriginLon] || seen[kDestLat] || seen[kDestLon];
+    if (m_coordinates && (seen[kOrigin] || seen[kDestination])) {
+      add("node columns (origin, destination) and coordinate columns (origin_lat, ...) "
+          "together: a file is in one form");
+    }
+    for (const Column kind : m_coordinates ? std::span<const Column>(kCoordinateForm)
+                                           : std::span<const Column>(kNodeForm)) {
+      if (!seen[kind]) add("missing column " + quoted(kColumnNames[kind]));
     }
     if (unlisted > 0) problems += "; and " + std::to_string(unlisted) + " more";
     m_header_error = std::move(problems);
@@ -446,13 +506,37 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
 
   JobRow job;
   if (field[kOrderId].empty()) return reject("empty order_id");
-  if (auto bad = parse_integer("origin", field[kOrigin], job.origin)) return reject(*bad);
-  if (auto bad = parse_integer("destination", field[kDestination], job.destination)) {
-    return reject(*bad);
-  }
-  if (!m_has_node(job.origin)) return reject("unknown origin node " + std::to_string(job.origin));
-  if (!m_has_node(job.destination)) {
-    return reject("unknown destination node " + std::to_string(job.destination));
+  std::int64_t origin_key = 0;
+  if (m_coordinates) {
+    // Whether a point is near a road is the worker's to say (status unsnappable): the line
+    // is accepted when its coordinates are coordinates.
+    wire::JobPoints points;
+    if (auto bad = parse_degrees("origin_lat", field[kOriginLat], 90, points.origin.lat)) {
+      return reject(*bad);
+    }
+    if (auto bad = parse_degrees("origin_lon", field[kOriginLon], 180, points.origin.lon)) {
+      return reject(*bad);
+    }
+    if (auto bad = parse_degrees("dest_lat", field[kDestLat], 90, points.destination.lat)) {
+      return reject(*bad);
+    }
+    if (auto bad = parse_degrees("dest_lon", field[kDestLon], 180, points.destination.lon)) {
+      return reject(*bad);
+    }
+    origin_key = point_key(points.origin);
+    job.points = points;
+  } else {
+    if (auto bad = parse_integer("origin", field[kOrigin], job.origin)) return reject(*bad);
+    if (auto bad = parse_integer("destination", field[kDestination], job.destination)) {
+      return reject(*bad);
+    }
+    if (!m_has_node(job.origin)) {
+      return reject("unknown origin node " + std::to_string(job.origin));
+    }
+    if (!m_has_node(job.destination)) {
+      return reject("unknown destination node " + std::to_string(job.destination));
+    }
+    origin_key = job.origin;
   }
   if (!field[kWeightKg].empty()) {
     job.weight_kg = parse_weight(field[kWeightKg]);
@@ -483,7 +567,7 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
   job.seq = static_cast<std::uint32_t>(m_accepted);
   job.line = m_line;
   job.order_id = std::string(field[kOrderId]);
-  ++m_stretch_origins[job.origin];
+  ++m_stretch_origins[origin_key];
   jobs.push_back(std::move(job));
   if (++m_accepted % kStretchJobs == 0) close_stretch();
 }

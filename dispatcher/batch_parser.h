@@ -29,7 +29,13 @@ namespace waybill::dispatcher {
 ///   "NUL byte in line"
 ///   "bad weight_kg: ..."  (not a finite non-negative number)
 ///   "bad due_at: ..."     (not an ISO 8601 timestamp)
+///   "bad origin_lat: not a number: 'x'"   (likewise origin_lon, dest_lat, dest_lon)
+///   "bad origin_lat: out of range: '91' (-90..90)"  (longitudes: -180..180)
 ///   "bad CSV: unterminated quote"
+/// YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM|-HH:MM]], with real calendar dates (years 0001-9999) and
+/// offsets up to 15:59, so PostgreSQL's timestamptz input accepts every value that passes.
+bool valid_iso8601(std::string_view text);
+
 struct LineVerdict {
   bool accepted = false;
   JobRow job;          ///< when accepted (seq is assigned by the parser, dense from 0)
@@ -48,9 +54,10 @@ class BatchParser {
   explicit BatchParser(std::function<bool(std::int64_t)> has_node);
 
   /// Feeds bytes of the file in order (any split: lines may straddle pieces). Complete lines are
-  /// parsed and appended to `jobs` / `rejects`. The header line must come first; a file whose
-  /// header lacks order_id, origin or destination, or names an unknown column, makes every line
-  /// a reject with reason "bad header: ...".
+  /// parsed and appended to `jobs` / `rejects`. The header line must come first and decides the
+  /// form: node ids (order_id, origin, destination) or coordinates (order_id, origin_lat,
+  /// origin_lon, dest_lat, dest_lon). A header that lacks a column of its form, mixes the two
+  /// forms or names an unknown column makes every line a reject with reason "bad header: ...".
   void feed(std::string_view bytes, std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
   /// Ends the file: parses a last line without a newline.
   void finish(std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
@@ -64,8 +71,13 @@ class BatchParser {
   double lone_share() const;
 
   /// The origins with kTreeJobs jobs or more in the first stretch: a batch's depots, known
-  /// early (empty until that stretch is complete). At most kMaxDepots of them.
+  /// early (empty until that stretch is complete). At most kMaxDepots of them: node ids, or in
+  /// coordinate form points (rounded to microdegrees).
   const std::vector<std::int64_t>& depots() const { return m_depots; }
+  const std::vector<wire::LatLon>& depot_points() const { return m_depot_points; }
+  /// The header named coordinate columns (origin_lat, origin_lon, dest_lat, dest_lon): jobs
+  /// carry points, not node ids.
+  bool coordinate_form() const { return m_coordinates; }
   bool depots_known() const { return m_depots_known; }
 
   static constexpr std::size_t kMaxDepots = 4096;
@@ -91,6 +103,8 @@ class BatchParser {
   absl::flat_hash_map<std::int64_t, std::uint32_t> m_stretch_origins;  ///< jobs per origin
   std::uint64_t m_tree_jobs = 0;  ///< accepted jobs of origins with kTreeJobs in their stretch
   std::vector<std::int64_t> m_depots;
+  std::vector<wire::LatLon> m_depot_points;
+  bool m_coordinates = false;
   bool m_depots_known = false;
 };
 

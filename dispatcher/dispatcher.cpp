@@ -74,6 +74,7 @@ struct OpenSubmit {
   bool committing = false;                // the last part is in; the commit is under way
   std::uint32_t chunk_size = 0;           // chosen with the last part
   bool warmed = false;                    // the workers were told the batch's depots
+  BatchOptions options;
 };
 
 // The parts of a submit being written by the submit store at once, beyond which the client's
@@ -201,6 +202,7 @@ class Dispatcher {
     for (const OpenBatch& b : m_store->open_batches()) {
       if (m_table.has_batch(b.id)) continue;
       m_table.add_batch(b.id, b.graph_id, b.jobs, b.chunk_size, b.done_chunks);
+      m_options[b.id] = b.options;
       m_log.info("batch ", b.id, ": resuming, ", b.done_chunks.size(), " chunks already done");
       if (b.jobs == 0 || b.done_chunks.size() * std::uint64_t{b.chunk_size} >= b.jobs) {
         finish_batch(b.id);
@@ -392,6 +394,10 @@ class Dispatcher {
         lease.chunk = grant->ref.chunk;
         lease.deadline_ms = static_cast<std::uint32_t>(m_config.lease_ms);
         lease.graph_hash = graph(conn.graph_id).info.hash;
+        if (const auto o = m_options.find(grant->ref.batch_id); o != m_options.end()) {
+          lease.snap_radius_m = o->second.snap_radius_m;
+          lease.want_paths = o->second.want_paths;
+        }
         try {
           lease.jobs = m_store->read_jobs(grant->ref.batch_id, grant->first_seq, grant->count);
         } catch (...) {
@@ -473,6 +479,7 @@ class Dispatcher {
   void finish_batch(std::int64_t batch_id) {
     m_store->finish_batch(batch_id);
     m_table.drop_batch(batch_id);
+    m_options.erase(batch_id);
     m_log.info("batch ", batch_id, " finished");
   }
 
@@ -568,6 +575,9 @@ class Dispatcher {
       if (m_submit->client != peer) return reply(peer, failed(0, "busy: another submit is in progress; retry"));
       abort_submit("the client started over");
     }
+    if (!(begin.snap_radius_m > 0 && begin.snap_radius_m <= 100'000)) {
+      return reply(peer, failed(0, "snap radius must be more than 0 and at most 100000 m"));
+    }
     const auto info = m_store->find_graph(begin.graph_name);
     if (!info) return reply(peer, failed(0, "no graph named '" + begin.graph_name + "'; import it with 'waybill graph import'"));
     const GraphEntry& g = load_graph(*info);
@@ -577,7 +587,8 @@ class Dispatcher {
     submit->graph_id = info->id;
     submit->parser = std::make_unique<BatchParser>(
         [&graph = g.graph](std::int64_t id) { return graph.index_of(router::NodeId{id}).has_value(); });
-    submit->batch_id = begin_batch(begin, info->id);
+    submit->options = {begin.want_paths, begin.depart_at, begin.snap_radius_m};
+    submit->batch_id = begin_batch(begin, info->id, submit->options);
     submit->last = Clock::now();
     m_log.info("batch ", submit->batch_id, ": receiving '", begin.file_name, "' (", begin.file_bytes,
                " bytes) on graph '", info->name, "'");
@@ -608,7 +619,7 @@ class Dispatcher {
     if (data.last) s.parser->finish(*jobs, *rejects);
     if (!s.warmed && s.parser->depots_known()) {
       s.warmed = true;
-      warm_workers(s.graph_id, s.parser->depots());
+      warm_workers(s.graph_id, s.parser->depots(), s.parser->depot_points());
     }
     const std::uint64_t accepted = s.parser->accepted();
     const std::uint64_t rejected = s.parser->rejected();
@@ -650,9 +661,10 @@ class Dispatcher {
   /// Tells the workers on `graph_id` which origins the batch being submitted leaves from in
   /// numbers: they compute those trees while the rest streams in, instead of on their first
   /// leases after the commit.
-  void warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots) {
-    if (depots.empty()) return;
-    const wire::Warm warm{graph(graph_id).info.hash, depots};
+  void warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots,
+                    const std::vector<wire::LatLon>& depot_points) {
+    if (depots.empty() && depot_points.empty()) return;
+    const wire::Warm warm{graph(graph_id).info.hash, depots, depot_points};
     for (const auto& [peer, conn] : m_conns) {
       if (conn.ready && !conn.leaving && conn.graph_id == graph_id) send_worker(peer, warm);
     }
@@ -660,11 +672,12 @@ class Dispatcher {
 
   /// Begins a batch on the submit store, waiting for it (a few milliseconds). What the submit
   /// store still had to do belonged to submits given up since.
-  std::int64_t begin_batch(const wire::SubmitBegin& begin, std::int64_t graph_id) {
+  std::int64_t begin_batch(const wire::SubmitBegin& begin, std::int64_t graph_id,
+                           const BatchOptions& options) {
     std::int64_t batch_id = 0;
     m_submits->post(0, [&](Store& store) {
       batch_id = store.begin_batch(begin.content_hash, graph_id, begin.file_name,
-                                   m_config.chunk_size);
+                                   m_config.chunk_size, options);
     });
     for (;;) {
       const AsyncStore::Done done = m_submits->wait();
@@ -690,6 +703,7 @@ class Dispatcher {
         m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
                    s.parser->rejected(), " lines rejected");
         m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size);
+        m_options[s.batch_id] = s.options;
         if (s.parser->accepted() == 0) finish_batch(s.batch_id);
         const wire::SubmitReply r = progress(s, wire::SubmitReply::Stage::done, s.next_part - 1);
         const auto peer = s.client;
@@ -771,6 +785,7 @@ class Dispatcher {
   Clock::time_point m_db_retry_at;
 
   LeaseTable m_table;
+  std::map<std::int64_t, BatchOptions> m_options;  // of the batches in m_table
   std::map<std::int64_t, std::unique_ptr<GraphEntry>> m_graphs;
   std::int64_t m_last_graph = 0;
   std::map<std::string, WorkerConn> m_conns;

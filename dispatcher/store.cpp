@@ -181,7 +181,22 @@ class CopyIn {
     m_buffer.append(digits, end);
   }
   void null() { m_buffer += "\\N"; }
+  /// A length in millimetres as exact decimal metres: 12345 -> "12.345".
+  void millimetres(std::int64_t mm) {
+    if (mm < 0) {
+      m_buffer += '-';
+      mm = -mm;
+    }
+    number(mm / 1000);
+    const auto rest = static_cast<int>(mm % 1000);
+    m_buffer += '.';
+    m_buffer += static_cast<char>('0' + rest / 100);
+    m_buffer += static_cast<char>('0' + rest / 10 % 10);
+    m_buffer += static_cast<char>('0' + rest % 10);
+  }
   void tab() { m_buffer += '\t'; }
+  /// COPY text as it is: the caller escaped it.
+  void raw(std::string_view text) { m_buffer += text; }
   void end_row() {
     m_buffer += '\n';
     if (m_buffer.size() >= kCopyBlockBytes) flush();
@@ -299,11 +314,13 @@ struct Store::Impl {
     c->set_client_encoding("UTF8");
     // libpqxx 6.4 prepares lazily, on first use.
     c->prepare("read_jobs",
-               "select seq, origin, destination from jobs"
+               "select seq, origin, destination, origin_lat, origin_lon, dest_lat, dest_lon"
+               " from jobs"
                " where batch_id = $1 and seq >= $2 and seq < $3 order by seq");
     c->prepare("mark_chunks_done",
-               "insert into chunks_done (batch_id, chunk, jobs, unreachable, worker_id)"
-               " select * from unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::bigint[])"
+               "insert into chunks_done (batch_id, chunk, jobs, unreachable, worker_id, unsnappable)"
+               " select * from unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::bigint[],"
+               "                      $6::int[])"
                " on conflict (batch_id, chunk) do nothing"
                " returning batch_id, chunk");
     c->prepare("touch_workers",
@@ -405,12 +422,22 @@ GraphInfo Store::import_graph(
     const std::string& name, const std::string& hash, const std::string& bytes,
     const std::vector<std::int64_t>& node_ids,
     const std::vector<std::pair<std::int32_t, std::int32_t>>& lon_lat_e6,
-    const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& arcs) {
+    const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& arcs,
+    const GraphExtras& extras) {
   return m_impl->guarded("import_graph", [&] {
     if (!lon_lat_e6.empty() && lon_lat_e6.size() != node_ids.size()) {
       throw StoreError(Kind::permanent,
                        "store: import_graph: " + std::to_string(lon_lat_e6.size()) +
                            " coordinates for " + std::to_string(node_ids.size()) + " nodes");
+    }
+    if (!extras.lengths_mm.empty() && extras.lengths_mm.size() != arcs.size()) {
+      throw StoreError(Kind::permanent,
+                       "store: import_graph: " + std::to_string(extras.lengths_mm.size()) +
+                           " lengths for " + std::to_string(arcs.size()) + " arcs");
+    }
+    if (extras.cost_unit != "native" && extras.cost_unit != "duration_ms") {
+      throw StoreError(Kind::permanent,
+                       "store: import_graph: unknown cost unit '" + extras.cost_unit + "'");
     }
     const auto existing = [&](pqxx::transaction_base& txn) -> std::optional<GraphInfo> {
       const auto r = txn.exec_params(
@@ -426,10 +453,10 @@ GraphInfo Store::import_graph(
     pqxx::work txn(m_impl->main(), "import_graph");
     if (auto info = existing(txn)) return *info;
     const auto inserted = txn.exec_params(
-        "insert into graphs (name, hash, num_nodes, num_arcs, bytes)"
-        " values ($1, $2, $3, $4, $5) on conflict (name) do nothing returning id",
+        "insert into graphs (name, hash, num_nodes, num_arcs, bytes, cost_unit)"
+        " values ($1, $2, $3, $4, $5, $6) on conflict (name) do nothing returning id",
         name, hash, static_cast<std::int64_t>(node_ids.size()),
-        static_cast<std::int64_t>(arcs.size()), pqxx::binarystring(bytes));
+        static_cast<std::int64_t>(arcs.size()), pqxx::binarystring(bytes), extras.cost_unit);
     if (inserted.empty()) {  // imported concurrently since our first look
       if (auto info = existing(txn)) return *info;
       throw StoreError(Kind::retryable, "store: import_graph: graph '" + name +
@@ -462,7 +489,7 @@ GraphInfo Store::import_graph(
     }
     {
       CopyIn edges(txn, partition_name(kGraphEdges, graph_id),
-                   {"graph_id", "id", "source", "target", "cost"});
+                   {"graph_id", "id", "source", "target", "cost", "length_m"});
       std::int64_t edge_id = 0;
       for (const auto& [source, target, cost] : arcs) {
         edges.number(graph_id);
@@ -474,6 +501,12 @@ GraphInfo Store::import_graph(
         edges.number(target);
         edges.tab();
         edges.number(cost);
+        edges.tab();
+        if (extras.lengths_mm.empty()) {
+          edges.null();
+        } else {
+          edges.millimetres(extras.lengths_mm[static_cast<std::size_t>(edge_id - 1)]);
+        }
         edges.end_row();
       }
       edges.complete();
@@ -544,7 +577,8 @@ std::optional<std::int64_t> Store::batch_by_hash(const std::string& hash) {
 // by commit_batch (see create_detached_partition): a submit that streams a file for minutes
 // holds no lock that blocks routing or readers.
 std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
-                                const std::string& file_name, std::uint32_t chunk_size) {
+                                const std::string& file_name, std::uint32_t chunk_size,
+                                const BatchOptions& options) {
   return m_impl->guarded("begin_batch", [&] {
     Impl& impl = *m_impl;
     if (impl.submit) {
@@ -558,9 +592,12 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
       impl.submit = std::make_unique<pqxx::work>(*impl.submit_conn, "submit");
       const auto id = impl.submit
                           ->exec_params1(
-                              "insert into batches (hash, graph_id, file_name, chunk_size)"
-                              " values ($1, $2, $3, $4) returning id",
-                              hash, graph_id, file_name, chunk_size)[0]
+                              "insert into batches (hash, graph_id, file_name, chunk_size,"
+                              " want_paths, depart_at, snap_radius_m)"
+                              " values ($1, $2, $3, $4, $5, nullif($6, '')::timestamptz, $7)"
+                              " returning id",
+                              hash, graph_id, file_name, chunk_size, options.want_paths,
+                              options.depart_at, options.snap_radius_m)[0]
                           .as<std::int64_t>();
       for (const Partitioned& table : kBatchTables) {
         create_detached_partition(*impl.submit, table, id);
@@ -580,7 +617,7 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
     try {
       CopyIn copy(txn, partition_name(kBatchTables[0], batch_id),
                   {"batch_id", "seq", "line", "order_id", "origin", "destination", "weight_kg",
-                   "due_at", "priority"});
+                   "due_at", "priority", "origin_lat", "origin_lon", "dest_lat", "dest_lon"});
       for (const JobRow& job : jobs) {
         copy.number(batch_id);
         copy.tab();
@@ -596,15 +633,24 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
                                                 ": NUL byte in order_id");
         }
         copy.tab();
-        copy.number(job.origin);
+        job.points ? copy.null() : copy.number(job.origin);
         copy.tab();
-        copy.number(job.destination);
+        job.points ? copy.null() : copy.number(job.destination);
         copy.tab();
         job.weight_kg ? copy.number(*job.weight_kg) : copy.null();
         copy.tab();
         job.due_at ? copy.text(detail::to_valid_utf8(*job.due_at)) : copy.null();
         copy.tab();
         job.priority ? copy.number(*job.priority) : copy.null();
+        if (job.points) {
+          for (const double degrees : {job.points->origin.lat, job.points->origin.lon,
+                                       job.points->destination.lat, job.points->destination.lon}) {
+            copy.tab();
+            copy.number(degrees);
+          }
+        } else {
+          copy.raw("\t\\N\t\\N\t\\N\t\\N");
+        }
         copy.end_row();
       }
       copy.complete();
@@ -668,7 +714,8 @@ std::vector<OpenBatch> Store::open_batches() {
     const auto r = txn.exec(
         "select b.id, b.graph_id, b.accepted, b.chunk_size,"
         "       (select string_agg(d.chunk::text, ',' order by d.chunk)"
-        "          from chunks_done d where d.batch_id = b.id) as done_chunks"
+        "          from chunks_done d where d.batch_id = b.id) as done_chunks,"
+        "       b.want_paths, b.snap_radius_m"
         "  from batches b where b.finished_at is null order by b.id");
     std::vector<OpenBatch> batches;
     batches.reserve(r.size());
@@ -679,6 +726,8 @@ std::vector<OpenBatch> Store::open_batches() {
       batch.jobs = row[2].as<std::uint64_t>();
       batch.chunk_size = row[3].as<std::uint32_t>();
       batch.done_chunks = parse_chunk_list(row[4]);
+      batch.options.want_paths = row[5].as<bool>();
+      batch.options.snap_radius_m = row[6].as<double>();
       batches.push_back(std::move(batch));
     }
     return batches;
@@ -694,8 +743,15 @@ std::vector<wire::JobSpec> Store::read_jobs(std::int64_t batch_id, std::uint32_t
     std::vector<wire::JobSpec> jobs;
     jobs.reserve(r.size());
     for (const auto& row : r) {
-      jobs.push_back(wire::JobSpec{row[0].as<std::uint32_t>(), row[1].as<std::int64_t>(),
-                                   row[2].as<std::int64_t>()});
+      wire::JobSpec& job = jobs.emplace_back();
+      job.seq = row[0].as<std::uint32_t>();
+      if (row[1].is_null()) {  // coordinate form
+        job.points = wire::JobPoints{{row[3].as<double>(), row[4].as<double>()},
+                                     {row[5].as<double>(), row[6].as<double>()}};
+      } else {
+        job.origin = row[1].as<std::int64_t>();
+        job.destination = row[2].as<std::int64_t>();
+      }
     }
     return jobs;
   });
@@ -704,7 +760,8 @@ std::vector<wire::JobSpec> Store::read_jobs(std::int64_t batch_id, std::uint32_t
 void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
   if (chunks.empty()) return;
   m_impl->guarded("record_routes", [&] {
-    std::string batch_ids, chunk_numbers, job_counts, unreachable_counts, worker_ids;
+    std::string batch_ids, chunk_numbers, job_counts, unreachable_counts, worker_ids,
+        unsnappable_counts;
     for (const ChunkRoutes& chunk : chunks) {
       append_array_element(batch_ids, chunk.batch_id);
       append_array_element(chunk_numbers, chunk.chunk);
@@ -713,6 +770,11 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
           unreachable_counts,
           std::count_if(chunk.outcomes.begin(), chunk.outcomes.end(), [](const auto& outcome) {
             return outcome.status == wire::JobStatus::unreachable;
+          }));
+      append_array_element(
+          unsnappable_counts,
+          std::count_if(chunk.outcomes.begin(), chunk.outcomes.end(), [](const auto& outcome) {
+            return outcome.status == wire::JobStatus::unsnappable;
           }));
       if (chunk.worker_id > 0) {
         append_array_element(worker_ids, chunk.worker_id);
@@ -726,13 +788,16 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
     // in this one) are not returned, and their routes are not written again.
     const auto fresh_rows =
         txn.exec_prepared("mark_chunks_done", closed(batch_ids), closed(chunk_numbers),
-                          closed(job_counts), closed(unreachable_counts), closed(worker_ids));
+                          closed(job_counts), closed(unreachable_counts), closed(worker_ids),
+                          closed(unsnappable_counts));
     std::set<std::pair<std::int64_t, std::uint32_t>> fresh;
     for (const auto& row : fresh_rows) {
       fresh.emplace(row[0].as<std::int64_t>(), row[1].as<std::uint32_t>());
     }
     if (!fresh.empty()) {
-      CopyIn copy(txn, "routes", {"batch_id", "seq", "status", "cost", "hops", "worker_id"});
+      CopyIn copy(txn, "routes",
+                  {"batch_id", "seq", "status", "cost", "hops", "worker_id", "distance_m",
+                   "origin_snap_m", "dest_snap_m", "polyline", "detail"});
       for (const ChunkRoutes& chunk : chunks) {
         if (fresh.erase({chunk.batch_id, chunk.chunk}) == 0) continue;
         for (const wire::JobOutcome& outcome : chunk.outcomes) {
@@ -753,6 +818,19 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
           }
           copy.tab();
           chunk.worker_id > 0 ? copy.number(chunk.worker_id) : copy.null();
+          copy.tab();
+          const bool ok = outcome.status == wire::JobStatus::ok;
+          ok && outcome.length_mm >= 0 ? copy.millimetres(outcome.length_mm) : copy.null();
+          // Node-form jobs have no snap distance (-1): stored as null.
+          copy.tab();
+          outcome.origin_snap_m >= 0 ? copy.number(outcome.origin_snap_m) : copy.null();
+          copy.tab();
+          outcome.destination_snap_m >= 0 ? copy.number(outcome.destination_snap_m) : copy.null();
+          copy.tab();
+          ok && !outcome.polyline.empty() ? copy.text(detail::to_valid_utf8(outcome.polyline))
+                                          : copy.null();
+          copy.tab();
+          outcome.detail.empty() ? copy.null() : copy.text(detail::to_valid_utf8(outcome.detail));
           copy.end_row();
         }
       }

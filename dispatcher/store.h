@@ -38,11 +38,25 @@ struct JobRow {
   std::uint32_t seq = 0;  ///< dense 0..accepted-1, in file order
   std::uint64_t line = 0;
   std::string order_id;
-  std::int64_t origin = 0;
-  std::int64_t destination = 0;
+  std::int64_t origin = 0;       ///< node id (node form); 0 in coordinate form
+  std::int64_t destination = 0;  ///< node id (node form); 0 in coordinate form
   std::optional<double> weight_kg;
   std::optional<std::string> due_at;  ///< as written in the file, ISO 8601
   std::optional<std::int32_t> priority;
+  std::optional<wire::JobPoints> points{};  ///< coordinate form: the two ends, in degrees
+};
+
+/// What a submit asks of its batch besides its jobs.
+struct BatchOptions {
+  bool want_paths = false;     ///< store each route's encoded polyline
+  std::string depart_at;       ///< ISO 8601, for ETAs; empty: none
+  double snap_radius_m = 500;  ///< coordinate form: the farthest a road may be
+};
+
+/// What a graph's arcs carry besides their cost, for graph_edges and graphs.cost_unit.
+struct GraphExtras {
+  std::string cost_unit = "native";    ///< "native" or "duration_ms"
+  std::vector<std::int64_t> lengths_mm;  ///< per arc, as `arcs`; empty: unknown
 };
 
 /// One rejected line.
@@ -59,6 +73,7 @@ struct OpenBatch {
   std::uint64_t jobs = 0;
   std::uint32_t chunk_size = 0;
   std::vector<std::uint32_t> done_chunks;
+  BatchOptions options;  ///< depart_at is not read back: the dispatcher needs it not
 };
 
 /// The routes of one chunk, all of its jobs, ready to persist.
@@ -85,7 +100,8 @@ class Store {
   GraphInfo import_graph(const std::string& name, const std::string& hash,
                          const std::string& bytes, const std::vector<std::int64_t>& node_ids,
                          const std::vector<std::pair<std::int32_t, std::int32_t>>& lon_lat_e6,
-                         const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& arcs);
+                         const std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>& arcs,
+                         const GraphExtras& extras = {});
   std::optional<GraphInfo> find_graph(const std::string& name);
   std::optional<GraphInfo> graph_by_id(std::int64_t id);
   /// The graph imported last, if any.
@@ -97,7 +113,8 @@ class Store {
   std::optional<std::int64_t> batch_by_hash(const std::string& hash);
   /// Opens the transaction, creates the batch row and its partitions. Returns the new id.
   std::int64_t begin_batch(const std::string& hash, std::int64_t graph_id,
-                           const std::string& file_name, std::uint32_t chunk_size);
+                           const std::string& file_name, std::uint32_t chunk_size,
+                           const BatchOptions& options = {});
   /// Appends rows with COPY, inside the open transaction.
   void add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs);
   void add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rejects);
@@ -110,7 +127,8 @@ class Store {
 
   // ---- routing ----
   std::vector<OpenBatch> open_batches();
-  /// Jobs with seq in [first, first + count), in seq order.
+  /// Jobs with seq in [first, first + count), in seq order, with their points in coordinate
+  /// form.
   std::vector<wire::JobSpec> read_jobs(std::int64_t batch_id, std::uint32_t first,
                                        std::uint32_t count);
   /// One transaction: COPY every route row, mark the chunks done. A chunk already marked done is

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "dispatcher/batch_parser.h"
 #include "dispatcher/cli_options.h"
 #include "dispatcher/client.h"
 #include "dispatcher/commands.h"
@@ -201,17 +202,27 @@ int submit_command(std::span<const std::string> args) {
   std::string graph, file;
   int attempts = 5;
   int timeout_ms = 10000;
+  std::string depart_at;
+  double snap_radius_m = 500;
   po::options_description options(
       "waybill submit --dispatcher ENDPOINT --graph NAME FILE [--wait]\n\nStreams a batch file "
-      "(CSV: order_id,origin,destination[,weight_kg,due_at,priority]) to\nthe dispatcher and "
+      "(CSV: order_id,origin,destination[,weight_kg,due_at,priority],\nor with "
+      "origin_lat,origin_lon,dest_lat,dest_lon instead of origin,destination) to\nthe dispatcher and "
       "prints the batch id once the batch is durable. The same file\nsubmitted again is the same "
-      "batch. An interrupted submit leaves no batch and is\nretried from the start.\n\nOptions");
+      "batch (with the options it was first submitted with).\nAn interrupted submit leaves no "
+      "batch and is retried from the start.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("dispatcher", po::value(&endpoint)->default_value(endpoint), "the dispatcher's client endpoint")
       ("graph", po::value(&graph)->required(), "name of the imported graph the jobs refer to")
       ("file", po::value(&file)->required(), "the batch file")
       ("wait", "show progress until the batch is routed, then a summary")
+      ("paths", "store each route's geometry (encoded polyline, precision 6) in routes.polyline")
+      ("depart-at", po::value(&depart_at),
+       "ISO 8601 time the vehicles leave (e.g. 2026-11-11T08:00+08:00): job_routes.eta counts "
+       "from it, on graphs whose cost is a travel time")
+      ("snap-radius-m", po::value(&snap_radius_m)->default_value(snap_radius_m),
+       "coordinate form: a point farther than this from every road is unsnappable")
       ("attempts", po::value(&attempts)->default_value(attempts), "tries before giving up")
       ("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
        "how long to wait for the dispatcher to answer the start of a submit");
@@ -221,9 +232,20 @@ int submit_command(std::span<const std::string> args) {
   positional.add("file", 1);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "submit", &positional)) return *status;
+  if (!depart_at.empty() && !dispatcher::valid_iso8601(depart_at)) {
+    std::cerr << "waybill submit: --depart-at: not an ISO 8601 time: '" << depart_at << "'\n";
+    return 2;
+  }
+  if (!(snap_radius_m > 0 && snap_radius_m <= 100'000)) {
+    std::cerr << "waybill submit: --snap-radius-m must be more than 0 and at most 100000\n";
+    return 2;
+  }
   const auto t0 = Clock::now();
   try {
     wire::SubmitBegin begin;
+    begin.want_paths = vm.count("paths") > 0;
+    begin.depart_at = depart_at;
+    begin.snap_radius_m = snap_radius_m;
     begin.graph_name = graph;
     begin.content_hash = file_sha256(file);
     begin.file_name = file;

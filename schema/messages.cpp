@@ -7,6 +7,7 @@
 #include <kj/io.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -28,7 +29,9 @@ static_assert(static_cast<std::uint16_t>(gen::JobStatus::UNKNOWN_NODE) ==
               static_cast<std::uint8_t>(JobStatus::unknown_node));
 static_assert(static_cast<std::uint16_t>(gen::JobStatus::FAILED) ==
               static_cast<std::uint8_t>(JobStatus::failed));
-constexpr std::uint16_t kMaxJobStatus = static_cast<std::uint16_t>(gen::JobStatus::FAILED);
+static_assert(static_cast<std::uint16_t>(gen::JobStatus::UNSNAPPABLE) ==
+              static_cast<std::uint8_t>(JobStatus::unsnappable));
+constexpr std::uint16_t kMaxJobStatus = static_cast<std::uint16_t>(gen::JobStatus::UNSNAPPABLE);
 
 using Stage = SubmitReply::Stage;
 static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::BEGUN) ==
@@ -68,16 +71,24 @@ struct EstimateWords {
     return 64;
   }
   std::size_t operator()(const ChunkResult& m) const {
-    return 64 + text_words(m.error) + m.outcomes.size() * struct_words<gen::JobOutcome>();
+    std::size_t words = 64 + text_words(m.error) + m.outcomes.size() * struct_words<gen::JobOutcome>();
+    for (const JobOutcome& o : m.outcomes) {
+      if (!o.polyline.empty()) words += text_words(o.polyline);
+      if (!o.detail.empty()) words += text_words(o.detail);
+    }
+    return words;
   }
   std::size_t operator()(const GraphChunk& m) const {
     return 64 + text_words(m.graph_hash) + text_words(m.data);
   }
   std::size_t operator()(const Lease& m) const {
-    return 64 + text_words(m.graph_hash) + m.jobs.size() * struct_words<gen::JobSpec>();
+    const bool points = !m.jobs.empty() && m.jobs.front().points;
+    return 64 + text_words(m.graph_hash) +
+           m.jobs.size() * (struct_words<gen::JobSpec>() +
+                            (points ? struct_words<gen::JobPoints>() : 0));
   }
   std::size_t operator()(const Warm& m) const {
-    return 64 + text_words(m.graph_hash) + m.origins.size();
+    return 64 + text_words(m.graph_hash) + m.origins.size() + m.origin_points.size();
   }
   std::size_t operator()(const SubmitBegin& m) const {
     return 64 + text_words(m.graph_name) + text_words(m.content_hash) + text_words(m.file_name);
@@ -125,6 +136,11 @@ struct Fill {
       ob.setStatus(static_cast<gen::JobStatus>(o.status));
       ob.setCost(o.cost);
       ob.setHops(o.hops);
+      ob.setLengthMm(o.length_mm);
+      ob.setOriginSnapM(o.origin_snap_m);
+      ob.setDestSnapM(o.destination_snap_m);
+      if (!o.polyline.empty()) ob.setPolyline(text(o.polyline));
+      if (!o.detail.empty()) ob.setDetail(text(o.detail));
     }
     b.setError(text(m.error));
   }
@@ -142,6 +158,12 @@ struct Fill {
     auto origins = b.initOrigins(static_cast<unsigned>(m.origins.size()));
     for (std::size_t i = 0; i < m.origins.size(); ++i) {
       origins.set(static_cast<unsigned>(i), m.origins[i]);
+    }
+    auto lats = b.initOriginLatE6(static_cast<unsigned>(m.origin_points.size()));
+    auto lons = b.initOriginLonE6(static_cast<unsigned>(m.origin_points.size()));
+    for (std::size_t i = 0; i < m.origin_points.size(); ++i) {
+      lats.set(static_cast<unsigned>(i), static_cast<std::int32_t>(std::lround(m.origin_points[i].lat * 1e6)));
+      lons.set(static_cast<unsigned>(i), static_cast<std::int32_t>(std::lround(m.origin_points[i].lon * 1e6)));
     }
   }
   void operator()(const GraphChunk& m) {
@@ -166,6 +188,20 @@ struct Fill {
       jb.setOrigin(j.origin);
       jb.setDestination(j.destination);
     }
+    // A batch is in one form: the first job says which.
+    if (!m.jobs.empty() && m.jobs.front().points) {
+      auto points = b.initPoints(static_cast<unsigned>(m.jobs.size()));
+      for (unsigned i = 0; i < points.size(); ++i) {
+        const JobPoints p = m.jobs[i].points.value_or(JobPoints{});
+        auto pb = points[i];
+        pb.setOriginLat(p.origin.lat);
+        pb.setOriginLon(p.origin.lon);
+        pb.setDestLat(p.destination.lat);
+        pb.setDestLon(p.destination.lon);
+      }
+    }
+    b.setSnapRadiusM(m.snap_radius_m);
+    b.setWantPaths(m.want_paths);
   }
   void operator()(const SubmitBegin& m) {
     auto b = envelope.initSubmitBegin();
@@ -173,6 +209,9 @@ struct Fill {
     b.setContentHash(text(m.content_hash));
     b.setFileName(text(m.file_name));
     b.setFileBytes(m.file_bytes);
+    b.setWantPaths(m.want_paths);
+    b.setDepartAt(text(m.depart_at));
+    b.setSnapRadiusM(m.snap_radius_m);
   }
   void operator()(const SubmitData& m) {
     auto b = envelope.initSubmitData();
@@ -273,8 +312,16 @@ std::optional<ChunkResult> read(gen::ChunkResult::Reader r, std::size_t frame_wo
               std::to_string(status);
       return std::nullopt;
     }
-    m.outcomes.push_back(
-        {o.getSeq(), static_cast<JobStatus>(status), o.getCost(), o.getHops()});
+    JobOutcome& out = m.outcomes.emplace_back();
+    out.seq = o.getSeq();
+    out.status = static_cast<JobStatus>(status);
+    out.cost = o.getCost();
+    out.hops = o.getHops();
+    out.length_mm = o.getLengthMm();
+    out.origin_snap_m = o.getOriginSnapM();
+    out.destination_snap_m = o.getDestSnapM();
+    if (o.hasPolyline()) out.polyline = str(o.getPolyline());
+    if (o.hasDetail()) out.detail = str(o.getDetail());
   }
   m.error = str(r.getError());
   return m;
@@ -298,7 +345,26 @@ std::optional<Lease> read(gen::Lease::Reader r, std::size_t frame_words, std::st
   const auto jobs = r.getJobs();
   if (!list_fits(jobs.size(), frame_words, "lease jobs", error)) return std::nullopt;
   m.jobs.reserve(jobs.size());
-  for (const auto j : jobs) m.jobs.push_back({j.getSeq(), j.getOrigin(), j.getDestination()});
+  for (const auto j : jobs) m.jobs.push_back({j.getSeq(), j.getOrigin(), j.getDestination(), {}});
+  const auto points = r.getPoints();
+  if (points.size() != 0) {
+    if (points.size() != jobs.size()) {
+      error = "lease: " + std::to_string(points.size()) + " points for " +
+              std::to_string(jobs.size()) + " jobs";
+      return std::nullopt;
+    }
+    for (unsigned i = 0; i < points.size(); ++i) {
+      const auto p = points[i];
+      m.jobs[i].points = JobPoints{{p.getOriginLat(), p.getOriginLon()},
+                                   {p.getDestLat(), p.getDestLon()}};
+    }
+  }
+  m.snap_radius_m = r.getSnapRadiusM();
+  if (!(m.snap_radius_m >= 0 && m.snap_radius_m <= 1e7)) {
+    error = "lease: snap radius " + std::to_string(m.snap_radius_m) + " m is out of range";
+    return std::nullopt;
+  }
+  m.want_paths = r.getWantPaths();
   return m;
 }
 
@@ -309,12 +375,25 @@ std::optional<Warm> read(gen::Warm::Reader r, std::size_t frame_words, std::stri
   if (!list_fits(origins.size(), frame_words, "warm origins", error)) return std::nullopt;
   m.origins.reserve(origins.size());
   for (const std::int64_t origin : origins) m.origins.push_back(origin);
+  const auto lats = r.getOriginLatE6();
+  const auto lons = r.getOriginLonE6();
+  if (lats.size() != lons.size()) {
+    error = "warm: " + std::to_string(lats.size()) + " latitudes and " +
+            std::to_string(lons.size()) + " longitudes";
+    return std::nullopt;
+  }
+  if (!list_fits(lats.size(), frame_words, "warm points", error)) return std::nullopt;
+  m.origin_points.reserve(lats.size());
+  for (unsigned i = 0; i < lats.size(); ++i) {
+    m.origin_points.push_back({lats[i] / 1e6, lons[i] / 1e6});
+  }
   return m;
 }
 
 SubmitBegin read(gen::SubmitBegin::Reader r) {
   return {str(r.getGraphName()), str(r.getContentHash()), str(r.getFileName()),
-          r.getFileBytes()};
+          r.getFileBytes(),      r.getWantPaths(),        str(r.getDepartAt()),
+          r.getSnapRadiusM()};
 }
 
 SubmitData read(gen::SubmitData::Reader r) {

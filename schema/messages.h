@@ -14,13 +14,35 @@
 namespace waybill::wire {
 
 /// Outcome of routing one job, as the worker reports it.
-enum class JobStatus : std::uint8_t { ok = 0, unreachable = 1, unknown_node = 2, failed = 3 };
+enum class JobStatus : std::uint8_t {
+  ok = 0,
+  unreachable = 1,
+  unknown_node = 2,
+  failed = 3,
+  unsnappable = 4,  ///< a coordinate is farther than the snap radius from every road
+};
 
-/// One job of a lease: its dense sequence number in the batch and its two node ids.
+/// A point in degrees (WGS84), as a batch file gives it.
+struct LatLon {
+  double lat = 0;
+  double lon = 0;
+  friend bool operator==(const LatLon&, const LatLon&) = default;
+};
+
+/// A job given by coordinates rather than node ids.
+struct JobPoints {
+  LatLon origin;
+  LatLon destination;
+  friend bool operator==(const JobPoints&, const JobPoints&) = default;
+};
+
+/// One job of a lease: its dense sequence number in the batch and its two ends, node ids or,
+/// for a batch in coordinate form, coordinates (then origin and destination are 0).
 struct JobSpec {
   std::uint32_t seq = 0;
   std::int64_t origin = 0;
   std::int64_t destination = 0;
+  std::optional<JobPoints> points{};
   friend bool operator==(const JobSpec&, const JobSpec&) = default;
 };
 
@@ -30,6 +52,11 @@ struct JobOutcome {
   JobStatus status = JobStatus::ok;
   std::int64_t cost = 0;
   std::uint32_t hops = 0;
+  std::int64_t length_mm = -1;     ///< path length; -1 when the graph has no lengths
+  float origin_snap_m = -1;        ///< metres from the origin to its road; -1: a node
+  float destination_snap_m = -1;   ///< likewise for the destination
+  std::string polyline{};          ///< encoded polyline (precision 6), when the lease asked
+  std::string detail{};            ///< why an unsnappable job did not snap
   friend bool operator==(const JobOutcome&, const JobOutcome&) = default;
 };
 
@@ -100,7 +127,8 @@ struct GraphChunk {
 /// Origins whose trees a worker may compute ahead of the leases that need them (a hint).
 struct Warm {
   std::string graph_hash;
-  std::vector<std::int64_t> origins;
+  std::vector<std::int64_t> origins;      ///< node ids
+  std::vector<LatLon> origin_points{};   ///< coordinate origins (sent in microdegrees)
   friend bool operator==(const Warm&, const Warm&) = default;
 };
 
@@ -110,7 +138,9 @@ struct Lease {
   std::uint32_t chunk = 0;
   std::uint32_t deadline_ms = 0;
   std::string graph_hash;
-  std::vector<JobSpec> jobs;
+  std::vector<JobSpec> jobs;  ///< all with points, or none (a batch is in one form)
+  double snap_radius_m = 500;  ///< coordinates farther than this from every road: unsnappable
+  bool want_paths = false;     ///< answer with each route's encoded polyline
   friend bool operator==(const Lease&, const Lease&) = default;
 };
 
@@ -123,6 +153,9 @@ struct SubmitBegin {
   std::string content_hash;  ///< sha256 of the file, hex
   std::string file_name;
   std::uint64_t file_bytes = 0;
+  bool want_paths = false;     ///< store each route's encoded polyline
+  std::string depart_at{};     ///< ISO 8601 departure time for ETAs, or empty
+  double snap_radius_m = 500;  ///< for coordinates: the farthest a road may be
   friend bool operator==(const SubmitBegin&, const SubmitBegin&) = default;
 };
 

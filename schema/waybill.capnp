@@ -20,6 +20,7 @@ enum JobStatus {
   unreachable @1;  # no path from origin to destination
   unknownNode @2;  # origin or destination is not a node of the graph
   failed @3;       # the worker could not route this job
+  unsnappable @4;  # a coordinate of the job is farther than the snap radius from every road
 }
 
 struct JobSpec {
@@ -28,11 +29,25 @@ struct JobSpec {
   destination @2 :Int64;   # external node id
 }
 
+# The coordinates of a job given by addresses rather than nodes (Lease.points), in degrees
+# (WGS84), as written in the batch file.
+struct JobPoints {
+  originLat @0 :Float64;
+  originLon @1 :Float64;
+  destLat @2 :Float64;
+  destLon @3 :Float64;
+}
+
 struct JobOutcome {
   seq @0 :UInt32;          # as in the JobSpec it answers
   status @1 :JobStatus;
   cost @2 :Int64;          # in the graph's own unit (DIMACS -d: decimetres); only when status == ok
   hops @3 :UInt32;         # arcs on the path; only when status == ok
+  lengthMm @4 :Int64 = -1; # length of the path in millimetres; -1: the graph has no lengths
+  originSnapM @5 :Float32 = -1; # metres from the origin's coordinate to its road; -1: a node
+  destSnapM @6 :Float32 = -1;   # likewise for the destination
+  polyline @7 :Text;       # encoded polyline (precision 6) of the route, when the lease asked
+  detail @8 :Text;         # why, for an unsnappable job (e.g. swapped latitude and longitude)
 }
 
 # ---- worker -> dispatcher ----------------------------------------------------------------------
@@ -89,6 +104,8 @@ struct GraphChunk {
 struct Warm {
   graphHash @0 :Text;       # sha256 hex of the graph
   origins @1 :List(Int64);  # node ids
+  originLatE6 @2 :List(Int32);  # coordinate origins (batches in coordinate form), microdegrees
+  originLonE6 @3 :List(Int32);  # same length as originLatE6
 }
 
 struct Lease {
@@ -98,6 +115,9 @@ struct Lease {
   deadlineMs @3 :UInt32;     # the lease expires this many milliseconds after it was sent
   graphHash @4 :Text;        # sha256 hex of the graph to route on
   jobs @5 :List(JobSpec);    # thousands per lease, never one
+  points @6 :List(JobPoints);  # one per job for a batch in coordinate form; empty otherwise
+  snapRadiusM @7 :Float64 = 500;  # farther from every road, a coordinate is unsnappable
+  wantPaths @8 :Bool;        # answer each job with its route's encoded polyline
 }
 
 # ---- client -> dispatcher ----------------------------------------------------------------------
@@ -107,6 +127,9 @@ struct SubmitBegin {
   contentHash @1 :Text;    # sha256 hex of the whole file
   fileName @2 :Text;       # for operators
   fileBytes @3 :UInt64;    # size of the whole file
+  wantPaths @4 :Bool;      # store each route's encoded polyline
+  departAt @5 :Text;       # ISO 8601 departure time of the batch's vehicles (ETA), or empty
+  snapRadiusM @6 :Float64 = 500;  # for coordinates: the farthest a road may be
 }
 
 struct SubmitData {

@@ -245,6 +245,20 @@ const std::vector<CorpusCase>& corpus() {
            "missing column 'destination'")}},
       {"duplicate_columns.csv", 2, {no(2, "bad header: duplicate column 'ORIGIN'")}},
       {"utf8_bom.csv", 2, {ok(2)}},
+      {"coordinates.csv",
+       13,
+       {ok(2), ok(3), no(4, "bad origin_lat: out of range: '91' (-90..90)"),
+        no(5, "bad origin_lon: out of range: '-180.5' (-180..180)"),
+        no(6, "bad dest_lat: not a number: 'abc'"), no(7, "bad dest_lon: not a number: 'nan'"),
+        no(8, "bad dest_lon: not a number: ''"), ok(9), no(10, cat(kBadWeight, "'-1'")),
+        no(11, "duplicate order_id 'M1'"), ok(12),
+        no(13, "wrong column count: expected 6, got 4")}},
+      {"mixed_forms.csv",
+       2,
+       {no(2,
+           "bad header: node columns (origin, destination) and coordinate columns (origin_lat, "
+           "...) together: a file is in one form; missing column 'origin_lat'; missing column "
+           "'origin_lon'")}},
   };
   return cases;
 }
@@ -330,6 +344,68 @@ TEST(BatchCorpus, EveryFileHasExpectations) {
 }
 
 // ---- field values -----------------------------------------------------------------------------
+
+TEST(BatchParser, CoordinateFormCarriesPointsNotNodes) {
+  const Parsed parsed = parse(read_file("coordinates.csv"));
+  const JobRow& m1 = job_on_line(parsed, 2);
+  ASSERT_TRUE(m1.points);
+  EXPECT_EQ(m1.points->origin, (wire::LatLon{43.7311, 7.4197}));
+  EXPECT_EQ(m1.points->destination, (wire::LatLon{43.7402, 7.4264}));
+  EXPECT_EQ(m1.origin, 0);
+  EXPECT_EQ(m1.weight_kg, 2.5);
+  // Spaces around unquoted fields are trimmed, quotes dropped; -0 is 0; the extremes are in.
+  EXPECT_EQ(job_on_line(parsed, 3).points->origin, (wire::LatLon{-33.45, -70.66}));
+  EXPECT_EQ(job_on_line(parsed, 3).points->destination, (wire::LatLon{43.7, 7.42}));
+  EXPECT_EQ(job_on_line(parsed, 9).points->destination, (wire::LatLon{90, 180}));
+  EXPECT_FALSE(std::signbit(job_on_line(parsed, 12).points->origin.lat));
+  EXPECT_EQ(job_on_line(parsed, 12).points->destination.lon, 100);
+}
+
+TEST(BatchParser, NodeFormJobsHaveNoPoints) {
+  const Parsed parsed = parse("order_id,origin,destination\nA,1,2\n");
+  ASSERT_EQ(parsed.jobs.size(), 1u);
+  EXPECT_FALSE(parsed.jobs[0].points);
+}
+
+TEST(BatchParser, DepotsInCoordinateFormArePoints) {
+  std::string file = "order_id,origin_lat,origin_lon,dest_lat,dest_lon\n";
+  for (int i = 0; i < 4096; ++i) {
+    // Two depots with many jobs each, and lone origins.
+    file += 'J';
+    file += std::to_string(i);
+    if (i % 3 == 0) {
+      file += ",43.731101,7.419702";
+    } else if (i % 3 == 1) {
+      file += ",-33.45,-70.66";
+    } else {
+      file += ",10,";
+      file += std::to_string(i * 0.01);  // an origin of its own
+    }
+    file += ",43.74,7.42\n";
+  }
+  BatchParser parser(has_node);
+  std::vector<JobRow> jobs;
+  std::vector<RejectRow> rejects;
+  parser.feed(file, jobs, rejects);
+  ASSERT_TRUE(parser.coordinate_form());
+  ASSERT_TRUE(parser.depots_known());
+  EXPECT_TRUE(parser.depots().empty());
+  std::vector<wire::LatLon> depots = parser.depot_points();
+  std::sort(depots.begin(), depots.end(),
+            [](const auto& a, const auto& b) { return a.lat < b.lat; });
+  ASSERT_EQ(depots.size(), 2u);
+  EXPECT_NEAR(depots[0].lat, -33.45, 1e-9);
+  EXPECT_NEAR(depots[0].lon, -70.66, 1e-9);
+  EXPECT_NEAR(depots[1].lat, 43.731101, 1e-9);
+  EXPECT_NEAR(depots[1].lon, 7.419702, 1e-9);
+}
+
+TEST(BatchParser, Iso8601IsCheckedForDepartureTimes) {
+  EXPECT_TRUE(valid_iso8601("2026-11-11T08:00+08:00"));
+  EXPECT_TRUE(valid_iso8601("2026-11-11"));
+  EXPECT_FALSE(valid_iso8601("11/11/2026 8am"));
+  EXPECT_FALSE(valid_iso8601("2026-02-30T08:00Z"));
+}
 
 TEST(BatchParser, QuotedFieldsKeepCommasQuotesAndInnerSpaces) {
   const Parsed parsed = parse(read_file("quoted_commas.csv"));

@@ -54,6 +54,28 @@ Lease big_lease(std::uint32_t jobs) {
   return lease;
 }
 
+// A lease of a batch in coordinate form, asking for paths.
+Lease coordinate_lease() {
+  Lease lease{4, 2, 0, 30000, "9f86d0", {}, 120.5, true};
+  lease.jobs.push_back({0, 0, 0, JobPoints{{43.7312, 7.4198}, {43.7401, 7.4263}}});
+  lease.jobs.push_back({1, 0, 0, JobPoints{{-0.0, 179.999999}, {-89.9, -180}}});
+  return lease;
+}
+
+// Its answer: lengths, snap distances, a polyline, and an unsnappable job with its reason.
+ChunkResult coordinate_result() {
+  ChunkResult result{4, 2, 0, {}, ""};
+  JobOutcome ok{0, JobStatus::ok, 81234, 17};
+  ok.length_mm = 1'234'567;
+  ok.origin_snap_m = 3.5f;
+  ok.destination_snap_m = 0;
+  ok.polyline = "_p~iF~ps|U_ulLnnqC_mqNvxq`@";
+  JobOutcome lost{1, JobStatus::unsnappable, 0, 0};
+  lost.detail = "origin: no road within 500 m; latitude and longitude look swapped";
+  result.outcomes = {ok, lost};
+  return result;
+}
+
 // One message of every type, with every field set to something other than its default.
 std::vector<Message> every_message() {
   constexpr char kBinary[] = "line\0with nul\n\xff\xfe";
@@ -76,7 +98,11 @@ std::vector<Message> every_message() {
       Lease{1, 2, 3, 30000, "9f86d0", {{0, 1, 2}, {1, -5, 9'000'000'000}}},
       Warm{"9f86d0", {101, -7, 9'000'000'000}},
       Warm{"9f86d0", {}},
+      Warm{"9f86d0", {5}, {{43.731234, 7.419876}, {-33.5, -70.25}}},
+      coordinate_lease(),
+      coordinate_result(),
       SubmitBegin{"ny", std::string(64, 'a'), "orders/2020-11-11.csv", 1ull << 33},
+      SubmitBegin{"monaco", std::string(64, 'b'), "c.csv", 77, true, "2026-11-11T08:00+08:00", 250},
       SubmitData{18, 4, "o1,1,2\no2,3,4\n", true},
       SubmitData{18, 5, binary, false},
       StatusRequest{7},

@@ -13,7 +13,8 @@ enum JobStatus {
   unreachable @1;
   unknownNode @2;
   failed @3;
-  rerouted @4;            # new enumerant
+  unsnappable @4;
+  rerouted @5;            # new enumerant
 }
 
 struct JobOutcome {
@@ -21,7 +22,12 @@ struct JobOutcome {
   status @1 :JobStatus;
   cost @2 :Int64;
   hops @3 :UInt32;
-  travelTimeS @4 :UInt32; # new field
+  lengthMm @4 :Int64 = -1;
+  originSnapM @5 :Float32 = -1;
+  destSnapM @6 :Float32 = -1;
+  polyline @7 :Text;
+  detail @8 :Text;
+  travelTimeS @9 :UInt32; # new field
 }
 
 struct ChunkResult {
