@@ -86,10 +86,16 @@ int graph_import_command(std::span<const std::string> args) {
     }
     std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> arcs;
     arcs.reserve(graph.num_arcs());
-    for (const auto& a : graph.arcs()) arcs.emplace_back(router::to_int(a.tail), router::to_int(a.head), a.cost);
+    dispatcher::GraphExtras extras;
+    extras.cost_unit =
+        graph.cost_unit() == router::CostUnit::duration_ms ? "duration_ms" : "native";
+    for (const auto& a : graph.arcs()) {
+      arcs.emplace_back(router::to_int(a.tail), router::to_int(a.head), a.cost);
+      if (graph.has_lengths()) extras.lengths_mm.push_back(a.length_mm);
+    }
     dispatcher::Store store(db);
     store.migrate();
-    const auto info = store.import_graph(name, hash, bytes, ids, lon_lat, arcs);
+    const auto info = store.import_graph(name, hash, bytes, ids, lon_lat, arcs, extras);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "graph '" << info.name << "' (id " << info.id << "): " << info.num_nodes
               << " nodes, " << info.num_arcs << " arcs (" << report.parallel_arcs

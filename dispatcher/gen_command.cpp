@@ -1,6 +1,9 @@
 // `waybill gen`: writes a batch file shaped like a delivery day: a few depots, each serving many
-// deliveries to addresses spread over the road network.
+// deliveries to addresses spread over the road network. In node form the ends are node ids; in
+// coordinate form they are addresses: points along the graph's roads, a few metres off them,
+// as geocoded addresses are.
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <numeric>
@@ -9,35 +12,102 @@
 #include "dispatcher/cli_options.h"
 #include "dispatcher/commands.h"
 #include "router/dimacs.h"
+#include "router/geo.h"
+#include "router/osm.h"
+#include "router/osm_profile.h"
 
 namespace waybill::cli {
 namespace po = boost::program_options;
 
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+/// Random addresses near the roads of a graph with coordinates: a uniform point along a random
+/// arc, moved up to `max_offset_m` in a random direction (a house beside its street).
+class AddressMaker {
+ public:
+  AddressMaker(const router::RoadGraph& graph, double max_offset_m)
+      : m_graph(&graph), m_arcs(graph.arcs()), m_max_offset_m(max_offset_m) {
+    if (m_arcs.empty()) throw std::runtime_error("the graph has no arcs");
+  }
+
+  /// Latitude and longitude in degrees.
+  std::pair<double, double> operator()(std::mt19937_64& rng) const {
+    std::uniform_int_distribution<std::size_t> pick(0, m_arcs.size() - 1);
+    std::uniform_real_distribution<double> unit(0, 1);
+    const router::Arc& arc = m_arcs[pick(rng)];
+    const router::Coordinate a = m_graph->coordinate(*m_graph->index_of(arc.tail));
+    const router::Coordinate b = m_graph->coordinate(*m_graph->index_of(arc.head));
+    const double t = unit(rng);
+    double lat = (a.lat_e6 + t * (b.lat_e6 - a.lat_e6)) / 1e6;
+    double lon = (a.lon_e6 + t * (b.lon_e6 - a.lon_e6)) / 1e6;
+    const double offset = m_max_offset_m * unit(rng);
+    const double bearing = 2 * kPi * unit(rng);
+    const double metres_per_degree = router::kEarthRadiusM * kPi / 180;
+    lat += offset * std::cos(bearing) / metres_per_degree;
+    lon += offset * std::sin(bearing) / (metres_per_degree * std::cos(lat * kPi / 180));
+    return {lat, lon};
+  }
+
+ private:
+  const router::RoadGraph* m_graph;
+  std::vector<router::Arc> m_arcs;
+  double m_max_offset_m;
+};
+
+router::RoadGraph load_graph(const std::string& graph_file, const std::string& coords_file,
+                             const std::string& osm_file) {
+  if (!osm_file.empty()) {
+    return router::build_road_graph(router::load_osm(osm_file, router::default_car_profile()));
+  }
+  return router::load_dimacs(graph_file, coords_file);
+}
+
+}  // namespace
+
 int gen_command(std::span<const std::string> args) {
-  std::string graph_file, out_file;
+  std::string graph_file, coords_file, osm_file, out_file;
   std::uint64_t jobs = 1000, depots = 10, seed = 1;
+  double offset_m = 20;
   po::options_description options(
-      "waybill gen --graph FILE.gr[.gz] --jobs N --depots D --seed S [--out FILE]\n\nWrites a "
-      "batch file (order_id,origin,destination,weight_kg,priority): each job\nleaves one of D "
-      "distinct depots, picked at random among the graph's nodes, for a\nrandom node. "
-      "--depots N --jobs N gives jobs whose origins all differ. The same\nseed gives the "
-      "same file.\n\nOptions");
+      "waybill gen (--graph FILE.gr[.gz] [--coords FILE.co[.gz]] | --osm FILE.osm.pbf) --jobs N\n"
+      "            --depots D --seed S [--out FILE]\n\nWrites a batch file in which each job "
+      "leaves one of D distinct depots for a random\naddress. In node form "
+      "(order_id,origin,destination,weight_kg,priority) depots and\naddresses are random "
+      "nodes. With --coords, or --osm, the file is in coordinate form\n"
+      "(order_id,origin_lat,origin_lon,dest_lat,dest_lon,weight_kg,priority): each address is\na "
+      "random point along a random road, up to --offset-m off it. --depots N --jobs N\ngives "
+      "jobs whose origins all differ. The same seed gives the same file.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
-      ("graph", po::value(&graph_file)->required(), "DIMACS .gr file the node ids come from")
+      ("graph", po::value(&graph_file), "DIMACS .gr file")
+      ("coords", po::value(&coords_file), "DIMACS .co file: write the coordinate form")
+      ("osm", po::value(&osm_file), "OpenStreetMap extract (car profile): write the coordinate form")
       ("jobs", po::value(&jobs)->default_value(jobs), "number of jobs")
       ("depots", po::value(&depots)->default_value(depots), "number of depots (origins)")
       ("seed", po::value(&seed)->default_value(seed), "random seed")
+      ("offset-m", po::value(&offset_m)->default_value(offset_m),
+       "coordinate form: how far at most an address lies from its road")
       ("out", po::value(&out_file), "output file (default: stdout)");
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "gen")) return *status;
+  if (graph_file.empty() == osm_file.empty() || (!coords_file.empty() && graph_file.empty())) {
+    std::cerr << "waybill gen: give --graph (and optionally --coords), or --osm\n";
+    return 2;
+  }
   if (depots == 0) {
     std::cerr << "waybill gen: --depots must be at least 1\n";
     return 2;
   }
+  if (!(offset_m >= 0 && offset_m <= 10'000)) {
+    std::cerr << "waybill gen: --offset-m must be 0..10000\n";
+    return 2;
+  }
+  const bool coordinate_form = !coords_file.empty() || !osm_file.empty();
   try {
-    const router::RoadGraph graph = router::load_dimacs(graph_file);
-    if (graph.num_nodes() == 0) throw std::runtime_error(graph_file + ": the graph has no nodes");
+    const router::RoadGraph graph = load_graph(graph_file, coords_file, osm_file);
+    if (graph.num_nodes() == 0) throw std::runtime_error("the graph has no nodes");
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<router::NodeIndex> node(
         0, static_cast<router::NodeIndex>(graph.num_nodes() - 1));
@@ -56,18 +126,34 @@ int gen_command(std::span<const std::string> args) {
       std::swap(nodes[i], nodes[pick(rng)]);
       depot_ids[i] = router::to_int(graph.id_of(nodes[i]));
     }
+    std::optional<AddressMaker> address;
+    std::vector<std::pair<double, double>> depot_points;
+    if (coordinate_form) {
+      address.emplace(graph, offset_m);
+      for (std::size_t i = 0; i < depots; ++i) depot_points.push_back((*address)(rng));
+    }
 
     std::FILE* out = out_file.empty() ? stdout : std::fopen(out_file.c_str(), "wb");
     if (!out) throw std::runtime_error(out_file + ": cannot create");
     std::vector<char> buffer(1 << 20);
     std::setvbuf(out, buffer.data(), _IOFBF, buffer.size());
-    std::fputs("order_id,origin,destination,weight_kg,priority\n", out);
+    std::fputs(coordinate_form ? "order_id,origin_lat,origin_lon,dest_lat,dest_lon,weight_kg,priority\n"
+                               : "order_id,origin,destination,weight_kg,priority\n",
+               out);
     for (std::uint64_t i = 0; i < jobs; ++i) {
       const int g = grams(rng);
-      std::fprintf(out, "D%llu,%lld,%lld,%d.%03d,%d\n", static_cast<unsigned long long>(i),
-                   static_cast<long long>(depot_ids[i % depots]),
-                   static_cast<long long>(router::to_int(graph.id_of(node(rng)))), g / 1000,
-                   g % 1000, priority(rng));
+      if (coordinate_form) {
+        const auto [lat, lon] = depot_points[i % depots];
+        const auto [dest_lat, dest_lon] = (*address)(rng);
+        std::fprintf(out, "D%llu,%.6f,%.6f,%.6f,%.6f,%d.%03d,%d\n",
+                     static_cast<unsigned long long>(i), lat, lon, dest_lat, dest_lon, g / 1000,
+                     g % 1000, priority(rng));
+      } else {
+        std::fprintf(out, "D%llu,%lld,%lld,%d.%03d,%d\n", static_cast<unsigned long long>(i),
+                     static_cast<long long>(depot_ids[i % depots]),
+                     static_cast<long long>(router::to_int(graph.id_of(node(rng)))), g / 1000,
+                     g % 1000, priority(rng));
+      }
     }
     if (std::fflush(out) != 0 || (out != stdout && std::fclose(out) != 0)) {
       throw std::runtime_error(out_file + ": write failed");

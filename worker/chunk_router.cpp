@@ -1,12 +1,19 @@
 #include "worker/chunk_router.h"
 
 #include <algorithm>
+#include <array>
 #include <numeric>
+
+#include "router/polyline.h"
 
 namespace waybill::worker {
 namespace {
 
-wire::JobOutcome outcome(std::uint32_t seq, const router::RouteResult& r) {
+using router::Endpoint;
+using router::RouteResult;
+
+/// The outcome of a routed job; the caller sets snap distances for coordinate jobs.
+wire::JobOutcome outcome(std::uint32_t seq, const RouteResult& r) {
   wire::JobOutcome o;
   o.seq = seq;
   switch (r.status) {
@@ -14,6 +21,7 @@ wire::JobOutcome outcome(std::uint32_t seq, const router::RouteResult& r) {
       o.status = wire::JobStatus::ok;
       o.cost = r.cost;
       o.hops = r.hops;
+      o.length_mm = r.length_mm;
       break;
     case router::RouteStatus::unreachable: o.status = wire::JobStatus::unreachable; break;
     case router::RouteStatus::unknown_node: o.status = wire::JobStatus::unknown_node; break;
@@ -21,47 +29,148 @@ wire::JobOutcome outcome(std::uint32_t seq, const router::RouteResult& r) {
   return o;
 }
 
+wire::JobOutcome unsnappable(std::uint32_t seq, std::string why) {
+  wire::JobOutcome o;
+  o.seq = seq;
+  o.status = wire::JobStatus::unsnappable;
+  o.detail = std::move(why);
+  return o;
+}
+
+/// Job indices of `jobs` sorted by `key`, so that jobs of one origin are neighbours.
+template <class Key>
+std::vector<std::uint32_t> grouped(const std::vector<wire::JobSpec>& jobs, Key key) {
+  std::vector<std::uint32_t> order(jobs.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return key(jobs[a]) < key(jobs[b]); });
+  return order;
+}
+
 }  // namespace
 
 ChunkRouter::ChunkRouter(const router::RoadGraph& graph, const router::Landmarks* landmarks,
-                         router::TreeCache& trees)
-    : m_graph(&graph), m_trees(&trees), m_query(graph, landmarks) {}
+                         const router::Snapper* snapper, router::TreeCache& trees)
+    : m_graph(&graph), m_snapper(snapper), m_trees(&trees), m_query(graph, landmarks) {}
 
-std::vector<wire::JobOutcome> ChunkRouter::route(const std::vector<wire::JobSpec>& jobs) {
-  std::vector<wire::JobOutcome> out(jobs.size());
-  // Visit jobs grouped by origin.
-  std::vector<std::uint32_t> order(jobs.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return jobs[a].origin < jobs[b].origin;
-  });
+std::vector<wire::JobOutcome> ChunkRouter::route(const wire::Lease& lease) {
+  std::vector<wire::JobOutcome> out(lease.jobs.size());
+  if (!lease.jobs.empty() && lease.jobs.front().points) {
+    route_points(lease, out);
+  } else {
+    route_nodes(lease, out);
+  }
+  return out;
+}
+
+std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(router::NodeIndex origin) {
+  return m_trees->get(origin, [&] { return m_query.tree(m_graph->id_of(origin)); });
+}
+
+void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out) {
+  const auto& jobs = lease.jobs;
+  // Paths need coordinates to become polylines.
+  const bool paths = lease.want_paths && m_graph->has_coordinates();
+  const auto order = grouped(jobs, [](const wire::JobSpec& j) { return j.origin; });
   for (std::size_t begin = 0; begin < order.size();) {
     std::size_t end = begin + 1;
     const std::int64_t origin = jobs[order[begin]].origin;
     while (end < order.size() && jobs[order[end]].origin == origin) ++end;
     const auto from = m_graph->index_of(router::NodeId{origin});
-    if (from && end - begin >= kTreeThreshold) {
-      const auto tree = m_trees->get(*from, [&] { return m_query.tree(router::NodeId{origin}); });
-      for (std::size_t k = begin; k < end; ++k) {
-        const auto& job = jobs[order[k]];
-        out[order[k]] = outcome(job.seq, tree->route_to(router::NodeId{job.destination}, false));
-      }
-    } else {
-      for (std::size_t k = begin; k < end; ++k) {
-        const auto& job = jobs[order[k]];
-        out[order[k]] = outcome(
-            job.seq, m_query.one_to_one(router::NodeId{origin}, router::NodeId{job.destination}));
+    const auto tree_ptr = from && end - begin >= kTreeThreshold ? tree(*from) : nullptr;
+    for (std::size_t k = begin; k < end; ++k) {
+      const auto& job = jobs[order[k]];
+      const router::NodeId to{job.destination};
+      const RouteResult r = tree_ptr ? tree_ptr->route_to(to, paths)
+                                     : m_query.one_to_one(router::NodeId{origin}, to, paths);
+      wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r);
+      if (paths && r.status == router::RouteStatus::ok) {
+        std::vector<router::Coordinate> points;
+        points.reserve(r.path.size());
+        for (const router::NodeId id : r.path) {
+          points.push_back(m_graph->coordinate(*m_graph->index_of(id)));
+        }
+        o.polyline = router::encode_polyline(points);
       }
     }
     begin = end;
   }
-  return out;
+}
+
+std::optional<router::Snap> ChunkRouter::snap(const wire::LatLon& p, double radius_m) const {
+  if (!m_snapper) return std::nullopt;
+  return m_snapper->snap(p.lat, p.lon, radius_m);
+}
+
+std::string ChunkRouter::why_unsnappable(const wire::LatLon& p, double radius_m) const {
+  if (!m_snapper) return "the graph has no coordinates: import it with coordinates";
+  return m_snapper->why_unsnappable(p.lat, p.lon, radius_m);
+}
+
+void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out) {
+  const auto& jobs = lease.jobs;
+  const double radius = lease.snap_radius_m;
+  const auto order = grouped(jobs, [](const wire::JobSpec& j) {
+    return std::pair(j.points->origin.lat, j.points->origin.lon);
+  });
+  for (std::size_t begin = 0; begin < order.size();) {
+    std::size_t end = begin + 1;
+    const wire::LatLon origin = jobs[order[begin]].points->origin;
+    while (end < order.size() && jobs[order[end]].points->origin == origin) ++end;
+
+    const auto origin_snap = snap(origin, radius);
+    if (!origin_snap) {
+      const std::string why = "origin: " + why_unsnappable(origin, radius);
+      for (std::size_t k = begin; k < end; ++k) {
+        out[order[k]] = unsnappable(jobs[order[k]].seq, why);
+      }
+      begin = end;
+      continue;
+    }
+    const Endpoint from = router::origin_endpoint(*origin_snap, *m_snapper);
+    // A depot: the trees of its seeds (one, or two on a two-way road) answer every job.
+    std::array<std::shared_ptr<const router::ShortestPathTree>, 2> trees;
+    std::array<const router::ShortestPathTree*, 2> tree_ptrs{};
+    const bool use_trees = end - begin >= kTreeThreshold;
+    if (use_trees) {
+      for (std::size_t i = 0; i < from.num_seeds; ++i) {
+        trees[i] = tree(from.seeds[i].node);
+        tree_ptrs[i] = trees[i].get();
+      }
+    }
+    for (std::size_t k = begin; k < end; ++k) {
+      const auto& job = jobs[order[k]];
+      const auto dest_snap = snap(job.points->destination, radius);
+      if (!dest_snap) {
+        out[order[k]] =
+            unsnappable(job.seq, "destination: " + why_unsnappable(job.points->destination, radius));
+        continue;
+      }
+      const Endpoint to = router::destination_endpoint(*dest_snap, *m_snapper);
+      const RouteResult r =
+          use_trees ? router::route_from_trees(std::span(tree_ptrs.data(), from.num_seeds), from,
+                                               to, lease.want_paths)
+                    : m_query.between(from, to, lease.want_paths);
+      wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r);
+      o.origin_snap_m = static_cast<float>(from.snap_distance_m);
+      o.destination_snap_m = static_cast<float>(to.snap_distance_m);
+      if (lease.want_paths && r.status == router::RouteStatus::ok) {
+        o.polyline = router::route_polyline(*m_graph, from, to, r);
+      }
+    }
+    begin = end;
+  }
 }
 
 void ChunkRouter::warm(std::int64_t origin) {
-  if (const auto from = m_graph->index_of(router::NodeId{origin})) {
-    m_trees->get(*from, [&] { return m_query.tree(router::NodeId{origin}); });
-  }
+  if (const auto from = m_graph->index_of(router::NodeId{origin})) tree(*from);
+}
+
+void ChunkRouter::warm(const wire::LatLon& origin, double snap_radius_m) {
+  const auto s = snap(origin, snap_radius_m);
+  if (!s) return;
+  const Endpoint from = router::origin_endpoint(*s, *m_snapper);
+  for (const auto& seed : from.seed_span()) tree(seed.node);
 }
 
 }  // namespace waybill::worker

@@ -1,35 +1,49 @@
-// Routes one leased chunk of jobs: RouteJob -> JobResult, with no I/O. Jobs sharing an origin
-// are answered by one shortest-path tree (kept in the shared TreeCache across chunks); lone
-// origins by a goal-directed A* with landmarks.
+// Routes one leased chunk of jobs: Lease -> outcomes, with no I/O. Jobs sharing an origin are
+// answered by shortest-path trees (kept in the shared TreeCache across chunks); lone origins by
+// a goal-directed A* with landmarks. Jobs given by coordinates are snapped to the nearest road
+// first (router/snap.h): a route starts and ends at the snapped points.
 #pragma once
 
 #include <cstddef>
 #include <vector>
 
+#include "router/endpoint.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/shortest_path.h"
+#include "router/snap.h"
 #include "router/tree_cache.h"
 #include "schema/messages.h"
 
 namespace waybill::worker {
 
-/// One per routing thread. The graph, landmarks and cache are shared and must outlive it.
+/// One per routing thread. The graph, landmarks, snapper and cache are shared and must outlive
+/// it; `snapper` is null for a graph without coordinates (coordinate jobs are then unsnappable).
 class ChunkRouter {
  public:
   /// An origin with at least this many jobs in a chunk is answered from its full tree.
   static constexpr std::size_t kTreeThreshold = 8;
 
   ChunkRouter(const router::RoadGraph& graph, const router::Landmarks* landmarks,
-              router::TreeCache& trees);
+              const router::Snapper* snapper, router::TreeCache& trees);
 
-  /// Outcomes in the order of `jobs`. Unknown nodes are outcomes, not errors.
-  std::vector<wire::JobOutcome> route(const std::vector<wire::JobSpec>& jobs);
-  /// Computes the tree of `origin` into the cache, if it is a node and not there already.
+  /// Outcomes in the order of the lease's jobs. Unknown nodes and unsnappable coordinates are
+  /// outcomes, not errors.
+  std::vector<wire::JobOutcome> route(const wire::Lease& lease);
+  /// Computes the tree of node `origin` into the cache, if it is a node and not there already.
   void warm(std::int64_t origin);
+  /// The same for the trees a route from coordinate `origin` starts from.
+  void warm(const wire::LatLon& origin, double snap_radius_m);
 
  private:
+  void route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
+  void route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
+  std::shared_ptr<const router::ShortestPathTree> tree(router::NodeIndex origin);
+  std::optional<router::Snap> snap(const wire::LatLon& p, double radius_m) const;
+  std::string why_unsnappable(const wire::LatLon& p, double radius_m) const;
+
   const router::RoadGraph* m_graph;
+  const router::Snapper* m_snapper;
   router::TreeCache* m_trees;
   router::RouteQuery m_query;
 };

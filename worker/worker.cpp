@@ -17,6 +17,7 @@
 
 #include "router/graph.h"
 #include "router/landmarks.h"
+#include "router/snap.h"
 #include "router/tree_cache.h"
 #include "schema/curve.h"
 #include "schema/graph_codec.h"
@@ -34,7 +35,14 @@ struct LoadedGraph {
   std::string hash;
   router::RoadGraph graph;
   router::Landmarks landmarks;
+  std::unique_ptr<const router::Snapper> snapper;  ///< null: the graph has no coordinates
   router::TreeCache trees;
+};
+
+/// An origin whose trees the dispatcher said are wanted soon: a node, or a coordinate.
+struct WarmOrigin {
+  std::int64_t node = 0;
+  std::optional<wire::LatLon> point;
 };
 
 /// Routing threads fed from a queue of leases; results come back on another queue. Between
@@ -63,10 +71,11 @@ class RoutingPool {
     m_ready.notify_one();
   }
   /// Queues origins whose trees to compute when no lease is waiting.
-  void warm(const std::vector<std::int64_t>& origins) {
+  void warm(const wire::Warm& warm) {
     {
       std::lock_guard lock(m_mutex);
-      m_warm.insert(m_warm.end(), origins.begin(), origins.end());
+      for (const std::int64_t node : warm.origins) m_warm.push_back({node, std::nullopt});
+      for (const wire::LatLon& point : warm.origin_points) m_warm.push_back({0, point});
     }
     m_ready.notify_all();
   }
@@ -90,19 +99,23 @@ class RoutingPool {
 
  private:
   void serve(LoadedGraph& loaded) {
-    ChunkRouter router(loaded.graph, &loaded.landmarks, loaded.trees);
+    ChunkRouter router(loaded.graph, &loaded.landmarks, loaded.snapper.get(), loaded.trees);
     std::unique_lock lock(m_mutex);
     for (;;) {
       m_ready.wait(lock, [&] { return m_closing || !m_todo.empty() || !m_warm.empty(); });
       if (m_closing) return;
       if (m_todo.empty()) {  // a hint, taken only while no lease waits
-        const std::int64_t origin = m_warm.front();
+        const WarmOrigin origin = m_warm.front();
         m_warm.pop_front();
         lock.unlock();
         try {
-          router.warm(origin);
+          if (origin.point) {
+            router.warm(*origin.point, router::kDefaultSnapRadiusM);
+          } else {
+            router.warm(origin.node);
+          }
         } catch (const std::exception& e) {
-          m_log->warn("tree of origin ", origin, ": ", e.what());
+          m_log->warn("tree of origin ", origin.node, ": ", e.what());
         }
         lock.lock();
         continue;
@@ -114,7 +127,7 @@ class RoutingPool {
       wire::ChunkResult result{lease.lease_id, lease.batch_id, lease.chunk, {}, {}};
       try {
         const auto t0 = Clock::now();
-        result.outcomes = router.route(lease.jobs);
+        result.outcomes = router.route(lease);
         m_log->debug("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", lease.jobs.size(),
                      " jobs in ", std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(),
                      " ms");
@@ -132,7 +145,7 @@ class RoutingPool {
   std::mutex m_mutex;
   std::condition_variable m_ready;
   std::deque<wire::Lease> m_todo;
-  std::deque<std::int64_t> m_warm;  // origins whose trees are wanted soon
+  std::deque<WarmOrigin> m_warm;  // origins whose trees are wanted soon
   std::deque<wire::ChunkResult> m_done;
   unsigned m_running = 0;
   bool m_closing = false;
@@ -242,9 +255,9 @@ class Session {
       m_pool->push(std::move(*lease));
     } else if (auto* warm = std::get_if<wire::Warm>(&message)) {
       if (!m_loaded || warm->graph_hash != m_loaded->hash) return;  // a hint for another graph
-      m_log.info("computing the trees of ", warm->origins.size(),
+      m_log.info("computing the trees of ", warm->origins.size() + warm->origin_points.size(),
                  " origins of a batch being submitted");
-      m_pool->warm(warm->origins);
+      m_pool->warm(*warm);
     } else if (!std::holds_alternative<wire::Heartbeat>(message)) {
       m_log.warn("ignored an unexpected message type from the dispatcher");
     }
@@ -308,10 +321,15 @@ class Session {
       auto graph = wire::decode_graph(bytes);
       auto landmarks = router::Landmarks::build(graph, m_config.landmarks, m_config.threads);
       auto loaded = std::unique_ptr<LoadedGraph>(
-          new LoadedGraph{hash, std::move(graph), std::move(landmarks),
+          new LoadedGraph{hash, std::move(graph), std::move(landmarks), nullptr,
                           router::TreeCache(m_config.tree_cache_bytes)});
+      // The snapper references the graph: built once the graph has its final address.
+      if (loaded->graph.has_coordinates()) {
+        loaded->snapper = std::make_unique<const router::Snapper>(loaded->graph);
+      }
       m_log.info("graph ", hash.substr(0, 12), " ready: ", loaded->graph.num_nodes(), " nodes, ",
-                 loaded->graph.num_arcs(), " arcs, ", loaded->landmarks.count(), " landmarks, in ",
+                 loaded->graph.num_arcs(), " arcs, ", loaded->landmarks.count(), " landmarks, ",
+                 loaded->snapper ? "snapping on" : "no coordinates", ", in ",
                  std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), " ms");
       return loaded;
     });

@@ -169,7 +169,7 @@ class PipelineTest : public ::testing::Test {
     const auto file = m_dir / name;
     std::ofstream(file) << batch.text;
     const auto log = m_dir / (name + ".submit.log");
-    std::vector<std::string> args{"submit", "--dispatcher", m_clients, "--graph", "grid",
+    std::vector<std::string> args{"submit", "--dispatcher", m_clients, "--graph", m_graph_name,
                                   file.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     Process p(WAYBILL_CLI, args, log.string());
@@ -191,6 +191,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   std::string m_conninfo, m_dbname, m_db, m_clients, m_workers;
+  std::string m_graph_name = "grid";  ///< the graph `waybill submit` names
   fs::path m_dir, m_graph;
   std::vector<std::unique_ptr<Process>> m_procs;
 };
