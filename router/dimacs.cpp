@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 #include <vector>
+
+#include "router/geo.h"
 
 namespace waybill::router {
 namespace {
@@ -182,6 +185,15 @@ std::vector<Coordinate> load_coordinates(const std::filesystem::path& co, std::i
   return coords;
 }
 
+/// The great-circle length of the straight arc tail -> head, rounded to the millimetre; ids
+/// are 1..n, as parse_node() checked.
+std::int64_t straight_length_mm(const std::vector<Coordinate>& coords, NodeId tail, NodeId head) {
+  const Coordinate a = coords[static_cast<std::size_t>(to_int(tail) - 1)];
+  const Coordinate b = coords[static_cast<std::size_t>(to_int(head) - 1)];
+  return std::llround(1000 * haversine_m(a.lon_e6 / 1e6, a.lat_e6 / 1e6, b.lon_e6 / 1e6,
+                                         b.lat_e6 / 1e6));
+}
+
 }  // namespace
 
 RoadGraph load_dimacs(const std::filesystem::path& gr, const std::filesystem::path& co,
@@ -230,7 +242,10 @@ RoadGraph load_dimacs(const std::filesystem::path& gr, const std::filesystem::pa
             std::to_string(num_arcs));
   }
   std::vector<Coordinate> coords;
-  if (!co.empty()) coords = load_coordinates(co, num_nodes);
+  if (!co.empty()) {
+    coords = load_coordinates(co, num_nodes);
+    for (Arc& a : arcs) a.length_mm = straight_length_mm(coords, a.tail, a.head);
+  }
   std::vector<NodeId> ids(static_cast<std::size_t>(num_nodes));
   for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = NodeId{static_cast<std::int64_t>(i + 1)};
   return RoadGraph::build(std::move(ids), std::move(arcs), std::move(coords), report);

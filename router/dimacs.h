@@ -17,7 +17,10 @@ class LoadError : public std::runtime_error {
 };
 
 /// Loads a DIMACS `.gr` file (`p sp N M`, then `a TAIL HEAD WEIGHT` lines), optionally with a
-/// `.co` file of the same nodes. Either file may be gzip-compressed. Throws LoadError.
+/// `.co` file of the same nodes. Either file may be gzip-compressed. Costs are the file's
+/// weights (CostUnit::native). With coordinates, each arc's length is the great-circle distance
+/// between its nodes, rounded to the millimetre (DIMACS arcs are straight segments); without,
+/// the graph has no lengths. Throws LoadError.
 RoadGraph load_dimacs(const std::filesystem::path& gr, const std::filesystem::path& co = {},
                       BuildReport* report = nullptr);
 

@@ -16,13 +16,17 @@ struct DenseArc {
   NodeIndex tail;
   NodeIndex head;
   Cost cost;
+  std::int64_t length_mm;
 };
 
-// Sorted by (tail, head, cost), so the first arc of each (tail, head) run is the cheapest.
+bool by_ends_then_cost(const DenseArc& a, const DenseArc& b) {
+  return std::tie(a.tail, a.head, a.cost) < std::tie(b.tail, b.head, b.cost);
+}
+
+// Sorts `arcs` by (tail, head, cost) and builds the CSR of them: edge i of the CSR is arcs[i]
+// after the sort, so per-arc arrays in that order are indexed by the CSR's edge index.
 std::unique_ptr<const detail::Csr> make_csr(std::vector<DenseArc>& arcs, std::size_t num_nodes) {
-  std::sort(arcs.begin(), arcs.end(), [](const DenseArc& a, const DenseArc& b) {
-    return std::tie(a.tail, a.head, a.cost) < std::tie(b.tail, b.head, b.cost);
-  });
+  std::sort(arcs.begin(), arcs.end(), by_ends_then_cost);
   std::vector<std::pair<NodeIndex, NodeIndex>> ends;
   std::vector<detail::ArcProps> props;
   ends.reserve(arcs.size());
@@ -37,15 +41,24 @@ std::unique_ptr<const detail::Csr> make_csr(std::vector<DenseArc>& arcs, std::si
 
 }  // namespace
 
+const char* to_string(CostUnit unit) {
+  switch (unit) {
+    case CostUnit::native: return "native";
+    case CostUnit::duration_ms: return "duration_ms";
+  }
+  return "?";
+}
+
 RoadGraph::RoadGraph() = default;
 RoadGraph::RoadGraph(RoadGraph&&) noexcept = default;
 RoadGraph& RoadGraph::operator=(RoadGraph&&) noexcept = default;
 RoadGraph::~RoadGraph() = default;
 
 RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
-                           std::vector<Coordinate> coords, BuildReport* report) {
+                           std::vector<Coordinate> coords, BuildReport* report, CostUnit unit) {
   assert(coords.empty() || coords.size() == node_ids.size());
   RoadGraph graph;
+  graph.m_cost_unit = unit;
   if (!coords.empty()) {
     // Sort ids and coordinates together.
     std::vector<std::pair<NodeId, Coordinate>> both(node_ids.size());
@@ -60,6 +73,11 @@ RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
   graph.m_ids = std::move(node_ids);
   graph.m_coords = std::move(coords);
 
+  const bool lengths =
+      !arcs.empty() && std::all_of(arcs.begin(), arcs.end(),
+                                   [](const Arc& a) { return a.length_mm >= 0; });
+  assert(lengths || std::all_of(arcs.begin(), arcs.end(),
+                                [](const Arc& a) { return a.length_mm < 0; }));
   BuildReport local;
   std::vector<DenseArc> dense;
   dense.reserve(arcs.size());
@@ -72,13 +90,12 @@ RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
       ++local.self_loops;
       continue;
     }
-    dense.push_back({*tail, *head, a.cost});
+    dense.push_back({*tail, *head, a.cost, a.length_mm});
   }
   arcs = {};
-  // Keep the cheapest of each run of parallel arcs.
-  std::sort(dense.begin(), dense.end(), [](const DenseArc& a, const DenseArc& b) {
-    return std::tie(a.tail, a.head, a.cost) < std::tie(b.tail, b.head, b.cost);
-  });
+  // Keep the cheapest of each run of parallel arcs, with its length: the arc routed on is the
+  // arc measured. Among equally cheap ones the sort may keep any; their costs agree.
+  std::sort(dense.begin(), dense.end(), by_ends_then_cost);
   const auto last = std::unique(dense.begin(), dense.end(), [](const DenseArc& a, const DenseArc& b) {
     return a.tail == b.tail && a.head == b.head;
   });
@@ -87,6 +104,11 @@ RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
 
   const std::size_t n = graph.m_ids.size();
   graph.m_forward = make_csr(dense, n);
+  graph.m_has_lengths = lengths;
+  if (lengths) {
+    graph.m_lengths_mm.reserve(dense.size());
+    for (const DenseArc& a : dense) graph.m_lengths_mm.push_back(a.length_mm);
+  }
   for (DenseArc& a : dense) std::swap(a.tail, a.head);
   graph.m_reverse = make_csr(dense, n);
   if (report) *report = local;
@@ -103,10 +125,20 @@ std::vector<Arc> RoadGraph::arcs() const {
   const auto& g = m_forward->g;
   for (NodeIndex v = 0; v < num_nodes(); ++v) {
     for (const auto e : boost::make_iterator_range(boost::out_edges(v, g))) {
-      out.push_back({m_ids[v], m_ids[boost::target(e, g)], g[e].cost});
+      const ArcIndex arc = boost::get(boost::edge_index, g, e);
+      out.push_back({m_ids[v], m_ids[boost::target(e, g)], g[e].cost,
+                     has_lengths() ? m_lengths_mm[arc] : -1});
     }
   }
   return out;
+}
+
+std::optional<ArcIndex> RoadGraph::find_arc(NodeIndex tail, NodeIndex head) const {
+  const auto& g = m_forward->g;
+  for (const auto e : boost::make_iterator_range(boost::out_edges(tail, g))) {
+    if (boost::target(e, g) == head) return boost::get(boost::edge_index, g, e);
+  }
+  return std::nullopt;
 }
 
 std::optional<NodeIndex> RoadGraph::index_of(NodeId id) const {

@@ -275,8 +275,9 @@ OsmNetwork load_osm(const std::filesystem::path& path, const OsmProfile& profile
 RoadGraph build_road_graph(const OsmNetwork& network, BuildReport* report) {
   std::vector<Arc> arcs;
   arcs.reserve(network.arcs.size());
-  for (const OsmArc& a : network.arcs) arcs.push_back({a.tail, a.head, a.duration_ms});
-  return RoadGraph::build(network.node_ids, std::move(arcs), network.coords, report);
+  for (const OsmArc& a : network.arcs) arcs.push_back({a.tail, a.head, a.duration_ms, a.length_mm});
+  return RoadGraph::build(network.node_ids, std::move(arcs), network.coords, report,
+                          CostUnit::duration_ms);
 }
 
 }  // namespace waybill::router

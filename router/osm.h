@@ -55,8 +55,9 @@ std::string describe(const OsmStats& stats);
 /// be read or holds no routable way.
 OsmNetwork load_osm(const std::filesystem::path& path, const OsmProfile& profile);
 
-/// The routing graph of a network: arc cost is the duration in milliseconds, and the nodes carry
-/// their coordinates. Parallel arcs (two ways joining the same two nodes) keep the fastest.
+/// The routing graph of a network: arc cost is the duration in milliseconds (CostUnit::
+/// duration_ms), every arc has its length, and the nodes carry their coordinates. Parallel arcs
+/// (two ways joining the same two nodes) keep the fastest, with its length.
 RoadGraph build_road_graph(const OsmNetwork& network, BuildReport* report = nullptr);
 
 /// The speed a `maxspeed` value gives, in km/h: "50", "50 km/h", "30 mph". Nothing for a value

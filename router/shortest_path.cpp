@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cassert>
+#include <span>
 
 #include "router/detail/csr.h"
+#include "router/detail/query_scratch.h"
 #include "router/detail/search.h"
 #include "router/detail/stamped_map.h"
 #include "router/landmarks.h"
@@ -14,6 +16,7 @@
 namespace waybill::router {
 
 using detail::CsrGraph;
+using detail::QueryScratch;
 using detail::StampedArray;
 using detail::StampedMap;
 
@@ -44,44 +47,35 @@ RouteResult unreachable() {
 
 }  // namespace
 
-// Per-thread scratch: stamped per-node arrays reused by every query.
-struct detail::QueryScratch {
-  explicit QueryScratch(std::size_t n)
-      : dist(n, kInfiniteCost),
-        cost(n, kInfiniteCost),
-        pred(n, 0),
-        hops(n, 0),
-        color(n, boost::white_color),
-        target(n, 0) {}
+namespace {
 
-  void clear() {
-    dist.clear();
-    cost.clear();
-    pred.clear();
-    hops.clear();
-    color.clear();
-    target.clear();
-    settled = 0;
+// Keeps a node's length in step with its predecessor: the relaxation that makes u the
+// predecessor of v sets length(v) = length(u) + length(u -> v). u's length is that of u's
+// current path when its arcs are relaxed, so a settled node's length is its path's, without a
+// walk along the path. A no-op on a graph without lengths.
+class LengthRecorder {
+ public:
+  LengthRecorder(StampedArray<std::int64_t>& length, std::span<const std::int64_t> arc_lengths)
+      : m_length(&length), m_arc_lengths(arc_lengths) {}
+  template <class E, class G>
+  void operator()(const E& e, const G& g) const {
+    if (m_arc_lengths.empty()) return;
+    m_length->put(boost::target(e, g), m_length->get(boost::source(e, g)) +
+                                           m_arc_lengths[boost::get(boost::edge_index, g, e)]);
   }
 
-  StampedArray<Cost> dist;
-  StampedArray<Cost> cost;  // A* only: dist + lower bound
-  StampedArray<NodeIndex> pred;
-  StampedArray<std::uint32_t> hops;
-  StampedArray<boost::default_color_type> color;
-  StampedArray<std::uint32_t> target;  // how many times a node is asked for, in one_to_many
-  std::size_t settled = 0;
+ private:
+  StampedArray<std::int64_t>* m_length;
+  std::span<const std::int64_t> m_arc_lengths;
 };
 
-namespace {
-using detail::QueryScratch;
-
-// Settles nodes in Dijkstra order, recording hop counts, until `remaining` targets are settled
-// (never, when remaining is 0: a full tree).
+// Settles nodes in Dijkstra order, recording hop counts and lengths, until `remaining` targets
+// are settled (never, when remaining is 0: a full tree).
 class TreeVisitor : public boost::default_dijkstra_visitor {
  public:
-  TreeVisitor(QueryScratch& s, NodeIndex source, std::size_t remaining)
-      : m_s(&s), m_source(source), m_remaining(remaining) {}
+  TreeVisitor(QueryScratch& s, NodeIndex source, std::size_t remaining,
+              std::span<const std::int64_t> arc_lengths)
+      : m_s(&s), m_source(source), m_remaining(remaining), m_lengths(s.length, arc_lengths) {}
   template <class G>
   void examine_vertex(NodeIndex v, const G&) {
     ++m_s->settled;
@@ -90,25 +84,36 @@ class TreeVisitor : public boost::default_dijkstra_visitor {
     const std::uint32_t wanted = m_s->target.get(v);
     if (wanted > 0 && (m_remaining -= wanted) == 0) throw SearchDone{};
   }
+  template <class E, class G>
+  void edge_relaxed(const E& e, const G& g) {
+    m_lengths(e, g);
+  }
 
  private:
-  detail::QueryScratch* m_s;
+  QueryScratch* m_s;
   NodeIndex m_source;
   std::size_t m_remaining;
+  LengthRecorder m_lengths;
 };
 
 class GoalVisitor : public boost::default_astar_visitor {
  public:
-  GoalVisitor(std::size_t& settled, NodeIndex goal) : m_settled(&settled), m_goal(goal) {}
+  GoalVisitor(QueryScratch& s, NodeIndex goal, std::span<const std::int64_t> arc_lengths)
+      : m_settled(&s.settled), m_goal(goal), m_lengths(s.length, arc_lengths) {}
   template <class G>
   void examine_vertex(NodeIndex v, const G&) {
     ++*m_settled;
     if (v == m_goal) throw SearchDone{};
   }
+  template <class E, class G>
+  void edge_relaxed(const E& e, const G& g) {
+    m_lengths(e, g);
+  }
 
  private:
   std::size_t* m_settled;
   NodeIndex m_goal;
+  LengthRecorder m_lengths;
 };
 
 class AltHeuristic : public boost::astar_heuristic<CsrGraph, Cost> {
@@ -123,15 +128,17 @@ class AltHeuristic : public boost::astar_heuristic<CsrGraph, Cost> {
 
 // Runs Dijkstra from `source` over the scratch arrays, stopping once `targets` nodes counted in
 // scratch.target are settled, or never when targets == 0.
-void run_dijkstra(const CsrGraph& g, QueryScratch& s, NodeIndex source,
+void run_dijkstra(const RoadGraph& graph, QueryScratch& s, NodeIndex source,
                   std::size_t targets) {
+  const CsrGraph& g = graph.forward().g;
   s.dist.put(source, 0);
   s.pred.put(source, source);
+  s.length.put(source, 0);
   try {
     boost::dijkstra_shortest_paths_no_color_map_no_init(
         g, source, StampedMap<NodeIndex>{&s.pred}, StampedMap<Cost>{&s.dist}, weights(g),
         indices(g), std::less<Cost>(), combine(), kInfiniteCost, Cost{0},
-        TreeVisitor(s, source, targets));
+        TreeVisitor(s, source, targets, graph.lengths_mm()));
   } catch (const SearchDone&) {
   }
 }
@@ -144,6 +151,7 @@ RouteResult read_result(const RoadGraph& graph, const QueryScratch& s, NodeIndex
   RouteResult r;
   r.status = RouteStatus::ok;
   r.cost = s.dist.get(to);
+  if (graph.has_lengths()) r.length_mm = s.length.get(to);
   if (!want_path && s.hops.written(to)) {  // Dijkstra recorded it when `to` was settled
     r.hops = s.hops.get(to);
     return r;
@@ -166,20 +174,35 @@ RouteResult read_result(const RoadGraph& graph, const QueryScratch& s, NodeIndex
 namespace detail {
 
 namespace {
-// Records hop counts in settle order: a node's predecessor is settled, and final, before it.
+// Records hop counts in settle order (a node's predecessor is settled, and final, before it),
+// and lengths as LengthRecorder does, on plain arrays.
 class HopsVisitor : public boost::default_dijkstra_visitor {
  public:
-  HopsVisitor(std::vector<std::uint32_t>* hops, const std::vector<NodeIndex>& pred,
+  HopsVisitor(std::vector<std::uint32_t>* hops, std::vector<std::int64_t>* length_mm,
+              std::span<const std::int64_t> arc_lengths, const std::vector<NodeIndex>& pred,
               NodeIndex source, std::size_t& settled)
-      : m_hops(hops), m_pred(&pred), m_source(source), m_settled(&settled) {}
+      : m_hops(hops),
+        m_length(length_mm),
+        m_arc_lengths(arc_lengths),
+        m_pred(&pred),
+        m_source(source),
+        m_settled(&settled) {}
   template <class G>
   void examine_vertex(NodeIndex v, const G&) {
     ++*m_settled;
     if (m_hops) (*m_hops)[v] = v == m_source ? 0 : (*m_hops)[(*m_pred)[v]] + 1;
   }
+  template <class E, class G>
+  void edge_relaxed(const E& e, const G& g) {
+    if (!m_length) return;
+    (*m_length)[boost::target(e, g)] =
+        (*m_length)[boost::source(e, g)] + m_arc_lengths[boost::get(boost::edge_index, g, e)];
+  }
 
  private:
   std::vector<std::uint32_t>* m_hops;
+  std::vector<std::int64_t>* m_length;
+  std::span<const std::int64_t> m_arc_lengths;
   const std::vector<NodeIndex>* m_pred;
   NodeIndex m_source;
   std::size_t* m_settled;
@@ -187,20 +210,24 @@ class HopsVisitor : public boost::default_dijkstra_visitor {
 }  // namespace
 
 std::size_t full_tree(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist,
-                      std::vector<NodeIndex>& pred, std::vector<std::uint32_t>* hops) {
+                      std::vector<NodeIndex>& pred, std::vector<std::uint32_t>* hops,
+                      std::span<const std::int64_t> arc_lengths,
+                      std::vector<std::int64_t>* length_mm) {
   // Plain arrays, written in place: a full tree touches every node anyway.
   const std::size_t n = boost::num_vertices(g);
   dist.assign(n, kInfiniteCost);
   pred.resize(n);
   if (hops) hops->assign(n, 0);
+  if (length_mm) length_mm->assign(n, -1);
   dist[source] = 0;
   pred[source] = source;
+  if (length_mm) (*length_mm)[source] = 0;
   std::size_t settled = 0;
   boost::dijkstra_shortest_paths_no_color_map_no_init(
       g, source, boost::make_iterator_property_map(pred.begin(), indices(g)),
       boost::make_iterator_property_map(dist.begin(), indices(g)), weights(g), indices(g),
       std::less<Cost>(), combine(), kInfiniteCost, Cost{0},
-      HopsVisitor(hops, pred, source, settled));
+      HopsVisitor(hops, length_mm, arc_lengths, pred, source, settled));
   return settled;
 }
 
@@ -213,24 +240,38 @@ void full_distances(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist
 
 ShortestPathTree::ShortestPathTree(const RoadGraph& graph, NodeIndex origin,
                                    std::vector<Cost> dist, std::vector<NodeIndex> pred,
-                                   std::vector<std::uint32_t> hops)
+                                   std::vector<std::uint32_t> hops,
+                                   std::vector<std::int64_t> length_mm)
     : m_graph(&graph),
       m_origin(origin),
       m_dist(std::move(dist)),
       m_pred(std::move(pred)),
-      m_hops(std::move(hops)) {}
+      m_hops(std::move(hops)),
+      m_length_mm(std::move(length_mm)) {
+  assert(m_dist.size() == graph.num_nodes() && m_pred.size() == m_dist.size() &&
+         m_hops.size() == m_dist.size());
+  assert(m_length_mm.empty() || m_length_mm.size() == m_dist.size());
+}
 
 RouteResult ShortestPathTree::route_to(NodeId destination, bool want_path) const {
   const auto to = m_graph->index_of(destination);
   if (!to) return unknown();
-  if (m_dist[*to] == kInfiniteCost) return unreachable();
+  return route_to(*to, want_path);
+}
+
+RouteResult ShortestPathTree::route_to(NodeIndex destination, bool want_path) const {
+  assert(destination < m_dist.size());
+  if (m_dist[destination] == kInfiniteCost) return unreachable();
   RouteResult r;
   r.status = RouteStatus::ok;
-  r.cost = m_dist[*to];
-  r.hops = m_hops[*to];
+  r.cost = m_dist[destination];
+  r.hops = m_hops[destination];
+  if (!m_length_mm.empty()) r.length_mm = m_length_mm[destination];
   if (want_path) {
     r.path.reserve(r.hops + 1);
-    for (NodeIndex v = *to; v != m_origin; v = m_pred[v]) r.path.push_back(m_graph->id_of(v));
+    for (NodeIndex v = destination; v != m_origin; v = m_pred[v]) {
+      r.path.push_back(m_graph->id_of(v));
+    }
     r.path.push_back(m_graph->id_of(m_origin));
     std::reverse(r.path.begin(), r.path.end());
   }
@@ -239,7 +280,8 @@ RouteResult ShortestPathTree::route_to(NodeId destination, bool want_path) const
 
 std::size_t ShortestPathTree::bytes() const {
   return sizeof(*this) + m_dist.capacity() * sizeof(Cost) +
-         m_pred.capacity() * sizeof(NodeIndex) + m_hops.capacity() * sizeof(std::uint32_t);
+         m_pred.capacity() * sizeof(NodeIndex) + m_hops.capacity() * sizeof(std::uint32_t) +
+         m_length_mm.capacity() * sizeof(std::int64_t);
 }
 
 RouteQuery::RouteQuery(const RoadGraph& graph, const Landmarks* landmarks)
@@ -268,9 +310,10 @@ RouteResult RouteQuery::one_to_one(NodeId origin, NodeId destination, bool want_
   s.dist.put(*from, 0);
   s.cost.put(*from, bound);
   s.pred.put(*from, *from);
+  s.length.put(*from, 0);
   try {
     boost::astar_search_no_init(
-        g, *from, h, GoalVisitor(s.settled, *to), StampedMap<NodeIndex>{&s.pred},
+        g, *from, h, GoalVisitor(s, *to, m_graph->lengths_mm()), StampedMap<NodeIndex>{&s.pred},
         StampedMap<Cost>{&s.cost}, StampedMap<Cost>{&s.dist}, weights(g),
         StampedMap<boost::default_color_type>{&s.color}, indices(g), std::less<Cost>(),
         combine(), kInfiniteCost, Cost{0});
@@ -295,7 +338,7 @@ std::vector<RouteResult> RouteQuery::one_to_many(NodeId origin,
     s.target.put(*to[i], s.target.get(*to[i]) + 1);
     ++wanted;
   }
-  if (wanted > 0) run_dijkstra(m_graph->forward().g, s, *from, wanted);
+  if (wanted > 0) run_dijkstra(*m_graph, s, *from, wanted);
   for (std::size_t i = 0; i < destinations.size(); ++i) {
     if (to[i]) results[i] = read_result(*m_graph, s, *from, *to[i], want_path);
   }
@@ -308,9 +351,13 @@ std::shared_ptr<const ShortestPathTree> RouteQuery::tree(NodeId origin) {
   std::vector<Cost> dist;
   std::vector<NodeIndex> pred;
   std::vector<std::uint32_t> hops;
-  m_scratch->settled = detail::full_tree(m_graph->forward().g, *from, dist, pred, &hops);
+  std::vector<std::int64_t> length_mm;
+  m_scratch->settled = detail::full_tree(m_graph->forward().g, *from, dist, pred, &hops,
+                                         m_graph->lengths_mm(),
+                                         m_graph->has_lengths() ? &length_mm : nullptr);
   return std::make_shared<const ShortestPathTree>(*m_graph, *from, std::move(dist),
-                                                  std::move(pred), std::move(hops));
+                                                  std::move(pred), std::move(hops),
+                                                  std::move(length_mm));
 }
 
 }  // namespace waybill::router

@@ -12,6 +12,7 @@
 namespace waybill::router {
 
 class Landmarks;
+struct Endpoint;
 
 namespace detail {
 struct QueryScratch;
@@ -30,18 +31,35 @@ struct RouteResult {
   RouteStatus status = RouteStatus::unknown_node;
   Cost cost = kInfiniteCost;  ///< sum of arc costs; kInfiniteCost unless status == ok
   std::uint32_t hops = 0;     ///< arcs on the path; 0 unless status == ok
+  /// Length of the path in millimetres: the sum of its arcs' lengths, plus the partial arcs at
+  /// snapped ends (endpoint.h). -1 when the graph has no lengths or status != ok.
+  std::int64_t length_mm = -1;
   std::vector<NodeId> path;   ///< origin .. destination, only when asked for and status == ok
 };
 
 /// A complete one-to-all tree from one origin: enough to answer any destination and rebuild its
 /// path. Immutable once built; shared between threads by the TreeCache.
+///
+/// Every per-destination figure (cost, hops, length) is stored, computed once while the tree
+/// was built, so that answering a destination without its path is O(1): a worker asks a
+/// depot's tree for millions of destinations.
 class ShortestPathTree {
  public:
+  /// One entry per node of `graph` in each array; `length_mm` is empty when the graph has no
+  /// lengths. Built by RouteQuery::tree().
   ShortestPathTree(const RoadGraph& graph, NodeIndex origin, std::vector<Cost> dist,
-                   std::vector<NodeIndex> pred, std::vector<std::uint32_t> hops);
+                   std::vector<NodeIndex> pred, std::vector<std::uint32_t> hops,
+                   std::vector<std::int64_t> length_mm);
 
   NodeIndex origin() const { return m_origin; }
+  /// The route to `destination`; unknown_node when the graph has no such node.
   RouteResult route_to(NodeId destination, bool want_path) const;
+  /// The route to a dense index, without the id lookup. Allocates only for the path.
+  /// Precondition: destination < num_nodes() of the graph.
+  RouteResult route_to(NodeIndex destination, bool want_path) const;
+  /// The cost alone, kInfiniteCost where unreachable: the cheapest lookup, for choosing among
+  /// candidate destinations. Precondition: destination < num_nodes() of the graph.
+  Cost cost_to(NodeIndex destination) const { return m_dist[destination]; }
   /// Bytes held, for the cache's budget.
   std::size_t bytes() const;
 
@@ -51,6 +69,7 @@ class ShortestPathTree {
   std::vector<Cost> m_dist;
   std::vector<NodeIndex> m_pred;
   std::vector<std::uint32_t> m_hops;
+  std::vector<std::int64_t> m_length_mm;  // empty when the graph has no lengths
 };
 
 /// A reusable query context over one graph. Not thread-safe: give each thread its own. The graph
@@ -73,6 +92,15 @@ class RouteQuery {
 
   /// The full one-to-all tree of `origin`, or nothing for an unknown node.
   std::shared_ptr<const ShortestPathTree> tree(NodeId origin);
+
+  /// The cheapest route between two endpoints (endpoint.h): one search from all of `from`'s
+  /// seeds, each starting at its seed cost, that stops once no unsettled node can improve the
+  /// best answer (dist of a destination seed + that seed's cost, or the direct drive when both
+  /// points lie on one arc). With landmarks it is A* towards the destination seeds, without an
+  /// early-exit Dijkstra. Status is ok or unreachable. The path runs from the chosen origin
+  /// seed's node to the chosen destination seed's node (empty for the direct drive along one
+  /// arc), and hops counts its arcs. Implemented in endpoint_search.cpp.
+  RouteResult between(const Endpoint& from, const Endpoint& to, bool want_path = false);
 
   /// Nodes settled by the last query: the work it did, for tests and benchmarks.
   std::size_t settled() const;

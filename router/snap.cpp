@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iterator>
 #include <sstream>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -73,10 +74,15 @@ bool valid_coordinate(double lat_deg, double lon_deg) {
   return lat_deg >= -90 && lat_deg <= 90 && lon_deg >= -180 && lon_deg <= 180;
 }
 
-/// The cost of the arc u -> v, or nothing when the graph has no such arc.
-std::optional<Cost> arc_cost(const detail::CsrGraph& g, NodeIndex u, NodeIndex v) {
+/// The cost and length (-1: unknown) of the arc u -> v, or nothing when the graph has no such
+/// arc.
+std::optional<std::pair<Cost, std::int64_t>> arc_between(const RoadGraph& graph, NodeIndex u,
+                                                         NodeIndex v) {
+  const auto& g = graph.forward().g;
   for (const auto e : boost::make_iterator_range(boost::out_edges(u, g))) {
-    if (boost::target(e, g) == v) return g[e].cost;
+    if (boost::target(e, g) != v) continue;
+    const ArcIndex arc = boost::get(boost::edge_index, g, e);
+    return std::pair(g[e].cost, graph.has_lengths() ? graph.length_mm(arc) : -1);
   }
   return std::nullopt;
 }
@@ -96,6 +102,7 @@ struct IndexedArc {
   NodeIndex tail;
   NodeIndex head;
   Cost cost;
+  std::int64_t length_mm;  // -1 when the graph has no lengths
 };
 
 /// R*-tree nodes of up to 16 entries: the usual choice for a static point-and-segment index.
@@ -114,6 +121,14 @@ Cost cost_from_tail(const Snap& snap) {
   return std::llround(snap.t * static_cast<double>(snap.cost));
 }
 
+std::int64_t length_to_head(const Snap& snap) {
+  return snap.length_mm < 0 ? -1 : snap.length_mm - length_from_tail(snap);
+}
+
+std::int64_t length_from_tail(const Snap& snap) {
+  return snap.length_mm < 0 ? -1 : std::llround(snap.t * static_cast<double>(snap.length_mm));
+}
+
 Snapper::Snapper(const RoadGraph& graph) : m_graph(&graph) {
   assert(graph.has_coordinates());
   const auto& g = graph.forward().g;
@@ -123,10 +138,11 @@ Snapper::Snapper(const RoadGraph& graph) : m_graph(&graph) {
     for (const auto e : boost::make_iterator_range(boost::out_edges(v, g))) {
       const NodeIndex w = boost::target(e, g);
       // A two-way road is one segment, represented by its arc from the lower index.
-      if (w < v && arc_cost(g, w, v)) continue;
+      if (w < v && graph.find_arc(w, v)) continue;
       entries.emplace_back(Segment(to_point(node_point(graph, v)), to_point(node_point(graph, w))),
                            static_cast<std::uint32_t>(arcs.size()));
-      arcs.push_back({v, w, g[e].cost});
+      const ArcIndex arc = boost::get(boost::edge_index, g, e);
+      arcs.push_back({v, w, g[e].cost, graph.has_lengths() ? graph.length_mm(arc) : -1});
     }
   }
   // The packing constructor (STR bulk loading) builds a better tree than one insert at a time,
@@ -164,6 +180,7 @@ std::optional<Snap> Snapper::snap(double lat_deg, double lon_deg, double max_rad
   found.tail = arc.tail;
   found.head = arc.head;
   found.cost = arc.cost;
+  found.length_mm = arc.length_mm;
   found.t = t;
   found.lat_deg = foot_lat;
   found.lon_deg = foot_lon;
@@ -173,11 +190,11 @@ std::optional<Snap> Snapper::snap(double lat_deg, double lon_deg, double max_rad
 }
 
 std::optional<Snap> Snapper::reverse(const Snap& forward) const {
-  const auto cost = arc_cost(m_graph->forward().g, forward.head, forward.tail);
-  if (!cost) return std::nullopt;
+  const auto arc = arc_between(*m_graph, forward.head, forward.tail);
+  if (!arc) return std::nullopt;
   Snap back = forward;
   std::swap(back.tail, back.head);
-  back.cost = *cost;
+  std::tie(back.cost, back.length_mm) = *arc;
   back.t = 1 - forward.t;
   return back;
 }

@@ -32,6 +32,7 @@ struct Snap {
   NodeIndex tail = 0;
   NodeIndex head = 0;
   Cost cost = 0;       ///< the whole arc's cost
+  std::int64_t length_mm = -1;  ///< the whole arc's length; -1 when the graph has no lengths
   double t = 0;        ///< fraction of the arc's length from tail (0) to head (1) at the point
   double lat_deg = 0;  ///< the point on the arc, in degrees (not rounded to microdegrees)
   double lon_deg = 0;
@@ -44,6 +45,12 @@ Cost cost_to_head(const Snap& snap);
 /// rest, so the two always add up to the arc's cost. Both take the cost as spread evenly along
 /// the arc, which holds for OSM arcs (one way, one speed) and DIMACS ones.
 Cost cost_from_tail(const Snap& snap);
+
+/// The part of the arc's length from the snapped point to its head, and from its tail to the
+/// point, in millimetres: rounded as the costs are, so that they add up to the arc's length.
+/// -1 when the graph has no lengths.
+std::int64_t length_to_head(const Snap& snap);
+std::int64_t length_from_tail(const Snap& snap);
 
 namespace detail {
 struct SegmentIndex;

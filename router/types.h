@@ -13,6 +13,10 @@ enum class NodeId : std::int64_t {};
 /// callers that hold per-node arrays; never shown to an operator.
 using NodeIndex = std::uint32_t;
 
+/// A dense index of an arc of the graph, 0 .. num_arcs()-1, in the order RoadGraph::arcs()
+/// lists them (the forward CSR's edge index). Internal, like NodeIndex.
+using ArcIndex = std::uint32_t;
+
 /// Sum of arc weights, in the graph's own unit (DIMACS -d: decimetres, -t: travel-time units).
 using Cost = std::int64_t;
 

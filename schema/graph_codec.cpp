@@ -28,6 +28,10 @@ using router::NodeIndex;
 // Cap'n Proto lists hold at most 2^29 - 1 elements.
 constexpr std::size_t kMaxListElements = (std::size_t{1} << 29) - 1;
 
+// An arc longer than this (1.1 million km) is no road: refusing it keeps every path's sum of
+// lengths far from overflowing.
+constexpr std::int64_t kMaxArcLengthMm = std::int64_t{1} << 40;
+
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error("graph bytes: " + what);
 }
@@ -58,10 +62,12 @@ std::string encode_graph(const router::RoadGraph& graph) {
   }
   const bool coords = graph.has_coordinates();
   const std::size_t nc = coords ? n : 0;
+  const std::size_t ml = graph.has_lengths() ? m : 0;
 
-  // Exactly the words needed (root, 6 lists), so the whole graph is one segment.
-  const std::size_t words = 2 + 6 + words_for(n, 8) + 2 * words_for(nc, 4) +
-                            2 * words_for(m, 4) + words_for(m, 8);
+  // Exactly the words needed (root pointer, struct of 1 data word and 7 pointers, the lists),
+  // so the whole graph is one segment.
+  const std::size_t words = 1 + 1 + 7 + words_for(n, 8) + 2 * words_for(nc, 4) +
+                            2 * words_for(m, 4) + words_for(m, 8) + words_for(ml, 8);
   capnp::MallocMessageBuilder builder(
       static_cast<unsigned>(std::min<std::size_t>(words, kMaxListElements)),
       capnp::AllocationStrategy::FIXED_SIZE);
@@ -85,6 +91,12 @@ std::string encode_graph(const router::RoadGraph& graph) {
     heads.set(j, *graph.index_of(arcs[j].head));
     costs.set(j, arcs[j].cost);
   }
+  // Left unset (a null list) without lengths, like the coordinates.
+  if (ml != 0) {
+    auto lengths = root.initLengthsMm(static_cast<unsigned>(ml));
+    for (unsigned j = 0; j < ml; ++j) lengths.set(j, arcs[j].length_mm);
+  }
+  root.setCostUnit(static_cast<std::uint8_t>(graph.cost_unit()));
 
   std::string out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word), '\0');
   kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
@@ -111,6 +123,7 @@ router::RoadGraph decode_graph(std::string_view bytes) {
   std::vector<NodeId> ids;
   std::vector<Coordinate> coords;
   std::vector<Arc> arcs;
+  router::CostUnit unit = router::CostUnit::native;
   try {
     capnp::ReaderOptions options;
     // Every list is read once; the slack covers the pointers.
@@ -124,6 +137,7 @@ router::RoadGraph decode_graph(std::string_view bytes) {
     const auto tails = root.getTails();
     const auto heads = root.getHeads();
     const auto costs = root.getCosts();
+    const auto lengths = root.getLengthsMm();
 
     const std::size_t n = id_list.size();
     if (lon.size() != lat.size() || (lon.size() != 0 && lon.size() != n)) {
@@ -133,6 +147,17 @@ router::RoadGraph decode_graph(std::string_view bytes) {
     if (tails.size() != heads.size() || tails.size() != costs.size()) {
       fail(std::to_string(tails.size()) + " tails, " + std::to_string(heads.size()) +
            " heads and " + std::to_string(costs.size()) + " costs");
+    }
+    if (lengths.size() != 0 && lengths.size() != costs.size()) {
+      fail(std::to_string(costs.size()) + " costs but " + std::to_string(lengths.size()) +
+           " lengths");
+    }
+    switch (const std::uint8_t u = root.getCostUnit()) {
+      case static_cast<std::uint8_t>(router::CostUnit::native):
+      case static_cast<std::uint8_t>(router::CostUnit::duration_ms):
+        unit = static_cast<router::CostUnit>(u);
+        break;
+      default: fail("unknown cost unit " + std::to_string(u));
     }
 
     ids.reserve(n);
@@ -156,12 +181,17 @@ router::RoadGraph decode_graph(std::string_view bytes) {
       if (cost < 0 || cost == router::kInfiniteCost) {
         fail("arc " + std::to_string(j) + ": invalid cost " + std::to_string(cost));
       }
-      arcs.push_back({ids[tail], ids[head], cost});
+      const std::int64_t length = lengths.size() != 0 ? lengths[j] : -1;
+      if (lengths.size() != 0 && (length < 0 || length > kMaxArcLengthMm)) {
+        fail("arc " + std::to_string(j) + ": invalid length " + std::to_string(length));
+      }
+      arcs.push_back({ids[tail], ids[head], cost, length});
     }
   } catch (const kj::Exception& e) {
     fail("malformed message: " + std::string(e.getDescription().cStr()));
   }
-  return router::RoadGraph::build(std::move(ids), std::move(arcs), std::move(coords));
+  return router::RoadGraph::build(std::move(ids), std::move(arcs), std::move(coords), nullptr,
+                                  unit);
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -9,8 +9,9 @@
 
 namespace waybill::wire {
 
-/// Serializes every node (id and coordinate, if any) and arc of `graph` as one Cap'n Proto
-/// message. Deterministic: the same graph gives the same bytes.
+/// Serializes every node (id and coordinate, if any), every arc (with its length, if any) and
+/// the cost unit of `graph` as one Cap'n Proto message. Deterministic: the same graph gives the
+/// same bytes.
 std::string encode_graph(const router::RoadGraph& graph);
 
 /// Rebuilds a graph from encode_graph()'s bytes. Throws std::runtime_error naming what is wrong

@@ -215,7 +215,8 @@ struct Envelope {
 # ---- the road graph ----------------------------------------------------------------------------
 
 # The serialized road graph (graph_codec.h); its sha256 is the graph's identity. Node i has id
-# nodeIds[i]; arc j runs from node tails[j] to node heads[j] at cost costs[j].
+# nodeIds[i]; arc j runs from node tails[j] to node heads[j] at cost costs[j], and is
+# lengthsMm[j] millimetres long when the graph has lengths.
 struct GraphData {
   nodeIds @0 :List(Int64);   # external node ids, ascending, unique
   lonE6 @1 :List(Int32);     # longitude per node, microdegrees; empty: no coordinates
@@ -223,4 +224,6 @@ struct GraphData {
   tails @3 :List(UInt32);    # dense index into nodeIds
   heads @4 :List(UInt32);    # dense index into nodeIds
   costs @5 :List(Int64);     # in the graph's own unit, >= 0
+  lengthsMm @6 :List(Int64);  # per arc, same order as costs; empty: unknown
+  costUnit @7 :UInt8;         # 0 native, 1 durationMs
 }

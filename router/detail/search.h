@@ -1,6 +1,8 @@
 // Search kernels shared inside the router (landmarks reuse the full-tree search).
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <vector>
 
 #include "router/detail/csr.h"
@@ -8,9 +10,13 @@
 namespace waybill::router::detail {
 
 /// The full shortest-path tree from `source`: distances (kInfiniteCost where unreachable),
-/// predecessors and, when `hops` is given, arc counts. Returns the nodes settled.
+/// predecessors and, when `hops` is given, arc counts; when `length_mm` is given, path lengths
+/// (-1 where unreachable) from `arc_lengths`, the lengths by edge index of `g`. Returns the
+/// nodes settled.
 std::size_t full_tree(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist,
-                      std::vector<NodeIndex>& pred, std::vector<std::uint32_t>* hops);
+                      std::vector<NodeIndex>& pred, std::vector<std::uint32_t>* hops,
+                      std::span<const std::int64_t> arc_lengths = {},
+                      std::vector<std::int64_t>* length_mm = nullptr);
 
 /// Distances from `source` to every node of `g` (kInfiniteCost where unreachable).
 void full_distances(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist);

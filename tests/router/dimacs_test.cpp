@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "router/geo.h"
 #include "router/graph.h"
 #include "router/shortest_path.h"
 #include "tests/router/file_test.h"
@@ -129,6 +131,34 @@ TEST_F(DimacsTest, CoordinatesAreLongitudeFirst) {
   ASSERT_TRUE(graph.has_coordinates());
   EXPECT_EQ(graph.coordinate(*graph.index_of(NodeId{4})), (Coordinate{-73970000, 40730000}));
   EXPECT_EQ(graph.coordinate(*graph.index_of(NodeId{2})).lat_e6, 40710000);
+}
+
+TEST_F(DimacsTest, CoordinatesGiveGreatCircleLengths) {
+  const RoadGraph graph =
+      load_dimacs(write("triangle.gr", kTriangle), write("triangle.co", kTriangleCoordinates));
+  EXPECT_EQ(graph.cost_unit(), CostUnit::native);
+  ASSERT_TRUE(graph.has_lengths());
+  for (const Arc& a : graph.arcs()) {
+    const Coordinate t = graph.coordinate(*graph.index_of(a.tail));
+    const Coordinate h = graph.coordinate(*graph.index_of(a.head));
+    const double m = haversine_m(t.lon_e6 / 1e6, t.lat_e6 / 1e6, h.lon_e6 / 1e6, h.lat_e6 / 1e6);
+    EXPECT_EQ(a.length_mm, std::llround(m * 1000)) << to_int(a.tail) << " -> " << to_int(a.head);
+  }
+  // 1 -> 2: 0.009999 degrees east (843 m at 40.7 N) and 0.01 north (1112 m): about 1.4 km.
+  const auto one_two = graph.find_arc(*graph.index_of(NodeId{1}), *graph.index_of(NodeId{2}));
+  ASSERT_TRUE(one_two);
+  EXPECT_NEAR(graph.length_mm(*one_two), 1'395'000, 5'000);
+  EXPECT_EQ(RouteQuery(graph).one_to_one(NodeId{1}, NodeId{3}).length_mm,
+            graph.arcs()[0].length_mm + graph.arcs()[1].length_mm);
+}
+
+TEST_F(DimacsTest, WithoutCoordinatesThereAreNoLengths) {
+  const RoadGraph graph = load_dimacs(write("triangle.gr", kTriangle));
+  EXPECT_FALSE(graph.has_lengths());
+  for (const Arc& a : graph.arcs()) EXPECT_EQ(a.length_mm, -1);
+  const RouteResult r = RouteQuery(graph).one_to_one(NodeId{1}, NodeId{3});
+  EXPECT_EQ(r.cost, 12);
+  EXPECT_EQ(r.length_mm, -1);
 }
 
 TEST_F(DimacsTest, ParallelArcsKeepTheCheapest) {

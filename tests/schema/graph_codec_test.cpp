@@ -48,6 +48,20 @@ RoadGraph town(bool with_coordinates) {
                           std::move(coords));
 }
 
+// The same town measured, in milliseconds: lengths in millimetres (a zero-cost arc may still be
+// long, and a long one cheap), and a parallel arc whose length must not leak into the kept one.
+RoadGraph timed_town() {
+  return RoadGraph::build({depot, market, bridge, harbour, island},
+                          {{depot, market, 4, 2'500'000},
+                           {depot, market, 5, 1'000},
+                           {market, bridge, 3, 0},
+                           {depot, bridge, 8, 7'000'000'000},
+                           {bridge, harbour, 0, 12},
+                           {harbour, bridge, 0, 12},
+                           {harbour, depot, 2, 99}},
+                          {}, nullptr, router::CostUnit::duration_ms);
+}
+
 // Sparse OpenStreetMap-style ids, given out of order, no coordinates.
 RoadGraph sparse() {
   const NodeId a{7'000'000'001};
@@ -59,6 +73,8 @@ RoadGraph sparse() {
 void expect_same(const RoadGraph& actual, const RoadGraph& expected) {
   ASSERT_EQ(actual.num_nodes(), expected.num_nodes());
   ASSERT_EQ(actual.has_coordinates(), expected.has_coordinates());
+  ASSERT_EQ(actual.has_lengths(), expected.has_lengths());
+  EXPECT_EQ(actual.cost_unit(), expected.cost_unit());
   for (router::NodeIndex i = 0; i < expected.num_nodes(); ++i) {
     EXPECT_EQ(actual.id_of(i), expected.id_of(i));
     if (expected.has_coordinates()) {
@@ -72,6 +88,7 @@ void expect_same(const RoadGraph& actual, const RoadGraph& expected) {
     EXPECT_EQ(a[j].tail, e[j].tail) << "arc " << j;
     EXPECT_EQ(a[j].head, e[j].head) << "arc " << j;
     EXPECT_EQ(a[j].cost, e[j].cost) << "arc " << j;
+    EXPECT_EQ(a[j].length_mm, e[j].length_mm) << "arc " << j;
   }
 }
 
@@ -85,6 +102,18 @@ TEST(GraphCodec, RoundTripWithoutCoordinates) {
   const RoadGraph decoded = decode_graph(encode_graph(graph));
   EXPECT_FALSE(decoded.has_coordinates());
   expect_same(decoded, graph);
+}
+
+TEST(GraphCodec, RoundTripWithLengthsAndCostUnit) {
+  const RoadGraph graph = timed_town();
+  ASSERT_TRUE(graph.has_lengths());
+  const RoadGraph decoded = decode_graph(encode_graph(graph));
+  EXPECT_TRUE(decoded.has_lengths());
+  EXPECT_EQ(decoded.cost_unit(), router::CostUnit::duration_ms);
+  expect_same(decoded, graph);
+  EXPECT_EQ(decoded.arcs().front().length_mm, 2'500'000);  // depot -> market, the cheaper one
+  // Lengths and the unit are part of the graph's identity.
+  EXPECT_NE(encode_graph(graph), encode_graph(town(false)));
 }
 
 TEST(GraphCodec, RoundTripSparseIds) {
@@ -103,6 +132,15 @@ TEST(GraphCodec, BytesAreDeterministic) {
   EXPECT_EQ(encode_graph(decode_graph(bytes)), bytes);
   EXPECT_EQ(sha256_hex(encode_graph(town(true))), sha256_hex(bytes));
   EXPECT_NE(encode_graph(town(false)), bytes);
+}
+
+TEST(GraphCodec, WholeGraphIsOneSegment) {
+  // The stream header's first word is the segment count minus one: the encoder sized its one
+  // segment for exactly the graph, lists of lengths included.
+  for (const std::string& bytes : {encode_graph(town(true)), encode_graph(timed_town())}) {
+    ASSERT_GE(bytes.size(), 8u);
+    EXPECT_EQ(bytes.substr(0, 4), std::string(4, '\0'));
+  }
 }
 
 TEST(GraphCodec, UnalignedBytesDecode) {
@@ -204,6 +242,37 @@ TEST(GraphCodec, ValidationErrors) {
                     g.initLatE6(2);
                   }),
                   "graph bytes: 3 nodes but 2 longitudes and 2 latitudes");
+
+  // Lengths: none, or one per arc, each in 0 .. 2^40 mm; the unit: one the router knows.
+  const auto measured = [&](schema::GraphData::Builder g) {
+    base(g);
+    set_all(g.initLengthsMm(2), {std::int64_t{0}, std::int64_t{1} << 40});
+    g.setCostUnit(1);
+  };
+  const RoadGraph graph = decode_graph(graph_data(measured));
+  EXPECT_TRUE(graph.has_lengths());
+  EXPECT_EQ(graph.cost_unit(), router::CostUnit::duration_ms);
+  EXPECT_FALSE(decode_graph(graph_data(base)).has_lengths());
+  expect_rejected(graph_data([&](auto g) {
+                    measured(g);
+                    g.initLengthsMm(1);
+                  }),
+                  "graph bytes: 2 costs but 1 lengths");
+  expect_rejected(graph_data([&](auto g) {
+                    measured(g);
+                    g.getLengthsMm().set(1, -1);
+                  }),
+                  "graph bytes: arc 1: invalid length -1");
+  expect_rejected(graph_data([&](auto g) {
+                    measured(g);
+                    g.getLengthsMm().set(0, (std::int64_t{1} << 40) + 1);
+                  }),
+                  "graph bytes: arc 0: invalid length 1099511627777");
+  expect_rejected(graph_data([&](auto g) {
+                    measured(g);
+                    g.setCostUnit(2);
+                  }),
+                  "graph bytes: unknown cost unit 2");
 }
 
 TEST(GraphCodec, Sha256) {
