@@ -1,0 +1,148 @@
+#include "router/endpoint.h"
+
+#include <cassert>
+#include <cmath>
+#include <vector>
+
+#include "router/polyline.h"
+
+namespace waybill::router {
+namespace {
+
+// Where a snapped point is one of its arc's nodes. On an arc of positive cost the rounded costs
+// decide: a point that costs nothing to reach from the tail is the tail, whatever its t (a few
+// millimetres, at most half a cost unit, away). On a free arc both rounded costs are 0, and only
+// a point exactly at an end is that node: a point inside a free oneway must still leave it
+// forwards.
+bool at_tail(const Snap& snap) {
+  return cost_from_tail(snap) == 0 && (snap.cost > 0 || snap.t == 0);
+}
+bool at_head(const Snap& snap) { return cost_to_head(snap) == 0 && (snap.cost > 0 || snap.t == 1); }
+
+// The endpoint of a point at a node of its arc, or nothing when the point is inside the arc.
+std::optional<Endpoint> at_node(const Snap& snap, const Snapper& snapper) {
+  if (!at_tail(snap) && !at_head(snap)) return std::nullopt;
+  Endpoint e = node_endpoint(at_tail(snap) ? snap.tail : snap.head);
+  e.on_arc = snap;
+  e.on_reverse_arc = snapper.reverse(snap);
+  e.snap_distance_m = snap.distance_m;
+  return e;
+}
+
+// Lengths of seeds: 0 for a graph without lengths (the route's length is then -1 anyway).
+std::int64_t known(std::int64_t length_mm) { return length_mm < 0 ? 0 : length_mm; }
+
+// The direct drive from a to b, both on the same directed arc, or nothing.
+std::optional<RouteResult> drive_along(const Snap& a, const Snap& b) {
+  if (a.tail != b.tail || a.head != b.head || !(a.t <= b.t)) return std::nullopt;
+  RouteResult r;
+  r.status = RouteStatus::ok;
+  // Both are rounded from the same arc's cost, and the rounding is monotonic in t: >= 0.
+  r.cost = cost_from_tail(b) - cost_from_tail(a);
+  if (a.length_mm >= 0) r.length_mm = length_from_tail(b) - length_from_tail(a);
+  return r;
+}
+
+Coordinate rounded(double lat_deg, double lon_deg) {
+  return {static_cast<std::int32_t>(std::lround(lon_deg * 1e6)),
+          static_cast<std::int32_t>(std::lround(lat_deg * 1e6))};
+}
+
+}  // namespace
+
+Endpoint node_endpoint(NodeIndex node) {
+  Endpoint e;
+  e.seeds[0] = {node, 0, 0};
+  e.num_seeds = 1;
+  return e;
+}
+
+Endpoint origin_endpoint(const Snap& snap, const Snapper& snapper) {
+  if (auto node = at_node(snap, snapper)) return *node;
+  Endpoint e;
+  e.on_arc = snap;
+  e.on_reverse_arc = snapper.reverse(snap);
+  e.snap_distance_m = snap.distance_m;
+  e.seeds[e.num_seeds++] = {snap.head, cost_to_head(snap), known(length_to_head(snap))};
+  if (const auto& back = e.on_reverse_arc) {
+    e.seeds[e.num_seeds++] = {back->head, cost_to_head(*back), known(length_to_head(*back))};
+  }
+  return e;
+}
+
+Endpoint destination_endpoint(const Snap& snap, const Snapper& snapper) {
+  if (auto node = at_node(snap, snapper)) return *node;
+  Endpoint e;
+  e.on_arc = snap;
+  e.on_reverse_arc = snapper.reverse(snap);
+  e.snap_distance_m = snap.distance_m;
+  e.seeds[e.num_seeds++] = {snap.tail, cost_from_tail(snap), known(length_from_tail(snap))};
+  if (const auto& back = e.on_reverse_arc) {
+    e.seeds[e.num_seeds++] = {back->tail, cost_from_tail(*back), known(length_from_tail(*back))};
+  }
+  return e;
+}
+
+std::optional<RouteResult> same_arc_drive(const Endpoint& from, const Endpoint& to) {
+  std::optional<RouteResult> best;
+  for (const auto* a : {&from.on_arc, &from.on_reverse_arc}) {
+    for (const auto* b : {&to.on_arc, &to.on_reverse_arc}) {
+      if (!*a || !*b) continue;
+      auto drive = drive_along(**a, **b);
+      if (drive && (!best || drive->cost < best->cost)) best = std::move(drive);
+    }
+  }
+  return best;
+}
+
+RouteResult route_from_trees(std::span<const ShortestPathTree* const> trees, const Endpoint& from,
+                             const Endpoint& to, bool want_path) {
+  assert(trees.size() == from.num_seeds);
+  const auto direct = same_arc_drive(from, to);
+  Cost best = direct ? direct->cost : kInfiniteCost;
+  std::size_t best_i = trees.size();
+  std::size_t best_j = 0;
+  for (std::size_t i = 0; i < trees.size(); ++i) {
+    assert(trees[i] && trees[i]->origin() == from.seeds[i].node);
+    for (std::size_t j = 0; j < to.num_seeds; ++j) {
+      const Cost d = trees[i]->cost_to(to.seeds[j].node);
+      if (d == kInfiniteCost) continue;
+      const Cost total = from.seeds[i].cost + d + to.seeds[j].cost;
+      if (total < best) {
+        best = total;
+        best_i = i;
+        best_j = j;
+      }
+    }
+  }
+  if (best_i == trees.size()) {
+    if (direct) return *direct;
+    RouteResult none;
+    none.status = RouteStatus::unreachable;
+    return none;
+  }
+  const Endpoint::Seed& last = to.seeds[best_j];
+  RouteResult r = trees[best_i]->route_to(last.node, want_path);
+  r.cost = best;
+  if (r.length_mm >= 0) r.length_mm += from.seeds[best_i].length_mm + last.length_mm;
+  return r;
+}
+
+std::string route_polyline(const RoadGraph& g, const Endpoint& from, const Endpoint& to,
+                           const RouteResult& r) {
+  if (r.status != RouteStatus::ok) return "";
+  assert(g.has_coordinates());
+  std::vector<Coordinate> points;
+  points.reserve(r.path.size() + 2);
+  // A point snapped next to a node rounds to (or near) the node's own microdegrees: drop
+  // repeats, which draw nothing.
+  const auto add = [&points](Coordinate c) {
+    if (points.empty() || !(points.back() == c)) points.push_back(c);
+  };
+  if (from.on_arc) add(rounded(from.on_arc->lat_deg, from.on_arc->lon_deg));
+  for (const NodeId id : r.path) add(g.coordinate(*g.index_of(id)));
+  if (to.on_arc) add(rounded(to.on_arc->lat_deg, to.on_arc->lon_deg));
+  return encode_polyline(points);
+}
+
+}  // namespace waybill::router
