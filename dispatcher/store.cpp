@@ -908,4 +908,54 @@ std::vector<wire::BatchStatus> Store::batch_status(std::uint64_t batch_id) {
   });
 }
 
+// ---- drawing a batch (waybill render) -------------------------------------------------------
+
+std::optional<BatchOverview> Store::batch_overview(std::int64_t batch_id) {
+  return m_impl->guarded("batch_overview", [&]() -> std::optional<BatchOverview> {
+    pqxx::nontransaction txn(m_impl->main());
+    const auto r = txn.exec_params(
+        "select graph_id, accepted, snap_radius_m from batches where id = $1", batch_id);
+    if (r.empty()) return std::nullopt;
+    return BatchOverview{r[0][0].as<std::int64_t>(), r[0][1].as<std::uint64_t>(),
+                         r[0][2].as<double>()};
+  });
+}
+
+std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64_t accepted,
+                                              std::size_t limit) {
+  if (accepted == 0 || limit == 0) return {};
+  return m_impl->guarded("sample_routes", [&] {
+    // The seqs are listed here rather than filtered in SQL (seq % step = 0 would read the whole
+    // partition): `seq = any(...)` with batch_id is a lookup on the primary key of the one
+    // partition of each table. seq is an int, so i * accepted < 2^62 fits.
+    const std::uint64_t n = std::min<std::uint64_t>(limit, accepted);
+    std::string seqs;
+    for (std::uint64_t i = 0; i < n; ++i) append_array_element(seqs, i * accepted / n);
+    pqxx::nontransaction txn(m_impl->main());
+    const auto r = txn.exec_params(
+        "select j.seq, j.origin, j.destination, j.origin_lat, j.origin_lon, j.dest_lat,"
+        "       j.dest_lon, r.status, r.polyline"
+        "  from jobs j"
+        "  left join routes r on r.batch_id = $1 and r.seq = j.seq"
+        " where j.batch_id = $1 and j.seq = any($2::int[])"
+        " order by j.seq",
+        batch_id, closed(seqs));
+    std::vector<RouteSample> samples;
+    samples.reserve(r.size());
+    for (const auto& row : r) {
+      RouteSample& sample = samples.emplace_back();
+      sample.seq = row[0].as<std::uint32_t>();
+      if (!row[1].is_null()) sample.origin = row[1].as<std::int64_t>();
+      if (!row[2].is_null()) sample.destination = row[2].as<std::int64_t>();
+      if (!row[3].is_null() && !row[4].is_null() && !row[5].is_null() && !row[6].is_null()) {
+        sample.points = wire::JobPoints{{row[3].as<double>(), row[4].as<double>()},
+                                        {row[5].as<double>(), row[6].as<double>()}};
+      }
+      if (!row[7].is_null()) sample.status = row[7].as<int>();
+      if (!row[8].is_null()) sample.polyline = row[8].as<std::string>();
+    }
+    return samples;
+  });
+}
+
 }  // namespace waybill::dispatcher

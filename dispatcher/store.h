@@ -84,6 +84,24 @@ struct ChunkRoutes {
   std::vector<wire::JobOutcome> outcomes;
 };
 
+/// What drawing a batch needs to know of it (waybill render).
+struct BatchOverview {
+  std::int64_t graph_id = 0;
+  std::uint64_t accepted = 0;  ///< jobs: seq runs over 0 .. accepted - 1
+  double snap_radius_m = 500;  ///< coordinate form: how far the worker snapped
+};
+
+/// A sampled job with its route, for drawing. Node form has origin and destination, coordinate
+/// form has points; status and polyline are nothing while the job is not routed (and polyline
+/// also when the batch did not ask for paths, or the route is not ok).
+struct RouteSample {
+  std::uint32_t seq = 0;
+  std::optional<std::int64_t> origin, destination;  ///< node ids, node form
+  std::optional<wire::JobPoints> points;            ///< degrees, coordinate form
+  std::optional<int> status;                        ///< routes.status (wire::JobStatus)
+  std::optional<std::string> polyline;              ///< encoded, precision 6, lat first
+};
+
 class Store {
  public:
   /// Connects (libpq conninfo; empty means libpq's environment). Throws StoreError.
@@ -144,6 +162,12 @@ class Store {
 
   // ---- inspection ----
   std::vector<wire::BatchStatus> batch_status(std::uint64_t batch_id);
+  /// The batch's graph and size, or nothing when there is no such batch.
+  std::optional<BatchOverview> batch_overview(std::int64_t batch_id);
+  /// About `limit` jobs spread evenly over a batch of `accepted` jobs (seq i * accepted / limit),
+  /// in seq order, with their routes when routed: one index lookup on (batch_id, seq), no scan.
+  std::vector<RouteSample> sample_routes(std::int64_t batch_id, std::uint64_t accepted,
+                                         std::size_t limit);
 
  private:
   struct Impl;
