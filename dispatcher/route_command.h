@@ -1,4 +1,6 @@
-// `waybill route`: answers origin,destination lines from stdin with the router library.
+// `waybill route`: answers origin,destination lines of node ids, and
+// origin_lat,origin_lon,dest_lat,dest_lon lines of points snapped to the roads, from stdin with
+// the router library.
 #pragma once
 
 #include <iosfwd>
