@@ -13,5 +13,6 @@ int submit_command(std::span<const std::string> args);
 int status_command(std::span<const std::string> args);
 int gen_command(std::span<const std::string> args);
 int keygen_command(std::span<const std::string> args);
+int render_command(std::span<const std::string> args);
 
 }  // namespace waybill::cli

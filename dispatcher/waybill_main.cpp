@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "  submit         stream a batch file to the dispatcher (--wait: until routed)\n"
     "  status         batches, their progress, and the workers\n"
     "  gen            write a realistic batch file for demos and benchmarks\n"
+    "  render         draw a batch's routes on its road network (SVG or PNG)\n"
     "  keygen         write a CurveZMQ key pair\n"
     "\n"
     "'waybill COMMAND --help' describes a command.\n";
@@ -39,6 +40,7 @@ int main(int argc, char** argv) try {
   if (command == "status") return status_command(rest);
   if (command == "gen") return gen_command(rest);
   if (command == "keygen") return keygen_command(rest);
+  if (command == "render") return render_command(rest);
   if ((command == "graph" || command == "db") && rest.empty()) {
     std::cerr << "waybill " << command << ": missing subcommand\n" << kUsage;
     return 2;

@@ -1,0 +1,89 @@
+// Drawing a road network and some routes on it, as an SVG or PNG image (cairo): what
+// `waybill render` shows an operator. Pure drawing over plain data: no SQL, no routing.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "router/graph.h"
+#include "router/types.h"
+
+namespace waybill::cli {
+
+/// The image formats, chosen by the output file's extension.
+enum class ImageFormat { svg, png };
+
+/// The format of `path` by its extension (".svg" or ".png", any case), or nothing.
+std::optional<ImageFormat> image_format(const std::string& path);
+
+/// One job to draw.
+struct MapRoute {
+  enum class Kind {
+    path,      ///< a route: `line` is its geometry, drawn solid in the route's colour
+    straight,  ///< a route whose geometry is unknown: `line` (its two ends) drawn dashed
+    failed,    ///< no route (unreachable, unsnappable, ...): red crosses at origin and destination
+  };
+  Kind kind = Kind::path;
+  std::vector<router::Coordinate> line;
+  std::optional<router::Coordinate> origin;       ///< a dark square (a red cross when failed)
+  std::optional<router::Coordinate> destination;  ///< a small dot (a red cross when failed)
+};
+
+/// What to draw besides the graph and the routes, and how big.
+struct MapSpec {
+  std::string caption;      ///< bottom left: "batch 7 on graph ny: 200 of 1000000 routes shown"
+  std::string attribution;  ///< bottom right, e.g. "© OpenStreetMap contributors"; may be empty
+  int width = 1600;         ///< pixels (SVG: points); the height follows from the aspect ratio
+};
+
+/// An RGB colour, each channel 0..1.
+using Rgb = std::array<double, 3>;
+
+/// The colour of the i-th route that is drawn: distinct hues (golden-angle steps), none of them
+/// the red of failed jobs.
+Rgb route_colour(std::size_t i);
+inline constexpr Rgb kBackground{1, 1, 1};
+
+/// The equirectangular projection fitted to a picture: x grows with longitude scaled by the
+/// cosine of the middle latitude, y grows southwards, and everything to draw fits inside a
+/// margin. The caption band lies below map_height().
+class MapProjection {
+ public:
+  /// Fits the graph's nodes and every point of `routes` into `width` pixels (the map is at most
+  /// twice as high as wide). Precondition: graph.has_coordinates(), width >= 64.
+  MapProjection(const router::RoadGraph& graph, std::span<const MapRoute> routes, int width);
+
+  struct Point {
+    double x = 0, y = 0;
+  };
+  Point operator()(router::Coordinate c) const;
+
+  int width() const { return m_width; }
+  int map_height() const { return m_map_height; }
+  /// The whole picture: the map and the caption band below it.
+  int height() const { return m_map_height + caption_band(); }
+  int caption_band() const;
+
+ private:
+  int m_width = 0;
+  int m_map_height = 0;
+  double m_cos_lat = 1;
+  double m_scale = 1;                 // pixels per scaled microdegree
+  double m_x0 = 0, m_y0 = 0;          // pixel of (min lon, max lat)
+  double m_min_x = 0, m_max_lat = 0;  // in scaled microdegrees, microdegrees
+};
+
+/// Writes the picture to `path` as SVG or PNG by its extension: every arc of `graph` as a thin
+/// light-grey line, the routes over it (in route_colour(i) for the i-th route that is not
+/// failed), their origins and destinations, failed jobs as red crosses, and the caption. Returns
+/// the projection used (width and height). Throws std::runtime_error naming the file when its
+/// extension is neither .svg nor .png or it cannot be written, and std::invalid_argument when
+/// the graph has no coordinates.
+MapProjection render_map(const router::RoadGraph& graph, std::span<const MapRoute> routes,
+                         const MapSpec& spec, const std::string& path);
+
+}  // namespace waybill::cli

@@ -1,0 +1,207 @@
+// `waybill render`: a picture of a batch, the road network with a sample of the batch's routes
+// drawn on it (map_render.h). Each route is drawn from its stored polyline when the batch asked
+// for paths; otherwise it is computed again here, on the batch's graph, as the worker did.
+#include <cmath>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dispatcher/cli_options.h"
+#include "dispatcher/commands.h"
+#include "dispatcher/map_render.h"
+#include "dispatcher/store.h"
+#include "router/endpoint.h"
+#include "router/polyline.h"
+#include "router/shortest_path.h"
+#include "router/snap.h"
+#include "schema/graph_codec.h"
+#include "schema/messages.h"
+
+namespace waybill::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+router::Coordinate to_coordinate(const wire::LatLon& p) {
+  return {static_cast<std::int32_t>(std::lround(p.lon * 1e6)),
+          static_cast<std::int32_t>(std::lround(p.lat * 1e6))};
+}
+
+/// How the sampled routes were drawn, for the summary line.
+struct SketchCounts {
+  std::size_t stored = 0;      ///< from the stored polyline
+  std::size_t recomputed = 0;  ///< routed again here
+  std::size_t straight = 0;    ///< routed ok by the worker, but not here: a dashed line
+  std::size_t failed = 0;      ///< unreachable, unsnappable, unknown node, failed
+  std::size_t invisible = 0;   ///< failed with no point on the map (unknown nodes)
+};
+
+/// Turns sampled jobs into lines to draw, routing again those without a stored polyline. The
+/// route query and the snapper are built on first use: a batch that stored its paths needs
+/// neither.
+class RouteSketcher {
+ public:
+  RouteSketcher(const router::RoadGraph& graph, double snap_radius_m)
+      : m_graph(&graph), m_snap_radius_m(snap_radius_m) {}
+
+  MapRoute sketch(const dispatcher::RouteSample& sample) {
+    MapRoute route;
+    if (sample.points) {
+      route.origin = to_coordinate(sample.points->origin);
+      route.destination = to_coordinate(sample.points->destination);
+    } else {
+      route.origin = node_coordinate(sample.origin);
+      route.destination = node_coordinate(sample.destination);
+    }
+    const bool routed_ok = sample.status && *sample.status == static_cast<int>(wire::JobStatus::ok);
+    if (sample.status && !routed_ok) return failed(std::move(route));
+    if (sample.polyline) {
+      if (auto line = router::decode_polyline(*sample.polyline); line && !line->empty()) {
+        ++m_counts.stored;
+        route.line = std::move(*line);
+        return route;
+      }
+    }
+    // Not stored (or not routed yet): route it again.
+    if (auto line = sample.points ? route_points(*sample.points) : route_nodes(sample)) {
+      ++m_counts.recomputed;
+      route.line = std::move(*line);
+      return route;
+    }
+    if (!routed_ok || !route.origin || !route.destination) return failed(std::move(route));
+    // The worker found a route this graph does not: show where it goes, not how.
+    ++m_counts.straight;
+    route.kind = MapRoute::Kind::straight;
+    route.line = {*route.origin, *route.destination};
+    return route;
+  }
+
+  const SketchCounts& counts() const { return m_counts; }
+
+ private:
+  std::optional<router::Coordinate> node_coordinate(std::optional<std::int64_t> id) const {
+    if (!id) return std::nullopt;
+    const auto index = m_graph->index_of(router::NodeId{*id});
+    if (!index) return std::nullopt;
+    return m_graph->coordinate(*index);
+  }
+
+  MapRoute failed(MapRoute route) {
+    ++m_counts.failed;
+    if (!route.origin && !route.destination) ++m_counts.invisible;
+    route.kind = MapRoute::Kind::failed;
+    return route;
+  }
+
+  router::RouteQuery& query() {
+    if (!m_query) m_query.emplace(*m_graph);
+    return *m_query;
+  }
+
+  std::optional<std::vector<router::Coordinate>> route_nodes(
+      const dispatcher::RouteSample& sample) {
+    if (!sample.origin || !sample.destination) return std::nullopt;
+    const router::RouteResult r = query().one_to_one(
+        router::NodeId{*sample.origin}, router::NodeId{*sample.destination}, /*want_path=*/true);
+    if (r.status != router::RouteStatus::ok) return std::nullopt;
+    std::vector<router::Coordinate> line;
+    line.reserve(r.path.size());
+    for (const router::NodeId id : r.path) line.push_back(*node_coordinate(router::to_int(id)));
+    return line;
+  }
+
+  std::optional<std::vector<router::Coordinate>> route_points(const wire::JobPoints& points) {
+    if (!m_snapper) m_snapper.emplace(*m_graph);
+    const auto from_snap = m_snapper->snap(points.origin.lat, points.origin.lon, m_snap_radius_m);
+    const auto to_snap =
+        m_snapper->snap(points.destination.lat, points.destination.lon, m_snap_radius_m);
+    if (!from_snap || !to_snap) return std::nullopt;
+    const router::Endpoint from = router::origin_endpoint(*from_snap, *m_snapper);
+    const router::Endpoint to = router::destination_endpoint(*to_snap, *m_snapper);
+    const router::RouteResult r = query().between(from, to, /*want_path=*/true);
+    if (r.status != router::RouteStatus::ok) return std::nullopt;
+    return router::decode_polyline(router::route_polyline(*m_graph, from, to, r));
+  }
+
+  const router::RoadGraph* m_graph;
+  double m_snap_radius_m;
+  std::optional<router::RouteQuery> m_query;
+  std::optional<router::Snapper> m_snapper;
+  SketchCounts m_counts;
+};
+
+}  // namespace
+
+int render_command(std::span<const std::string> args) {
+  std::string db, out;
+  std::int64_t batch = 0;
+  std::size_t sample = 200;
+  int width = 1600;
+  po::options_description options(
+      "waybill render --db CONNINFO --batch N --out FILE.svg|FILE.png [--sample K] [--width PX]"
+      "\n\nDraws a batch: every road of its graph in light grey, and about K of its routes,\n"
+      "spread evenly over the batch, in colour (origins as dark squares, destinations as dots,\n"
+      "jobs without a route as red crosses). A route is drawn from its stored polyline when\n"
+      "the batch was submitted with --paths, and routed again here otherwise. The graph must\n"
+      "have coordinates. The file's extension chooses SVG or PNG.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("db", po::value(&db)->default_value(""), "PostgreSQL conninfo (default: PG* variables)")
+      ("batch", po::value(&batch)->required(), "the batch to draw")
+      ("out", po::value(&out)->required(), "the picture to write: .svg or .png")
+      ("sample", po::value(&sample)->default_value(sample), "routes to draw, at most")
+      ("width", po::value(&width)->default_value(width),
+       "picture width in pixels; the height follows from the map's aspect ratio");
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "render")) return *status;
+  std::string problem;
+  if (batch <= 0) problem = "--batch must be a batch id (1 or more)";
+  if (width < 64 || width > 16384) problem = "--width must be 64..16384";
+  if (!image_format(out)) problem = "--out " + out + ": the name must end in .svg or .png";
+  if (!problem.empty()) {
+    std::cerr << "waybill render: " << problem << "\n\n" << options << '\n';
+    return 2;
+  }
+  try {
+    dispatcher::Store store(db);
+    const auto overview = store.batch_overview(batch);
+    if (!overview) throw std::runtime_error("no batch " + std::to_string(batch));
+    const auto info = store.graph_by_id(overview->graph_id);
+    const std::string name =
+        info ? info->name : "#" + std::to_string(overview->graph_id);
+    const router::RoadGraph graph = wire::decode_graph(store.graph_bytes(overview->graph_id));
+    if (!graph.has_coordinates()) {
+      throw std::runtime_error("graph '" + name + "' has no coordinates: import it with --coords");
+    }
+    const auto samples = store.sample_routes(batch, overview->accepted, sample);
+
+    RouteSketcher sketcher(graph, overview->snap_radius_m);
+    std::vector<MapRoute> routes;
+    routes.reserve(samples.size());
+    for (const auto& s : samples) routes.push_back(sketcher.sketch(s));
+    const SketchCounts& counts = sketcher.counts();
+    const std::size_t shown = routes.size() - counts.invisible;
+
+    MapSpec spec;
+    spec.width = width;
+    spec.caption = "batch " + std::to_string(batch) + " on graph " + name + ": " +
+                   std::to_string(shown) + " of " + std::to_string(overview->accepted) +
+                   " routes shown";
+    // OpenStreetMap imports (ODbL) must credit their contributors wherever the map is shown.
+    if (graph.cost_unit() == router::CostUnit::duration_ms) {
+      spec.attribution = "\u00a9 OpenStreetMap contributors";
+    }
+    const MapProjection picture = render_map(graph, routes, spec, out);
+    std::cout << out << ": " << picture.width() << " x " << picture.height() << " px, " << shown
+              << " of " << overview->accepted << " routes of batch " << batch << " (" << counts.stored
+              << " stored, " << counts.recomputed << " routed again, " << counts.straight
+              << " straight, " << counts.failed << " without a route)\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "waybill render: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace waybill::cli
