@@ -20,7 +20,7 @@ namespace waybill::cli {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr Rgb kArcGrey{0.80, 0.80, 0.80};
+constexpr Rgb kArcGrey{0.72, 0.72, 0.72};
 constexpr Rgb kMarkerDark{0.13, 0.13, 0.18};
 constexpr Rgb kFailedRed{0.86, 0.08, 0.08};
 constexpr Rgb kTextGrey{0.20, 0.20, 0.20};
@@ -109,7 +109,7 @@ using Context = std::unique_ptr<cairo_t, ContextDeleter>;
 /// Every arc once: a two-way road is one line, not two on top of each other.
 void draw_arcs(cairo_t* cr, const router::RoadGraph& graph, const MapProjection& project) {
   set_colour(cr, kArcGrey);
-  cairo_set_line_width(cr, std::max(0.5, project.width() / 2600.0));
+  cairo_set_line_width(cr, std::max(0.75, project.width() / 2000.0));
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
   std::size_t in_path = 0;
   for (const router::Arc& arc : graph.arcs()) {
@@ -194,7 +194,7 @@ void draw_routes(cairo_t* cr, std::span<const MapRoute> routes, const MapProject
   for (const MapRoute& route : routes) {
     if (route.kind != MapRoute::Kind::failed) continue;
     for (const auto& end : {route.origin, route.destination}) {
-      if (end) draw_cross(cr, project(*end), square * 0.7);
+      if (end) draw_cross(cr, project.clamped(*end), square * 0.7);
     }
   }
 }
@@ -257,6 +257,9 @@ MapProjection::MapProjection(const router::RoadGraph& graph, std::span<const Map
   };
   for (router::NodeIndex i = 0; i < graph.num_nodes(); ++i) extend(graph.coordinate(i));
   for (const MapRoute& route : routes) {
+    // A failed job's point may be anywhere (a typo, swapped latitude and longitude): it is
+    // drawn at the border instead of shrinking the roads to a speck.
+    if (route.kind == MapRoute::Kind::failed) continue;
     for (const router::Coordinate& c : route.line) extend(c);
     if (route.origin) extend(*route.origin);
     if (route.destination) extend(*route.destination);
@@ -280,6 +283,12 @@ MapProjection::MapProjection(const router::RoadGraph& graph, std::span<const Map
 MapProjection::Point MapProjection::operator()(router::Coordinate c) const {
   return {m_x0 + (c.lon_e6 * m_cos_lat - m_min_x) * m_scale,
           m_y0 + (m_max_lat - c.lat_e6) * m_scale};
+}
+
+MapProjection::Point MapProjection::clamped(router::Coordinate c) const {
+  const double inset = std::max(8.0, m_width / 80.0);
+  const Point p = (*this)(c);
+  return {std::clamp(p.x, inset, m_width - inset), std::clamp(p.y, inset, m_map_height - inset)};
 }
 
 int MapProjection::caption_band() const {

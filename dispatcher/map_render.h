@@ -53,14 +53,17 @@ inline constexpr Rgb kBackground{1, 1, 1};
 /// margin. The caption band lies below map_height().
 class MapProjection {
  public:
-  /// Fits the graph's nodes and every point of `routes` into `width` pixels (the map is at most
-  /// twice as high as wide). Precondition: graph.has_coordinates(), width >= 64.
+  /// Fits the graph's nodes and every point of the routes that are not failed into `width`
+  /// pixels (the map is at most twice as high as wide). Throws std::invalid_argument unless
+  /// graph.has_coordinates() and width >= 64.
   MapProjection(const router::RoadGraph& graph, std::span<const MapRoute> routes, int width);
 
   struct Point {
     double x = 0, y = 0;
   };
   Point operator()(router::Coordinate c) const;
+  /// The same point, moved onto the map's border when it lies outside the map.
+  Point clamped(router::Coordinate c) const;
 
   int width() const { return m_width; }
   int map_height() const { return m_map_height; }
@@ -79,7 +82,8 @@ class MapProjection {
 
 /// Writes the picture to `path` as SVG or PNG by its extension: every arc of `graph` as a thin
 /// light-grey line, the routes over it (in route_colour(i) for the i-th route that is not
-/// failed), their origins and destinations, failed jobs as red crosses, and the caption. Returns
+/// failed), their origins and destinations, failed jobs as red crosses (on the border when
+/// outside the map), and the caption. Returns
 /// the projection used (width and height). Throws std::runtime_error naming the file when its
 /// extension is neither .svg nor .png or it cannot be written, and std::invalid_argument when
 /// the graph has no coordinates.

@@ -145,7 +145,30 @@ TEST_F(MapRenderTest, AFailedJobIsARedCrossAtItsPoints) {
   EXPECT_LT(centre[2], 0.3);
 }
 
-TEST_F(MapRenderTest, AnSvgHoldsPathsAndTheCaption) {
+TEST_F(MapRenderTest, AFailedJobFarAwayKeepsTheFrameAndIsCrossedOnTheBorder) {
+  const router::RoadGraph graph = square();
+  MapRoute far;  // 40 km west of the square: a typo
+  far.kind = MapRoute::Kind::failed;
+  far.origin = Coordinate{6'900'000, 43'735'000};
+  const std::vector<MapRoute> routes{the_route(), far};
+  const MapProjection alone(graph, std::span(routes).first(1), 400);
+  const MapProjection both(graph, routes, 400);
+  EXPECT_EQ(both.map_height(), alone.map_height());
+  EXPECT_DOUBLE_EQ(both(kNode1).x, alone(kNode1).x);
+  const auto cross = both.clamped(*far.origin);
+  EXPECT_LT(both(*far.origin).x, 0);
+  EXPECT_GT(cross.x, 0);
+  EXPECT_LT(cross.x, both(kNode1).x);
+  EXPECT_DOUBLE_EQ(cross.y, both(*far.origin).y);
+
+  const auto path = m_dir / "far.png";
+  render_map(graph, routes, {"", "", 400}, path.string());
+  const Rgb border = pixel(read_png(path).get(), cross);
+  EXPECT_GT(border[0], 0.7);
+  EXPECT_LT(border[1], 0.3);
+}
+
+TEST_F(MapRenderTest, AnSvgHoldsTheRoadsAndRoutesAsPaths) {
   const router::RoadGraph graph = square();
   MapRoute straight = the_route();
   straight.kind = MapRoute::Kind::straight;
@@ -160,7 +183,14 @@ TEST_F(MapRenderTest, AnSvgHoldsPathsAndTheCaption) {
   text << in.rdbuf();
   const std::string svg = text.str();
   EXPECT_NE(svg.find("<svg"), std::string::npos);
-  EXPECT_NE(svg.find("<path"), std::string::npos);
+  // Stroked lines (text comes as glyph paths, which are filled): the roads in one path, the
+  // route, and the straight line.
+  std::size_t stroked = 0;
+  for (auto at = svg.find("<path style=\"fill:none;"); at != std::string::npos;
+       at = svg.find("<path style=\"fill:none;", at + 1)) {
+    ++stroked;
+  }
+  EXPECT_GE(stroked, 3u);
   EXPECT_NE(svg.find("width=\"640px\""), std::string::npos) << svg.substr(0, 400);
   EXPECT_NE(svg.find("height=\"" + std::to_string(picture.height()) + "px\""), std::string::npos);
   EXPECT_NE(svg.find("stroke-dasharray"), std::string::npos);  // the straight line
