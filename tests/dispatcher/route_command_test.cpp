@@ -126,7 +126,10 @@ class RouteCommandPoints : public ::testing::Test {
                   static_cast<long long>(r.length_mm / 1000),
                   static_cast<long long>(r.length_mm % 1000), a->distance_m, b->distance_m);
     std::string line = fields + tail;
-    if (paths) line += "," + router::route_polyline(m_graph, from, to, r);
+    if (paths) {
+      line += ',';
+      line += router::route_polyline(m_graph, from, to, r);
+    }
     return line + "\n";
   }
 
