@@ -217,7 +217,7 @@ struct PointContext {
 };
 
 /// Answers the point queries `members` (all of one origin) with `query`: one search each, or
-/// for an origin of kTreeThreshold queries or more, the trees of its seeds (a depot). Returns
+/// for an origin of kTreeThreshold queries or more, the tree of its point (a depot). Returns
 /// the nodes settled.
 std::uint64_t route_point_group(router::RouteQuery& query, const PointContext& c,
                                 const std::vector<PointQuery>& points,
@@ -234,15 +234,10 @@ std::uint64_t route_point_group(router::RouteQuery& query, const PointContext& c
   }
   const router::Endpoint from = router::origin_endpoint(*origin, *c.snapper);
   std::uint64_t settled = 0;
-  std::array<std::shared_ptr<const router::ShortestPathTree>, 2> trees;
-  std::array<const router::ShortestPathTree*, 2> tree_ptrs{};
-  const bool use_trees = members.size() >= kTreeThreshold;
-  if (use_trees) {
-    for (std::size_t k = 0; k < from.num_seeds; ++k) {
-      trees[k] = query.tree(c.graph->id_of(from.seeds[k].node));
-      tree_ptrs[k] = trees[k].get();
-      settled += query.settled();
-    }
+  std::shared_ptr<const router::ShortestPathTree> tree;
+  if (members.size() >= kTreeThreshold) {
+    tree = query.tree(from);
+    settled += query.settled();
   }
   for (const std::size_t i : members) {
     const PointQuery& q = points[i];
@@ -256,9 +251,8 @@ std::uint64_t route_point_group(router::RouteQuery& query, const PointContext& c
     }
     a.dest_snap_m = dest->distance_m;
     const router::Endpoint to = router::destination_endpoint(*dest, *c.snapper);
-    if (use_trees) {
-      a.route = router::route_from_trees(std::span(tree_ptrs.data(), from.num_seeds), from, to,
-                                         c.paths);
+    if (tree) {
+      a.route = router::route_from_tree(*tree, from, to, c.paths);
     } else {
       a.route = query.between(from, to, c.paths);
       settled += query.settled();

@@ -95,36 +95,28 @@ std::optional<RouteResult> same_arc_drive(const Endpoint& from, const Endpoint& 
   return best;
 }
 
-RouteResult route_from_trees(std::span<const ShortestPathTree* const> trees, const Endpoint& from,
-                             const Endpoint& to, bool want_path) {
-  assert(trees.size() == from.num_seeds);
+RouteResult route_from_tree(const ShortestPathTree& tree, const Endpoint& from, const Endpoint& to,
+                            bool want_path) {
   const auto direct = same_arc_drive(from, to);
   Cost best = direct ? direct->cost : kInfiniteCost;
-  std::size_t best_i = trees.size();
-  std::size_t best_j = 0;
-  for (std::size_t i = 0; i < trees.size(); ++i) {
-    assert(trees[i] && trees[i]->origin() == from.seeds[i].node);
-    for (std::size_t j = 0; j < to.num_seeds; ++j) {
-      const Cost d = trees[i]->cost_to(to.seeds[j].node);
-      if (d == kInfiniteCost) continue;
-      const Cost total = from.seeds[i].cost + d + to.seeds[j].cost;
-      if (total < best) {
-        best = total;
-        best_i = i;
-        best_j = j;
-      }
+  const Endpoint::Seed* last = nullptr;
+  for (const Endpoint::Seed& seed : to.seed_span()) {
+    const Cost d = tree.cost_to(seed.node);
+    if (d == kInfiniteCost) continue;
+    if (d + seed.cost < best) {
+      best = d + seed.cost;
+      last = &seed;
     }
   }
-  if (best_i == trees.size()) {
+  if (!last) {
     if (direct) return *direct;
     RouteResult none;
     none.status = RouteStatus::unreachable;
     return none;
   }
-  const Endpoint::Seed& last = to.seeds[best_j];
-  RouteResult r = trees[best_i]->route_to(last.node, want_path);
+  RouteResult r = tree.route_to(last->node, want_path);
   r.cost = best;
-  if (r.length_mm >= 0) r.length_mm += from.seeds[best_i].length_mm + last.length_mm;
+  if (r.length_mm >= 0) r.length_mm += last->length_mm;
   return r;
 }
 

@@ -67,14 +67,13 @@ Endpoint destination_endpoint(const Snap& snap, const Snapper& snapper);
 /// ok, no hops, empty path. Nothing when no arc qualifies, or either is a node endpoint.
 std::optional<RouteResult> same_arc_drive(const Endpoint& from, const Endpoint& to);
 
-/// The route from `from` to `to` read from full trees, one per origin seed: trees[i] is the tree
-/// of from.seeds[i].node (trees.size() == from.num_seeds). The answer is the least of
-/// from.seeds[i].cost + tree_i(to.seeds[j].node) + to.seeds[j].cost over (i, j), and of
-/// same_arc_drive(); the path, when asked for, runs from the chosen origin seed's node to the
-/// chosen destination seed's node. Ties go to the direct drive, then to the first pair. No
-/// allocation unless want_path: this is the worker's depot loop.
-RouteResult route_from_trees(std::span<const ShortestPathTree* const> trees, const Endpoint& from,
-                             const Endpoint& to, bool want_path = false);
+/// The route from `from` to `to` read from `tree`, the full tree of `from`
+/// (RouteQuery::tree(from)): the least of tree.cost_to(to.seeds[j].node) + to.seeds[j].cost
+/// over j, and of same_arc_drive(); the path, when asked for, runs from the origin seed's node
+/// the tree left by to the chosen destination seed's node. Ties go to the direct drive, then to
+/// the first seed. No allocation unless want_path: this is the worker's depot loop.
+RouteResult route_from_tree(const ShortestPathTree& tree, const Endpoint& from, const Endpoint& to,
+                            bool want_path = false);
 
 /// The route's geometry as an encoded polyline (polyline.h, precision 6): the snapped start
 /// point, the coordinates of r.path's nodes, the snapped end point (a node endpoint adds no

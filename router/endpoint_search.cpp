@@ -1,4 +1,5 @@
-// RouteQuery::between: the search from the seeds of one endpoint to the seeds of another.
+// RouteQuery::between: the search from the seeds of one endpoint to the seeds of another; and
+// RouteQuery::tree(from): the same search run to the end, the full tree of an endpoint.
 //
 // Why not Boost.Graph's algorithms, as the node-to-node queries use: a route between endpoints
 // starts from up to two nodes at different initial costs, and Boost's A* takes one start node.
@@ -49,13 +50,55 @@ Cost sink_bound(const Landmarks& landmarks, std::span<const Endpoint::Seed> targ
   return best;
 }
 
+/// The search loop shared by between() and tree(from): a lazy-heap A* (Dijkstra when `bound` is
+/// 0) from the seeds of `from`, each at its seed cost. `settle(v, dist)` is called on each node
+/// as it is settled, and returns false to stop; the loop also stops when the heap's smallest key
+/// reaches `stop_key()`, or the heap is empty. A node the bound proves hopeless is never queued.
+/// Its bound is computed once: key - dist of its first visit.
+template <class Bound, class Settle, class StopKey>
+void search(QueryScratch& s, const CsrGraph& g, std::span<const std::int64_t> arc_lengths,
+            const Endpoint& from, Bound bound, Settle settle, StopKey stop_key) {
+  const auto improve = [&](NodeIndex v, Cost d, NodeIndex pred, std::uint32_t hops,
+                           std::int64_t length) {
+    if (d >= s.dist.get(v)) return;
+    const Cost h = s.dist.written(v) ? s.cost.get(v) - s.dist.get(v) : bound(v);
+    if (h == kInfiniteCost) return;
+    s.dist.put(v, d);
+    s.cost.put(v, d + h);
+    s.pred.put(v, pred);
+    s.hops.put(v, hops);
+    s.length.put(v, length);
+    s.heap.push_back({d + h, v});
+    std::push_heap(s.heap.begin(), s.heap.end(), later);
+  };
+  for (const Endpoint::Seed& seed : from.seed_span()) {
+    improve(seed.node, seed.cost, seed.node, 0, seed.length_mm);  // pred of a start: itself
+  }
+  while (!s.heap.empty()) {
+    const HeapEntry top = s.heap.front();
+    if (top.key >= stop_key()) break;  // no path through what is left beats the best offer
+    std::pop_heap(s.heap.begin(), s.heap.end(), later);
+    s.heap.pop_back();
+    const NodeIndex v = top.node;
+    if (top.key != s.cost.get(v)) continue;  // stale: v was improved since
+    ++s.settled;
+    const Cost dist_v = s.dist.get(v);
+    if (!settle(v, dist_v)) break;
+    const std::uint32_t hops_v = s.hops.get(v);
+    const std::int64_t length_v = s.length.get(v);
+    for (const auto e : boost::make_iterator_range(boost::out_edges(v, g))) {
+      const std::int64_t arc_length =
+          arc_lengths.empty() ? 0 : arc_lengths[boost::get(boost::edge_index, g, e)];
+      improve(boost::target(e, g), dist_v + g[e].cost, v, hops_v + 1, length_v + arc_length);
+    }
+  }
+}
+
 }  // namespace
 
 RouteResult RouteQuery::between(const Endpoint& from, const Endpoint& to, bool want_path) {
   QueryScratch& s = *m_scratch;
   s.clear();
-  const CsrGraph& g = m_graph->forward().g;
-  const std::span<const std::int64_t> arc_lengths = m_graph->lengths_mm();
   const std::span<const Endpoint::Seed> targets = to.seed_span();
   const bool goal_directed = m_landmarks && m_landmarks->count() > 0;
   const auto bound = [&](NodeIndex v) {
@@ -73,52 +116,18 @@ RouteResult RouteQuery::between(const Endpoint& from, const Endpoint& to, bool w
     if (s.target.get(t.node) == 0) ++unsettled_targets;
     s.target.put(t.node, 1);
   }
-
-  // Improves v to distance d (and the rest) when that is better; a node the landmarks prove
-  // hopeless is never queued. Its bound is computed once: key - dist of its first visit.
-  const auto improve = [&](NodeIndex v, Cost d, NodeIndex pred, std::uint32_t hops,
-                           std::int64_t length) {
-    if (d >= s.dist.get(v)) return;
-    const Cost h = s.dist.written(v) ? s.cost.get(v) - s.dist.get(v) : bound(v);
-    if (h == kInfiniteCost) return;
-    s.dist.put(v, d);
-    s.cost.put(v, d + h);
-    s.pred.put(v, pred);
-    s.hops.put(v, hops);
-    s.length.put(v, length);
-    s.heap.push_back({d + h, v});
-    std::push_heap(s.heap.begin(), s.heap.end(), later);
-  };
-  for (const Endpoint::Seed& seed : from.seed_span()) {
-    improve(seed.node, seed.cost, seed.node, 0, seed.length_mm);  // pred of a start: itself
-  }
-
-  while (!s.heap.empty()) {
-    const HeapEntry top = s.heap.front();
-    if (top.key >= best) break;  // no path through what is left beats the best offer
-    std::pop_heap(s.heap.begin(), s.heap.end(), later);
-    s.heap.pop_back();
-    const NodeIndex v = top.node;
-    if (top.key != s.cost.get(v)) continue;  // stale: v was improved since
-    ++s.settled;
-    const Cost dist_v = s.dist.get(v);
-    if (s.target.get(v) != 0) {
-      for (const Endpoint::Seed& t : targets) {
-        if (t.node == v && dist_v + t.cost < best) {
-          best = dist_v + t.cost;
-          best_target = &t;
-        }
+  const auto settle = [&](NodeIndex v, Cost dist_v) {
+    if (s.target.get(v) == 0) return true;
+    for (const Endpoint::Seed& t : targets) {
+      if (t.node == v && dist_v + t.cost < best) {
+        best = dist_v + t.cost;
+        best_target = &t;
       }
-      if (!goal_directed && --unsettled_targets == 0) break;
     }
-    const std::uint32_t hops_v = s.hops.get(v);
-    const std::int64_t length_v = s.length.get(v);
-    for (const auto e : boost::make_iterator_range(boost::out_edges(v, g))) {
-      const std::int64_t arc_length =
-          arc_lengths.empty() ? 0 : arc_lengths[boost::get(boost::edge_index, g, e)];
-      improve(boost::target(e, g), dist_v + g[e].cost, v, hops_v + 1, length_v + arc_length);
-    }
-  }
+    return goal_directed || --unsettled_targets != 0;
+  };
+  search(s, m_graph->forward().g, m_graph->lengths_mm(), from, bound, settle,
+         [&] { return best; });
 
   if (!best_target) {
     if (direct) return *direct;
@@ -141,6 +150,31 @@ RouteResult RouteQuery::between(const Endpoint& from, const Endpoint& to, bool w
     assert(r.path.size() == r.hops + 1u);
   }
   return r;
+}
+
+std::shared_ptr<const ShortestPathTree> RouteQuery::tree(const Endpoint& from) {
+  QueryScratch& s = *m_scratch;
+  s.clear();
+  search(
+      s, m_graph->forward().g, m_graph->lengths_mm(), from, [](NodeIndex) { return Cost{0}; },
+      [](NodeIndex, Cost) { return true; }, [] { return kInfiniteCost; });
+  // Read out every node; those never reached keep the arrays' defaults (infinite cost, and
+  // pred of themselves).
+  const std::size_t n = m_graph->num_nodes();
+  std::vector<Cost> dist(n);
+  std::vector<NodeIndex> pred(n);
+  std::vector<std::uint32_t> hops(n);
+  std::vector<std::int64_t> length_mm(m_graph->has_lengths() ? n : 0);
+  for (NodeIndex v = 0; v < n; ++v) {
+    const bool reached = s.dist.written(v);
+    dist[v] = s.dist.get(v);
+    pred[v] = reached ? s.pred.get(v) : v;
+    hops[v] = reached ? s.hops.get(v) : 0;
+    if (!length_mm.empty()) length_mm[v] = reached ? s.length.get(v) : -1;
+  }
+  return std::make_shared<const ShortestPathTree>(*m_graph, from.seeds[0].node, std::move(dist),
+                                                  std::move(pred), std::move(hops),
+                                                  std::move(length_mm));
 }
 
 }  // namespace waybill::router

@@ -269,10 +269,10 @@ RouteResult ShortestPathTree::route_to(NodeIndex destination, bool want_path) co
   if (!m_length_mm.empty()) r.length_mm = m_length_mm[destination];
   if (want_path) {
     r.path.reserve(r.hops + 1);
-    for (NodeIndex v = destination; v != m_origin; v = m_pred[v]) {
-      r.path.push_back(m_graph->id_of(v));
-    }
-    r.path.push_back(m_graph->id_of(m_origin));
+    // A root (the origin, or any seed of an endpoint's tree) is its own predecessor.
+    NodeIndex v = destination;
+    for (; m_pred[v] != v; v = m_pred[v]) r.path.push_back(m_graph->id_of(v));
+    r.path.push_back(m_graph->id_of(v));
     std::reverse(r.path.begin(), r.path.end());
   }
   return r;

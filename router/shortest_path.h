@@ -51,6 +51,7 @@ class ShortestPathTree {
                    std::vector<NodeIndex> pred, std::vector<std::uint32_t> hops,
                    std::vector<std::int64_t> length_mm);
 
+  /// The node the tree was grown from; for a tree of an endpoint, its first seed.
   NodeIndex origin() const { return m_origin; }
   /// The route to `destination`; unknown_node when the graph has no such node.
   RouteResult route_to(NodeId destination, bool want_path) const;
@@ -92,6 +93,12 @@ class RouteQuery {
 
   /// The full one-to-all tree of `origin`, or nothing for an unknown node.
   std::shared_ptr<const ShortestPathTree> tree(NodeId origin);
+
+  /// The full tree of an endpoint: one Dijkstra from all of `from`'s seeds, each starting at its
+  /// seed cost (and length), so that a snapped depot on a two-way road is one tree, not two.
+  /// cost_to(v) is then the cheapest cost from the point to v; a path runs from the seed it
+  /// left by. The tree's origin() is from.seeds[0].node. Implemented in endpoint_search.cpp.
+  std::shared_ptr<const ShortestPathTree> tree(const Endpoint& from);
 
   /// The cheapest route between two endpoints (endpoint.h): one search from all of `from`'s
   /// seeds, each starting at its seed cost, that stops once no unsettled node can improve the

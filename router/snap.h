@@ -27,14 +27,15 @@ inline constexpr double kDefaultSnapRadiusM = 500;
 ///    (start.t <= end.t), the direct cost (end.t - start.t) * cost is a candidate too.
 /// On a two-way road, `Snapper::reverse` gives the same point on the opposite arc: a route may
 /// start along either direction, and end along either, and a router tries each and keeps the
-/// cheapest.
+/// cheapest. endpoint.h turns snaps into these starts and ends (Endpoint), and
+/// RouteQuery::between and route_from_tree route between them.
 struct Snap {
   NodeIndex tail = 0;
   NodeIndex head = 0;
-  Cost cost = 0;       ///< the whole arc's cost
+  Cost cost = 0;                ///< the whole arc's cost
   std::int64_t length_mm = -1;  ///< the whole arc's length; -1 when the graph has no lengths
-  double t = 0;        ///< fraction of the arc's length from tail (0) to head (1) at the point
-  double lat_deg = 0;  ///< the point on the arc, in degrees (not rounded to microdegrees)
+  double t = 0;         ///< fraction of the arc's length from tail (0) to head (1) at the point
+  double lat_deg = 0;   ///< the point on the arc, in degrees (not rounded to microdegrees)
   double lon_deg = 0;
   double distance_m = 0;  ///< great-circle distance from the queried point to the arc's point
 };

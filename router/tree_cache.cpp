@@ -1,16 +1,38 @@
 #include "router/tree_cache.h"
 
+#include <boost/container_hash/hash.hpp>
+
 namespace waybill::router {
 
-std::shared_ptr<const ShortestPathTree> TreeCache::get(
-    NodeIndex origin, const std::function<std::shared_ptr<const ShortestPathTree>()>& compute) {
+TreeCache::Key TreeCache::key_of(const Endpoint& from) {
+  Key key{};
+  key.fill(-1);  // no second seed
+  for (std::size_t i = 0; i < from.num_seeds; ++i) {
+    key[3 * i] = from.seeds[i].node;
+    key[3 * i + 1] = from.seeds[i].cost;
+    key[3 * i + 2] = from.seeds[i].length_mm;
+  }
+  return key;
+}
+
+std::size_t TreeCache::KeyHash::operator()(const Key& k) const {
+  return boost::hash_range(k.begin(), k.end());
+}
+
+std::shared_ptr<const ShortestPathTree> TreeCache::get(NodeIndex origin, const Compute& compute) {
+  return get(node_endpoint(origin), compute);
+}
+
+std::shared_ptr<const ShortestPathTree> TreeCache::get(const Endpoint& from,
+                                                       const Compute& compute) {
+  const Key origin = key_of(from);
   std::promise<std::shared_ptr<const ShortestPathTree>> promise;
   {
     std::unique_lock lock(m_mutex);
     if (const auto it = m_index.find(origin); it != m_index.end()) {
       ++m_hits;
       m_lru.splice(m_lru.begin(), m_lru, it->second);
-      return *it->second;
+      return it->second->second;
     }
     if (const auto it = m_computing.find(origin); it != m_computing.end()) {
       ++m_hits;
@@ -35,12 +57,12 @@ std::shared_ptr<const ShortestPathTree> TreeCache::get(
   m_computing.erase(origin);
   promise.set_value(tree);
   if (!tree || tree->bytes() > m_budget) return tree;
-  m_lru.push_front(tree);
+  m_lru.emplace_front(origin, tree);
   m_index.emplace(origin, m_lru.begin());
   m_bytes += tree->bytes();
   while (m_bytes > m_budget) {
-    m_bytes -= m_lru.back()->bytes();
-    m_index.erase(m_lru.back()->origin());
+    m_bytes -= m_lru.back().second->bytes();
+    m_index.erase(m_lru.back().first);
     m_lru.pop_back();
   }
   return tree;

@@ -1,15 +1,20 @@
-// A byte-bounded LRU cache of shortest-path trees keyed by origin, shared by threads, so that a
-// depot serving thousands of deliveries is searched once.
+// A byte-bounded LRU cache of shortest-path trees keyed by what they grow from (a node, or the
+// seeds of a snapped point), shared by threads, so that a depot serving thousands of deliveries
+// is searched once.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
+#include "router/endpoint.h"
 #include "router/shortest_path.h"
 
 namespace waybill::router {
@@ -25,8 +30,11 @@ class TreeCache {
   /// is computing waits for that tree instead of computing it again. A null tree, or one larger
   /// than the budget, is returned but not cached. An exception from `compute` reaches every
   /// thread waiting for it.
-  std::shared_ptr<const ShortestPathTree> get(
-      NodeIndex origin, const std::function<std::shared_ptr<const ShortestPathTree>()>& compute);
+  using Compute = std::function<std::shared_ptr<const ShortestPathTree>()>;
+  std::shared_ptr<const ShortestPathTree> get(NodeIndex origin, const Compute& compute);
+  /// The same for the tree of an endpoint (RouteQuery::tree(from)), keyed by its seeds: two
+  /// points that snap to the same place share one tree. A node endpoint and its node share one.
+  std::shared_ptr<const ShortestPathTree> get(const Endpoint& from, const Compute& compute);
 
   std::size_t bytes() const;
   std::size_t size() const;
@@ -34,16 +42,23 @@ class TreeCache {
   std::size_t misses() const;
 
  private:
-  using Lru = std::list<std::shared_ptr<const ShortestPathTree>>;
+  /// The seeds a tree grows from, which decide it: (node, cost, length) of each.
+  using Key = std::array<std::int64_t, 6>;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+  };
+  static Key key_of(const Endpoint& from);
+
+  using Lru = std::list<std::pair<Key, std::shared_ptr<const ShortestPathTree>>>;
   mutable std::mutex m_mutex;
   std::size_t m_budget;
   std::size_t m_bytes = 0;
   std::size_t m_hits = 0;
   std::size_t m_misses = 0;
   Lru m_lru;  // most recently used first
-  std::unordered_map<NodeIndex, Lru::iterator> m_index;
+  std::unordered_map<Key, Lru::iterator, KeyHash> m_index;
   // Origins being computed now, for the threads that ask for them meanwhile.
-  std::unordered_map<NodeIndex, std::shared_future<std::shared_ptr<const ShortestPathTree>>>
+  std::unordered_map<Key, std::shared_future<std::shared_ptr<const ShortestPathTree>>, KeyHash>
       m_computing;
 };
 

@@ -1,7 +1,6 @@
 #include "worker/chunk_router.h"
 
 #include <algorithm>
-#include <array>
 #include <numeric>
 
 #include "router/polyline.h"
@@ -67,6 +66,13 @@ std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(router::NodeIn
   return m_trees->get(origin, [&] { return m_query.tree(m_graph->id_of(origin)); });
 }
 
+std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(const Endpoint& from) {
+  // A point on a node grows the node's tree (the same cache key), computed the faster way.
+  const auto& first = from.seeds[0];
+  if (from.num_seeds == 1 && first.cost == 0 && first.length_mm == 0) return tree(first.node);
+  return m_trees->get(from, [&] { return m_query.tree(from); });
+}
+
 void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out) {
   const auto& jobs = lease.jobs;
   // Paths need coordinates to become polylines.
@@ -128,16 +134,8 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
       continue;
     }
     const Endpoint from = router::origin_endpoint(*origin_snap, *m_snapper);
-    // A depot: the trees of its seeds (one, or two on a two-way road) answer every job.
-    std::array<std::shared_ptr<const router::ShortestPathTree>, 2> trees;
-    std::array<const router::ShortestPathTree*, 2> tree_ptrs{};
-    const bool use_trees = end - begin >= kTreeThreshold;
-    if (use_trees) {
-      for (std::size_t i = 0; i < from.num_seeds; ++i) {
-        trees[i] = tree(from.seeds[i].node);
-        tree_ptrs[i] = trees[i].get();
-      }
-    }
+    // A depot: the tree of its point (grown from both seeds on a two-way road) answers every job.
+    const auto depot_tree = end - begin >= kTreeThreshold ? tree(from) : nullptr;
     for (std::size_t k = begin; k < end; ++k) {
       const auto& job = jobs[order[k]];
       const auto dest_snap = snap(job.points->destination, radius);
@@ -147,10 +145,9 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
         continue;
       }
       const Endpoint to = router::destination_endpoint(*dest_snap, *m_snapper);
-      const RouteResult r =
-          use_trees ? router::route_from_trees(std::span(tree_ptrs.data(), from.num_seeds), from,
-                                               to, lease.want_paths)
-                    : m_query.between(from, to, lease.want_paths);
+      const RouteResult r = depot_tree
+                                ? router::route_from_tree(*depot_tree, from, to, lease.want_paths)
+                                : m_query.between(from, to, lease.want_paths);
       wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r);
       o.origin_snap_m = static_cast<float>(from.snap_distance_m);
       o.destination_snap_m = static_cast<float>(to.snap_distance_m);
@@ -169,8 +166,7 @@ void ChunkRouter::warm(std::int64_t origin) {
 void ChunkRouter::warm(const wire::LatLon& origin, double snap_radius_m) {
   const auto s = snap(origin, snap_radius_m);
   if (!s) return;
-  const Endpoint from = router::origin_endpoint(*s, *m_snapper);
-  for (const auto& seed : from.seed_span()) tree(seed.node);
+  tree(router::origin_endpoint(*s, *m_snapper));
 }
 
 }  // namespace waybill::worker

@@ -39,6 +39,7 @@ class ChunkRouter {
   void route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
   void route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
   std::shared_ptr<const router::ShortestPathTree> tree(router::NodeIndex origin);
+  std::shared_ptr<const router::ShortestPathTree> tree(const router::Endpoint& from);
   std::optional<router::Snap> snap(const wire::LatLon& p, double radius_m) const;
   std::string why_unsnappable(const wire::LatLon& p, double radius_m) const;
 

@@ -329,12 +329,7 @@ TEST(EndpointDifferential, RandomTownsAgainstBruteForce) {
     }
     for (const Snap& o : points) {
       const Endpoint from = origin_endpoint(o, snapper);
-      std::vector<std::shared_ptr<const ShortestPathTree>> owned;
-      std::vector<const ShortestPathTree*> trees;
-      for (const Endpoint::Seed& s : from.seed_span()) {
-        owned.push_back(plain.tree(graph.id_of(s.node)));
-        trees.push_back(owned.back().get());
-      }
+      const auto tree = plain.tree(from);
       if (from.num_seeds == 1 && from.seeds[0].cost == 0) ++on_nodes;
       for (const Snap& d : points) {
         const Endpoint to = destination_endpoint(d, snapper);
@@ -350,8 +345,8 @@ TEST(EndpointDifferential, RandomTownsAgainstBruteForce) {
               matches(brute, graph, from, to, want, alt.between(from, to, want_path), want_path))
               << "between, A*, want_path=" << want_path;
           EXPECT_TRUE(matches(brute, graph, from, to, want,
-                              route_from_trees(trees, from, to, want_path), want_path))
-              << "route_from_trees, want_path=" << want_path;
+                              route_from_tree(*tree, from, to, want_path), want_path))
+              << "route_from_tree, want_path=" << want_path;
         }
         ++trees_used;
         if (want.cost == kInfiniteCost) {

@@ -258,13 +258,7 @@ TEST_F(MonacoEndpointTest, CasinoToStadiumIsAPlausibleDrive) {
   EXPECT_LE(points->size(), r.path.size() + 2);
   EXPECT_NEAR(polyline_m(*points), km * 1000, 0.02 * km * 1000);
   // Trees and A* agree.
-  std::vector<std::shared_ptr<const ShortestPathTree>> owned;
-  std::vector<const ShortestPathTree*> trees;
-  for (const Endpoint::Seed& s : o.seed_span()) {
-    owned.push_back(query.tree(graph().id_of(s.node)));
-    trees.push_back(owned.back().get());
-  }
-  const RouteResult read = route_from_trees(trees, o, d, true);
+  const RouteResult read = route_from_tree(*query.tree(o), o, d, true);
   EXPECT_EQ(read.cost, r.cost);
   EXPECT_EQ(read.length_mm, r.length_mm);
   RouteQuery alt(graph(), &monaco_city().landmarks);
@@ -301,13 +295,7 @@ TEST_F(MonacoEndpointTest, RandomPointsAgreeWithNodeQueries) {
     const RouteResult r = query.between(o, d, true);
     ASSERT_EQ(r.cost, want) << "point " << checked;
     EXPECT_EQ(alt.between(o, d).cost, want) << "point " << checked;
-    std::vector<std::shared_ptr<const ShortestPathTree>> owned;
-    std::vector<const ShortestPathTree*> trees;
-    for (const Endpoint::Seed& s : o.seed_span()) {
-      owned.push_back(query.tree(graph().id_of(s.node)));
-      trees.push_back(owned.back().get());
-    }
-    EXPECT_EQ(route_from_trees(trees, o, d).cost, want) << "point " << checked;
+    EXPECT_EQ(route_from_tree(*query.tree(o), o, d).cost, want) << "point " << checked;
     if (!r.path.empty()) {
       std::int64_t length = 0;
       for (std::size_t i = 1; i < r.path.size(); ++i) {

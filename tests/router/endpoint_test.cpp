@@ -223,22 +223,34 @@ TEST_F(EndpointCornerTest, RoutesBetweenPointsOfDifferentRoads) {
   EXPECT_EQ(w.length_mm, 55'500 + 80'000 + length_from_tail(west));
 }
 
+TEST_F(EndpointCornerTest, TheTreeOfANodeEndpointIsTheNodesTree) {
+  RouteQuery query(m_graph);
+  for (NodeIndex v = 0; v < m_graph.num_nodes(); ++v) {
+    const auto searched = query.tree(node_endpoint(v));
+    const auto grown = query.tree(m_graph.id_of(v));
+    for (NodeIndex w = 0; w < m_graph.num_nodes(); ++w) {
+      const RouteResult a = searched->route_to(w, true);
+      const RouteResult b = grown->route_to(w, true);
+      EXPECT_EQ(a.status, b.status) << v << " -> " << w;
+      EXPECT_EQ(a.cost, b.cost) << v << " -> " << w;
+      EXPECT_EQ(a.hops, b.hops) << v << " -> " << w;
+      EXPECT_EQ(a.length_mm, b.length_mm) << v << " -> " << w;
+      EXPECT_EQ(a.path.size(), b.path.size()) << v << " -> " << w;
+    }
+  }
+}
+
 TEST_F(EndpointCornerTest, TreesAnswerLikeTheSearch) {
   RouteQuery query(m_graph);
   const std::vector<Snap> points = {
       south(0.1), south(0.6), east(0.3), east(0.9), snap(43.7303, 7.41999), snap(43.731, 7.421)};
   for (const Snap& a : points) {
     const Endpoint o = from(a);
-    std::vector<std::shared_ptr<const ShortestPathTree>> trees;
-    std::vector<const ShortestPathTree*> seeds;
-    for (const Endpoint::Seed& seed : o.seed_span()) {
-      trees.push_back(query.tree(m_graph.id_of(seed.node)));
-      seeds.push_back(trees.back().get());
-    }
+    const auto tree = query.tree(o);
     for (const Snap& b : points) {
       const Endpoint d = to(b);
       const RouteResult searched = query.between(o, d, true);
-      const RouteResult read = route_from_trees(seeds, o, d, true);
+      const RouteResult read = route_from_tree(*tree, o, d, true);
       EXPECT_EQ(read.status, searched.status);
       EXPECT_EQ(read.cost, searched.cost);
       EXPECT_EQ(read.length_mm, searched.length_mm);
@@ -309,11 +321,9 @@ TEST(EndpointTest, WithoutLengthsRoutesHaveNone) {
   const RouteResult r = query.between(o, d);
   ASSERT_EQ(r.status, RouteStatus::ok);
   EXPECT_EQ(r.length_mm, -1);
-  const auto tree = query.tree(graph.id_of(o.seeds[1].node));
-  const auto tree0 = query.tree(graph.id_of(o.seeds[0].node));
-  const std::array<const ShortestPathTree*, 2> trees{tree0.get(), tree.get()};
-  EXPECT_EQ(route_from_trees(trees, o, d).length_mm, -1);
-  EXPECT_EQ(route_from_trees(trees, o, d).cost, r.cost);
+  const auto tree = query.tree(o);
+  EXPECT_EQ(route_from_tree(*tree, o, d).length_mm, -1);
+  EXPECT_EQ(route_from_tree(*tree, o, d).cost, r.cost);
   const auto c = snapper.snap(43.73, 7.4207);
   EXPECT_EQ(query.between(o, destination_endpoint(*c, snapper)).length_mm, -1);  // same arc
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "router/endpoint.h"
 #include "router/graph.h"
 #include "router/shortest_path.h"
 
@@ -68,6 +69,39 @@ TEST_F(TreeCacheTest, ComputesOncePerOriginThenHits) {
   EXPECT_EQ(cache.misses(), 2u);
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_EQ(second->route_to(NodeId{2}, false).cost, 110);
+}
+
+TEST_F(TreeCacheTest, EndpointsAreKeyedByTheirSeeds) {
+  TreeCache cache(10 * tree_bytes());
+  // A node endpoint is its node: one tree for both ways of asking.
+  const auto by_node = cache.get(index(3), computing(3));
+  EXPECT_EQ(cache.get(node_endpoint(index(3)), computing(3)), by_node);
+  EXPECT_EQ(m_computed, 1);
+
+  // A point 4 units along 3 -> 4: its one seed is stop 4 at cost 6. The same seeds are the
+  // same tree; another cost, or another seed, is another tree.
+  Endpoint point;
+  point.seeds[0] = {index(4), 6, 0};
+  point.num_seeds = 1;
+  const auto from_point = [&](const Endpoint& e) {
+    return [this, e] {
+      ++m_computed;
+      return m_query.tree(e);
+    };
+  };
+  const auto first = cache.get(point, from_point(point));
+  EXPECT_EQ(first->route_to(NodeId{5}, false).cost, 16);
+  EXPECT_EQ(cache.get(point, from_point(point)), first);
+  EXPECT_EQ(m_computed, 2);
+  Endpoint further = point;
+  further.seeds[0].cost = 2;
+  EXPECT_EQ(cache.get(further, from_point(further))->route_to(NodeId{5}, false).cost, 12);
+  Endpoint both = point;
+  both.seeds[1] = {index(9), 1, 0};
+  both.num_seeds = 2;
+  EXPECT_EQ(cache.get(both, from_point(both))->route_to(NodeId{10}, false).cost, 11);
+  EXPECT_EQ(m_computed, 4);
+  EXPECT_EQ(cache.size(), 4u);
 }
 
 TEST_F(TreeCacheTest, EvictsTheLeastRecentlyUsedPastTheBudget) {
