@@ -259,6 +259,20 @@ std::vector<std::uint32_t> parse_chunk_list(const pqxx::field& field) {
   return chunks;
 }
 
+/// A float8 column's value. PostgreSQL prints the shortest text that reads back exactly, which
+/// std::from_chars reads back exactly; pqxx 6.4's as<double>() builds an istream per value,
+/// several times the cost, on the four coordinates of every job leased.
+double parse_double(const pqxx::field& field) {
+  double value = 0;
+  const char* p = field.c_str();
+  const auto [next, ec] = std::from_chars(p, p + field.size(), value);
+  if (ec != std::errc() || next != p + field.size()) {
+    throw std::runtime_error(std::string("bad float8 in column ") + field.name() + ": '" +
+                             field.c_str() + "'");
+  }
+  return value;
+}
+
 // ---- partitions ----
 // Bulk tables get one partition per graph or batch, which is filled before it is attached:
 // created as a plain table shaped like its parent (no indexes, no foreign keys), loaded with
@@ -746,8 +760,8 @@ std::vector<wire::JobSpec> Store::read_jobs(std::int64_t batch_id, std::uint32_t
       wire::JobSpec& job = jobs.emplace_back();
       job.seq = row[0].as<std::uint32_t>();
       if (row[1].is_null()) {  // coordinate form
-        job.points = wire::JobPoints{{row[3].as<double>(), row[4].as<double>()},
-                                     {row[5].as<double>(), row[6].as<double>()}};
+        job.points = wire::JobPoints{{parse_double(row[3]), parse_double(row[4])},
+                                     {parse_double(row[5]), parse_double(row[6])}};
       } else {
         job.origin = row[1].as<std::int64_t>();
         job.destination = row[2].as<std::int64_t>();

@@ -1,5 +1,5 @@
 // RouteQuery::between: the search from the seeds of one endpoint to the seeds of another; and
-// RouteQuery::tree(from): the same search run to the end, the full tree of an endpoint.
+// RouteQuery::tree(from), the full tree of an endpoint.
 //
 // Why not Boost.Graph's algorithms, as the node-to-node queries use: a route between endpoints
 // starts from up to two nodes at different initial costs, and Boost's A* takes one start node.
@@ -18,6 +18,7 @@
 #include "router/shortest_path.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <optional>
 #include <span>
@@ -26,6 +27,7 @@
 
 #include "router/detail/csr.h"
 #include "router/detail/query_scratch.h"
+#include "router/detail/search.h"
 #include "router/endpoint.h"
 #include "router/landmarks.h"
 
@@ -153,25 +155,19 @@ RouteResult RouteQuery::between(const Endpoint& from, const Endpoint& to, bool w
 }
 
 std::shared_ptr<const ShortestPathTree> RouteQuery::tree(const Endpoint& from) {
-  QueryScratch& s = *m_scratch;
-  s.clear();
-  search(
-      s, m_graph->forward().g, m_graph->lengths_mm(), from, [](NodeIndex) { return Cost{0}; },
-      [](NodeIndex, Cost) { return true; }, [] { return kInfiniteCost; });
-  // Read out every node; those never reached keep the arrays' defaults (infinite cost, and
-  // pred of themselves).
-  const std::size_t n = m_graph->num_nodes();
-  std::vector<Cost> dist(n);
-  std::vector<NodeIndex> pred(n);
-  std::vector<std::uint32_t> hops(n);
-  std::vector<std::int64_t> length_mm(m_graph->has_lengths() ? n : 0);
-  for (NodeIndex v = 0; v < n; ++v) {
-    const bool reached = s.dist.written(v);
-    dist[v] = s.dist.get(v);
-    pred[v] = reached ? s.pred.get(v) : v;
-    hops[v] = reached ? s.hops.get(v) : 0;
-    if (!length_mm.empty()) length_mm[v] = reached ? s.length.get(v) : -1;
+  // Boost's Dijkstra takes several sources at preset distances, as long as it is not asked to
+  // initialise them: the seeds are exactly that.
+  std::array<detail::TreeRoot, 2> roots{};
+  for (std::size_t i = 0; i < from.num_seeds; ++i) {
+    roots[i] = {from.seeds[i].node, from.seeds[i].cost, from.seeds[i].length_mm};
   }
+  std::vector<Cost> dist;
+  std::vector<NodeIndex> pred;
+  std::vector<std::uint32_t> hops;
+  std::vector<std::int64_t> length_mm;
+  m_scratch->settled = detail::full_tree(
+      m_graph->forward().g, std::span(roots.data(), from.num_seeds), dist, pred, &hops,
+      m_graph->lengths_mm(), m_graph->has_lengths() ? &length_mm : nullptr);
   return std::make_shared<const ShortestPathTree>(*m_graph, from.seeds[0].node, std::move(dist),
                                                   std::move(pred), std::move(hops),
                                                   std::move(length_mm));

@@ -1,10 +1,12 @@
 #include "router/shortest_path.h"
 
 #include <boost/graph/astar_search.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/graph/dijkstra_shortest_paths_no_color_map.hpp>
 
 #include <algorithm>
 #include <cassert>
+#include <ranges>
 #include <span>
 
 #include "router/detail/csr.h"
@@ -175,22 +177,24 @@ namespace detail {
 
 namespace {
 // Records hop counts in settle order (a node's predecessor is settled, and final, before it),
-// and lengths as LengthRecorder does, on plain arrays.
+// and lengths as LengthRecorder does, on plain arrays. A root is its own predecessor.
 class HopsVisitor : public boost::default_dijkstra_visitor {
  public:
   HopsVisitor(std::vector<std::uint32_t>* hops, std::vector<std::int64_t>* length_mm,
               std::span<const std::int64_t> arc_lengths, const std::vector<NodeIndex>& pred,
-              NodeIndex source, std::size_t& settled)
+              std::size_t& settled)
       : m_hops(hops),
         m_length(length_mm),
         m_arc_lengths(arc_lengths),
         m_pred(&pred),
-        m_source(source),
         m_settled(&settled) {}
   template <class G>
   void examine_vertex(NodeIndex v, const G&) {
     ++*m_settled;
-    if (m_hops) (*m_hops)[v] = v == m_source ? 0 : (*m_hops)[(*m_pred)[v]] + 1;
+    if (m_hops) {
+      const NodeIndex p = (*m_pred)[v];
+      (*m_hops)[v] = p == v ? 0 : (*m_hops)[p] + 1;
+    }
   }
   template <class E, class G>
   void edge_relaxed(const E& e, const G& g) {
@@ -204,12 +208,16 @@ class HopsVisitor : public boost::default_dijkstra_visitor {
   std::vector<std::int64_t>* m_length;
   std::span<const std::int64_t> m_arc_lengths;
   const std::vector<NodeIndex>* m_pred;
-  NodeIndex m_source;
   std::size_t* m_settled;
+};
+
+/// The root's node, for Boost's multi-source Dijkstra, which takes a range of vertices.
+struct RootNode {
+  NodeIndex operator()(const TreeRoot& r) const { return r.node; }
 };
 }  // namespace
 
-std::size_t full_tree(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist,
+std::size_t full_tree(const CsrGraph& g, std::span<const TreeRoot> roots, std::vector<Cost>& dist,
                       std::vector<NodeIndex>& pred, std::vector<std::uint32_t>* hops,
                       std::span<const std::int64_t> arc_lengths,
                       std::vector<std::int64_t>* length_mm) {
@@ -219,21 +227,38 @@ std::size_t full_tree(const CsrGraph& g, NodeIndex source, std::vector<Cost>& di
   pred.resize(n);
   if (hops) hops->assign(n, 0);
   if (length_mm) length_mm->assign(n, -1);
-  dist[source] = 0;
-  pred[source] = source;
-  if (length_mm) (*length_mm)[source] = 0;
   std::size_t settled = 0;
-  boost::dijkstra_shortest_paths_no_color_map_no_init(
-      g, source, boost::make_iterator_property_map(pred.begin(), indices(g)),
-      boost::make_iterator_property_map(dist.begin(), indices(g)), weights(g), indices(g),
-      std::less<Cost>(), combine(), kInfiniteCost, Cost{0},
-      HopsVisitor(hops, length_mm, arc_lengths, pred, source, settled));
+  if (roots.empty()) return settled;
+  for (const TreeRoot& r : roots) {
+    if (r.cost >= dist[r.node]) continue;  // the same node twice: the cheaper start
+    dist[r.node] = r.cost;
+    pred[r.node] = r.node;
+    if (length_mm) (*length_mm)[r.node] = r.length_mm;
+  }
+  const auto pred_map = boost::make_iterator_property_map(pred.begin(), indices(g));
+  const auto dist_map = boost::make_iterator_property_map(dist.begin(), indices(g));
+  const HopsVisitor visitor(hops, length_mm, arc_lengths, pred, settled);
+  if (roots.size() == 1) {
+    // The common case, a node's own tree: the variant without a colour map is the fastest.
+    boost::dijkstra_shortest_paths_no_color_map_no_init(
+        g, roots.front().node, pred_map, dist_map, weights(g), indices(g), std::less<Cost>(),
+        combine(), kInfiniteCost, Cost{0}, visitor);
+  } else {
+    // Every root enters the queue at the distance set above (breadth_first_visit pushes them
+    // as they are; only the single-source wrappers reset a distance).
+    const auto nodes = roots | std::views::transform(RootNode{});
+    const std::vector<NodeIndex> sources(nodes.begin(), nodes.end());
+    boost::dijkstra_shortest_paths_no_init(g, sources.begin(), sources.end(), pred_map, dist_map,
+                                           weights(g), indices(g), std::less<Cost>(), combine(),
+                                           Cost{0}, visitor);
+  }
   return settled;
 }
 
 void full_distances(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist) {
   std::vector<NodeIndex> pred;
-  full_tree(g, source, dist, pred, nullptr);
+  const TreeRoot root{source};
+  full_tree(g, std::span(&root, 1), dist, pred, nullptr);
 }
 
 }  // namespace detail
@@ -352,7 +377,9 @@ std::shared_ptr<const ShortestPathTree> RouteQuery::tree(NodeId origin) {
   std::vector<NodeIndex> pred;
   std::vector<std::uint32_t> hops;
   std::vector<std::int64_t> length_mm;
-  m_scratch->settled = detail::full_tree(m_graph->forward().g, *from, dist, pred, &hops,
+  const detail::TreeRoot root{*from};
+  m_scratch->settled = detail::full_tree(m_graph->forward().g, std::span(&root, 1), dist, pred,
+                                         &hops,
                                          m_graph->lengths_mm(),
                                          m_graph->has_lengths() ? &length_mm : nullptr);
   return std::make_shared<const ShortestPathTree>(*m_graph, *from, std::move(dist),

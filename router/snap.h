@@ -38,6 +38,11 @@ struct Snap {
   double lat_deg = 0;   ///< the point on the arc, in degrees (not rounded to microdegrees)
   double lon_deg = 0;
   double distance_m = 0;  ///< great-circle distance from the queried point to the arc's point
+  /// The opposite arc (head -> tail) of a two-way road: its cost and length, or -1 on a oneway.
+  /// Kept with the segment when the snapper is built, so that Snapper::reverse reads them here
+  /// instead of searching the graph once more for every address.
+  Cost reverse_cost = -1;
+  std::int64_t reverse_length_mm = -1;
 };
 
 /// The part of the arc's cost from the snapped point to its head, rounded.

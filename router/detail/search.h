@@ -9,11 +9,20 @@
 
 namespace waybill::router::detail {
 
-/// The full shortest-path tree from `source`: distances (kInfiniteCost where unreachable),
-/// predecessors and, when `hops` is given, arc counts; when `length_mm` is given, path lengths
-/// (-1 where unreachable) from `arc_lengths`, the lengths by edge index of `g`. Returns the
-/// nodes settled.
-std::size_t full_tree(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist,
+/// Where a tree starts: a node reached at a cost (and length) already, as the seeds of a snapped
+/// point are.
+struct TreeRoot {
+  NodeIndex node = 0;
+  Cost cost = 0;
+  std::int64_t length_mm = 0;
+};
+
+/// The full shortest-path tree from `roots` (one Dijkstra, each root starting at its cost):
+/// distances (kInfiniteCost where unreachable), predecessors (a root that no other root reaches
+/// more cheaply is its own) and, when `hops` is given, arc counts; when `length_mm` is given,
+/// path lengths (-1 where unreachable) from `arc_lengths`, the lengths by edge index of `g`,
+/// starting at each root's length. Returns the nodes settled.
+std::size_t full_tree(const CsrGraph& g, std::span<const TreeRoot> roots, std::vector<Cost>& dist,
                       std::vector<NodeIndex>& pred, std::vector<std::uint32_t>* hops,
                       std::span<const std::int64_t> arc_lengths = {},
                       std::vector<std::int64_t>* length_mm = nullptr);

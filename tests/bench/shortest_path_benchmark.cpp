@@ -30,8 +30,10 @@
 #include <vector>
 
 #include "router/dimacs.h"
+#include "router/endpoint.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
+#include "router/snap.h"
 #include "tests/bench/pgrouting_session.h"
 #include "tests/bench/run_info.h"
 
@@ -218,6 +220,81 @@ void BM_OneToAllTree(benchmark::State& state) {
   state.counters["settled"] = benchmark::Counter(settled, benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(BM_OneToAllTree)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The NY graph with its coordinates (and so arc lengths) and the snapper over it, for the
+// coordinate-form kernels. Made on first use; the snapper refers to the graph in place.
+struct NyWithCoords {
+  NyWithCoords() : graph(router::load_dimacs(ny_gr(), ny_co())), snapper(graph) {}
+  RoadGraph graph;
+  router::Snapper snapper;
+};
+const NyWithCoords& ny_with_coords() {
+  static const NyWithCoords ny;
+  return ny;
+}
+
+// A point near a random node, up to ~100 m off it: where a generated address lies.
+std::pair<double, double> random_point(const RoadGraph& graph, std::mt19937_64& rng) {
+  const router::Coordinate c =
+      graph.coordinate(static_cast<router::NodeIndex>(rng() % graph.num_nodes()));
+  const auto jitter = [&rng] { return (static_cast<double>(rng() % 2001) - 1000) * 1e-6; };
+  return {c.lat_e6 / 1e6 + jitter(), c.lon_e6 / 1e6 + jitter()};
+}
+
+// A full tree per iteration on the graph with lengths: from a random node (arg 0), the baseline,
+// and from a random snapped address (arg 1), one Dijkstra from both seeds of a two-way road, as
+// a depot in coordinate form is answered. Their ratio is what the coordinate form pays per tree.
+void BM_TreeWithLengths(benchmark::State& state) {
+  const NyWithCoords& ny = ny_with_coords();
+  const bool from_address = state.range(0) != 0;
+  RouteQuery query(ny.graph);
+  std::mt19937_64 rng(seed() + 2);
+  double seeds = 0;
+  for (auto _ : state) {
+    std::shared_ptr<const router::ShortestPathTree> tree;
+    if (from_address) {
+      const auto [lat, lon] = random_point(ny.graph, rng);
+      const auto snap = ny.snapper.snap(lat, lon);
+      if (!snap) continue;
+      const router::Endpoint from = router::origin_endpoint(*snap, ny.snapper);
+      seeds += from.num_seeds;
+      tree = query.tree(from);
+    } else {
+      tree = query.tree(random_node(ny.graph, rng));
+      seeds += 1;
+    }
+    benchmark::DoNotOptimize(tree.get());
+  }
+  state.counters["seeds"] = benchmark::Counter(seeds, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_TreeWithLengths)
+    ->ArgName("from_address")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Snapping 10,000 random addresses per iteration (R*-tree nearest segment, then the projection),
+// and turning each into a destination endpoint, as the worker does for every coordinate job.
+void BM_Snap10000(benchmark::State& state) {
+  const NyWithCoords& ny = ny_with_coords();
+  std::mt19937_64 rng(seed() + 3);
+  std::vector<std::pair<double, double>> points(10000);
+  for (auto& p : points) p = random_point(ny.graph, rng);
+  std::size_t snapped = 0;
+  for (auto _ : state) {
+    for (const auto& [lat, lon] : points) {
+      const auto snap = ny.snapper.snap(lat, lon);
+      if (!snap) continue;
+      const router::Endpoint to = router::destination_endpoint(*snap, ny.snapper);
+      benchmark::DoNotOptimize(to.seeds.data());
+      ++snapped;
+    }
+  }
+  state.counters["snapped/s"] =
+      benchmark::Counter(static_cast<double>(snapped), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Snap10000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Every pair once per iteration, each query timed on its own: the median is the figure to
 // compare, as a few long pairs pull the mean. Samples of all iterations are pooled.
