@@ -1,10 +1,15 @@
 // Routes between snapped points on the Monaco extract: points on nodes, inside arcs, on oneways
-// and on one arc, a point out at sea, and a known trip whose length must match its geometry.
+// and on one arc, a point out at sea, addresses in areas cut off from the road network, and a
+// known trip whose length must match its geometry.
 // The expected answers come from node-to-node queries (RouteQuery::one_to_one) and the snap's
 // partial arcs, not from the endpoint code.
 #include "router/endpoint.h"
 
 #include <gtest/gtest.h>
+
+#include <osmium/io/pbf_input.hpp>
+#include <osmium/osm/node.hpp>
+#include <osmium/osm/way.hpp>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -218,6 +224,69 @@ TEST_F(MonacoEndpointTest, PointBeyondTheRadiusDoesNotSnap) {
   const auto far = snapper().snap(lat, lon, 5000);
   ASSERT_TRUE(far);
   EXPECT_GT(far->distance_m, 1000);
+}
+
+/// Where the nodes of the extract's car roads lie that the loaded graph does not hold: the
+/// areas cut off from the network (a garage reached only through a private way, the end of a
+/// oneway cut by the extract's border), which the loader drops with all but the largest
+/// strongly connected component. Read with libosmium directly, as an oracle.
+std::vector<std::pair<std::int64_t, osmium::Location>> cut_off_nodes(const RoadGraph& graph) {
+  std::set<std::int64_t> wanted;
+  {
+    osmium::io::Reader ways{monaco().string(), osmium::osm_entity_bits::way};
+    while (osmium::memory::Buffer buffer = ways.read()) {
+      for (const osmium::Way& way : buffer.select<osmium::Way>()) {
+        const char* highway = way.tags()["highway"];
+        if (highway == nullptr || !default_car_profile().speed_kmh(highway)) continue;
+        for (const auto& ref : way.nodes()) {
+          if (!graph.index_of(NodeId{ref.ref()})) wanted.insert(ref.ref());
+        }
+      }
+    }
+    ways.close();
+  }
+  std::vector<std::pair<std::int64_t, osmium::Location>> found;
+  osmium::io::Reader nodes{monaco().string(), osmium::osm_entity_bits::node};
+  while (osmium::memory::Buffer buffer = nodes.read()) {
+    for (const osmium::Node& node : buffer.select<osmium::Node>()) {
+      if (wanted.count(node.id()) && node.location().valid()) {
+        found.emplace_back(node.id(), node.location());
+      }
+    }
+  }
+  nodes.close();
+  return found;
+}
+
+TEST_F(MonacoEndpointTest, CutOffAreasAreNotRoutedIntoButTheirAddressesAreServed) {
+  const auto cut_off = cut_off_nodes(graph());
+  ASSERT_GT(cut_off.size(), 100u);  // 821 nodes are dropped from this extract
+  const auto casino = snapper().snap(43.73940, 7.42760);
+  ASSERT_TRUE(casino);
+  const Endpoint from_casino = origin_endpoint(*casino, snapper());
+  const Endpoint to_casino = destination_endpoint(*casino, snapper());
+  const NodeId casino_node = graph().id_of(casino->head);
+  RouteQuery query(graph());
+  std::size_t served = 0, off_road = 0;
+  for (const auto& [id, at] : cut_off) {
+    // By node id, such a place is not in the graph: no route is made up into it.
+    EXPECT_EQ(query.one_to_one(casino_node, NodeId{id}).status, RouteStatus::unknown_node) << id;
+    // By address, it goes to the nearest road that is in the network, which reaches every other
+    // road and is reached from every other: the delivery is made there, both ways.
+    const auto s = snapper().snap(at.lat(), at.lon());
+    if (!s) continue;
+    ++served;
+    if (s->distance_m > 1) ++off_road;
+    const Endpoint there_to = destination_endpoint(*s, snapper());
+    const Endpoint there_from = origin_endpoint(*s, snapper());
+    EXPECT_EQ(query.between(from_casino, there_to).status, RouteStatus::ok) << "to node " << id;
+    EXPECT_EQ(query.between(there_from, to_casino).status, RouteStatus::ok) << "from node " << id;
+  }
+  std::cout << cut_off.size() << " cut-off nodes, " << served << " served, " << off_road
+            << " off the road\n";
+  // Most cut-off places lie within the default radius of a kept road, and off it.
+  EXPECT_GT(served, cut_off.size() / 2);
+  EXPECT_GT(off_road, served / 2);
 }
 
 /// The sum of the great-circle lengths of a polyline's segments, in metres.
