@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <ranges>
 #include <span>
 
 #include "router/detail/csr.h"
@@ -211,10 +210,6 @@ class HopsVisitor : public boost::default_dijkstra_visitor {
   std::size_t* m_settled;
 };
 
-/// The root's node, for Boost's multi-source Dijkstra, which takes a range of vertices.
-struct RootNode {
-  NodeIndex operator()(const TreeRoot& r) const { return r.node; }
-};
 }  // namespace
 
 std::size_t full_tree(const CsrGraph& g, std::span<const TreeRoot> roots, std::vector<Cost>& dist,
@@ -246,8 +241,11 @@ std::size_t full_tree(const CsrGraph& g, std::span<const TreeRoot> roots, std::v
   } else {
     // Every root enters the queue at the distance set above (breadth_first_visit pushes them
     // as they are; only the single-source wrappers reset a distance).
-    const auto nodes = roots | std::views::transform(RootNode{});
-    const std::vector<NodeIndex> sources(nodes.begin(), nodes.end());
+    // (A plain loop, not std::views::transform: clang 14, which builds the fuzzers, cannot
+    // compile libstdc++ 12's ranges.)
+    std::vector<NodeIndex> sources;
+    sources.reserve(roots.size());
+    for (const TreeRoot& r : roots) sources.push_back(r.node);
     boost::dijkstra_shortest_paths_no_init(g, sources.begin(), sources.end(), pred_map, dist_map,
                                            weights(g), indices(g), std::less<Cost>(), combine(),
                                            Cost{0}, visitor);

@@ -116,8 +116,16 @@ void check(const Run& run) {
     FUZZ_CHECK(!job.order_id.empty(), "");
     FUZZ_CHECK(postgres_text(job.order_id), job.order_id);
     FUZZ_CHECK(order_ids.insert(job.order_id).second, job.order_id);
-    FUZZ_CHECK(job.origin >= 1 && job.origin <= kNodes, job.order_id);
-    FUZZ_CHECK(job.destination >= 1 && job.destination <= kNodes, job.order_id);
+    if (job.points) {  // coordinate form: no node ids, every coordinate finite and in range
+      FUZZ_CHECK(job.origin == 0 && job.destination == 0, job.order_id);
+      for (const auto& p : {job.points->origin, job.points->destination}) {
+        FUZZ_CHECK(p.lat >= -90 && p.lat <= 90, job.order_id);  // false for NaN too
+        FUZZ_CHECK(p.lon >= -180 && p.lon <= 180, job.order_id);
+      }
+    } else {
+      FUZZ_CHECK(job.origin >= 1 && job.origin <= kNodes, job.order_id);
+      FUZZ_CHECK(job.destination >= 1 && job.destination <= kNodes, job.order_id);
+    }
     if (job.weight_kg)
       FUZZ_CHECK(std::isfinite(*job.weight_kg) && *job.weight_kg >= 0, job.order_id);
     if (job.due_at) FUZZ_CHECK(postgres_text(*job.due_at), *job.due_at);
@@ -146,7 +154,7 @@ bool same(const Run& a, const Run& b) {
     const JobRow& y = b.jobs[i];
     if (x.seq != y.seq || x.line != y.line || x.order_id != y.order_id || x.origin != y.origin ||
         x.destination != y.destination || x.weight_kg != y.weight_kg || x.due_at != y.due_at ||
-        x.priority != y.priority) {
+        x.priority != y.priority || x.points != y.points) {
       return false;
     }
   }

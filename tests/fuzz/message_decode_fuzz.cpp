@@ -36,6 +36,24 @@ std::span<const std::byte> bytes(const std::string& s) {
 /// True when a message carries a NaN, which is unequal to itself: for such messages only the
 /// re-encoded bytes are compared.
 bool has_nan(const Message& message) {
+  if (const auto* m = std::get_if<Lease>(&message)) {
+    if (std::isnan(m->snap_radius_m)) return true;
+    for (const JobSpec& j : m->jobs) {
+      if (j.points && (std::isnan(j.points->origin.lat) || std::isnan(j.points->origin.lon) ||
+                       std::isnan(j.points->destination.lat) ||
+                       std::isnan(j.points->destination.lon))) {
+        return true;
+      }
+    }
+  }
+  if (const auto* m = std::get_if<ChunkResult>(&message)) {
+    for (const JobOutcome& o : m->outcomes) {
+      if (std::isnan(o.origin_snap_m) || std::isnan(o.destination_snap_m)) return true;
+    }
+  }
+  if (const auto* m = std::get_if<SubmitBegin>(&message)) {
+    if (std::isnan(m->snap_radius_m)) return true;
+  }
   if (const auto* m = std::get_if<StatusReply>(&message)) {
     for (const BatchStatus& b : m->batches) {
       if (std::isnan(b.elapsed_s)) return true;
