@@ -231,7 +231,7 @@ std::optional<std::string> parse_degrees(std::string_view name, std::string_view
            std::to_string(static_cast<int>(limit)) + ".." + std::to_string(static_cast<int>(limit)) +
            ")";
   }
-  if (out == 0) out = 0;  // "-0" is stored as 0
+  out = from_degrees_e7(degrees_e7(out));  // what the jobs table keeps; "-0" becomes 0
   return std::nullopt;
 }
 

@@ -259,18 +259,18 @@ std::vector<std::uint32_t> parse_chunk_list(const pqxx::field& field) {
   return chunks;
 }
 
-/// A float8 column's value. PostgreSQL prints the shortest text that reads back exactly, which
-/// std::from_chars reads back exactly; pqxx 6.4's as<double>() builds an istream per value,
-/// several times the cost, on the four coordinates of every job leased.
-double parse_double(const pqxx::field& field) {
-  double value = 0;
+/// A coordinate column's value (int4, 1e-7 degrees; see degrees_e7), in degrees. Read with
+/// std::from_chars: pqxx 6.4's as<>() is several times the cost, on the four coordinates of
+/// every job leased.
+double parse_degrees_e7(const pqxx::field& field) {
+  std::int32_t value = 0;
   const char* p = field.c_str();
   const auto [next, ec] = std::from_chars(p, p + field.size(), value);
   if (ec != std::errc() || next != p + field.size()) {
-    throw std::runtime_error(std::string("bad float8 in column ") + field.name() + ": '" +
+    throw std::runtime_error(std::string("bad coordinate in column ") + field.name() + ": '" +
                              field.c_str() + "'");
   }
-  return value;
+  return from_degrees_e7(value);
 }
 
 // ---- partitions ----
@@ -328,7 +328,8 @@ struct Store::Impl {
     c->set_client_encoding("UTF8");
     // libpqxx 6.4 prepares lazily, on first use.
     c->prepare("read_jobs",
-               "select seq, origin, destination, origin_lat, origin_lon, dest_lat, dest_lon"
+               "select seq, origin, destination, origin_lat_e7, origin_lon_e7, dest_lat_e7,"
+               " dest_lon_e7"
                " from jobs"
                " where batch_id = $1 and seq >= $2 and seq < $3 order by seq");
     c->prepare("mark_chunks_done",
@@ -631,7 +632,8 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
     try {
       CopyIn copy(txn, partition_name(kBatchTables[0], batch_id),
                   {"batch_id", "seq", "line", "order_id", "origin", "destination", "weight_kg",
-                   "due_at", "priority", "origin_lat", "origin_lon", "dest_lat", "dest_lon"});
+                   "due_at", "priority", "origin_lat_e7", "origin_lon_e7", "dest_lat_e7",
+                   "dest_lon_e7"});
       for (const JobRow& job : jobs) {
         copy.number(batch_id);
         copy.tab();
@@ -660,7 +662,7 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
           for (const double degrees : {job.points->origin.lat, job.points->origin.lon,
                                        job.points->destination.lat, job.points->destination.lon}) {
             copy.tab();
-            copy.number(degrees);
+            copy.number(degrees_e7(degrees));
           }
         } else {
           copy.raw("\t\\N\t\\N\t\\N\t\\N");
@@ -760,8 +762,8 @@ std::vector<wire::JobSpec> Store::read_jobs(std::int64_t batch_id, std::uint32_t
       wire::JobSpec& job = jobs.emplace_back();
       job.seq = row[0].as<std::uint32_t>();
       if (row[1].is_null()) {  // coordinate form
-        job.points = wire::JobPoints{{parse_double(row[3]), parse_double(row[4])},
-                                     {parse_double(row[5]), parse_double(row[6])}};
+        job.points = wire::JobPoints{{parse_degrees_e7(row[3]), parse_degrees_e7(row[4])},
+                                     {parse_degrees_e7(row[5]), parse_degrees_e7(row[6])}};
       } else {
         job.origin = row[1].as<std::int64_t>();
         job.destination = row[2].as<std::int64_t>();
@@ -947,8 +949,8 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
     for (std::uint64_t i = 0; i < n; ++i) append_array_element(seqs, i * accepted / n);
     pqxx::nontransaction txn(m_impl->main());
     const auto r = txn.exec_params(
-        "select j.seq, j.origin, j.destination, j.origin_lat, j.origin_lon, j.dest_lat,"
-        "       j.dest_lon, r.status, r.polyline"
+        "select j.seq, j.origin, j.destination, j.origin_lat_e7, j.origin_lon_e7,"
+        "       j.dest_lat_e7, j.dest_lon_e7, r.status, r.polyline"
         "  from jobs j"
         "  left join routes r on r.batch_id = $1 and r.seq = j.seq"
         " where j.batch_id = $1 and j.seq = any($2::int[])"
@@ -962,8 +964,8 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
       if (!row[1].is_null()) sample.origin = row[1].as<std::int64_t>();
       if (!row[2].is_null()) sample.destination = row[2].as<std::int64_t>();
       if (!row[3].is_null() && !row[4].is_null() && !row[5].is_null() && !row[6].is_null()) {
-        sample.points = wire::JobPoints{{row[3].as<double>(), row[4].as<double>()},
-                                        {row[5].as<double>(), row[6].as<double>()}};
+        sample.points = wire::JobPoints{{parse_degrees_e7(row[3]), parse_degrees_e7(row[4])},
+                                        {parse_degrees_e7(row[5]), parse_degrees_e7(row[6])}};
       }
       if (!row[7].is_null()) sample.status = row[7].as<int>();
       if (!row[8].is_null()) sample.polyline = row[8].as<std::string>();

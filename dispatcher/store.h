@@ -2,6 +2,7 @@
 // functions. Not thread-safe: one Store per thread (each holds its own connection).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,6 +34,15 @@ struct GraphInfo {
   std::int64_t num_arcs = 0;
 };
 
+/// A job's coordinates are stored as OpenStreetMap stores them, integers of 1e-7 degree (at most
+/// 1.1 cm): degrees_e7() rounds degrees to them, from_degrees_e7() gives degrees back. A batch
+/// file's degrees are rounded so as they are parsed (at most 7 decimals: no change), so that a
+/// job read back from the database is the job that was parsed.
+inline std::int32_t degrees_e7(double degrees) {
+  return static_cast<std::int32_t>(std::lround(degrees * 1e7));
+}
+inline double from_degrees_e7(std::int32_t e7) { return e7 / 1e7; }
+
 /// One accepted line of a batch file.
 struct JobRow {
   std::uint32_t seq = 0;  ///< dense 0..accepted-1, in file order
@@ -44,6 +54,7 @@ struct JobRow {
   std::optional<std::string> due_at;  ///< as written in the file, ISO 8601
   std::optional<std::int32_t> priority;
   std::optional<wire::JobPoints> points{};  ///< coordinate form: the two ends, in degrees
+                                            ///< (whole 1e-7 degrees, see degrees_e7)
 };
 
 /// What a submit asks of its batch besides its jobs.

@@ -9,6 +9,7 @@
 // its 15 s budget.)
 #include "dispatcher/store.h"
 #include "dispatcher/async_store.h"
+#include "dispatcher/migrations.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -181,13 +182,13 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigrateTwiceIsANoOp) {
   store();
   const auto applied = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(applied.size(), 5u);
+  ASSERT_EQ(applied.size(), 6u);
   EXPECT_EQ(applied[0][0].as<std::string>(), "0001_graphs");
-  EXPECT_EQ(applied[4][0].as<std::string>(), "0005_coordinates");
+  EXPECT_EQ(applied[5][0].as<std::string>(), "0006_coordinates_e7");
   store().migrate();
   Store(m_conninfo).migrate();
   const auto again = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(again.size(), 5u);
+  ASSERT_EQ(again.size(), 6u);
   for (std::size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i][1].as<std::string>(), applied[i][1].as<std::string>());
   }
@@ -208,7 +209,7 @@ TEST_F(StoreTest, ConcurrentMigrationsDoNotRace) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(count("select count(*) from schema_migrations"), 5);
+  EXPECT_EQ(count("select count(*) from schema_migrations"), 6);
 }
 
 // ---- graphs ---------------------------------------------------------------------------------
@@ -462,6 +463,75 @@ TEST_F(StoreTest, ReadJobsReturnsTheRange) {
   EXPECT_TRUE(store().read_jobs(id + 1, 0, 4).empty());
   // The prepared statement keeps working across many calls (generic plan).
   for (int i = 0; i < 8; ++i) EXPECT_EQ(store().read_jobs(id, 2, 3).size(), 3u);
+}
+
+// Coordinate jobs at the edges of the range and of the stored precision (1e-7 degree).
+std::vector<JobRow> coordinate_jobs() {
+  const std::vector<wire::JobPoints> points = {
+      {{40.7128345, -74.0060152}, {43.7311, 7.4197}},
+      {{-90, -180}, {90, 180}},
+      {{-0.0000001, 179.9999999}, {0, -179.9999999}},
+  };
+  std::vector<JobRow> jobs;
+  for (std::uint32_t i = 0; i < points.size(); ++i) {
+    JobRow job;
+    job.seq = i;
+    job.line = i + 2;
+    job.order_id = std::to_string(i);
+    job.order_id.insert(0, 1, 'C');  // see simple_jobs
+    job.points = points[i];
+    jobs.push_back(job);
+  }
+  return jobs;
+}
+
+TEST_F(StoreTest, CoordinatesAreStoredInWhole1e7DegreesAndReadBackExactly) {
+  const auto jobs = coordinate_jobs();
+  const std::int64_t id = submit("hash-coords", jobs);
+  const auto read = store().read_jobs(id, 0, 4);
+  ASSERT_EQ(read.size(), jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    EXPECT_EQ(read[i].points, jobs[i].points) << i;  // the very same doubles
+    EXPECT_EQ(read[i].origin, 0);
+  }
+  const auto row = query("select origin_lat_e7, origin_lon_e7, dest_lat_e7, dest_lon_e7 from jobs"
+                         " where seq = 0");
+  EXPECT_EQ(row[0][0].as<std::int32_t>(), 407128345);
+  EXPECT_EQ(row[0][1].as<std::int32_t>(), -740060152);
+  EXPECT_EQ(row[0][2].as<std::int32_t>(), 437311000);
+  EXPECT_EQ(row[0][3].as<std::int32_t>(), 74197000);
+  // job_routes shows degrees, as text that reads back as the parsed double.
+  const auto shown = query("select origin_lat::text, dest_lon::text from job_routes order by seq");
+  EXPECT_EQ(shown[0][0].as<std::string>(), "40.7128345");
+  EXPECT_EQ(shown[0][1].as<std::string>(), "7.4197");
+  EXPECT_EQ(shown[2][1].as<std::string>(), "-179.9999999");
+}
+
+TEST_F(StoreTest, Migration0006MovesDoublePrecisionCoordinatesToWhole1e7Degrees) {
+  // A database as 0005 left it: coordinates in double precision columns.
+  const std::int64_t id = submit("hash-0005", coordinate_jobs());
+  query("drop view job_routes;"
+        "alter table jobs add column origin_lat float8, add column origin_lon float8,"
+        "                 add column dest_lat float8, add column dest_lon float8;"
+        "update jobs set origin_lat = origin_lat_e7 / 1e7::float8,"
+        "                origin_lon = origin_lon_e7 / 1e7::float8,"
+        "                dest_lat = dest_lat_e7 / 1e7::float8, dest_lon = dest_lon_e7 / 1e7::float8,"
+        "                origin_lat_e7 = null, origin_lon_e7 = null, dest_lat_e7 = null,"
+        "                dest_lon_e7 = null");
+  const detail::Migration& m0006 = detail::kMigrations[5];
+  ASSERT_STREQ(m0006.name, "0006_coordinates_e7");
+  query(m0006.sql);
+  EXPECT_EQ(count("select count(*) from information_schema.columns where table_name = 'jobs'"
+                  " and column_name in ('origin_lat', 'origin_lon', 'dest_lat', 'dest_lon')"
+                  " and table_schema = current_schema()"),
+            0);
+  const auto read = store().read_jobs(id, 0, 4);
+  const auto jobs = coordinate_jobs();
+  ASSERT_EQ(read.size(), jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(read[i].points, jobs[i].points) << i;
+  EXPECT_EQ(count("select count(*) from job_routes where origin_lat = 40.7128345"), 1);
+  query(m0006.sql);  // and again: nothing left to move
+  EXPECT_EQ(store().read_jobs(id, 0, 4), read);
 }
 
 TEST_F(StoreTest, RecordRoutesStoresAChunkOnce) {
