@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -40,13 +39,17 @@ wire::JobOutcome unsnappable(std::uint32_t seq, std::string why) {
   return o;
 }
 
-/// Job indices of `jobs` sorted by `key`, so that jobs of one origin are neighbours.
+/// Job indices of `jobs` sorted by `key`, so that jobs of one key are neighbours. Each job's
+/// key is computed once, not once per comparison.
 template <class Key>
 std::vector<std::uint32_t> grouped(const std::vector<wire::JobSpec>& jobs, Key key) {
-  std::vector<std::uint32_t> order(jobs.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return key(jobs[a]) < key(jobs[b]); });
+  std::vector<std::pair<decltype(key(jobs.front())), std::uint32_t>> keyed;
+  keyed.reserve(jobs.size());
+  for (std::uint32_t k = 0; k < jobs.size(); ++k) keyed.emplace_back(key(jobs[k]), k);
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::uint32_t> order;
+  order.reserve(keyed.size());
+  for (const auto& [ignored, k] : keyed) order.push_back(k);
   return order;
 }
 
@@ -141,13 +144,11 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
   const double radius = lease.snap_radius_m;
   // Every destination first, in Z-order: a chunk's addresses spread over the whole network, and
   // taken in file order each R*-tree query would start from cold nodes.
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_place(jobs.size());
-  for (std::uint32_t k = 0; k < jobs.size(); ++k) {
-    by_place[k] = {z_order(jobs[k].points->destination), k};
-  }
-  std::sort(by_place.begin(), by_place.end());
   std::vector<std::optional<router::Snap>> dest_snaps(jobs.size());
-  for (const auto& [key, k] : by_place) dest_snaps[k] = snap(jobs[k].points->destination, radius);
+  for (const std::uint32_t k :
+       grouped(jobs, [](const wire::JobSpec& j) { return z_order(j.points->destination); })) {
+    dest_snaps[k] = snap(jobs[k].points->destination, radius);
+  }
   const auto order = grouped(jobs, [](const wire::JobSpec& j) {
     return std::pair(j.points->origin.lat, j.points->origin.lon);
   });
