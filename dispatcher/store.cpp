@@ -10,6 +10,7 @@
 #include <pqxx/tablewriter>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <initializer_list>
 #include <memory>
@@ -167,9 +168,16 @@ auto guarded(std::string_view operation, F&& body) -> decltype(body()) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 class CopyIn {
  public:
+  /// `fresh`: the table was created in this transaction (a partition filled before it is
+  /// attached), so its rows are written frozen and all-visible (COPY ... FREEZE): nobody ever
+  /// rewrites them, neither the first reader setting hint bits nor vacuum freezing them, and
+  /// vacuum skips their pages. These rows are written once and never updated, so the only cost
+  /// is MVCC's: a transaction whose snapshot predates the commit can see them, once committed.
+  enum class Table { existing, fresh };
   CopyIn(pqxx::transaction_base& txn, const std::string& table,
-         std::initializer_list<const char*> columns)
-      : m_writer(txn, table, columns.begin(), columns.end()) {
+         std::initializer_list<const char*> columns, Table kind = Table::existing)
+      : m_writer(txn, statement_head(table, columns, kind), kNoColumns.begin(),
+                 kNoColumns.end()) {
     m_buffer.reserve(kCopyBlockBytes + 4096);
   }
 
@@ -214,6 +222,24 @@ class CopyIn {
     m_writer.write_raw_line(m_buffer);
     m_buffer.clear();
   }
+
+  // tablewriter sends "COPY " + <its table argument> + " FROM STDIN" and has no place for
+  // options, so the table argument carries the columns, and for FREEZE the whole statement,
+  // ending in a comment that swallows tablewriter's own " FROM STDIN". The store tests check
+  // that fresh partitions come out frozen, so a libpqxx that builds the statement otherwise
+  // fails them rather than going unnoticed.
+  static std::string statement_head(const std::string& table,
+                                    std::initializer_list<const char*> columns, Table kind) {
+    std::string head = table + " (";
+    for (const char* column : columns) {
+      if (head.back() != '(') head += ", ";
+      head += column;
+    }
+    head += ')';
+    if (kind == Table::fresh) head += " from stdin (freeze) --";
+    return head;
+  }
+  static constexpr std::array<const char*, 0> kNoColumns{};
 
   pqxx::tablewriter m_writer;
   std::string m_buffer;
@@ -483,7 +509,7 @@ GraphInfo Store::import_graph(
     create_detached_partition(txn, kGraphEdges, graph_id);
     {
       CopyIn nodes(txn, partition_name(kGraphNodes, graph_id),
-                   {"graph_id", "node_id", "lon", "lat"});
+                   {"graph_id", "node_id", "lon", "lat"}, CopyIn::Table::fresh);
       for (std::size_t i = 0; i < node_ids.size(); ++i) {
         nodes.number(graph_id);
         nodes.tab();
@@ -504,7 +530,8 @@ GraphInfo Store::import_graph(
     }
     {
       CopyIn edges(txn, partition_name(kGraphEdges, graph_id),
-                   {"graph_id", "id", "source", "target", "cost", "length_m"});
+                   {"graph_id", "id", "source", "target", "cost", "length_m"},
+                   CopyIn::Table::fresh);
       std::int64_t edge_id = 0;
       for (const auto& [source, target, cost] : arcs) {
         edges.number(graph_id);
@@ -633,7 +660,8 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
       CopyIn copy(txn, partition_name(kBatchTables[0], batch_id),
                   {"batch_id", "seq", "line", "order_id", "origin", "destination", "weight_kg",
                    "due_at", "priority", "origin_lat_e7", "origin_lon_e7", "dest_lat_e7",
-                   "dest_lon_e7"});
+                   "dest_lon_e7"},
+                  CopyIn::Table::fresh);
       for (const JobRow& job : jobs) {
         copy.number(batch_id);
         copy.tab();
@@ -682,7 +710,7 @@ void Store::add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rej
     pqxx::work& txn = m_impl->submit_txn(batch_id);
     try {
       CopyIn copy(txn, partition_name(kBatchTables[2], batch_id),
-                  {"batch_id", "line", "raw", "reason"});
+                  {"batch_id", "line", "raw", "reason"}, CopyIn::Table::fresh);
       for (const RejectRow& reject : rejects) {
         copy.number(batch_id);
         copy.tab();

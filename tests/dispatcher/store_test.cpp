@@ -465,6 +465,34 @@ TEST_F(StoreTest, ReadJobsReturnsTheRange) {
   for (int i = 0; i < 8; ++i) EXPECT_EQ(store().read_jobs(id, 2, 3).size(), 3u);
 }
 
+// A batch's job and reject rows, and a graph's nodes and edges, are written once into tables
+// made in the same transaction: they go in frozen and all-visible (COPY ... FREEZE), so that no
+// reader, vacuum or anti-wraparound freeze ever writes their pages again.
+TEST_F(StoreTest, FreshPartitionsAreLoadedFrozen) {
+  const std::int64_t id = submit("hash-frozen", simple_jobs(5000), 64, {{3, "x", "bad"}});
+  {
+    pqxx::work txn(sql());
+    txn.exec("select pg_advisory_xact_lock(727001)");  // tests run side by side
+    txn.exec("create extension if not exists pg_visibility schema public");
+    txn.commit();
+  }
+  const std::string b = std::to_string(id);
+  const GraphInfo tiny = *store().find_graph("tiny");
+  const std::string g = std::to_string(tiny.id);
+  for (const std::string& table : {"jobs_b" + b, "rejects_b" + b, "graph_nodes_g" + g,
+                                  "graph_edges_g" + g}) {
+    const auto r = query("select all_frozen, all_visible,"
+                         "       pg_relation_size('" + table + "') / current_setting('block_size')::int"
+                         "  from public.pg_visibility_map_summary('" + table + "')");
+    const auto pages = r[0][2].as<std::int64_t>();
+    EXPECT_GT(pages, 0) << table;
+    EXPECT_EQ(r[0][0].as<std::int64_t>(), pages) << table << ": pages not all frozen";
+    EXPECT_EQ(r[0][1].as<std::int64_t>(), pages) << table << ": pages not all visible";
+  }
+  // The routes partition is filled later, by other transactions, and stays a plain table.
+  EXPECT_EQ(count("select count(*) from jobs where batch_id = " + b), 5000);
+}
+
 // Coordinate jobs at the edges of the range and of the stored precision (1e-7 degree).
 std::vector<JobRow> coordinate_jobs() {
   const std::vector<wire::JobPoints> points = {
