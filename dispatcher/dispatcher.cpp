@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -54,8 +55,9 @@ struct WorkerConn {
   std::int64_t graph_id = 0;  ///< the graph we told it to hold (0: none yet)
   bool ready = false;         ///< it holds that graph and granted credit
   std::uint32_t window = 0;   ///< leases it may hold at once
-  std::uint32_t inflight = 0;
+  std::uint32_t inflight = 0;  ///< leases sent, or waiting for their jobs to be read
   bool leaving = false;
+  std::uint64_t serial = 0;   ///< tells this connection from a later one of the same peer
   std::uint64_t jobs_done = 0;
   Clock::time_point last_recv;
   Clock::time_point last_send;
@@ -126,7 +128,8 @@ class Dispatcher {
                                  {m_zap ? m_zap->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
       try {
         const bool persisting = !m_persist.empty() || m_writing || (m_submits && m_submits->pending());
-        zmq::poll(items, m_zap ? 3 : 2, milliseconds(persisting ? 5 : 20));
+        const bool reading = m_reads && m_reads->pending() > 0;  // leases wait for their jobs
+        zmq::poll(items, m_zap ? 3 : 2, milliseconds(reading ? 1 : persisting ? 5 : 20));
       } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;  // a signal: the loop condition sees `stop`
       }
@@ -161,6 +164,7 @@ class Dispatcher {
         m_store->migrate();
         m_routes = std::make_unique<AsyncStore>(m_config.db);
         m_submits = std::make_unique<AsyncStore>(m_config.db);
+        m_reads = std::make_unique<AsyncStore>(m_config.db);
         return;
       } catch (const StoreError& e) {
         m_log.error("PostgreSQL unavailable: ", e.what(), "; retrying in ", backoff, " ms");
@@ -291,6 +295,7 @@ class Dispatcher {
       conn.threads = std::clamp<std::uint32_t>(hello->threads, 1, 1024);
       conn.db_id = m_store->add_worker(conn.name, conn.threads);
       conn.last_recv = now;
+      conn.serial = ++m_conn_serial;
       m_conns[peer] = conn;
       m_log.info("worker ", conn.name, " joined (", conn.threads, " threads, holds graph ",
                  hello->graph_hash.empty() ? "none" : hello->graph_hash.substr(0, 12), ")");
@@ -304,6 +309,7 @@ class Dispatcher {
       conn.name = "worker-" + hex_id(peer);
       conn.db_id = m_store->add_worker(conn.name, 1);
       conn.last_recv = now;
+      conn.serial = ++m_conn_serial;
       it = m_conns.emplace(peer, conn).first;
       m_log.info("worker ", conn.name, " rejoined without a hello");
       if (!std::holds_alternative<wire::ChunkResult>(message)) welcome(peer);
@@ -398,17 +404,16 @@ class Dispatcher {
           lease.snap_radius_m = o->second.snap_radius_m;
           lease.want_paths = o->second.want_paths;
         }
-        try {
-          lease.jobs = m_store->read_jobs(grant->ref.batch_id, grant->first_seq, grant->count);
-        } catch (...) {
-          m_table.requeue(grant->ref);
-          throw;
-        }
-        send_worker(peer, lease);
+        // The jobs are read on a connection of the reader's own, and the lease goes out when
+        // they are (send_read_leases): the loop goes on meanwhile, and PostgreSQL reads the
+        // next chunks while the loop encodes and sends the last ones.
+        auto held = std::make_shared<wire::Lease>(std::move(lease));
+        m_reads->post(0, [held, batch = grant->ref.batch_id, first = grant->first_seq,
+                          count = grant->count](Store& store) {
+          held->jobs = store.read_jobs(batch, first, count);
+        });
+        m_reading.push_back(PendingRead{peer, conn.serial, grant->ref, std::move(held)});
         ++conn.inflight;
-        m_log.debug("leased batch ", grant->ref.batch_id, " chunk ", grant->ref.chunk, " to ",
-                    conn.name, " (read in ",
-                    std::chrono::duration_cast<milliseconds>(Clock::now() - now).count(), " ms)");
       }
     }
     // Idle workers holding a graph no pending work needs are moved to the one that is needed.
@@ -416,6 +421,26 @@ class Dispatcher {
       for (auto& [peer, conn] : m_conns) {
         if (conn.inflight == 0 && !conn.leaving && conn.graph_id != *wanted) welcome(peer);
       }
+    }
+  }
+
+  /// Sends the leases whose jobs have been read, in the order they were granted.
+  void send_read_leases() {
+    while (auto done = m_reads->poll()) {
+      PendingRead read = std::move(m_reading.front());
+      m_reading.pop_front();
+      const auto it = m_conns.find(read.peer);
+      const bool same = it != m_conns.end() && it->second.serial == read.serial;
+      if (done->error) {
+        if (same && it->second.inflight > 0) --it->second.inflight;
+        m_table.give_back(read.ref, read.lease->lease_id);
+        throw *done->error;  // guarded(): the database is lost, or the chunk is leased again
+      }
+      // Its worker left or died meanwhile: release_worker put the chunk back already.
+      if (!same) continue;
+      send_worker(read.peer, *read.lease);
+      m_log.debug("leased batch ", read.ref.batch_id, " chunk ", read.ref.chunk, " to ",
+                  it->second.name, " (read in ", done->took.count(), " ms)");
     }
   }
 
@@ -762,6 +787,7 @@ class Dispatcher {
       reconnect_store();
     }
     if (auto done = m_routes->poll()) persisted(*done);
+    send_read_leases();
     flush(false);
     if (now - m_last_touch > std::chrono::seconds(5)) {
       std::vector<std::pair<std::int64_t, std::uint64_t>> rows;
@@ -780,6 +806,16 @@ class Dispatcher {
   std::unique_ptr<Store> m_store;
   std::unique_ptr<AsyncStore> m_routes;   // writes routes: record_routes
   std::unique_ptr<AsyncStore> m_submits;  // the open submit's transaction
+  std::unique_ptr<AsyncStore> m_reads;    // reads the jobs of the leases granted: read_jobs
+  // A lease granted, waiting for its jobs; m_reads finishes reads in the order posted.
+  struct PendingRead {
+    std::string peer;
+    std::uint64_t serial = 0;  // of the connection it was granted to
+    ChunkRef ref;
+    std::shared_ptr<wire::Lease> lease;  // its jobs filled in by the read
+  };
+  std::deque<PendingRead> m_reading;
+  std::uint64_t m_conn_serial = 0;
   bool m_db_broken = false;
   int m_db_backoff = 250;
   Clock::time_point m_db_retry_at;
