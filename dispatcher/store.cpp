@@ -739,6 +739,12 @@ void Store::commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uin
           "update batches set accepted = $2, rejected = $3, chunk_size = $4 where id = $1",
           batch_id, accepted, rejected, chunk_size);
       for (const Partitioned& table : kBatchTables) attach_partition(txn, table, batch_id);
+      // Statistics now, not when autovacuum gets round to it: without them the planner takes
+      // the lease read of a chunk (read_jobs) for a 125-row one and bitmap-scans and sorts it
+      // (1.7 ms for 4,096 jobs, against 0.8 ms for the index scan it picks with them), and
+      // operators' joins over the new batch are planned blind. ANALYZE reads a sample of 30,000
+      // rows whatever the size: 0.5 s for 5,000,000 jobs.
+      txn.exec("analyze " + partition_name(kBatchTables[0], batch_id));
       txn.commit();
     } catch (...) {
       m_impl->drop_submit();

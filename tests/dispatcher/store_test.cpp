@@ -493,6 +493,17 @@ TEST_F(StoreTest, FreshPartitionsAreLoadedFrozen) {
   EXPECT_EQ(count("select count(*) from jobs where batch_id = " + b), 5000);
 }
 
+TEST_F(StoreTest, AStoredBatchsJobsHaveStatistics) {
+  // Without them the planner guesses a chunk's lease read (read_jobs) at 125 rows of a large
+  // partition and bitmap-scans and sorts it.
+  const std::int64_t id = submit("hash-analyzed", simple_jobs(5000), 64);
+  const std::string b = std::to_string(id);
+  EXPECT_EQ(count("select count(*) from pg_stats where tablename = 'jobs_b" + b + "'"
+                  " and schemaname = current_schema() and attname = 'seq' and histogram_bounds is not null"), 1);
+  EXPECT_EQ(count("select count(*) from pg_stat_user_tables where relid = 'jobs_b" + b + "'::regclass"
+                  " and last_analyze is not null"), 1);
+}
+
 // Coordinate jobs at the edges of the range and of the stored precision (1e-7 degree).
 std::vector<JobRow> coordinate_jobs() {
   const std::vector<wire::JobPoints> points = {
