@@ -710,9 +710,22 @@ class Dispatcher {
   void warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots,
                     const std::vector<wire::LatLon>& depot_points) {
     if (depots.empty() && depot_points.empty()) return;
-    const wire::Warm warm{graph(graph_id).info.hash, depots, depot_points};
+    std::vector<std::string> peers;
     for (const auto& [peer, conn] : m_conns) {
-      if (conn.ready && !conn.leaving && conn.graph_id == graph_id) send_worker(peer, warm);
+      if (conn.ready && !conn.leaving && conn.graph_id == graph_id) peers.push_back(peer);
+    }
+    // Each worker starts at its own place in the list: workers sharing a host share their trees
+    // (TreeCache::share_through), so each computes its part and reads the others' parts.
+    for (std::size_t k = 0; k < peers.size(); ++k) {
+      wire::Warm warm{graph(graph_id).info.hash, depots, depot_points};
+      std::rotate(warm.origins.begin(),
+                  warm.origins.begin() + static_cast<std::ptrdiff_t>(k * depots.size() / peers.size()),
+                  warm.origins.end());
+      std::rotate(warm.origin_points.begin(),
+                  warm.origin_points.begin() +
+                      static_cast<std::ptrdiff_t>(k * depot_points.size() / peers.size()),
+                  warm.origin_points.end());
+      send_worker(peers[k], warm);
     }
   }
 

@@ -4,9 +4,17 @@
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/graph/dijkstra_shortest_paths_no_color_map.hpp>
 
+#include <unistd.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
+#include <cstring>
+#include <functional>
 #include <span>
+#include <string>
+#include <thread>
 
 #include "router/detail/csr.h"
 #include "router/detail/query_scratch.h"
@@ -305,6 +313,100 @@ std::size_t ShortestPathTree::bytes() const {
   return sizeof(*this) + m_dist.capacity() * sizeof(Cost) +
          m_pred.capacity() * sizeof(NodeIndex) + m_hops.capacity() * sizeof(std::uint32_t) +
          m_length_mm.capacity() * sizeof(std::int64_t);
+}
+
+// ---- tree files ----
+// A header, then the arrays as they are in memory: dist, pred, hops and, when the graph has
+// lengths, length_mm.
+namespace {
+
+struct TreeFileHeader {
+  char magic[8];
+  std::uint64_t nodes;
+  std::uint64_t origin;
+  std::uint64_t with_lengths;
+  std::uint64_t crc;  // CRC-32 of the arrays, in order
+};
+constexpr char kTreeMagic[8] = {'W', 'B', 'T', 'R', 'E', 'E', '0', '1'};
+
+template <class T>
+uLong crc_of(uLong crc, const std::vector<T>& v) {
+  return crc32_z(crc, reinterpret_cast<const Bytef*>(v.data()), v.size() * sizeof(T));
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+template <class T>
+bool write_array(std::FILE* f, const std::vector<T>& v) {
+  return std::fwrite(v.data(), sizeof(T), v.size(), f) == v.size();
+}
+
+template <class T>
+bool read_array(std::FILE* f, std::vector<T>& v, std::size_t n) {
+  v.resize(n);
+  return std::fread(v.data(), sizeof(T), n, f) == n;
+}
+
+}  // namespace
+
+bool ShortestPathTree::save(const std::filesystem::path& path) const {
+  TreeFileHeader header{};
+  std::memcpy(header.magic, kTreeMagic, sizeof kTreeMagic);
+  header.nodes = m_dist.size();
+  header.origin = m_origin;
+  header.with_lengths = m_length_mm.empty() ? 0 : 1;
+  uLong crc = crc32_z(0, nullptr, 0);
+  crc = crc_of(crc_of(crc_of(crc_of(crc, m_dist), m_pred), m_hops), m_length_mm);
+  header.crc = crc;
+  // Unique to this process and thread: two writers of one tree each rename a whole file.
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  bool ok = false;
+  if (File f{std::fopen(tmp.c_str(), "wb")}) {
+    ok = std::fwrite(&header, sizeof header, 1, f.get()) == 1 && write_array(f.get(), m_dist) &&
+         write_array(f.get(), m_pred) && write_array(f.get(), m_hops) &&
+         write_array(f.get(), m_length_mm);
+    ok = std::fclose(f.release()) == 0 && ok;
+  }
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) std::filesystem::remove(tmp, ec);
+  return ok && !ec;
+}
+
+std::shared_ptr<const ShortestPathTree> ShortestPathTree::load(const RoadGraph& graph,
+                                                               const std::filesystem::path& path) {
+  const File f{std::fopen(path.c_str(), "rb")};
+  if (!f) return nullptr;
+  TreeFileHeader header{};
+  const std::size_t n = graph.num_nodes();
+  if (std::fread(&header, sizeof header, 1, f.get()) != 1 ||
+      std::memcmp(header.magic, kTreeMagic, sizeof kTreeMagic) != 0 || header.nodes != n ||
+      header.origin >= n || header.with_lengths != (graph.has_lengths() ? 1u : 0u)) {
+    return nullptr;
+  }
+  std::vector<Cost> dist;
+  std::vector<NodeIndex> pred;
+  std::vector<std::uint32_t> hops;
+  std::vector<std::int64_t> length_mm;
+  if (!read_array(f.get(), dist, n) || !read_array(f.get(), pred, n) ||
+      !read_array(f.get(), hops, n) ||
+      !read_array(f.get(), length_mm, header.with_lengths ? n : 0) ||
+      std::fgetc(f.get()) != EOF) {
+    return nullptr;  // short, or longer than a tree of this graph
+  }
+  uLong crc = crc32_z(0, nullptr, 0);
+  crc = crc_of(crc_of(crc_of(crc_of(crc, dist), pred), hops), length_mm);
+  if (crc != header.crc) return nullptr;
+  // Paths are read by following pred: every link must stay in the graph.
+  if (std::any_of(pred.begin(), pred.end(), [n](NodeIndex p) { return p >= n; })) return nullptr;
+  return std::make_shared<const ShortestPathTree>(graph, static_cast<NodeIndex>(header.origin),
+                                                  std::move(dist), std::move(pred),
+                                                  std::move(hops), std::move(length_mm));
 }
 
 RouteQuery::RouteQuery(const RoadGraph& graph, const Landmarks* landmarks)

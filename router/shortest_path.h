@@ -2,6 +2,7 @@
 // and reuses it, so a query costs what it touches, not the size of the graph.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <vector>
@@ -63,6 +64,16 @@ class ShortestPathTree {
   Cost cost_to(NodeIndex destination) const { return m_dist[destination]; }
   /// Bytes held, for the cache's budget.
   std::size_t bytes() const;
+
+  /// Writes the tree to `path` for another process on this host (TreeCache's shared
+  /// directory): to a temporary file, renamed into place once whole, so a reader never sees
+  /// half a tree. Native byte order. False when it could not be written.
+  bool save(const std::filesystem::path& path) const;
+  /// The tree saved at `path`, for `graph`: null when there is none, or it is not a whole and
+  /// intact tree of a graph of that many nodes (its size, and a CRC-32 of its arrays, are
+  /// checked), or its origin is not a node of the graph.
+  static std::shared_ptr<const ShortestPathTree> load(const RoadGraph& graph,
+                                                      const std::filesystem::path& path);
 
  private:
   const RoadGraph* m_graph;

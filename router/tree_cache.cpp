@@ -2,6 +2,10 @@
 
 #include <boost/container_hash/hash.hpp>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace waybill::router {
 
 TreeCache::Key TreeCache::key_of(const Endpoint& from) {
@@ -45,27 +49,84 @@ std::shared_ptr<const ShortestPathTree> TreeCache::get(const Endpoint& from,
   }
   // Computed outside the lock: a tree takes tens of milliseconds, other origins need not wait.
   std::shared_ptr<const ShortestPathTree> tree;
+  bool computed = false;
   try {
-    tree = compute();
+    if (!m_dir.empty()) tree = ShortestPathTree::load(*m_graph, file_of(origin));
+    if (tree) {
+      std::lock_guard lock(m_mutex);
+      ++m_shared_loads;
+    } else {
+      tree = compute();
+      computed = tree != nullptr;
+    }
   } catch (...) {
     std::lock_guard lock(m_mutex);
     m_computing.erase(origin);
     promise.set_exception(std::current_exception());
     throw;
   }
-  std::lock_guard lock(m_mutex);
-  m_computing.erase(origin);
-  promise.set_value(tree);
-  if (!tree || tree->bytes() > m_budget) return tree;
-  m_lru.emplace_front(origin, tree);
-  m_index.emplace(origin, m_lru.begin());
-  m_bytes += tree->bytes();
-  while (m_bytes > m_budget) {
-    m_bytes -= m_lru.back().second->bytes();
-    m_index.erase(m_lru.back().first);
-    m_lru.pop_back();
+  {
+    std::lock_guard lock(m_mutex);
+    m_computing.erase(origin);
+    promise.set_value(tree);
+    if (tree && tree->bytes() <= m_budget) {
+      m_lru.emplace_front(origin, tree);
+      m_index.emplace(origin, m_lru.begin());
+      m_bytes += tree->bytes();
+      while (m_bytes > m_budget) {
+        m_bytes -= m_lru.back().second->bytes();
+        m_index.erase(m_lru.back().first);
+        m_lru.pop_back();
+      }
+    }
   }
+  // Saved once the threads waiting for it have it.
+  if (computed && !m_dir.empty()) save_shared(origin, *tree);
   return tree;
+}
+
+void TreeCache::share_through(const RoadGraph& graph, std::filesystem::path dir) {
+  m_graph = &graph;
+  m_dir = std::move(dir);
+}
+
+std::filesystem::path TreeCache::file_of(const Key& key) const {
+  std::string name;
+  for (const std::int64_t k : key) name += std::to_string(k) + '_';
+  name.back() = '.';
+  return m_dir / (name + "tree");
+}
+
+void TreeCache::save_shared(const Key& key, const ShortestPathTree& tree) {
+  std::lock_guard lock(m_dir_mutex);
+  if (!tree.save(file_of(key))) return;
+  // Past the budget, the oldest trees go (another process may be reading one: it keeps its
+  // open file). Every error here just leaves a file for the next clean-up.
+  std::error_code ec;
+  std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> files;
+  std::uintmax_t total = 0;
+  for (std::filesystem::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".tree") continue;
+    std::error_code e1, e2;
+    const auto size = it->file_size(e1);
+    const auto time = it->last_write_time(e2);
+    if (e1 || e2) continue;
+    total += size;
+    files.emplace_back(time, it->path());
+  }
+  if (total <= m_budget) return;
+  std::sort(files.begin(), files.end());
+  for (const auto& [time, path] : files) {
+    if (total <= m_budget) break;
+    std::error_code e;
+    const auto size = std::filesystem::file_size(path, e);
+    if (!e && std::filesystem::remove(path, e) && !e) total -= size;
+  }
+}
+
+std::size_t TreeCache::shared_loads() const {
+  std::lock_guard lock(m_mutex);
+  return m_shared_loads;
 }
 
 std::size_t TreeCache::bytes() const {

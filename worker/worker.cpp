@@ -327,6 +327,9 @@ class Session {
       if (loaded->graph.has_coordinates()) {
         loaded->snapper = std::make_unique<const router::Snapper>(loaded->graph);
       }
+      if (const auto dir = trees_dir(hash); !dir.empty()) {
+        loaded->trees.share_through(loaded->graph, dir);
+      }
       m_log.info("graph ", hash.substr(0, 12), " ready: ", loaded->graph.num_nodes(), " nodes, ",
                  loaded->graph.num_arcs(), " arcs, ", loaded->landmarks.count(), " landmarks, ",
                  loaded->snapper ? "snapping on" : "no coordinates", ", in ",
@@ -360,6 +363,20 @@ class Session {
       return {};
     }
     return m_config.cache_dir / (hash + ".graph");
+  }
+
+  /// Where the workers of this host share the trees of graph `hash` (TreeCache::share_through),
+  /// made if need be; empty without a cache, or if it cannot be made.
+  std::filesystem::path trees_dir(const std::string& hash) const {
+    if (cache_path(hash).empty()) return {};
+    const auto dir = m_config.cache_dir / "trees" / hash;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      m_log.warn("trees are not shared: cannot make ", dir.string(), ": ", ec.message());
+      return {};
+    }
+    return dir;
   }
 
   /// The hash of the newest graph in the cache, so the dispatcher can tell whether it is current.
