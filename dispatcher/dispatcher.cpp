@@ -4,7 +4,6 @@
 #include <zmq_addon.hpp>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <deque>
 #include <iterator>
@@ -128,7 +127,7 @@ class Dispatcher {
                                  {m_clients.handle(), 0, ZMQ_POLLIN, 0},
                                  {m_zap ? m_zap->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
       try {
-        const bool persisting = !m_persist.empty() || writing() || (m_submits && m_submits->pending());
+        const bool persisting = !m_persist.empty() || m_writing || (m_submits && m_submits->pending());
         const bool reading = m_reads && m_reads->pending() > 0;  // leases wait for their jobs
         zmq::poll(items, m_zap ? 3 : 2, milliseconds(reading ? 1 : persisting ? 5 : 20));
       } catch (const zmq::error_t& e) {
@@ -139,16 +138,12 @@ class Dispatcher {
       guarded([&] { drain_clients(); });
       guarded([&] { tick(); });
     }
-    m_log.info("stopping: persisting ", m_persist_rows + writing_rows(), " routes held");
-    for (int attempt = 0; attempt < 5 && (!m_persist.empty() || writing()); ++attempt) {
+    m_log.info("stopping: persisting ", m_persist_rows + m_writing_rows, " routes held");
+    for (int attempt = 0; attempt < 5 && (!m_persist.empty() || m_writing); ++attempt) {
       guarded([&] {
-        for (RouteWriter& w : m_writers) {
-          if (w.chunks) persisted(w, w.store->wait());
-        }
+        if (m_writing) persisted(m_routes->wait());
         flush(true);
-        for (RouteWriter& w : m_writers) {
-          if (w.chunks) persisted(w, w.store->wait());
-        }
+        if (m_writing) persisted(m_routes->wait());
       });
       if (!m_persist.empty()) std::this_thread::sleep_for(milliseconds(500));
     }
@@ -158,8 +153,6 @@ class Dispatcher {
   }
 
  private:
-  struct RouteWriter;
-
   // ---- PostgreSQL ----------------------------------------------------------------------------
 
   /// Connects both stores, retrying with back-off while PostgreSQL is unreachable.
@@ -169,7 +162,7 @@ class Dispatcher {
       try {
         m_store = std::make_unique<Store>(m_config.db);
         m_store->migrate();
-        for (RouteWriter& w : m_writers) w.store = std::make_unique<AsyncStore>(m_config.db);
+        m_routes = std::make_unique<AsyncStore>(m_config.db);
         m_submits = std::make_unique<AsyncStore>(m_config.db);
         m_reads = std::make_unique<AsyncStore>(m_config.db);
         return;
@@ -396,7 +389,7 @@ class Dispatcher {
 
   void assign_leases(Clock::time_point now) {
     // Routes not yet written are held in memory: lease no more while many are.
-    if (m_persist_rows + writing_rows() >= 8 * m_config.flush_rows) return;
+    if (m_persist_rows + m_writing_rows >= 8 * m_config.flush_rows) return;
     for (auto& [peer, conn] : m_conns) {
       while (conn.ready && !conn.leaving && conn.inflight < conn.window) {
         auto grant = m_table.lease(peer, conn.graph_id, now, milliseconds(m_config.lease_ms));
@@ -478,37 +471,23 @@ class Dispatcher {
 
   // ---- persisting ------------------------------------------------------------------------------
 
-  // Routes are written by the route writers, one write at a time each; those answered meanwhile
-  // wait in m_persist for the next writer free.
+  // Routes are written by the Persister, one write at a time; those answered meanwhile wait
+  // in m_persist for the next.
   void flush(bool force) {
-    for (RouteWriter& w : m_writers) {
-      if (m_persist.empty()) return;
-      if (w.chunks) continue;
-      if (!force && m_persist_rows < m_config.flush_rows &&
-          Clock::now() - m_persist_since < milliseconds(m_config.flush_ms)) {
-        return;
-      }
-      w.rows = std::exchange(m_persist_rows, 0);
-      w.chunks = std::make_shared<const std::vector<ChunkRoutes>>(std::exchange(m_persist, {}));
-      w.store->post(0, [chunks = w.chunks](Store& store) { store.record_routes(*chunks); });
+    if (m_persist.empty() || m_writing) return;
+    if (!force && m_persist_rows < m_config.flush_rows &&
+        Clock::now() - m_persist_since < milliseconds(m_config.flush_ms)) {
+      return;
     }
-  }
-
-  bool writing() const {
-    return std::any_of(m_writers.begin(), m_writers.end(),
-                       [](const RouteWriter& w) { return w.chunks != nullptr; });
-  }
-
-  std::size_t writing_rows() const {
-    std::size_t rows = 0;
-    for (const RouteWriter& w : m_writers) rows += w.rows;
-    return rows;
+    m_writing_rows = std::exchange(m_persist_rows, 0);
+    m_writing = std::make_shared<const std::vector<ChunkRoutes>>(std::exchange(m_persist, {}));
+    m_routes->post(0, [chunks = m_writing](Store& store) { store.record_routes(*chunks); });
   }
 
   /// Takes the outcome of a write: its chunks are done, or (the database failed) wait again.
-  void persisted(RouteWriter& writer, const AsyncStore::Done& done) {
-    const auto chunks = std::exchange(writer.chunks, nullptr);
-    const std::size_t rows = std::exchange(writer.rows, 0);
+  void persisted(const AsyncStore::Done& done) {
+    const auto chunks = std::exchange(m_writing, nullptr);
+    const std::size_t rows = std::exchange(m_writing_rows, 0);
     if (done.error) {
       if (m_persist.empty()) m_persist_since = Clock::now();
       m_persist_rows += rows;
@@ -820,9 +799,7 @@ class Dispatcher {
       if (now < m_db_retry_at) return;
       reconnect_store();
     }
-    for (RouteWriter& w : m_writers) {
-      if (auto done = w.store->poll()) persisted(w, *done);
-    }
+    if (auto done = m_routes->poll()) persisted(*done);
     send_read_leases();
     flush(false);
     if (now - m_last_touch > std::chrono::seconds(5)) {
@@ -840,16 +817,7 @@ class Dispatcher {
   zmq::socket_t m_clients;
   zmq::socket_t m_workers;
   std::unique_ptr<Store> m_store;
-  // Writes routes (record_routes). Two, on connections of their own: a route's COPY costs
-  // PostgreSQL more than anything else the dispatcher asks, and one backend could not keep up
-  // with the workers (it ran 80-90% of a core while the box had cycles left). Two writes never
-  // hold the same chunk: a chunk's routes are taken once (LeaseTable::accept).
-  struct RouteWriter {
-    std::unique_ptr<AsyncStore> store;
-    std::shared_ptr<const std::vector<ChunkRoutes>> chunks;  // being written; null when idle
-    std::size_t rows = 0;                                    // routes of those chunks
-  };
-  std::array<RouteWriter, 2> m_writers;
+  std::unique_ptr<AsyncStore> m_routes;   // writes routes: record_routes
   std::unique_ptr<AsyncStore> m_submits;  // the open submit's transaction
   std::unique_ptr<AsyncStore> m_reads;    // reads the jobs of the leases granted: read_jobs
   // A lease granted, waiting for its jobs; m_reads finishes reads in the order posted.
@@ -871,7 +839,9 @@ class Dispatcher {
   std::int64_t m_last_graph = 0;
   std::map<std::string, WorkerConn> m_conns;
   std::vector<ChunkRoutes> m_persist;      // answered, waiting for the next write
+  std::shared_ptr<const std::vector<ChunkRoutes>> m_writing;  // being written by m_routes
   std::size_t m_persist_rows = 0;
+  std::size_t m_writing_rows = 0;          // routes of the write in progress
   Clock::time_point m_persist_since;
   std::unique_ptr<OpenSubmit> m_submit;
   std::uint64_t m_next_submit = 1;
