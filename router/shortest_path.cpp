@@ -331,6 +331,7 @@ constexpr char kTreeMagic[8] = {'W', 'B', 'T', 'R', 'E', 'E', '0', '1'};
 
 template <class T>
 uLong crc_of(uLong crc, const std::vector<T>& v) {
+  if (v.empty()) return crc;
   return crc32_z(crc, reinterpret_cast<const Bytef*>(v.data()), v.size() * sizeof(T));
 }
 
@@ -339,15 +340,16 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
+// (An empty vector's data() may be null, which fwrite and fread must not be given.)
 template <class T>
 bool write_array(std::FILE* f, const std::vector<T>& v) {
-  return std::fwrite(v.data(), sizeof(T), v.size(), f) == v.size();
+  return v.empty() || std::fwrite(v.data(), sizeof(T), v.size(), f) == v.size();
 }
 
 template <class T>
 bool read_array(std::FILE* f, std::vector<T>& v, std::size_t n) {
   v.resize(n);
-  return std::fread(v.data(), sizeof(T), n, f) == n;
+  return n == 0 || std::fread(v.data(), sizeof(T), n, f) == n;
 }
 
 }  // namespace
