@@ -56,9 +56,11 @@ int main(int argc, char** argv) try {
        "routing threads (default: one per core)")
       ("name", po::value(&config.name)->default_value(config.name), "name shown to operators")
       ("cache-dir", po::value(&cache_dir)->default_value(cache_dir),
-       "where fetched graphs are kept ('' to keep none)")
+       "where fetched graphs are kept, and the trees the workers of this host share\n"
+       "(trees/<graph hash>/); '' to keep none")
       ("tree-cache-mb", po::value(&tree_cache_mb)->default_value(tree_cache_mb),
-       "memory for cached shortest-path trees, MiB")
+       "memory for cached shortest-path trees, MiB; also the most the shared tree files\n"
+       "of a graph take on disk")
       ("landmarks", po::value(&config.landmarks)->default_value(config.landmarks),
        "ALT landmarks for goal-directed search")
       ("heartbeat-ms", po::value(&config.heartbeat_ms)->default_value(config.heartbeat_ms),
