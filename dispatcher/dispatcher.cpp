@@ -695,17 +695,19 @@ class Dispatcher {
     }
     // Each worker starts at its own place in the list: workers sharing a host share their trees
     // (TreeCache::share_through), so each computes its part and reads the others' parts.
+    const std::string& hash = graph(graph_id).info.hash;
     for (std::size_t k = 0; k < peers.size(); ++k) {
-      wire::Warm warm{graph(graph_id).info.hash, depots, depot_points};
-      std::rotate(warm.origins.begin(),
-                  warm.origins.begin() + static_cast<std::ptrdiff_t>(k * depots.size() / peers.size()),
-                  warm.origins.end());
-      std::rotate(warm.origin_points.begin(),
-                  warm.origin_points.begin() +
-                      static_cast<std::ptrdiff_t>(k * depot_points.size() / peers.size()),
-                  warm.origin_points.end());
-      send_worker(peers[k], warm);
+      send_worker(peers[k], wire::Warm{hash, rotated(depots, k, peers.size()),
+                                       rotated(depot_points, k, peers.size())});
     }
+  }
+
+  /// `list` started at part `k` of `parts` equal parts.
+  template <class T>
+  static std::vector<T> rotated(std::vector<T> list, std::size_t k, std::size_t parts) {
+    const auto first = static_cast<std::ptrdiff_t>(k * list.size() / parts);
+    std::rotate(list.begin(), list.begin() + first, list.end());
+    return list;
   }
 
   /// Begins a batch on the submit store, waiting for it (a few milliseconds). What the submit

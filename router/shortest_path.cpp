@@ -335,6 +335,13 @@ uLong crc_of(uLong crc, const std::vector<T>& v) {
   return crc32_z(crc, reinterpret_cast<const Bytef*>(v.data()), v.size() * sizeof(T));
 }
 
+// The CRC-32 a tree file carries: of its arrays, in file order.
+uLong arrays_crc(const std::vector<Cost>& dist, const std::vector<NodeIndex>& pred,
+                 const std::vector<std::uint32_t>& hops,
+                 const std::vector<std::int64_t>& length_mm) {
+  return crc_of(crc_of(crc_of(crc_of(crc32_z(0, nullptr, 0), dist), pred), hops), length_mm);
+}
+
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -360,9 +367,7 @@ bool ShortestPathTree::save(const std::filesystem::path& path) const {
   header.nodes = m_dist.size();
   header.origin = m_origin;
   header.with_lengths = m_length_mm.empty() ? 0 : 1;
-  uLong crc = crc32_z(0, nullptr, 0);
-  crc = crc_of(crc_of(crc_of(crc_of(crc, m_dist), m_pred), m_hops), m_length_mm);
-  header.crc = crc;
+  header.crc = arrays_crc(m_dist, m_pred, m_hops, m_length_mm);
   // Unique to this process and thread: two writers of one tree each rename a whole file.
   std::filesystem::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid()) + "." +
@@ -401,9 +406,7 @@ std::shared_ptr<const ShortestPathTree> ShortestPathTree::load(const RoadGraph& 
       std::fgetc(f.get()) != EOF) {
     return nullptr;  // short, or longer than a tree of this graph
   }
-  uLong crc = crc32_z(0, nullptr, 0);
-  crc = crc_of(crc_of(crc_of(crc_of(crc, dist), pred), hops), length_mm);
-  if (crc != header.crc) return nullptr;
+  if (arrays_crc(dist, pred, hops, length_mm) != header.crc) return nullptr;
   // Paths are read by following pred: every link must stay in the graph.
   if (std::any_of(pred.begin(), pred.end(), [n](NodeIndex p) { return p >= n; })) return nullptr;
   return std::make_shared<const ShortestPathTree>(graph, static_cast<NodeIndex>(header.origin),

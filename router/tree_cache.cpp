@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace waybill::router {
@@ -102,8 +103,13 @@ void TreeCache::save_shared(const Key& key, const ShortestPathTree& tree) {
   if (!tree.save(file_of(key))) return;
   // Past the budget, the oldest trees go (another process may be reading one: it keeps its
   // open file). Every error here just leaves a file for the next clean-up.
+  struct File {
+    std::filesystem::file_time_type time;
+    std::filesystem::path path;
+    std::uintmax_t size;
+  };
   std::error_code ec;
-  std::vector<std::pair<std::filesystem::file_time_type, std::filesystem::path>> files;
+  std::vector<File> files;
   std::uintmax_t total = 0;
   for (std::filesystem::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() != ".tree") continue;
@@ -112,15 +118,16 @@ void TreeCache::save_shared(const Key& key, const ShortestPathTree& tree) {
     const auto time = it->last_write_time(e2);
     if (e1 || e2) continue;
     total += size;
-    files.emplace_back(time, it->path());
+    files.push_back({time, it->path(), size});
   }
   if (total <= m_budget) return;
-  std::sort(files.begin(), files.end());
-  for (const auto& [time, path] : files) {
+  std::sort(files.begin(), files.end(), [](const File& a, const File& b) {
+    return std::tie(a.time, a.path) < std::tie(b.time, b.path);
+  });
+  for (const File& file : files) {
     if (total <= m_budget) break;
     std::error_code e;
-    const auto size = std::filesystem::file_size(path, e);
-    if (!e && std::filesystem::remove(path, e) && !e) total -= size;
+    if (std::filesystem::remove(file.path, e) && !e) total -= file.size;
   }
 }
 
