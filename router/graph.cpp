@@ -72,6 +72,11 @@ RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
   assert(std::adjacent_find(node_ids.begin(), node_ids.end()) == node_ids.end());
   graph.m_ids = std::move(node_ids);
   graph.m_coords = std::move(coords);
+  // Unsigned: ids may span the whole int64 range, and the difference must not overflow.
+  graph.m_dense_ids =
+      !graph.m_ids.empty() && static_cast<std::uint64_t>(to_int(graph.m_ids.back())) -
+                                      static_cast<std::uint64_t>(to_int(graph.m_ids.front())) ==
+                                  graph.m_ids.size() - 1;
 
   const bool lengths =
       !arcs.empty() && std::all_of(arcs.begin(), arcs.end(),
@@ -143,10 +148,14 @@ std::optional<ArcIndex> RoadGraph::find_arc(NodeIndex tail, NodeIndex head) cons
 
 std::optional<NodeIndex> RoadGraph::index_of(NodeId id) const {
   if (m_ids.empty()) return std::nullopt;
-  // DIMACS ids are 1..n: answer those without a search.
-  // Unsigned: ids may span the whole int64 range, and the difference must not overflow.
   const std::uint64_t offset =
       static_cast<std::uint64_t>(to_int(id)) - static_cast<std::uint64_t>(to_int(m_ids.front()));
+  // DIMACS ids are 1..n: answer those without reading the id list. On a large graph that read
+  // is a cache miss, and the dispatcher checks two ids for every job submitted.
+  if (m_dense_ids) {
+    if (offset < m_ids.size()) return static_cast<NodeIndex>(offset);
+    return std::nullopt;
+  }
   if (offset < m_ids.size() && m_ids[static_cast<std::size_t>(offset)] == id) {
     return static_cast<NodeIndex>(offset);
   }

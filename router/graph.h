@@ -96,6 +96,7 @@ class RoadGraph {
   RoadGraph();
 
   std::vector<NodeId> m_ids;                  // index -> external id, sorted ascending
+  bool m_dense_ids = false;                   // m_ids holds every id from front() to back()
   std::vector<Coordinate> m_coords;           // index -> coordinate, or empty
   // ArcIndex (the forward CSR's edge index) -> length, or empty. Only the forward graph has
   // lengths: the reverse graph serves the landmark tables, which need costs alone.

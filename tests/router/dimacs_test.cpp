@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -186,6 +187,30 @@ TEST_F(DimacsTest, NodesWithoutArcsExist) {
   EXPECT_EQ(query.one_to_one(NodeId{3}, NodeId{5}).status, RouteStatus::unreachable);
   EXPECT_EQ(query.one_to_one(NodeId{4}, NodeId{4}).status, RouteStatus::ok);
   EXPECT_EQ(query.one_to_one(NodeId{6}, NodeId{1}).status, RouteStatus::unknown_node);
+}
+
+TEST(RoadGraphIds, DenseAndSparseIdsAreFoundAndOthersAreNot) {
+  // Dense ids (DIMACS: 1..n, here from -1) are answered by a subtraction, the others by a search.
+  const RoadGraph dense = RoadGraph::build({NodeId{1}, NodeId{-1}, NodeId{0}, NodeId{2}},
+                                           {{NodeId{-1}, NodeId{2}, 5}});
+  for (std::int64_t id = -1; id <= 2; ++id) {
+    ASSERT_TRUE(dense.index_of(NodeId{id})) << id;
+    EXPECT_EQ(dense.id_of(*dense.index_of(NodeId{id})), NodeId{id});
+  }
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  for (const std::int64_t id : {std::int64_t{-2}, std::int64_t{3}, kMin, kMax}) {
+    EXPECT_FALSE(dense.index_of(NodeId{id})) << id;
+  }
+  const RoadGraph sparse = RoadGraph::build({NodeId{kMax}, NodeId{kMin}, NodeId{7}, NodeId{5}},
+                                            {{NodeId{5}, NodeId{kMax}, 1}});
+  for (const std::int64_t id : {kMin, std::int64_t{5}, std::int64_t{7}, kMax}) {
+    ASSERT_TRUE(sparse.index_of(NodeId{id})) << id;
+    EXPECT_EQ(sparse.id_of(*sparse.index_of(NodeId{id})), NodeId{id});
+  }
+  for (const std::int64_t id : {kMin + 1, std::int64_t{6}, std::int64_t{8}, kMax - 1}) {
+    EXPECT_FALSE(sparse.index_of(NodeId{id})) << id;
+  }
 }
 
 TEST_F(DimacsTest, ZeroCostArcsAreFine) {
