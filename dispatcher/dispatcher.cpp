@@ -165,7 +165,6 @@ class Dispatcher {
         m_routes = std::make_unique<AsyncStore>(m_config.db);
         m_submits = std::make_unique<AsyncStore>(m_config.db);
         m_reads = std::make_unique<AsyncStore>(m_config.db);
-        m_finishes = std::make_unique<AsyncStore>(m_config.db);
         return;
       } catch (const StoreError& e) {
         m_log.error("PostgreSQL unavailable: ", e.what(), "; retrying in ", backoff, " ms");
@@ -502,23 +501,11 @@ class Dispatcher {
     }
   }
 
-  /// Every route of the batch is stored: its routes get their primary key and it is marked
-  /// finished, on a connection of its own. The key's build takes seconds for millions of routes,
-  /// and neither this loop nor the routes of other batches wait for it.
   void finish_batch(std::int64_t batch_id) {
-    m_finishes->post(static_cast<std::uint64_t>(batch_id),
-                     [batch_id](Store& store) { store.finish_batch(batch_id); });
-  }
-
-  /// Takes the outcome of a finish. A batch whose finish failed is let go all the same:
-  /// resume() finds it unfinished in PostgreSQL after the reconnect, and finishes it again.
-  void finished(const AsyncStore::Done& done) {
-    const auto batch_id = static_cast<std::int64_t>(done.tag);
+    m_store->finish_batch(batch_id);
     m_table.drop_batch(batch_id);
     m_options.erase(batch_id);
-    if (done.error) throw *done.error;  // guarded(): reconnect, resume
-    m_log.info("batch ", batch_id, " finished (its routes' key built in ", done.took.count(),
-               " ms)");
+    m_log.info("batch ", batch_id, " finished");
   }
 
   // ---- clients ---------------------------------------------------------------------------------
@@ -815,7 +802,6 @@ class Dispatcher {
       reconnect_store();
     }
     if (auto done = m_routes->poll()) persisted(*done);
-    if (auto done = m_finishes->poll()) finished(*done);
     send_read_leases();
     flush(false);
     if (now - m_last_touch > std::chrono::seconds(5)) {
@@ -836,7 +822,6 @@ class Dispatcher {
   std::unique_ptr<AsyncStore> m_routes;   // writes routes: record_routes
   std::unique_ptr<AsyncStore> m_submits;  // the open submit's transaction
   std::unique_ptr<AsyncStore> m_reads;    // reads the jobs of the leases granted: read_jobs
-  std::unique_ptr<AsyncStore> m_finishes; // finishes batches: finish_batch
   // A lease granted, waiting for its jobs; m_reads finishes reads in the order posted.
   struct PendingRead {
     std::string peer;

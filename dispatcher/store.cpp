@@ -307,31 +307,20 @@ double parse_degrees_e7(const pqxx::field& field) {
 // scanning the rows thanks to the CHECK constraint, and locks the parent only in SHARE UPDATE
 // EXCLUSIVE mode, which blocks neither readers nor writers of other partitions (CREATE TABLE
 // ... PARTITION OF would lock the parent ACCESS EXCLUSIVE until the commit).
-//
-// A batch's routes partition is the exception: it is attached empty, filled as chunks are
-// routed, and gets its primary key only when the batch finishes (finish_batch), in one sorted
-// build. Kept from the start, the key cost a B-tree insert per route, well over half of the
-// routes writer's work (5,000,000 routes: 8.1-9.7 s with the key, against 3.6-4.1 s without it
-// plus 2.1 s to build it afterwards). Meanwhile a route is stored once because its chunk is:
-// chunks_done's primary key, checked in the same transaction (record_routes); the key built at
-// the finish checks it again, and fails the finish on a duplicate rather than hide it.
 struct Partitioned {
-  enum class Key { at_attach, at_finish };
   const char* parent;
   const char* suffix;       // partition name: <parent>_<suffix><id>
   const char* column;       // the partition key
-  const char* primary_key;  // the primary key columns of every partition
-  Key key = Key::at_attach;
+  const char* primary_key;  // the parent's primary key columns
 };
 
 constexpr Partitioned kGraphNodes{"graph_nodes", "g", "graph_id", "graph_id, node_id"};
 constexpr Partitioned kGraphEdges{"graph_edges", "g", "graph_id", "graph_id, id"};
 constexpr Partitioned kBatchTables[] = {
     {"jobs", "b", "batch_id", "batch_id, seq"},
-    {"routes", "b", "batch_id", "batch_id, seq", Partitioned::Key::at_finish},
+    {"routes", "b", "batch_id", "batch_id, seq"},
     {"rejects", "b", "batch_id", "batch_id, line"},
 };
-constexpr const Partitioned& kRoutes = kBatchTables[1];
 
 std::string partition_name(const Partitioned& table, std::int64_t id) {
   return std::string(table.parent) + "_" + table.suffix + std::to_string(id);
@@ -347,9 +336,7 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
 
 void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id) {
   const std::string name = partition_name(table, id);
-  if (table.key == Partitioned::Key::at_attach) {
-    txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
-  }
+  txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
   txn.exec("alter table " + std::string(table.parent) + " attach partition " + name +
            " for values in (" + std::to_string(id) + ")");
 }
@@ -905,25 +892,9 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
 
 void Store::finish_batch(std::int64_t batch_id) {
   m_impl->guarded("finish_batch", [&] {
-    pqxx::work txn(m_impl->main(), "finish_batch");
-    // The routes partition's primary key (see kBatchTables), unless an earlier finish built it
-    // or an operator has dropped the partition. CREATE INDEX blocks only writers, and none are
-    // left; the constraint that adopts the index locks the partition until the commit, just
-    // after.
-    const std::string name = partition_name(kRoutes, batch_id);
-    const auto partition = txn.exec_params1(
-        "select to_regclass($1) is not null,"
-        "       exists (select from pg_constraint where conrelid = to_regclass($1) and contype = 'p')",
-        name);
-    if (partition[0].as<bool>() && !partition[1].as<bool>()) {
-      txn.exec("create unique index " + name + "_pkey on " + name + " (" + kRoutes.primary_key +
-               ")");
-      txn.exec("alter table " + name + " add constraint " + name + "_pkey primary key using index " +
-               name + "_pkey");
-    }
+    pqxx::nontransaction txn(m_impl->main());
     txn.exec_params("update batches set finished_at = now() where id = $1 and finished_at is null",
                     batch_id);
-    txn.commit();
   });
 }
 
@@ -1006,7 +977,7 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
   return m_impl->guarded("sample_routes", [&] {
     // The seqs are listed here rather than filtered in SQL (seq % step = 0 would read the whole
     // partition): `seq = any(...)` with batch_id is a lookup on the primary key of the one
-    // partition of each table (routes: once the batch has finished). seq is an int, so i * accepted < 2^62 fits.
+    // partition of each table. seq is an int, so i * accepted < 2^62 fits.
     const std::uint64_t n = std::min<std::uint64_t>(limit, accepted);
     std::string seqs;
     for (std::uint64_t i = 0; i < n; ++i) append_array_element(seqs, i * accepted / n);

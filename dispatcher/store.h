@@ -163,9 +163,6 @@ class Store {
   /// One transaction: COPY every route row, mark the chunks done. A chunk already marked done is
   /// skipped as a whole (its routes are stored already), so a retry or a duplicate is harmless.
   void record_routes(const std::vector<ChunkRoutes>& chunks);
-  /// One transaction: builds the primary key of the batch's routes partition, which it has
-  /// none of while its routes come in (seconds for millions of routes), and marks the batch
-  /// finished. Called again, it does nothing. A route stored twice fails it, naming the key.
   void finish_batch(std::int64_t batch_id);
 
   // ---- workers ----

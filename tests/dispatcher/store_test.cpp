@@ -103,19 +103,6 @@ class StoreTest : public ::testing::Test {
 
   std::int64_t count(const std::string& text) { return query(text)[0][0].as<std::int64_t>(); }
 
-  // The primary key of a batch's routes partition, as "name(columns)", or "" without one.
-  std::string primary_key(std::int64_t batch_id) {
-    const auto r = query(
-        "select c.conname || '(' || string_agg(a.attname, ',' order by k.n) || ')'"
-        "  from pg_constraint c"
-        "  cross join unnest(c.conkey) with ordinality k(attnum, n)"
-        "  join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.attnum"
-        " where c.conrelid = to_regclass('routes_b" + std::to_string(batch_id) + "')"
-        "   and c.contype = 'p'"
-        " group by c.conname");
-    return r.empty() ? "" : r[0][0].as<std::string>();
-  }
-
   // Graph "tiny": a -> b -> c, a -> c, c -> a, with coordinates.
   GraphInfo import_tiny(const std::string& name = "tiny", const std::string& hash = "h1") {
     return store().import_graph(name, hash, tiny_bytes(), {101, 102, 103},
@@ -195,13 +182,13 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigrateTwiceIsANoOp) {
   store();
   const auto applied = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(applied.size(), 7u);
+  ASSERT_EQ(applied.size(), 6u);
   EXPECT_EQ(applied[0][0].as<std::string>(), "0001_graphs");
-  EXPECT_EQ(applied[6][0].as<std::string>(), "0007_routes_key");
+  EXPECT_EQ(applied[5][0].as<std::string>(), "0006_coordinates_e7");
   store().migrate();
   Store(m_conninfo).migrate();
   const auto again = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(again.size(), 7u);
+  ASSERT_EQ(again.size(), 6u);
   for (std::size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i][1].as<std::string>(), applied[i][1].as<std::string>());
   }
@@ -222,7 +209,7 @@ TEST_F(StoreTest, ConcurrentMigrationsDoNotRace) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(count("select count(*) from schema_migrations"), 7);
+  EXPECT_EQ(count("select count(*) from schema_migrations"), 6);
 }
 
 // ---- graphs ---------------------------------------------------------------------------------
@@ -515,71 +502,6 @@ TEST_F(StoreTest, AStoredBatchsJobsHaveStatistics) {
                   " and schemaname = current_schema() and attname = 'seq' and histogram_bounds is not null"), 1);
   EXPECT_EQ(count("select count(*) from pg_stat_user_tables where relid = 'jobs_b" + b + "'::regclass"
                   " and last_analyze is not null"), 1);
-}
-
-TEST_F(StoreTest, ABatchsRoutesGetTheirPrimaryKeyWhenItFinishes) {
-  const std::int64_t id = submit("hash-key", simple_jobs(10));
-  const std::string b = std::to_string(id);
-  store().record_routes({routes(id, 0, 0, 4, 0), routes(id, 2, 8, 2, 0)});
-  // While routes come in, neither the partition nor its parent has a key to insert into.
-  EXPECT_EQ(primary_key(id), "");
-  EXPECT_EQ(count("select count(*) from pg_constraint"
-                  " where conrelid = 'routes'::regclass and contype = 'p'"), 0);
-  EXPECT_EQ(count("select count(*) from pg_indexes where tablename = 'routes_b" + b + "'"
-                  " and schemaname = current_schema()"), 0);
-  // The other partitions have theirs from the start.
-  EXPECT_EQ(count("select count(*) from pg_constraint where contype = 'p' and conrelid in"
-                  " ('jobs_b" + b + "'::regclass, 'rejects_b" + b + "'::regclass)"), 2);
-
-  store().record_routes({routes(id, 1, 4, 4, 0)});
-  store().finish_batch(id);
-  EXPECT_EQ(primary_key(id), "routes_b" + b + "_pkey(batch_id,seq)");
-  EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + b + " and status = 'ok'"),
-            7);
-  store().finish_batch(id);  // again: built already
-  EXPECT_EQ(primary_key(id), "routes_b" + b + "_pkey(batch_id,seq)");
-  EXPECT_TRUE(store().open_batches().empty());
-}
-
-TEST_F(StoreTest, ARouteStoredTwiceFailsTheFinishAndTheBatchStaysOpen) {
-  const std::int64_t id = submit("hash-twice", simple_jobs(4));
-  const std::string b = std::to_string(id);
-  store().record_routes({routes(id, 0, 0, 4, 0)});
-  // What chunks_done keeps from happening, done behind the store's back.
-  query("insert into routes (batch_id, seq, status, cost, hops) values (" + b + ", 3, 0, 1, 1)");
-  try {
-    store().finish_batch(id);
-    FAIL() << "expected StoreError";
-  } catch (const StoreError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("store: finish_batch: "), std::string::npos) << what;
-    EXPECT_NE(what.find("routes_b" + b + "_pkey"), std::string::npos) << what;
-    EXPECT_NE(what.find("(batch_id, seq)=(" + b + ", 3)"), std::string::npos) << what;
-  }
-  EXPECT_EQ(primary_key(id), "");
-  ASSERT_EQ(store().open_batches().size(), 1u);
-  EXPECT_FALSE(store().batch_status(static_cast<std::uint64_t>(id))[0].finished);
-}
-
-TEST_F(StoreTest, Migration0007GivesEveryRoutesPartitionAKeyOfItsOwn) {
-  // A database as 0006 left it: the key on the parent, so on every partition through it.
-  const std::int64_t a = submit("hash-0006a", simple_jobs(4));
-  const std::int64_t b = submit("hash-0006b", simple_jobs(4));
-  store().record_routes({routes(a, 0, 0, 4, 0)});
-  query("alter table routes add primary key (batch_id, seq)");
-  ASSERT_EQ(primary_key(a), "routes_b" + std::to_string(a) + "_pkey(batch_id,seq)");
-
-  const detail::Migration& m0007 = detail::kMigrations[6];
-  ASSERT_STREQ(m0007.name, "0007_routes_key");
-  for (int run = 0; run < 2; ++run) {  // and again: nothing left to move
-    query(m0007.sql);
-    EXPECT_EQ(count("select count(*) from pg_constraint"
-                    " where conrelid = 'routes'::regclass and contype = 'p'"), 0);
-    EXPECT_EQ(primary_key(a), "routes_b" + std::to_string(a) + "_pkey(batch_id,seq)") << run;
-    EXPECT_EQ(primary_key(b), "routes_b" + std::to_string(b) + "_pkey(batch_id,seq)") << run;
-  }
-  store().finish_batch(a);  // finds its key built
-  EXPECT_EQ(count("select count(*) from job_routes where status = 'ok'"), 3);
 }
 
 // Coordinate jobs at the edges of the range and of the stored precision (1e-7 degree).
