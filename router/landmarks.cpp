@@ -63,12 +63,12 @@ Landmarks Landmarks::build(const RoadGraph& graph, std::size_t count, unsigned t
   const auto shrink = [&](Cost c) {
     return c == kInfiniteCost ? kUnreached : static_cast<std::int32_t>(c / l.m_scale);
   };
-  l.m_from.resize(n * count);
-  l.m_to.resize(n * count);
+  l.m_table.resize(n * 2 * count);
   for (NodeIndex v = 0; v < n; ++v) {
+    std::int32_t* row = &l.m_table[v * 2 * count];
     for (std::size_t i = 0; i < count; ++i) {
-      l.m_from[v * count + i] = shrink(from[i][v]);
-      l.m_to[v * count + i] = shrink(to[i][v]);
+      row[i] = shrink(from[i][v]);
+      row[count + i] = shrink(to[i][v]);
     }
   }
   return l;
@@ -82,10 +82,10 @@ Cost Landmarks::lower_bound(NodeIndex v, NodeIndex t) const {
   // Branch-free over all landmarks, so that the compiler vectorises it: every value is in
   // [0, kUnreached], so no difference overflows; a term whose left side is unreached counts 0.
   const std::size_t k = m_nodes.size();
-  const std::int32_t* from_v = &m_from[v * k];
-  const std::int32_t* from_t = &m_from[t * k];
-  const std::int32_t* to_v = &m_to[v * k];
-  const std::int32_t* to_t = &m_to[t * k];
+  const std::int32_t* from_v = &m_table[v * 2 * k];
+  const std::int32_t* from_t = &m_table[t * 2 * k];
+  const std::int32_t* to_v = from_v + k;
+  const std::int32_t* to_t = from_t + k;
   std::int32_t best = 0;  // in table units
   std::int32_t proof = 0;  // nonzero: some landmark proves t unreachable from v
   for (std::size_t i = 0; i < k; ++i) {

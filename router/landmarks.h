@@ -29,13 +29,13 @@ class Landmarks {
   static constexpr std::int32_t kUnreached = INT32_MAX;
 
   std::vector<NodeIndex> m_nodes;
-  // Row-major per node: m_from[v * k + i] = dist(landmark i, v) and m_to[v * k + i] =
-  // dist(v, landmark i), divided by m_scale and rounded down; kUnreached where there is no path.
+  // One row per node, of 2k distances: m_table[v * 2k + i] = dist(landmark i, v) and
+  // m_table[v * 2k + k + i] = dist(v, landmark i), divided by m_scale and rounded down;
+  // kUnreached where there is no path. A bound reads one contiguous row of v.
   // 32 bits a distance halve the cache misses of a bound, and leave any difference of two in
   // 32 bits, so that the bound is computed four landmarks at a time (SIMD). m_scale is 1
   // (exact) unless some distance does not fit.
-  std::vector<std::int32_t> m_from;
-  std::vector<std::int32_t> m_to;
+  std::vector<std::int32_t> m_table;
   Cost m_scale = 1;
 };
 
