@@ -2,8 +2,6 @@
 // shortest_path.cpp and endpoint_search.cpp. Included only by the router's .cpp files.
 #pragma once
 
-#include <boost/graph/properties.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -28,7 +26,6 @@ struct QueryScratch {
         pred(n, 0),
         hops(n, 0),
         length(n, -1),
-        color(n, boost::white_color),
         target(n, 0) {}
 
   void clear() {
@@ -37,7 +34,6 @@ struct QueryScratch {
     pred.clear();
     hops.clear();
     length.clear();
-    color.clear();
     target.clear();
     heap.clear();
     settled = 0;
@@ -48,7 +44,6 @@ struct QueryScratch {
   StampedArray<NodeIndex> pred;
   StampedArray<std::uint32_t> hops;
   StampedArray<std::int64_t> length;  // millimetres along the path of pred; graphs with lengths
-  StampedArray<boost::default_color_type> color;
   StampedArray<std::uint32_t> target;  // how many times a node is asked for
   std::vector<HeapEntry> heap;         // the endpoint search's queue; keeps its capacity
   std::size_t settled = 0;
