@@ -1,9 +1,10 @@
 // RouteQuery::between: the search from the seeds of one endpoint to the seeds of another; and
 // RouteQuery::tree(from), the full tree of an endpoint.
 //
-// Why not Boost.Graph's algorithms, as the node-to-node queries use: a route between endpoints
-// starts from up to two nodes at different initial costs, and Boost's A* takes one start node.
-// So this is a textbook A* (Dijkstra when the heuristic is 0) over the same scratch arrays, with
+// Why not Boost.Graph's A*: a route between endpoints starts from up to two nodes at different
+// initial costs, and Boost's A* takes one start node; it also allocates and clears its heap's
+// position map for every query. So this is a textbook A* (Dijkstra when the heuristic is 0), which
+// node-to-node queries with landmarks use too (one_to_one), over the shared scratch arrays, with
 // a lazy binary heap: an improved node is pushed again and its stale entries are skipped, which
 // also reopens a node whose distance improves after it was settled, so that the answer stays
 // exact even where the scaled landmark bound is not quite consistent.

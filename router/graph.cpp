@@ -19,6 +19,12 @@ struct DenseArc {
   std::int64_t length_mm;
 };
 
+// How far `id` lies past `first`, in ids. Unsigned: ids may span the whole int64 range, and the
+// difference must not overflow.
+std::uint64_t id_offset(NodeId id, NodeId first) {
+  return static_cast<std::uint64_t>(to_int(id)) - static_cast<std::uint64_t>(to_int(first));
+}
+
 bool by_ends_then_cost(const DenseArc& a, const DenseArc& b) {
   return std::tie(a.tail, a.head, a.cost) < std::tie(b.tail, b.head, b.cost);
 }
@@ -72,11 +78,8 @@ RoadGraph RoadGraph::build(std::vector<NodeId> node_ids, std::vector<Arc> arcs,
   assert(std::adjacent_find(node_ids.begin(), node_ids.end()) == node_ids.end());
   graph.m_ids = std::move(node_ids);
   graph.m_coords = std::move(coords);
-  // Unsigned: ids may span the whole int64 range, and the difference must not overflow.
-  graph.m_dense_ids =
-      !graph.m_ids.empty() && static_cast<std::uint64_t>(to_int(graph.m_ids.back())) -
-                                      static_cast<std::uint64_t>(to_int(graph.m_ids.front())) ==
-                                  graph.m_ids.size() - 1;
+  graph.m_dense_ids = !graph.m_ids.empty() &&
+                      id_offset(graph.m_ids.back(), graph.m_ids.front()) == graph.m_ids.size() - 1;
 
   const bool lengths =
       !arcs.empty() && std::all_of(arcs.begin(), arcs.end(),
@@ -148,8 +151,7 @@ std::optional<ArcIndex> RoadGraph::find_arc(NodeIndex tail, NodeIndex head) cons
 
 std::optional<NodeIndex> RoadGraph::index_of(NodeId id) const {
   if (m_ids.empty()) return std::nullopt;
-  const std::uint64_t offset =
-      static_cast<std::uint64_t>(to_int(id)) - static_cast<std::uint64_t>(to_int(m_ids.front()));
+  const std::uint64_t offset = id_offset(id, m_ids.front());
   // DIMACS ids are 1..n: answer those without reading the id list. On a large graph that read
   // is a cache miss, and the dispatcher checks two ids for every job submitted.
   if (m_dense_ids) {

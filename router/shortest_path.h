@@ -94,7 +94,8 @@ class RouteQuery {
   RouteQuery(RouteQuery&&) noexcept;
   ~RouteQuery();
 
-  /// One origin, one destination; the search stops once the destination is settled.
+  /// One origin, one destination. With landmarks, the A* of between() from node to node; without,
+  /// a Dijkstra that stops once the destination is settled.
   RouteResult one_to_one(NodeId origin, NodeId destination, bool want_path = false);
 
   /// One origin, many destinations, answered by a single Dijkstra that stops when the last
