@@ -610,6 +610,24 @@ TEST_F(StoreTest, RecordRoutesStoresAChunkOnce) {
   EXPECT_EQ(query("select percent from batch_progress")[0][0].as<double>(), 60.0);
 }
 
+TEST_F(StoreTest, OneWriteStoresTheRoutesOfSeveralBatchesEachInItsPartition) {
+  const std::int64_t a = submit("hash-wa", simple_jobs(8));  // chunks of 4
+  const std::int64_t b = submit("hash-wb", simple_jobs(8));
+  // Chunks of two batches, interleaved as workers answer them, and a duplicate.
+  store().record_routes({routes(b, 1, 4, 4, 0), routes(a, 0, 0, 4, 0), routes(b, 0, 0, 4, 0),
+                         routes(a, 1, 4, 4, 0), routes(b, 1, 4, 4, 0)});
+  for (const std::int64_t id : {a, b}) {
+    const std::string partition = "routes_b" + std::to_string(id);
+    EXPECT_EQ(count("select count(*) from " + partition), 8) << partition;
+    EXPECT_EQ(count("select count(distinct seq) from " + partition + " where batch_id = " +
+                    std::to_string(id)),
+              8)
+        << partition;
+  }
+  EXPECT_EQ(count("select count(*) from chunks_done"), 4);
+  EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
+}
+
 TEST_F(StoreTest, OtherOutcomesAreNamed) {
   const std::int64_t id = submit("hash-o", simple_jobs(4));
   store().record_routes({ChunkRoutes{id, 0, 0,
