@@ -3,11 +3,15 @@
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <boost/graph/dijkstra_shortest_paths_no_color_map.hpp>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -239,20 +243,49 @@ void full_distances(const CsrGraph& g, NodeIndex source, std::vector<Cost>& dist
 
 }  // namespace detail
 
+namespace {
+
+// A computed tree's arrays, owned by the tree.
+struct TreeArrays {
+  std::vector<Cost> dist;
+  std::vector<NodeIndex> pred;
+  std::vector<std::uint32_t> hops;
+  std::vector<std::int64_t> length_mm;
+};
+
+}  // namespace
+
 ShortestPathTree::ShortestPathTree(const RoadGraph& graph, NodeIndex origin,
                                    std::vector<Cost> dist, std::vector<NodeIndex> pred,
                                    std::vector<std::uint32_t> hops,
                                    std::vector<std::int64_t> length_mm)
-    : m_graph(&graph),
-      m_origin(origin),
-      m_dist(std::move(dist)),
-      m_pred(std::move(pred)),
-      m_hops(std::move(hops)),
-      m_length_mm(std::move(length_mm)) {
+    : ShortestPathTree(graph, origin,
+                       std::make_shared<const TreeArrays>(TreeArrays{
+                           std::move(dist), std::move(pred), std::move(hops),
+                           std::move(length_mm)}),
+                       {}, {}, {}, {}) {
+  const auto& arrays = *static_cast<const TreeArrays*>(m_storage.get());
+  m_dist = arrays.dist;
+  m_pred = arrays.pred;
+  m_hops = arrays.hops;
+  m_length_mm = arrays.length_mm;
   assert(m_dist.size() == graph.num_nodes() && m_pred.size() == m_dist.size() &&
          m_hops.size() == m_dist.size());
   assert(m_length_mm.empty() || m_length_mm.size() == m_dist.size());
 }
+
+ShortestPathTree::ShortestPathTree(const RoadGraph& graph, NodeIndex origin,
+                                   std::shared_ptr<const void> storage,
+                                   std::span<const Cost> dist, std::span<const NodeIndex> pred,
+                                   std::span<const std::uint32_t> hops,
+                                   std::span<const std::int64_t> length_mm)
+    : m_graph(&graph),
+      m_origin(origin),
+      m_storage(std::move(storage)),
+      m_dist(dist),
+      m_pred(pred),
+      m_hops(hops),
+      m_length_mm(length_mm) {}
 
 RouteResult ShortestPathTree::route_to(NodeId destination, bool want_path) const {
   const auto to = m_graph->index_of(destination);
@@ -280,9 +313,8 @@ RouteResult ShortestPathTree::route_to(NodeIndex destination, bool want_path) co
 }
 
 std::size_t ShortestPathTree::bytes() const {
-  return sizeof(*this) + m_dist.capacity() * sizeof(Cost) +
-         m_pred.capacity() * sizeof(NodeIndex) + m_hops.capacity() * sizeof(std::uint32_t) +
-         m_length_mm.capacity() * sizeof(std::int64_t);
+  return sizeof(*this) + m_dist.size_bytes() + m_pred.size_bytes() + m_hops.size_bytes() +
+         m_length_mm.size_bytes();
 }
 
 // ---- tree files ----
@@ -300,15 +332,14 @@ struct TreeFileHeader {
 constexpr char kTreeMagic[8] = {'W', 'B', 'T', 'R', 'E', 'E', '0', '1'};
 
 template <class T>
-uLong crc_of(uLong crc, const std::vector<T>& v) {
+uLong crc_of(uLong crc, std::span<const T> v) {
   if (v.empty()) return crc;
-  return crc32_z(crc, reinterpret_cast<const Bytef*>(v.data()), v.size() * sizeof(T));
+  return crc32_z(crc, reinterpret_cast<const Bytef*>(v.data()), v.size_bytes());
 }
 
 // The CRC-32 a tree file carries: of its arrays, in file order.
-uLong arrays_crc(const std::vector<Cost>& dist, const std::vector<NodeIndex>& pred,
-                 const std::vector<std::uint32_t>& hops,
-                 const std::vector<std::int64_t>& length_mm) {
+uLong arrays_crc(std::span<const Cost> dist, std::span<const NodeIndex> pred,
+                 std::span<const std::uint32_t> hops, std::span<const std::int64_t> length_mm) {
   return crc_of(crc_of(crc_of(crc_of(crc32_z(0, nullptr, 0), dist), pred), hops), length_mm);
 }
 
@@ -317,16 +348,30 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-// (An empty vector's data() may be null, which fwrite and fread must not be given.)
+// (An empty array's data() may be null, which fwrite must not be given.)
 template <class T>
-bool write_array(std::FILE* f, const std::vector<T>& v) {
+bool write_array(std::FILE* f, std::span<const T> v) {
   return v.empty() || std::fwrite(v.data(), sizeof(T), v.size(), f) == v.size();
 }
 
+// A file mapped read-only, unmapped with its last owner.
+class Mapping {
+ public:
+  Mapping(void* address, std::size_t size) : m_address(address), m_size(size) {}
+  ~Mapping() { ::munmap(m_address, m_size); }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  const std::byte* data() const { return static_cast<const std::byte*>(m_address); }
+
+ private:
+  void* m_address;
+  std::size_t m_size;
+};
+
+// The `n` elements of type T at `offset` in `file` (the file's layout keeps them aligned).
 template <class T>
-bool read_array(std::FILE* f, std::vector<T>& v, std::size_t n) {
-  v.resize(n);
-  return n == 0 || std::fread(v.data(), sizeof(T), n, f) == n;
+std::span<const T> array_at(const Mapping& file, std::size_t offset, std::size_t n) {
+  return {reinterpret_cast<const T*>(file.data() + offset), n};
 }
 
 }  // namespace
@@ -357,31 +402,46 @@ bool ShortestPathTree::save(const std::filesystem::path& path) const {
 
 std::shared_ptr<const ShortestPathTree> ShortestPathTree::load(const RoadGraph& graph,
                                                                const std::filesystem::path& path) {
-  const File f{std::fopen(path.c_str(), "rb")};
-  if (!f) return nullptr;
-  TreeFileHeader header{};
   const std::size_t n = graph.num_nodes();
-  if (std::fread(&header, sizeof header, 1, f.get()) != 1 ||
-      std::memcmp(header.magic, kTreeMagic, sizeof kTreeMagic) != 0 || header.nodes != n ||
-      header.origin >= n || header.with_lengths != (graph.has_lengths() ? 1u : 0u)) {
+  const std::size_t lengths = graph.has_lengths() ? n : 0;
+  // The layout: the header, then dist, pred, hops and length_mm back to back.
+  const std::size_t pred_at = sizeof(TreeFileHeader) + n * sizeof(Cost);
+  const std::size_t hops_at = pred_at + n * sizeof(NodeIndex);
+  const std::size_t lengths_at = hops_at + n * sizeof(std::uint32_t);
+  const std::size_t size = lengths_at + lengths * sizeof(std::int64_t);
+  // Every array starts aligned: the mapping is page-aligned, the header 8-byte sized, and pred
+  // and hops together take 8 bytes a node.
+  static_assert(sizeof(TreeFileHeader) % alignof(std::int64_t) == 0 &&
+                sizeof(NodeIndex) + sizeof(std::uint32_t) == 8 && alignof(Cost) <= 8);
+
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  void* address = MAP_FAILED;
+  // A file of any other size is short, or longer than a tree of this graph.
+  if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) == size) {
+    address = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  }
+  ::close(fd);  // the mapping keeps the file
+  if (address == MAP_FAILED) return nullptr;
+  auto file = std::make_shared<const Mapping>(address, size);
+
+  TreeFileHeader header{};
+  std::memcpy(&header, file->data(), sizeof header);
+  if (std::memcmp(header.magic, kTreeMagic, sizeof kTreeMagic) != 0 || header.nodes != n ||
+      header.origin >= n || header.with_lengths != (lengths > 0 ? 1u : 0u)) {
     return nullptr;
   }
-  std::vector<Cost> dist;
-  std::vector<NodeIndex> pred;
-  std::vector<std::uint32_t> hops;
-  std::vector<std::int64_t> length_mm;
-  if (!read_array(f.get(), dist, n) || !read_array(f.get(), pred, n) ||
-      !read_array(f.get(), hops, n) ||
-      !read_array(f.get(), length_mm, header.with_lengths ? n : 0) ||
-      std::fgetc(f.get()) != EOF) {
-    return nullptr;  // short, or longer than a tree of this graph
-  }
+  const auto dist = array_at<Cost>(*file, sizeof header, n);
+  const auto pred = array_at<NodeIndex>(*file, pred_at, n);
+  const auto hops = array_at<std::uint32_t>(*file, hops_at, n);
+  const auto length_mm = array_at<std::int64_t>(*file, lengths_at, lengths);
   if (arrays_crc(dist, pred, hops, length_mm) != header.crc) return nullptr;
   // Paths are read by following pred: every link must stay in the graph.
   if (std::any_of(pred.begin(), pred.end(), [n](NodeIndex p) { return p >= n; })) return nullptr;
-  return std::make_shared<const ShortestPathTree>(graph, static_cast<NodeIndex>(header.origin),
-                                                  std::move(dist), std::move(pred),
-                                                  std::move(hops), std::move(length_mm));
+  return std::shared_ptr<const ShortestPathTree>(
+      new ShortestPathTree(graph, static_cast<NodeIndex>(header.origin), std::move(file), dist,
+                           pred, hops, length_mm));
 }
 
 RouteQuery::RouteQuery(const RoadGraph& graph, const Landmarks* landmarks)

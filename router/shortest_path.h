@@ -72,16 +72,27 @@ class ShortestPathTree {
   /// The tree saved at `path`, for `graph`: null when there is none, or it is not a whole and
   /// intact tree of a graph of that many nodes (its size, and a CRC-32 of its arrays, are
   /// checked), or its origin is not a node of the graph.
+  ///
+  /// The file is mapped, not copied: its arrays are read in place from the page cache that the
+  /// process which saved it has just filled, so a tree another worker computed costs this one
+  /// neither fresh memory nor a copy. Files are only ever renamed into place and unlinked, never
+  /// rewritten, so a mapping stays whole (truncating a mapped file by hand would fault).
   static std::shared_ptr<const ShortestPathTree> load(const RoadGraph& graph,
                                                       const std::filesystem::path& path);
 
  private:
+  // `storage` owns the memory the arrays view: their vectors, or a mapped tree file.
+  ShortestPathTree(const RoadGraph& graph, NodeIndex origin, std::shared_ptr<const void> storage,
+                   std::span<const Cost> dist, std::span<const NodeIndex> pred,
+                   std::span<const std::uint32_t> hops, std::span<const std::int64_t> length_mm);
+
   const RoadGraph* m_graph;
   NodeIndex m_origin;
-  std::vector<Cost> m_dist;
-  std::vector<NodeIndex> m_pred;
-  std::vector<std::uint32_t> m_hops;
-  std::vector<std::int64_t> m_length_mm;  // empty when the graph has no lengths
+  std::shared_ptr<const void> m_storage;
+  std::span<const Cost> m_dist;
+  std::span<const NodeIndex> m_pred;
+  std::span<const std::uint32_t> m_hops;
+  std::span<const std::int64_t> m_length_mm;  // empty when the graph has no lengths
 };
 
 /// A reusable query context over one graph. Not thread-safe: give each thread its own. The graph

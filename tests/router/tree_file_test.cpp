@@ -72,6 +72,23 @@ TEST_F(TreeFileTest, ASavedTreeReadsBackWithTheSameAnswers) {
   }
 }
 
+TEST_F(TreeFileTest, ALoadedTreeOutlivesItsFile) {
+  // A loaded tree reads the file in place (mapped): the shared directory's clean-up may remove
+  // the file, or another worker rename a new save over its name, while the tree is in use.
+  const RoadGraph graph = town();
+  RouteQuery query(graph);
+  const auto tree = query.tree(depot);
+  const auto path = m_dir / "depot.tree";
+  ASSERT_TRUE(tree->save(path));
+  const auto loaded = ShortestPathTree::load(graph, path);
+  ASSERT_NE(loaded, nullptr);
+  ASSERT_TRUE(query.tree(market)->save(path));  // renamed over it
+  expect_same_answers(graph, *tree, *loaded);
+  std::filesystem::remove(path);
+  expect_same_answers(graph, *tree, *loaded);
+  EXPECT_EQ(ShortestPathTree::load(graph, path), nullptr);
+}
+
 TEST_F(TreeFileTest, AFileThatIsNotAWholeIntactTreeOfThisGraphIsIgnored) {
   const RoadGraph graph = town();
   RouteQuery query(graph);
