@@ -628,6 +628,24 @@ TEST_F(StoreTest, OneWriteStoresTheRoutesOfSeveralBatchesEachInItsPartition) {
   EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
 }
 
+TEST_F(StoreTest, FieldsLongerThanACopyBlockAreStoredWhole) {
+  // COPY text is sent in blocks of 64 KiB: a field of several blocks, escaped, goes in whole.
+  const std::int64_t id = submit("hash-long", simple_jobs(4));
+  ChunkRoutes chunk = routes(id, 0, 0, 4, 0);
+  std::string polyline;
+  for (int i = 0; i < 50'000; ++i) polyline += "a\\b\tc";  // 7 bytes, 10 escaped
+  chunk.outcomes[1].polyline = polyline;
+  chunk.outcomes[3].detail = polyline;
+  chunk.outcomes[3].status = JobStatus::unsnappable;
+  store().record_routes({chunk});
+  const auto rows = query("select seq, polyline, detail from routes order by seq");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[1][1].as<std::string>(), polyline);
+  EXPECT_EQ(rows[3][2].as<std::string>(), polyline);
+  EXPECT_TRUE(rows[0][1].is_null());
+  EXPECT_TRUE(rows[2][1].is_null());
+}
+
 TEST_F(StoreTest, OtherOutcomesAreNamed) {
   const std::int64_t id = submit("hash-o", simple_jobs(4));
   store().record_routes({ChunkRoutes{id, 0, 0,
