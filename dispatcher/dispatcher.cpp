@@ -144,7 +144,7 @@ class Dispatcher {
       guarded([&] { drain_clients(); });
       guarded([&] { tick(); });
     }
-    m_log.info("stopping: persisting ", m_persist_rows + m_writing_rows, " routes held");
+    m_log.info("stopping: persisting ", m_persist_rows + writing_rows(), " routes held");
     for (int attempt = 0; attempt < 5 && (!m_persist.empty() || !m_writing.empty()); ++attempt) {
       guarded([&] {
         while (!m_writing.empty()) persisted(m_routes->wait());
@@ -395,7 +395,7 @@ class Dispatcher {
 
   void assign_leases(Clock::time_point now) {
     // Routes not yet written are held in memory: lease no more while many are.
-    if (m_persist_rows + m_writing_rows >= 8 * m_config.flush_rows) return;
+    if (m_persist_rows + writing_rows() >= 8 * m_config.flush_rows) return;
     for (auto& [peer, conn] : m_conns) {
       while (conn.ready && !conn.leaving && conn.inflight < conn.window) {
         auto grant = m_table.lease(peer, conn.graph_id, now, milliseconds(m_config.lease_ms));
@@ -489,7 +489,13 @@ class Dispatcher {
     auto chunks = std::make_shared<const std::vector<ChunkRoutes>>(std::exchange(m_persist, {}));
     m_routes->post(0, [chunks](Store& store) { store.record_routes(*chunks); });
     m_writing.push_back(Write{std::move(chunks), rows});
-    m_writing_rows += rows;
+  }
+
+  /// Routes in the writes posted and not yet answered.
+  std::size_t writing_rows() const {
+    std::size_t rows = 0;
+    for (const Write& w : m_writing) rows += w.rows;
+    return rows;
   }
 
   /// Takes the outcome of the oldest write (m_routes runs them in order): its chunks are done,
@@ -500,7 +506,6 @@ class Dispatcher {
     const auto chunks = std::move(m_writing.front().chunks);
     const std::size_t rows = m_writing.front().rows;
     m_writing.pop_front();
-    m_writing_rows -= rows;
     if (done.error) {
       if (m_persist.empty()) m_persist_since = Clock::now();
       m_persist_rows += rows;
@@ -860,7 +865,6 @@ class Dispatcher {
   };
   std::deque<Write> m_writing;             // posted to m_routes, oldest first
   std::size_t m_persist_rows = 0;
-  std::size_t m_writing_rows = 0;          // routes of the writes in m_writing
   Clock::time_point m_persist_since;
   std::unique_ptr<OpenSubmit> m_submit;
   std::uint64_t m_next_submit = 1;
