@@ -1,5 +1,6 @@
 #include "dispatcher/batch_parser.h"
 
+#include <boost/algorithm/hex.hpp>
 #include <csv.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <new>
 #include <optional>
@@ -15,6 +17,9 @@
 #include <stdexcept>
 #include <system_error>
 #include <utility>
+
+#include "common/iso8601.h"
+#include "common/utf8.h"
 
 namespace waybill::dispatcher {
 namespace {
@@ -44,51 +49,9 @@ constexpr std::array<Column, 3> kNodeForm = {kOrderId, kOrigin, kDestination};
 constexpr std::array<Column, 5> kCoordinateForm = {kOrderId, kOriginLat, kOriginLon, kDestLat,
                                                    kDestLon};
 
-// ---- UTF-8 ----------------------------------------------------------------------------------
+// ---- rejected lines -------------------------------------------------------------------------
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-/// Length of the well-formed UTF-8 sequence at the start of [p, p + n) (n > 0), or 0 when it is
-/// ill-formed: Unicode table 3-7, so overlong forms, surrogates and code points above U+10FFFF
-/// are rejected, as PostgreSQL does.
-std::size_t utf8_sequence_length(const unsigned char* p, std::size_t n) {
-  const unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  if (c < 0xC2) return 0;
-  if (c < 0xE0) return n >= 2 && is_continuation(p[1]) ? 2 : 0;
-  if (c < 0xF0) {
-    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
-    const unsigned char hi = c == 0xED ? 0x9F : 0xBF;
-    return n >= 3 && p[1] >= lo && p[1] <= hi && is_continuation(p[2]) ? 3 : 0;
-  }
-  if (c < 0xF5) {
-    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
-    const unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
-    if (n < 4 || p[1] < lo || p[1] > hi) return 0;
-    return is_continuation(p[2]) && is_continuation(p[3]) ? 4 : 0;
-  }
-  return 0;
-}
-
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    // Batch files are mostly ASCII: skip 8 bytes at a time while no high bit is set.
-    while (i + 8 <= n) {
-      std::uint64_t word;
-      std::memcpy(&word, p + i, 8);
-      if ((word & 0x8080808080808080ULL) != 0) break;
-      i += 8;
-    }
-    if (i == n) break;
-    const std::size_t len = utf8_sequence_length(p + i, n - i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
 
 /// The first kMaxRawBytes bytes of a rejected line, made safe for a PostgreSQL text column:
 /// a NUL byte becomes the two characters "\0" and each byte of an ill-formed UTF-8 sequence
@@ -117,12 +80,10 @@ std::string safe_raw(std::string_view line, bool truncated) {
       ++i;
       continue;
     }
-    const std::size_t len = utf8_sequence_length(p + i, cut - i);
+    const std::size_t len = utf8_sequence_length(std::string_view(line.data() + i, cut - i));
     if (len == 0) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
       out += "\\x";
-      out += kHex[p[i] >> 4];
-      out += kHex[p[i] & 0xF];
+      boost::algorithm::hex(line.begin() + i, line.begin() + i + 1, std::back_inserter(out));
       ++i;
       continue;
     }
@@ -173,50 +134,6 @@ std::optional<double> parse_weight(std::string_view text) {
   if (ec != std::errc() || ptr != end || !std::isfinite(value) || value < 0) return std::nullopt;
   return value == 0 ? 0.0 : value;  // "-0" is stored as 0
 }
-
-bool two_digits(std::string_view s, std::size_t pos, int& out) {
-  if (pos + 2 > s.size()) return false;
-  const char a = s[pos];
-  const char b = s[pos + 1];
-  if (a < '0' || a > '9' || b < '0' || b > '9') return false;
-  out = (a - '0') * 10 + (b - '0');
-  return true;
-}
-
-}  // namespace
-
-bool valid_iso8601(std::string_view s) {
-  int century = 0, year2 = 0, month = 0, day = 0;
-  if (s.size() < 10 || !two_digits(s, 0, century) || !two_digits(s, 2, year2) || s[4] != '-' ||
-      !two_digits(s, 5, month) || s[7] != '-' || !two_digits(s, 8, day)) {
-    return false;
-  }
-  const int year = century * 100 + year2;
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
-  if (s.size() == 10) return true;
-
-  int hour = 0, minute = 0, second = 0;
-  if (s[10] != 'T' || !two_digits(s, 11, hour) || s.size() < 16 || s[13] != ':' ||
-      !two_digits(s, 14, minute) || hour > 23 || minute > 59) {
-    return false;
-  }
-  std::size_t pos = 16;
-  if (pos < s.size() && s[pos] == ':') {
-    if (!two_digits(s, pos + 1, second) || second > 59) return false;
-    pos += 3;
-  }
-  if (pos == s.size()) return true;
-  if (s[pos] == 'Z') return pos + 1 == s.size();
-  int off_hour = 0, off_minute = 0;
-  return (s[pos] == '+' || s[pos] == '-') && pos + 6 == s.size() &&
-         two_digits(s, pos + 1, off_hour) && s[pos + 3] == ':' &&
-         two_digits(s, pos + 4, off_minute) && off_hour <= 15 && off_minute <= 59;
-}
-
-namespace {
 
 /// A latitude (limit 90) or longitude (limit 180) in degrees; a reason when it is not one.
 std::optional<std::string> parse_degrees(std::string_view name, std::string_view text,

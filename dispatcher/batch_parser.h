@@ -28,13 +28,10 @@ namespace waybill::dispatcher {
 ///   "invalid UTF-8"
 ///   "NUL byte in line"
 ///   "bad weight_kg: ..."  (not a finite non-negative number)
-///   "bad due_at: ..."     (not an ISO 8601 timestamp)
+///   "bad due_at: ..."     (not an ISO 8601 timestamp: common/iso8601.h)
 ///   "bad origin_lat: not a number: 'x'"   (likewise origin_lon, dest_lat, dest_lon)
 ///   "bad origin_lat: out of range: '91' (-90..90)"  (longitudes: -180..180)
 ///   "bad CSV: unterminated quote"
-/// YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM|-HH:MM]], with real calendar dates (years 0001-9999) and
-/// offsets up to 15:59, so PostgreSQL's timestamptz input accepts every value that passes.
-bool valid_iso8601(std::string_view text);
 
 struct LineVerdict {
   bool accepted = false;

@@ -14,9 +14,4 @@ namespace waybill::dispatcher::detail {
 /// PostgreSQL text cannot hold.
 void append_copy_text(std::string& out, std::string_view field);
 
-/// `text` with every NUL byte and every byte that is not part of a well-formed UTF-8 sequence
-/// (overlong forms, surrogates and code points above U+10FFFF included) replaced by U+FFFD, so
-/// that PostgreSQL accepts it as UTF-8 text. Returns valid input unchanged.
-std::string to_valid_utf8(std::string_view text);
-
 }  // namespace waybill::dispatcher::detail

@@ -12,12 +12,14 @@
 #include <optional>
 #include <thread>
 
+#include "common/hex.h"
+#include "common/utf8.h"
 #include "dispatcher/batch_parser.h"
 #include "dispatcher/lease_table.h"
 #include "dispatcher/async_store.h"
 #include "dispatcher/store.h"
 #include "router/graph.h"
-#include "schema/curve.h"
+#include "transport/curve.h"
 #include "schema/graph_codec.h"
 #include "schema/messages.h"
 
@@ -26,15 +28,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::string hex_id(const std::string& routing_id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : routing_id) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
+std::string hex_id(const std::string& routing_id) { return hex_lower(routing_id); }
 
 double seconds_since(Clock::time_point t, Clock::time_point now) {
   return std::chrono::duration<double>(now - t).count();
@@ -108,11 +102,11 @@ class Dispatcher {
     }
     if (!config.insecure) {
       // The ZAP handler must be bound before the sockets accept anyone.
-      m_zap = std::make_unique<wire::ZapHandler>(
-          context, wire::read_allow_list(config.allow_file), log);
-      const auto keys = wire::read_key_pair(config.key_file);
-      wire::make_curve_server(m_clients, keys);
-      wire::make_curve_server(m_workers, keys);
+      m_zap = std::make_unique<transport::ZapHandler>(
+          context, transport::read_allow_list(config.allow_file), log);
+      const auto keys = transport::read_key_pair(config.key_file);
+      transport::make_curve_server(m_clients, keys);
+      transport::make_curve_server(m_workers, keys);
       m_log.info("CurveZMQ on: admitting the keys listed in ", config.allow_file);
     } else {
       m_log.warn("--insecure: plain TCP, no authentication");
@@ -579,28 +573,11 @@ class Dispatcher {
     }
   }
 
-  /// The longest prefix of `s`, at most `max` bytes, that is valid UTF-8: names that reach
-  /// PostgreSQL must be text.
-  static std::string utf8_prefix(const std::string& s, std::size_t max) {
-    std::size_t i = 0;
-    while (i < s.size() && i < max) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-      if (n == 0 || c == 0 || i + n > s.size() || i + n > max) break;
-      bool ok = true;
-      for (std::size_t k = 1; k < n; ++k) ok = ok && (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-      if (!ok) break;
-      i += n;
-    }
-    return s.substr(0, i);
-  }
-
   void on_submit_begin(const std::string& peer, const wire::SubmitBegin& request) {
     wire::SubmitBegin begin = request;
     begin.graph_name = utf8_prefix(begin.graph_name, 200);
     begin.file_name = utf8_prefix(begin.file_name, 500);
-    if (begin.content_hash.size() != 64 ||
-        begin.content_hash.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (!is_hex_lower(begin.content_hash, 64)) {
       return reply(peer, failed(0, "content hash must be 64 lower-case hex digits"));
     }
     if (const auto existing = m_store->batch_by_hash(begin.content_hash)) {
@@ -833,7 +810,7 @@ class Dispatcher {
 
   const DispatcherConfig& m_config;
   Logger& m_log;
-  std::unique_ptr<wire::ZapHandler> m_zap;  // declared before the sockets it guards
+  std::unique_ptr<transport::ZapHandler> m_zap;  // declared before the sockets it guards
   zmq::socket_t m_clients;
   zmq::socket_t m_workers;
   std::unique_ptr<Store> m_store;

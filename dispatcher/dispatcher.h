@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "schema/log.h"
+#include "common/log.h"
 
 namespace zmq {
 class context_t;

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "dispatcher/dispatcher.h"
-#include "schema/log.h"
+#include "common/log.h"
 
 namespace {
 std::atomic<bool> g_stop{false};

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/utf8.h"
 #include "dispatcher/copy_text.h"
 #include "dispatcher/migrations.h"
 
@@ -42,48 +43,6 @@ void append_copy_text(std::string& out, std::string_view field) {
       default: out += c;
     }
   }
-}
-
-std::string to_valid_utf8(std::string_view text) {
-  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t n = text.size();
-  std::string out;
-  out.reserve(n);
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = s[i];
-    if (c >= 0x01 && c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    // Length of the sequence and the range of its second byte (RFC 3629, table 3-7 of Unicode):
-    // this rules out overlong forms, surrogates and code points above U+10FFFF.
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    }
-    bool valid = len != 0 && i + len <= n && s[i + 1] >= lo && s[i + 1] <= hi;
-    for (std::size_t k = 2; valid && k < len; ++k) valid = s[i + k] >= 0x80 && s[i + k] <= 0xBF;
-    if (valid) {
-      out.append(text.substr(i, len));
-      i += len;
-    } else {
-      out += kReplacement;  // NUL, a stray continuation byte, or a broken sequence: one byte
-      ++i;
-    }
-  }
-  return out;
 }
 
 }  // namespace detail
@@ -683,7 +642,7 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
         copy.tab();
         job.weight_kg ? copy.number(*job.weight_kg) : copy.null();
         copy.tab();
-        job.due_at ? copy.text(detail::to_valid_utf8(*job.due_at)) : copy.null();
+        job.due_at ? copy.text(to_valid_utf8(*job.due_at)) : copy.null();
         copy.tab();
         job.priority ? copy.number(*job.priority) : copy.null();
         if (job.points) {
@@ -717,9 +676,9 @@ void Store::add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rej
         copy.number(reject.line);
         copy.tab();
         // A rejected line may be anything: invalid UTF-8, NUL bytes. Store what can be shown.
-        copy.text(detail::to_valid_utf8(reject.raw));
+        copy.text(to_valid_utf8(reject.raw));
         copy.tab();
-        copy.text(detail::to_valid_utf8(reject.reason));
+        copy.text(to_valid_utf8(reject.reason));
         copy.end_row();
       }
       copy.complete();
@@ -886,10 +845,10 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
           copy.tab();
           outcome.destination_snap_m >= 0 ? copy.number(outcome.destination_snap_m) : copy.null();
           copy.tab();
-          ok && !outcome.polyline.empty() ? copy.text(detail::to_valid_utf8(outcome.polyline))
+          ok && !outcome.polyline.empty() ? copy.text(to_valid_utf8(outcome.polyline))
                                           : copy.null();
           copy.tab();
-          outcome.detail.empty() ? copy.null() : copy.text(detail::to_valid_utf8(outcome.detail));
+          outcome.detail.empty() ? copy.null() : copy.text(to_valid_utf8(outcome.detail));
           copy.end_row();
         }
       }
@@ -915,7 +874,7 @@ std::int64_t Store::add_worker(const std::string& name, std::uint32_t threads) {
     return txn
         .exec_params1("insert into workers (name, threads, last_seen) values ($1, $2, now())"
                       " returning id",
-                      detail::to_valid_utf8(name), threads)[0]
+                      to_valid_utf8(name), threads)[0]
         .as<std::int64_t>();
   });
 }

@@ -34,7 +34,7 @@ cmake -S "$ROOT" -B "$BENCH_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
 step "building shortest_path_benchmark and waybill"
 cmake --build "$BENCH_DIR" -j2 --target shortest_path_benchmark waybill
 benchmark=$BENCH_DIR/tests/bench/shortest_path_benchmark
-waybill=$BENCH_DIR/dispatcher/waybill
+waybill=$BENCH_DIR/bin/waybill
 
 tmp=$(mktemp -d)
 started_pg=false

@@ -20,7 +20,7 @@ WORKERS=${WORKERS:-3}
 MIN_KILLS=${MIN_KILLS:-20}
 require_data
 "$ROOT/ops/build.sh" >/dev/null
-waybill=$BUILD_DIR/dispatcher/waybill
+waybill=$BUILD_DIR/bin/waybill
 out=$RUN_DIR/chaos
 mkdir -p "$out"
 rm -f "$out"/*.log "$out"/*.csv

@@ -12,7 +12,7 @@ JOBS=${JOBS:-1000000}
 DEPOTS=${DEPOTS:-100}
 require_data # fail fast, before a long build
 "$ROOT/ops/build.sh"
-waybill=$BUILD_DIR/dispatcher/waybill
+waybill=$BUILD_DIR/bin/waybill
 demo=$RUN_DIR/demo
 mkdir -p "$demo"
 rm -f "$demo"/*.log

@@ -149,7 +149,7 @@ setup_keys() {
   mkdir -p "$keys"
   local who
   for who in dispatcher worker client; do
-    [[ -f $keys/$who.key ]] || "$BUILD_DIR/dispatcher/waybill" keygen "$keys/$who" >/dev/null
+    [[ -f $keys/$who.key ]] || "$BUILD_DIR/bin/waybill" keygen "$keys/$who" >/dev/null
   done
   # Replaced atomically: a dispatcher starting now must never read a half-written list.
   cat "$keys/worker.pub" "$keys/client.pub" >"$keys/allow.tmp.$$"
@@ -163,7 +163,7 @@ start_dispatcher() {
   local db=$1 log=$2
   shift 2
   setup_keys
-  "$BUILD_DIR/dispatcher/waybill-dispatcher" --db "$db" --clients "$WAYBILL_CLIENTS" \
+  "$BUILD_DIR/bin/waybill-dispatcher" --db "$db" --clients "$WAYBILL_CLIENTS" \
     --workers "$WAYBILL_WORKERS" --key "$RUN_DIR/keys/dispatcher.key" \
     --allow "$RUN_DIR/keys/allow" "$@" >>"$log" 2>&1 &
   PROCS+=($!)
@@ -175,7 +175,7 @@ start_worker() {
   local log=$1
   shift
   setup_keys
-  "$BUILD_DIR/worker/waybill-worker" --dispatcher "$WAYBILL_WORKERS" \
+  "$BUILD_DIR/bin/waybill-worker" --dispatcher "$WAYBILL_WORKERS" \
     --cache-dir "$RUN_DIR/worker-cache" --key "$RUN_DIR/keys/worker.key" \
     --dispatcher-key "$RUN_DIR/keys/dispatcher.pub" "$@" >>"$log" 2>&1 &
   PROCS+=($!)

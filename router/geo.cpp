@@ -1,17 +1,17 @@
 #include "router/geo.h"
 
 #include <algorithm>
+#include <numbers>
 #include <cmath>
 
 namespace waybill::router {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 }  // namespace
 
 double haversine_m(double lon1, double lat1, double lon2, double lat2) {
-  const double to_rad = kPi / 180;
+  const double to_rad = std::numbers::pi / 180;
   const double dlat = (lat2 - lat1) * to_rad;
   const double dlon = (lon2 - lon1) * to_rad;
   const double h =

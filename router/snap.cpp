@@ -1,6 +1,7 @@
 #include "router/snap.h"
 
 #include <algorithm>
+#include <numbers>
 #include <cassert>
 #include <cmath>
 #include <iomanip>
@@ -35,8 +36,7 @@ namespace {
 namespace bg = boost::geometry;
 namespace bgi = boost::geometry::index;
 
-constexpr double kPi = 3.14159265358979323846;
-constexpr double kDegree = kPi / 180;
+constexpr double kDegree = std::numbers::pi / 180;
 
 using Point = bg::model::point<double, 3, bg::cs::cartesian>;
 using Segment = bg::model::segment<Point>;

@@ -5,7 +5,6 @@
 #include <kj/array.h>
 #include <kj/exception.h>
 #include <kj/io.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -192,21 +191,6 @@ router::RoadGraph decode_graph(std::string_view bytes) {
   }
   return router::RoadGraph::build(std::move(ids), std::move(arcs), std::move(coords), nullptr,
                                   unit);
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("sha256: EVP_Digest failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(2 * length, '\0');
-  for (unsigned int i = 0; i < length; ++i) {
-    out[2 * i] = kHex[digest[i] >> 4];
-    out[2 * i + 1] = kHex[digest[i] & 0xf];
-  }
-  return out;
 }
 
 }  // namespace waybill::wire

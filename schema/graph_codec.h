@@ -1,5 +1,5 @@
 // The serialized road graph: what `waybill graph import` stores, what the dispatcher streams to
-// workers, and what a worker keeps in its cache. Its sha256 is the graph's identity.
+// workers, and what a worker keeps in its cache. Its sha256 (common/sha256.h) is the graph's identity.
 #pragma once
 
 #include <string>
@@ -17,8 +17,5 @@ std::string encode_graph(const router::RoadGraph& graph);
 /// Rebuilds a graph from encode_graph()'s bytes. Throws std::runtime_error naming what is wrong
 /// when the bytes are not a valid graph.
 router::RoadGraph decode_graph(std::string_view bytes);
-
-/// Lower-case hex sha256 of `bytes`.
-std::string sha256_hex(std::string_view bytes);
 
 }  // namespace waybill::wire

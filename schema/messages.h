@@ -228,6 +228,12 @@ using Message = std::variant<Hello, GraphRequest, Credit, ChunkResult, Heartbeat
 struct DecodeLimits {
   std::uint64_t traversal_words = 64ull << 20 >> 3;  ///< 64 MiB
   int nesting = 16;
+
+  /// The limits for frames of at most `max_frame_bytes`: a reader may traverse each word of the
+  /// frame twice (text and data lists alike), plus some slack for the header.
+  static DecodeLimits for_frames(std::uint64_t max_frame_bytes) {
+    return {max_frame_bytes / 8 * 2 + 1024, 16};
+  }
 };
 
 /// Serializes a message as one Cap'n Proto flat array (unpacked), ready for one ZeroMQ frame.

@@ -15,11 +15,12 @@
 
 #include <unistd.h>
 
+#include "common/sha256.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/snap.h"
 #include "router/tree_cache.h"
-#include "schema/curve.h"
+#include "transport/curve.h"
 #include "schema/graph_codec.h"
 #include "schema/messages.h"
 #include "worker/chunk_router.h"
@@ -165,8 +166,8 @@ class Session {
   Session(const WorkerConfig& config, zmq::context_t& context, Logger& log)
       : m_config(config), m_context(context), m_log(log) {
     if (!config.insecure) {
-      m_keys = wire::read_key_pair(config.key_file);
-      m_dispatcher_key = wire::read_public_key(config.dispatcher_key);
+      m_keys = transport::read_key_pair(config.key_file);
+      m_dispatcher_key = transport::read_public_key(config.dispatcher_key);
     }
   }
 
@@ -198,7 +199,7 @@ class Session {
     zmq::socket_t socket(m_context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(m_config.max_message_bytes));
-    if (!m_config.insecure) wire::make_curve_client(socket, m_keys, m_dispatcher_key);
+    if (!m_config.insecure) transport::make_curve_client(socket, m_keys, m_dispatcher_key);
     socket.connect(m_config.dispatcher);
     send(socket, wire::Hello{m_config.name, m_loaded ? m_loaded->hash : cached_hash(),
                              m_config.threads});
@@ -276,7 +277,7 @@ class Session {
     if (auto bytes = cache_path(welcome.graph_hash).empty()
                          ? std::nullopt
                          : read_file(cache_path(welcome.graph_hash))) {
-      if (bytes->size() == welcome.graph_bytes && wire::sha256_hex(*bytes) == welcome.graph_hash) {
+      if (bytes->size() == welcome.graph_bytes && sha256_hex(*bytes) == welcome.graph_hash) {
         m_log.info("graph ", welcome.graph_hash.substr(0, 12), " found in the cache");
         return start_load(welcome.graph_hash, std::move(*bytes));
       }
@@ -302,7 +303,7 @@ class Session {
       send(socket, wire::GraphRequest{m_fetch_hash, m_fetch.size()});
       return;
     }
-    if (wire::sha256_hex(m_fetch) != m_fetch_hash) {
+    if (sha256_hex(m_fetch) != m_fetch_hash) {
       m_log.error("graph ", m_fetch_hash.substr(0, 12), " arrived corrupt; fetching it again");
       m_fetch.clear();
       send(socket, wire::GraphRequest{m_fetch_hash, 0});
@@ -417,7 +418,7 @@ class Session {
   const WorkerConfig& m_config;
   zmq::context_t& m_context;
   Logger& m_log;
-  wire::CurveKeyPair m_keys;
+  transport::CurveKeyPair m_keys;
   std::string m_dispatcher_key;
   std::unique_ptr<LoadedGraph> m_loaded;
   std::unique_ptr<RoutingPool> m_pool;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "schema/log.h"
+#include "common/log.h"
 
 namespace zmq {
 class context_t;

@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "schema/log.h"
+#include "common/log.h"
 #include "worker/worker.h"
 
 namespace {

@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/test_seed.h"
 #include "router/dimacs.h"
 #include "router/endpoint.h"
 #include "router/graph.h"
@@ -89,18 +90,7 @@ fs::path data_dir() {
 fs::path ny_gr() { return data_dir() / "dimacs" / "USA-road-d.NY.gr.gz"; }
 fs::path ny_co() { return data_dir() / "dimacs" / "USA-road-d.NY.co.gz"; }
 
-std::uint64_t seed() {
-  const char* env = std::getenv("WAYBILL_BENCH_SEED");
-  if (env == nullptr || *env == '\0') return kDefaultSeed;
-  std::uint64_t value = 0;
-  const std::string_view text(env);
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) {
-    throw std::runtime_error("WAYBILL_BENCH_SEED='" + std::string(text) +
-                             "' is not an unsigned integer");
-  }
-  return value;
-}
+std::uint64_t seed() { return seed_from_env("WAYBILL_BENCH_SEED", kDefaultSeed); }
 
 // A uniformly random node. `rng() % n` rather than a std distribution, whose output the standard
 // leaves to the library: the same seed gives the same nodes with any compiler.

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/test_seed.h"
 #include "router/graph.h"
 #include "router/shortest_path.h"
 #include "router/types.h"
@@ -24,18 +25,8 @@
 namespace waybill::router::testing {
 
 /// The seed of the random tests: $WAYBILL_TEST_SEED when set, else a fixed value.
-inline std::uint64_t test_seed() {
-  if (const char* env = std::getenv("WAYBILL_TEST_SEED"); env != nullptr && *env != '\0') {
-    return std::stoull(env);
-  }
-  return 20261125;
-}
-
-/// What to print with a failure so that it can be replayed.
-inline std::string seed_trace(std::uint64_t seed) {
-  return "seed " + std::to_string(seed) +
-         " (replay with WAYBILL_TEST_SEED=" + std::to_string(seed) + ")";
-}
+inline std::uint64_t test_seed() { return seed_from_env(); }
+using waybill::seed_trace;
 
 /// A graph as the caller hands it to RoadGraph::build, in external ids.
 struct TestGraph {

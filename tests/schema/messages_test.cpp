@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/test_seed.h"
+
 namespace waybill::wire {
 namespace {
 
@@ -40,10 +42,7 @@ std::string from_hex(const std::string& hex) {
 }
 
 // Fixed seed, overridable to reproduce a failure found elsewhere (STYLE.md 20).
-unsigned seed() {
-  const char* env = std::getenv("WAYBILL_SEED");
-  return env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 20201111u;
-}
+unsigned seed() { return static_cast<unsigned>(seed_from_env("WAYBILL_TEST_SEED", 20201111)); }
 
 Lease big_lease(std::uint32_t jobs) {
   Lease lease{.lease_id = 77, .batch_id = 5, .chunk = 12, .deadline_ms = 30000,

@@ -1,4 +1,4 @@
-#include "dispatcher/route_command.h"
+#include "cli/route_command.h"
 
 #include <boost/program_options.hpp>
 

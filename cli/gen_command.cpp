@@ -3,14 +3,15 @@
 // coordinate form they are addresses: points along the graph's roads, a few metres off them,
 // as geocoded addresses are.
 #include <charconv>
+#include <numbers>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <numeric>
 #include <random>
 
-#include "dispatcher/cli_options.h"
-#include "dispatcher/commands.h"
+#include "cli/cli_options.h"
+#include "cli/commands.h"
 #include "router/dimacs.h"
 #include "router/geo.h"
 #include "router/osm.h"
@@ -21,7 +22,6 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 
 /// Random addresses near the roads of a graph with coordinates: a uniform point along a random
 /// arc, moved up to `max_offset_m` in a random direction (a house beside its street).
@@ -43,10 +43,10 @@ class AddressMaker {
     double lat = (a.lat_e6 + t * (b.lat_e6 - a.lat_e6)) / 1e6;
     double lon = (a.lon_e6 + t * (b.lon_e6 - a.lon_e6)) / 1e6;
     const double offset = m_max_offset_m * unit(rng);
-    const double bearing = 2 * kPi * unit(rng);
-    const double metres_per_degree = router::kEarthRadiusM * kPi / 180;
+    const double bearing = 2 * std::numbers::pi * unit(rng);
+    const double metres_per_degree = router::kEarthRadiusM * std::numbers::pi / 180;
     lat += offset * std::cos(bearing) / metres_per_degree;
-    lon += offset * std::sin(bearing) / (metres_per_degree * std::cos(lat * kPi / 180));
+    lon += offset * std::sin(bearing) / (metres_per_degree * std::cos(lat * std::numbers::pi / 180));
     return {lat, lon};
   }
 

@@ -1,4 +1,4 @@
-#include "schema/curve.h"
+#include "transport/curve.h"
 
 #include <sys/stat.h>
 #include <zmq_addon.hpp>
@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace waybill::wire {
+namespace waybill::transport {
 namespace {
 
 constexpr std::size_t kZ85KeyLength = 40;
@@ -168,4 +168,4 @@ void ZapHandler::serve() {
   }
 }
 
-}  // namespace waybill::wire
+}  // namespace waybill::transport

@@ -1,11 +1,12 @@
 // The drawing of `waybill render`, on cairo's image (PNG) and SVG surfaces. The same code draws
 // both: only the surface differs.
-#include "dispatcher/map_render.h"
+#include "cli/map_render.h"
 
 #include <cairo-svg.h>
 #include <cairo.h>
 
 #include <algorithm>
+#include <numbers>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -19,7 +20,6 @@ namespace waybill::cli {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 constexpr Rgb kArcGrey{0.72, 0.72, 0.72};
 constexpr Rgb kMarkerDark{0.13, 0.13, 0.18};
 constexpr Rgb kFailedRed{0.86, 0.08, 0.08};
@@ -175,7 +175,7 @@ void draw_routes(cairo_t* cr, std::span<const MapRoute> routes, const MapProject
     const MapRoute& route = routes[i];
     if (route.kind == MapRoute::Kind::failed || !route.destination) continue;
     const auto p = project(*route.destination);
-    cairo_arc(cr, p.x, p.y, dot, 0, 2 * kPi);
+    cairo_arc(cr, p.x, p.y, dot, 0, 2 * std::numbers::pi);
     set_colour(cr, colours[i]);
     cairo_fill_preserve(cr);
     set_colour(cr, kMarkerDark);
@@ -266,7 +266,7 @@ MapProjection::MapProjection(const router::RoadGraph& graph, std::span<const Map
   }
   if (min_lat > max_lat) min_lat = max_lat = min_lon = max_lon = 0;  // nothing to draw
 
-  m_cos_lat = std::max(0.01, std::cos((min_lat + max_lat) / 2 / 1e6 * kPi / 180));
+  m_cos_lat = std::max(0.01, std::cos((min_lat + max_lat) / 2 / 1e6 * std::numbers::pi / 180));
   m_min_x = min_lon * m_cos_lat;
   m_max_lat = max_lat;
   const double span_x = std::max(1.0, (max_lon - min_lon) * m_cos_lat);

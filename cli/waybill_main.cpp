@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "dispatcher/commands.h"
-#include "dispatcher/route_command.h"
+#include "cli/commands.h"
+#include "cli/route_command.h"
 
 namespace {
 

@@ -1,9 +1,9 @@
 // `waybill keygen`: a CurveZMQ key pair for a dispatcher, a worker or a client.
 #include <iostream>
 
-#include "dispatcher/cli_options.h"
-#include "dispatcher/commands.h"
-#include "schema/curve.h"
+#include "cli/cli_options.h"
+#include "cli/commands.h"
+#include "transport/curve.h"
 
 namespace waybill::cli {
 namespace po = boost::program_options;
@@ -23,8 +23,8 @@ int keygen_command(std::span<const std::string> args) {
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "keygen", &positional)) return *status;
   try {
-    const auto keys = wire::generate_key_pair();
-    wire::write_key_pair(prefix, keys);
+    const auto keys = transport::generate_key_pair();
+    transport::write_key_pair(prefix, keys);
     std::cout << keys.public_key << '\n';
     return 0;
   } catch (const std::exception& e) {

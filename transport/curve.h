@@ -9,9 +9,9 @@
 
 #include <zmq.hpp>
 
-#include "schema/log.h"
+#include "common/log.h"
 
-namespace waybill::wire {
+namespace waybill::transport {
 
 /// A CurveZMQ key pair, each key as 40 Z85 characters.
 struct CurveKeyPair {
@@ -57,4 +57,4 @@ class ZapHandler {
   Logger* m_log;
 };
 
-}  // namespace waybill::wire
+}  // namespace waybill::transport

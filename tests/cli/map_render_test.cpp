@@ -1,7 +1,7 @@
 // map_render: a hand-made square of roads with one route drawn on it, to PNG (read back and
 // looked at pixel by pixel) and to SVG; the errors that name the file; and the option checks of
 // `waybill render`, which fail before any connection is tried.
-#include "dispatcher/map_render.h"
+#include "cli/map_render.h"
 
 #include <cairo.h>
 #include <gmock/gmock.h>
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "dispatcher/commands.h"
+#include "cli/commands.h"
 #include "router/graph.h"
 #include "tests/router/file_test.h"
 

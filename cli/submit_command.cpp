@@ -1,5 +1,4 @@
 // `waybill submit` and `waybill status`: the client side of the dispatcher's client socket.
-#include <openssl/evp.h>
 #include <unistd.h>
 #include <zmq.hpp>
 
@@ -16,10 +15,11 @@
 #include <thread>
 #include <utility>
 
-#include "dispatcher/batch_parser.h"
-#include "dispatcher/cli_options.h"
-#include "dispatcher/client.h"
-#include "dispatcher/commands.h"
+#include "cli/cli_options.h"
+#include "cli/commands.h"
+#include "common/iso8601.h"
+#include "common/sha256.h"
+#include "transport/client.h"
 
 namespace waybill::cli {
 namespace po = boost::program_options;
@@ -35,28 +35,6 @@ class SubmitError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-std::string file_sha256(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SubmitError(path + ": cannot open");
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &size);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned i = 0; i < size; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
-}
 
 /// Reads a file in parts of whole lines (a part ends after a newline, or at the end).
 class PartReader {
@@ -111,7 +89,7 @@ const T* as(const std::optional<wire::Message>& m) {
 
 /// One attempt at a whole submit. Returns the final reply; throws SubmitError when the
 /// dispatcher fails it or falls silent.
-wire::SubmitReply submit_once(Client& client, const wire::SubmitBegin& begin, const std::string& path,
+wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin& begin, const std::string& path,
                               std::chrono::milliseconds timeout) {
   const auto first = client.request(begin, timeout, 1);
   const auto* reply = as<wire::SubmitReply>(first);
@@ -164,7 +142,7 @@ void print_progress(const wire::BatchStatus& b, bool tty, double elapsed) {
 }
 
 /// Polls the batch until it is routed; prints progress, then the summary. Returns 0.
-int wait_for(Client& client, std::uint64_t batch_id, Clock::time_point t0) {
+int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_point t0) {
   const bool tty = isatty(STDERR_FILENO) != 0;
   auto last_line = Clock::now() - 10s;
   int silent = 0;
@@ -250,7 +228,7 @@ int submit_command(std::span<const std::string> args) {
   positional.add("file", 1);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "submit", &positional)) return *status;
-  if (!depart_at.empty() && !dispatcher::valid_iso8601(depart_at)) {
+  if (!depart_at.empty() && !valid_iso8601(depart_at)) {
     std::cerr << "waybill submit: --depart-at: not an ISO 8601 time: '" << depart_at << "'\n";
     return 2;
   }
@@ -265,12 +243,12 @@ int submit_command(std::span<const std::string> args) {
     begin.depart_at = depart_at;
     begin.snap_radius_m = snap_radius_m;
     begin.graph_name = graph;
-    begin.content_hash = file_sha256(file);
+    begin.content_hash = file_sha256_hex(file);
     begin.file_name = file;
     std::ifstream size_probe(file, std::ios::binary | std::ios::ate);
     begin.file_bytes = static_cast<std::uint64_t>(size_probe.tellg());
     zmq::context_t context;
-    Client client(context, endpoint, key, server_key);
+    transport::Client client(context, endpoint, key, server_key);
     std::optional<wire::SubmitReply> done;
     for (int attempt = 1; !done; ++attempt) {
       try {
@@ -309,7 +287,7 @@ int status_command(std::span<const std::string> args) {
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "status", &positional)) return *status;
   zmq::context_t context;
-  Client client(context, endpoint, key, server_key);
+  transport::Client client(context, endpoint, key, server_key);
   const auto answer = client.request(wire::StatusRequest{batch}, 5s);
   const auto* status = as<wire::StatusReply>(answer);
   if (!status) {

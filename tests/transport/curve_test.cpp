@@ -1,11 +1,11 @@
-#include "schema/curve.h"
+#include "transport/curve.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-namespace waybill::wire {
+namespace waybill::transport {
 namespace {
 
 namespace fs = std::filesystem;
@@ -58,4 +58,4 @@ TEST(Curve, BadFilesNameTheFileAndLine) {
 }
 
 }  // namespace
-}  // namespace waybill::wire
+}  // namespace waybill::transport

@@ -14,7 +14,7 @@ class context_t;
 class socket_t;
 }  // namespace zmq
 
-namespace waybill::cli {
+namespace waybill::transport {
 
 class Client {
  public:
@@ -42,4 +42,4 @@ class Client {
   std::unique_ptr<zmq::socket_t> m_socket;
 };
 
-}  // namespace waybill::cli
+}  // namespace waybill::transport

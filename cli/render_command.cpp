@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "dispatcher/cli_options.h"
-#include "dispatcher/commands.h"
-#include "dispatcher/map_render.h"
+#include "cli/cli_options.h"
+#include "cli/commands.h"
+#include "cli/map_render.h"
 #include "dispatcher/store.h"
 #include "router/endpoint.h"
 #include "router/polyline.h"

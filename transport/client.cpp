@@ -1,19 +1,19 @@
-#include "dispatcher/client.h"
+#include "transport/client.h"
 
 #include <zmq.hpp>
 
-#include "schema/curve.h"
+#include "transport/curve.h"
 
-namespace waybill::cli {
+namespace waybill::transport {
 
 Client::Client(zmq::context_t& context, std::string endpoint, std::string key_file,
                std::string dispatcher_key)
     : m_context(context), m_endpoint(std::move(endpoint)) {
   if (!key_file.empty() && !dispatcher_key.empty()) {
-    const auto keys = wire::read_key_pair(key_file);
+    const auto keys = transport::read_key_pair(key_file);
     m_public_key = keys.public_key;
     m_secret_key = keys.secret_key;
-    m_dispatcher_key = wire::read_public_key(dispatcher_key);
+    m_dispatcher_key = transport::read_public_key(dispatcher_key);
   }
   reset();
 }
@@ -24,7 +24,7 @@ void Client::reset() {
   m_socket->set(zmq::sockopt::linger, 0);
   m_socket->set(zmq::sockopt::maxmsgsize, std::int64_t{64} << 20);
   if (!m_dispatcher_key.empty()) {
-    wire::make_curve_client(*m_socket, {m_public_key, m_secret_key}, m_dispatcher_key);
+    transport::make_curve_client(*m_socket, {m_public_key, m_secret_key}, m_dispatcher_key);
   }
   m_socket->connect(m_endpoint);
 }
@@ -69,4 +69,4 @@ std::optional<wire::Message> Client::request(const wire::Message& message,
   return std::nullopt;
 }
 
-}  // namespace waybill::cli
+}  // namespace waybill::transport

@@ -4,8 +4,9 @@
 #include <chrono>
 #include <iostream>
 
-#include "dispatcher/cli_options.h"
-#include "dispatcher/commands.h"
+#include "cli/cli_options.h"
+#include "cli/commands.h"
+#include "common/sha256.h"
 #include "dispatcher/store.h"
 #include "router/dimacs.h"
 #include "router/osm.h"
@@ -75,7 +76,7 @@ int graph_import_command(std::span<const std::string> args) {
     router::BuildReport report;
     const router::RoadGraph graph = load_source(source, report);
     const std::string bytes = wire::encode_graph(graph);
-    const std::string hash = wire::sha256_hex(bytes);
+    const std::string hash = sha256_hex(bytes);
     std::vector<std::int64_t> ids(graph.num_nodes());
     std::vector<std::pair<std::int32_t, std::int32_t>> lon_lat;
     for (router::NodeIndex i = 0; i < ids.size(); ++i) {

@@ -1,4 +1,4 @@
-#include "dispatcher/route_command.h"
+#include "cli/route_command.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "dispatcher/commands.h"
+#include "cli/commands.h"
 #include "router/endpoint.h"
 #include "router/osm.h"
 #include "router/osm_profile.h"
