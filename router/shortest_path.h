@@ -2,7 +2,6 @@
 // and reuses it, so a query costs what it touches, not the size of the graph.
 #pragma once
 
-#include <filesystem>
 #include <memory>
 #include <span>
 #include <vector>
@@ -65,27 +64,21 @@ class ShortestPathTree {
   /// Bytes held, for the cache's budget.
   std::size_t bytes() const;
 
-  /// Writes the tree to `path` for another process on this host (TreeCache's shared
-  /// directory): to a temporary file, renamed into place once whole, so a reader never sees
-  /// half a tree. Native byte order. False when it could not be written.
-  bool save(const std::filesystem::path& path) const;
-  /// The tree saved at `path`, for `graph`: null when there is none, or it is not a whole and
-  /// intact tree of a graph of that many nodes (its size, and a CRC-32 of its arrays, are
-  /// checked), or its origin is not a node of the graph.
-  ///
-  /// The file is mapped, not copied: its arrays are read in place from the page cache that the
-  /// process which saved it has just filled, so a tree another worker computed costs this one
-  /// neither fresh memory nor a copy. Files are only ever renamed into place and unlinked, never
-  /// rewritten, so a mapping stays whole (truncating a mapped file by hand would fault).
-  static std::shared_ptr<const ShortestPathTree> load(const RoadGraph& graph,
-                                                      const std::filesystem::path& path);
+  /// A tree's arrays, one entry per node of its graph each; `length_mm` is empty when the graph
+  /// has no lengths. What a tree file holds (tree_file.h).
+  struct Arrays {
+    std::span<const Cost> dist;
+    std::span<const NodeIndex> pred;  ///< a root is its own predecessor
+    std::span<const std::uint32_t> hops;
+    std::span<const std::int64_t> length_mm;
+  };
+  /// A tree over arrays that `storage` owns (a mapped tree file), kept alive with the tree.
+  /// Precondition: the arrays are sized as above, and every pred is a node of `graph`.
+  ShortestPathTree(const RoadGraph& graph, NodeIndex origin, std::shared_ptr<const void> storage,
+                   Arrays arrays);
+  Arrays arrays() const { return {m_dist, m_pred, m_hops, m_length_mm}; }
 
  private:
-  // `storage` owns the memory the arrays view: their vectors, or a mapped tree file.
-  ShortestPathTree(const RoadGraph& graph, NodeIndex origin, std::shared_ptr<const void> storage,
-                   std::span<const Cost> dist, std::span<const NodeIndex> pred,
-                   std::span<const std::uint32_t> hops, std::span<const std::int64_t> length_mm);
-
   const RoadGraph* m_graph;
   NodeIndex m_origin;
   std::shared_ptr<const void> m_storage;

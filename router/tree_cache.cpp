@@ -7,6 +7,8 @@
 #include <tuple>
 #include <vector>
 
+#include "router/tree_file.h"
+
 namespace waybill::router {
 
 TreeCache::Key TreeCache::key_of(const Endpoint& from) {
@@ -52,7 +54,7 @@ std::shared_ptr<const ShortestPathTree> TreeCache::get(const Endpoint& from,
   std::shared_ptr<const ShortestPathTree> tree;
   bool computed = false;
   try {
-    if (!m_dir.empty()) tree = ShortestPathTree::load(*m_graph, file_of(origin));
+    if (!m_dir.empty()) tree = load_tree(*m_graph, file_of(origin));
     if (tree) {
       std::lock_guard lock(m_mutex);
       ++m_shared_loads;
@@ -100,7 +102,7 @@ std::filesystem::path TreeCache::file_of(const Key& key) const {
 
 void TreeCache::save_shared(const Key& key, const ShortestPathTree& tree) {
   std::lock_guard lock(m_dir_mutex);
-  if (!tree.save(file_of(key))) return;
+  if (!save_tree(tree, file_of(key))) return;
   // Past the budget, the oldest trees go (another process may be reading one: it keeps its
   // open file). Every error here just leaves a file for the next clean-up.
   struct File {

@@ -28,7 +28,7 @@ class TreeCache {
 
   /// Shares trees with the other processes on this host that route `graph` through `dir`
   /// (which must exist): a tree missing here is read from there before it is computed, and
-  /// one computed here is saved there (ShortestPathTree::save), the oldest files being removed
+  /// one computed here is saved there (tree_file.h), the oldest files being removed
   /// past the same byte budget. Two workers on one box then compute each depot's tree once
   /// between them, not once each, and a restarted worker finds its trees again. A file that
   /// cannot be read whole and intact is ignored, one that cannot be written is skipped: the

@@ -1,13 +1,26 @@
-// Search kernels shared inside the router (landmarks reuse the full-tree search).
+// Search kernels shared inside the router, over Boost.Graph's Dijkstra (search.cpp): the
+// early-exit search of RouteQuery's node queries, and the full tree that RouteQuery::tree and the
+// landmarks grow. Included only by the router's .cpp files.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "router/detail/csr.h"
+#include "router/graph.h"
 
 namespace waybill::router::detail {
+
+struct QueryScratch;
+
+/// Dijkstra from `source` over the scratch arrays, which the caller has cleared: it writes dist,
+/// pred and (on a graph with lengths) length of each node it reaches, hops of each node it
+/// settles, and counts those in s.settled. Stops once `targets` settled nodes, counted with
+/// multiplicity in s.target, have been reached, or never when targets == 0. The source is its
+/// own predecessor.
+void run_dijkstra(const RoadGraph& graph, QueryScratch& s, NodeIndex source, std::size_t targets);
 
 /// Where a tree starts: a node reached at a cost (and length) already, as the seeds of a snapped
 /// point are.

@@ -1,5 +1,7 @@
-// Trees saved to files and read back (ShortestPathTree::save/load), and TreeCache sharing them
-// through a directory, as two workers on one host do.
+// Trees saved to files and read back (save_tree, load_tree), and TreeCache sharing them through
+// a directory, as two workers on one host do.
+#include "router/tree_file.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -61,8 +63,8 @@ TEST_F(TreeFileTest, ASavedTreeReadsBackWithTheSameAnswers) {
     const auto tree = query.tree(depot);
     ASSERT_NE(tree, nullptr);
     const auto path = m_dir / "depot.tree";
-    ASSERT_TRUE(tree->save(path));
-    const auto back = ShortestPathTree::load(graph, path);
+    ASSERT_TRUE(save_tree(*tree, path));
+    const auto back = load_tree(graph, path);
     ASSERT_NE(back, nullptr) << "lengths " << lengths;
     expect_same_answers(graph, *tree, *back);
     EXPECT_EQ(back->route_to(island, false).status, RouteStatus::unreachable);
@@ -79,41 +81,40 @@ TEST_F(TreeFileTest, ALoadedTreeOutlivesItsFile) {
   RouteQuery query(graph);
   const auto tree = query.tree(depot);
   const auto path = m_dir / "depot.tree";
-  ASSERT_TRUE(tree->save(path));
-  const auto loaded = ShortestPathTree::load(graph, path);
+  ASSERT_TRUE(save_tree(*tree, path));
+  const auto loaded = load_tree(graph, path);
   ASSERT_NE(loaded, nullptr);
-  ASSERT_TRUE(query.tree(market)->save(path));  // renamed over it
+  ASSERT_TRUE(save_tree(*query.tree(market), path));  // renamed over it
   expect_same_answers(graph, *tree, *loaded);
   std::filesystem::remove(path);
   expect_same_answers(graph, *tree, *loaded);
-  EXPECT_EQ(ShortestPathTree::load(graph, path), nullptr);
+  EXPECT_EQ(load_tree(graph, path), nullptr);
 }
 
 TEST_F(TreeFileTest, AFileThatIsNotAWholeIntactTreeOfThisGraphIsIgnored) {
   const RoadGraph graph = town();
   RouteQuery query(graph);
   const auto path = m_dir / "depot.tree";
-  ASSERT_TRUE(query.tree(depot)->save(path));
+  ASSERT_TRUE(save_tree(*query.tree(depot), path));
   const std::string good = read_all(path);
 
-  EXPECT_EQ(ShortestPathTree::load(graph, m_dir / "missing.tree"), nullptr);
-  EXPECT_EQ(ShortestPathTree::load(graph, write("empty.tree", "")), nullptr);
-  EXPECT_EQ(ShortestPathTree::load(graph, write("short.tree", good.substr(0, good.size() - 1))),
-            nullptr);
-  EXPECT_EQ(ShortestPathTree::load(graph, write("long.tree", good + "x")), nullptr);
+  EXPECT_EQ(load_tree(graph, m_dir / "missing.tree"), nullptr);
+  EXPECT_EQ(load_tree(graph, write("empty.tree", "")), nullptr);
+  EXPECT_EQ(load_tree(graph, write("short.tree", good.substr(0, good.size() - 1))), nullptr);
+  EXPECT_EQ(load_tree(graph, write("long.tree", good + "x")), nullptr);
   std::string flipped = good;
   flipped[flipped.size() / 2] ^= 0x10;  // in the arrays: the CRC catches it
-  EXPECT_EQ(ShortestPathTree::load(graph, write("flipped.tree", flipped)), nullptr);
+  EXPECT_EQ(load_tree(graph, write("flipped.tree", flipped)), nullptr);
   std::string magic = good;
   magic[0] = 'X';
-  EXPECT_EQ(ShortestPathTree::load(graph, write("magic.tree", magic)), nullptr);
+  EXPECT_EQ(load_tree(graph, write("magic.tree", magic)), nullptr);
   // A tree of another graph: without lengths, or with another number of nodes.
-  EXPECT_EQ(ShortestPathTree::load(town(false), path), nullptr);
+  EXPECT_EQ(load_tree(town(false), path), nullptr);
   const RoadGraph bigger = RoadGraph::build({depot, market, bridge, harbour, island, NodeId{60}},
                                             {{depot, market, 4, 1'000}});
-  EXPECT_EQ(ShortestPathTree::load(bigger, path), nullptr);
+  EXPECT_EQ(load_tree(bigger, path), nullptr);
   // The good file still reads.
-  EXPECT_NE(ShortestPathTree::load(graph, write("again.tree", good)), nullptr);
+  EXPECT_NE(load_tree(graph, write("again.tree", good)), nullptr);
 }
 
 TEST_F(TreeFileTest, TwoCachesSharingADirectoryComputeEachTreeOnce) {
@@ -151,7 +152,7 @@ TEST_F(TreeFileTest, TheSharedDirectoryKeepsToTheBudget) {
   const RoadGraph graph = town();
   RouteQuery query(graph);
   const auto one = m_dir / "probe";
-  ASSERT_TRUE(query.tree(depot)->save(one));
+  ASSERT_TRUE(save_tree(*query.tree(depot), one));
   const auto file_bytes = std::filesystem::file_size(one);
   std::filesystem::remove(one);
   // Room for two files, not three.
