@@ -13,6 +13,7 @@
 #include "dispatcher/store.h"
 #include "router/endpoint.h"
 #include "router/polyline.h"
+#include "router/route_between.h"
 #include "router/shortest_path.h"
 #include "router/snap.h"
 #include "schema/graph_codec.h"
@@ -105,23 +106,21 @@ class RouteSketcher {
     const router::RouteResult r = query().one_to_one(
         router::NodeId{*sample.origin}, router::NodeId{*sample.destination}, /*want_path=*/true);
     if (r.status != router::RouteStatus::ok) return std::nullopt;
-    std::vector<router::Coordinate> line;
-    line.reserve(r.path.size());
-    for (const router::NodeId id : r.path) line.push_back(*node_coordinate(router::to_int(id)));
-    return line;
+    return router::path_coordinates(*m_graph, r.path);
   }
 
   std::optional<std::vector<router::Coordinate>> route_points(const wire::JobPoints& points) {
     if (!m_snapper) m_snapper.emplace(*m_graph);
-    const auto from_snap = m_snapper->snap(points.origin.lat, points.origin.lon, m_snap_radius_m);
-    const auto to_snap =
-        m_snapper->snap(points.destination.lat, points.destination.lon, m_snap_radius_m);
-    if (!from_snap || !to_snap) return std::nullopt;
-    const router::Endpoint from = router::origin_endpoint(*from_snap, *m_snapper);
-    const router::Endpoint to = router::destination_endpoint(*to_snap, *m_snapper);
-    const router::RouteResult r = query().between(from, to, /*want_path=*/true);
-    if (r.status != router::RouteStatus::ok) return std::nullopt;
-    return router::decode_polyline(router::route_polyline(*m_graph, from, to, r));
+    const router::SnappedEnd from =
+        router::snap_origin(*m_snapper, points.origin.lat, points.origin.lon, m_snap_radius_m);
+    const router::SnappedEnd to = router::snap_destination(
+        *m_snapper, points.destination.lat, points.destination.lon, m_snap_radius_m);
+    if (!from.endpoint || !to.endpoint) return std::nullopt;
+    const router::PointRoute r = router::route_between(*m_graph, query(), /*from_tree=*/nullptr,
+                                                       *from.endpoint, *to.endpoint,
+                                                       /*want_path=*/true);
+    if (r.route.status != router::RouteStatus::ok) return std::nullopt;
+    return router::decode_polyline(r.polyline);
   }
 
   const router::RoadGraph* m_graph;

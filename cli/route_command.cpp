@@ -23,6 +23,7 @@
 #include "router/landmarks.h"
 #include "router/osm.h"
 #include "router/osm_profile.h"
+#include "router/route_between.h"
 #include "router/shortest_path.h"
 #include "router/snap.h"
 
@@ -224,15 +225,14 @@ std::uint64_t route_point_group(router::RouteQuery& query, const PointContext& c
                                 const std::vector<std::size_t>& members,
                                 std::vector<PointAnswer>& answers) {
   const PointQuery& first = points[members.front()];
-  const auto origin = c.snapper->snap(first.origin_lat, first.origin_lon, c.radius_m);
-  if (!origin) {
-    const std::string why =
-        "origin unsnappable: " + c.snapper->why_unsnappable(first.origin_lat, first.origin_lon,
-                                                            c.radius_m);
+  const router::SnappedEnd origin =
+      router::snap_origin(*c.snapper, first.origin_lat, first.origin_lon, c.radius_m);
+  if (!origin.endpoint) {
+    const std::string why = "origin unsnappable: " + origin.why;
     for (const std::size_t i : members) answers[i].why = why;
     return 0;
   }
-  const router::Endpoint from = router::origin_endpoint(*origin, *c.snapper);
+  const router::Endpoint& from = *origin.endpoint;
   std::uint64_t settled = 0;
   std::shared_ptr<const router::ShortestPathTree> tree;
   if (members.size() >= kTreeThreshold) {
@@ -242,22 +242,19 @@ std::uint64_t route_point_group(router::RouteQuery& query, const PointContext& c
   for (const std::size_t i : members) {
     const PointQuery& q = points[i];
     PointAnswer& a = answers[i];
-    a.origin_snap_m = origin->distance_m;
-    const auto dest = c.snapper->snap(q.dest_lat, q.dest_lon, c.radius_m);
-    if (!dest) {
-      a.why = "destination unsnappable: " +
-              c.snapper->why_unsnappable(q.dest_lat, q.dest_lon, c.radius_m);
+    a.origin_snap_m = from.snap_distance_m;
+    const router::SnappedEnd dest =
+        router::snap_destination(*c.snapper, q.dest_lat, q.dest_lon, c.radius_m);
+    if (!dest.endpoint) {
+      a.why = "destination unsnappable: " + dest.why;
       continue;
     }
-    a.dest_snap_m = dest->distance_m;
-    const router::Endpoint to = router::destination_endpoint(*dest, *c.snapper);
-    if (tree) {
-      a.route = router::route_from_tree(*tree, from, to, c.paths);
-    } else {
-      a.route = query.between(from, to, c.paths);
-      settled += query.settled();
-    }
-    if (c.paths) a.polyline = router::route_polyline(*c.graph, from, to, *a.route);
+    a.dest_snap_m = dest.endpoint->snap_distance_m;
+    router::PointRoute r =
+        router::route_between(*c.graph, query, tree.get(), from, *dest.endpoint, c.paths);
+    if (!tree) settled += query.settled();
+    a.route = std::move(r.route);
+    a.polyline = std::move(r.polyline);
   }
   return settled;
 }

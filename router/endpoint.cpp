@@ -137,4 +137,12 @@ std::string route_polyline(const RoadGraph& g, const Endpoint& from, const Endpo
   return encode_polyline(points);
 }
 
+std::vector<Coordinate> path_coordinates(const RoadGraph& g, std::span<const NodeId> path) {
+  assert(g.has_coordinates());
+  std::vector<Coordinate> points;
+  points.reserve(path.size());
+  for (const NodeId id : path) points.push_back(g.coordinate(*g.index_of(id)));
+  return points;
+}
+
 }  // namespace waybill::router

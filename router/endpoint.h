@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "router/graph.h"
 #include "router/shortest_path.h"
@@ -81,5 +82,10 @@ RouteResult route_from_tree(const ShortestPathTree& tree, const Endpoint& from, 
 /// g.has_coordinates(), and r was computed with want_path for these endpoints.
 std::string route_polyline(const RoadGraph& g, const Endpoint& from, const Endpoint& to,
                            const RouteResult& r);
+
+/// The coordinates of `path`'s nodes, in order: the geometry of a route between two nodes, every
+/// node kept (encode_polyline() makes it a polyline). Preconditions: g.has_coordinates(), and
+/// every id is a node of g.
+std::vector<Coordinate> path_coordinates(const RoadGraph& g, std::span<const NodeId> path);
 
 }  // namespace waybill::router

@@ -117,26 +117,17 @@ void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOut
                                      : m_query.one_to_one(router::NodeId{origin}, to, paths);
       wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r);
       if (paths && r.status == router::RouteStatus::ok) {
-        std::vector<router::Coordinate> points;
-        points.reserve(r.path.size());
-        for (const router::NodeId id : r.path) {
-          points.push_back(m_graph->coordinate(*m_graph->index_of(id)));
-        }
-        o.polyline = router::encode_polyline(points);
+        o.polyline = router::encode_polyline(router::path_coordinates(*m_graph, r.path));
       }
     }
     begin = end;
   }
 }
 
-std::optional<router::Snap> ChunkRouter::snap(const wire::LatLon& p, double radius_m) const {
-  if (!m_snapper) return std::nullopt;
-  return m_snapper->snap(p.lat, p.lon, radius_m);
-}
-
-std::string ChunkRouter::why_unsnappable(const wire::LatLon& p, double radius_m) const {
-  if (!m_snapper) return "the graph has no coordinates: import it with coordinates";
-  return m_snapper->why_unsnappable(p.lat, p.lon, radius_m);
+router::SnappedEnd ChunkRouter::snap(const wire::LatLon& p, double radius_m, bool origin) const {
+  if (!m_snapper) return {std::nullopt, "the graph has no coordinates: import it with coordinates"};
+  return origin ? router::snap_origin(*m_snapper, p.lat, p.lon, radius_m)
+                : router::snap_destination(*m_snapper, p.lat, p.lon, radius_m);
 }
 
 void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out) {
@@ -144,10 +135,10 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
   const double radius = lease.snap_radius_m;
   // Every destination first, in Z-order: a chunk's addresses spread over the whole network, and
   // taken in file order each R*-tree query would start from cold nodes.
-  std::vector<std::optional<router::Snap>> dest_snaps(jobs.size());
+  std::vector<router::SnappedEnd> dest_snaps(jobs.size());
   for (const std::uint32_t k :
        grouped(jobs, [](const wire::JobSpec& j) { return z_order(j.points->destination); })) {
-    dest_snaps[k] = snap(jobs[k].points->destination, radius);
+    dest_snaps[k] = snap(jobs[k].points->destination, radius, /*origin=*/false);
   }
   const auto order = grouped(jobs, [](const wire::JobSpec& j) {
     return std::pair(j.points->origin.lat, j.points->origin.lon);
@@ -157,36 +148,32 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
     const wire::LatLon origin = jobs[order[begin]].points->origin;
     while (end < order.size() && jobs[order[end]].points->origin == origin) ++end;
 
-    const auto origin_snap = snap(origin, radius);
-    if (!origin_snap) {
-      const std::string why = "origin: " + why_unsnappable(origin, radius);
+    const router::SnappedEnd origin_end = snap(origin, radius, /*origin=*/true);
+    if (!origin_end.endpoint) {
+      const std::string why = "origin: " + origin_end.why;
       for (std::size_t k = begin; k < end; ++k) {
         out[order[k]] = unsnappable(jobs[order[k]].seq, why);
       }
       begin = end;
       continue;
     }
-    const Endpoint from = router::origin_endpoint(*origin_snap, *m_snapper);
+    const Endpoint& from = *origin_end.endpoint;
     // A depot: the tree of its point (grown from both seeds on a two-way road) answers every job.
     const auto depot_tree = end - begin >= kTreeThreshold ? tree(from) : nullptr;
     for (std::size_t k = begin; k < end; ++k) {
       const auto& job = jobs[order[k]];
-      const auto& dest_snap = dest_snaps[order[k]];
-      if (!dest_snap) {
-        out[order[k]] =
-            unsnappable(job.seq, "destination: " + why_unsnappable(job.points->destination, radius));
+      const router::SnappedEnd& dest_end = dest_snaps[order[k]];
+      if (!dest_end.endpoint) {
+        out[order[k]] = unsnappable(job.seq, "destination: " + dest_end.why);
         continue;
       }
-      const Endpoint to = router::destination_endpoint(*dest_snap, *m_snapper);
-      const RouteResult r = depot_tree
-                                ? router::route_from_tree(*depot_tree, from, to, lease.want_paths)
-                                : m_query.between(from, to, lease.want_paths);
-      wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r);
+      const Endpoint& to = *dest_end.endpoint;
+      const router::PointRoute r =
+          router::route_between(*m_graph, m_query, depot_tree.get(), from, to, lease.want_paths);
+      wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r.route);
       o.origin_snap_m = static_cast<float>(from.snap_distance_m);
       o.destination_snap_m = static_cast<float>(to.snap_distance_m);
-      if (lease.want_paths && r.status == router::RouteStatus::ok) {
-        o.polyline = router::route_polyline(*m_graph, from, to, r);
-      }
+      o.polyline = r.polyline;
     }
     begin = end;
   }
@@ -197,9 +184,8 @@ void ChunkRouter::warm(std::int64_t origin) {
 }
 
 void ChunkRouter::warm(const wire::LatLon& origin, double snap_radius_m) {
-  const auto s = snap(origin, snap_radius_m);
-  if (!s) return;
-  tree(router::origin_endpoint(*s, *m_snapper));
+  const router::SnappedEnd from = snap(origin, snap_radius_m, /*origin=*/true);
+  if (from.endpoint) tree(*from.endpoint);
 }
 
 }  // namespace waybill::worker

@@ -10,6 +10,7 @@
 #include "router/endpoint.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
+#include "router/route_between.h"
 #include "router/shortest_path.h"
 #include "router/snap.h"
 #include "router/tree_cache.h"
@@ -40,8 +41,8 @@ class ChunkRouter {
   void route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
   std::shared_ptr<const router::ShortestPathTree> tree(router::NodeIndex origin);
   std::shared_ptr<const router::ShortestPathTree> tree(const router::Endpoint& from);
-  std::optional<router::Snap> snap(const wire::LatLon& p, double radius_m) const;
-  std::string why_unsnappable(const wire::LatLon& p, double radius_m) const;
+  /// `p` snapped as the start (origin) or the end of a route; never snapped without a snapper.
+  router::SnappedEnd snap(const wire::LatLon& p, double radius_m, bool origin) const;
 
   const router::RoadGraph* m_graph;
   const router::Snapper* m_snapper;
