@@ -1,16 +1,47 @@
 #include "dispatcher/async_store.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <cassert>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <utility>
 
 namespace waybill::dispatcher {
 
+namespace {
+
+int make_eventfd() {
+  const int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  return fd;
+}
+
+}  // namespace
+
 AsyncStore::AsyncStore(std::string conninfo)
-    : m_conninfo(std::move(conninfo)), m_thread([this](std::stop_token stop) { run(stop); }) {}
+    : m_conninfo(std::move(conninfo)),
+      m_wake_fd(make_eventfd()),
+      m_thread([this](std::stop_token stop) { run(stop); }) {}
 
 AsyncStore::~AsyncStore() {
   while (m_pending > 0) wait();
   m_thread.request_stop();
+  m_thread.join();
+  ::close(m_wake_fd);
+}
+
+void AsyncStore::signal_locked() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = ::write(m_wake_fd, &one, sizeof one);
+}
+
+void AsyncStore::clear_locked() {
+  if (!m_done.empty()) return;
+  std::uint64_t count = 0;
+  [[maybe_unused]] const auto n = ::read(m_wake_fd, &count, sizeof count);
 }
 
 void AsyncStore::post(std::uint64_t tag, Task task) {
@@ -28,6 +59,7 @@ std::optional<AsyncStore::Done> AsyncStore::poll() {
   --m_pending;
   Done done = std::move(m_done.front());
   m_done.pop_front();
+  clear_locked();
   return done;
 }
 
@@ -38,6 +70,7 @@ AsyncStore::Done AsyncStore::wait() {
   --m_pending;
   Done done = std::move(m_done.front());
   m_done.pop_front();
+  clear_locked();
   return done;
 }
 
@@ -55,13 +88,14 @@ void AsyncStore::run(std::stop_token stop) {
     } catch (const StoreError& e) {
       done.error = e;
     } catch (const std::exception& e) {
-      done.error = StoreError(StoreError::Kind::permanent, e.what());
+      done.internal = e.what();
     }
     done.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     task = nullptr;  // what it captured goes now, off the loop's thread
     lock.lock();
     m_done.push_back(std::move(done));
+    signal_locked();
     m_wake.notify_all();
   }
 }

@@ -22,10 +22,12 @@ class AsyncStore {
  public:
   using Task = std::function<void(Store&)>;
 
-  /// The outcome of one task: the error it threw, if any.
+  /// The outcome of one task: the database error it threw, or what else it threw (a bug: kept
+  /// apart, so that it is never taken for a lost database).
   struct Done {
     std::uint64_t tag = 0;
     std::optional<StoreError> error;
+    std::optional<std::string> internal;
     std::chrono::milliseconds took{0};
   };
 
@@ -40,6 +42,9 @@ class AsyncStore {
   void post(std::uint64_t tag, Task task);
   /// Tasks posted whose outcome has not been taken yet.
   std::size_t pending() const { return m_pending; }
+  /// A file descriptor that is readable while an outcome waits: the owner polls it beside its
+  /// sockets (zmq::poll takes plain descriptors) instead of polling poll() on a timer.
+  int wake_fd() const { return m_wake_fd; }
   /// The next outcome, if one is ready; never blocks.
   std::optional<Done> poll();
   /// The next outcome, waiting for it. Requires pending() > 0.
@@ -48,7 +53,11 @@ class AsyncStore {
  private:
   void run(std::stop_token stop);
 
+  void signal_locked();
+  void clear_locked();
+
   const std::string m_conninfo;
+  int m_wake_fd = -1;  // an eventfd, nonzero while m_done is not empty
   std::size_t m_pending = 0;  // the owner's thread only
   std::mutex m_mutex;
   std::condition_variable_any m_wake;

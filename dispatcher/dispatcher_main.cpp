@@ -39,6 +39,12 @@ int main(int argc, char** argv) try {
        "heartbeat interval, both ways")
       ("liveness", po::value(&c.liveness)->default_value(c.liveness),
        "missed heartbeats before a worker counts as dead")
+      ("max-attempts", po::value(&c.max_attempts)->default_value(c.max_attempts),
+       "failures workers report on a chunk before its jobs are stored as failed, with the "
+       "reason in job_routes.detail")
+      ("max-lost-leases", po::value(&c.max_lost_leases)->default_value(c.max_lost_leases),
+       "leases of a chunk lost with their worker (died, fell silent, lease expired) before its "
+       "jobs are stored as failed")
       ("flush-rows", po::value(&c.flush_rows)->default_value(c.flush_rows),
        "persist routes once this many wait")
       ("flush-ms", po::value(&c.flush_ms)->default_value(c.flush_ms),

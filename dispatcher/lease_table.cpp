@@ -48,10 +48,7 @@ std::optional<Grant> LeaseTable::lease(const std::string& worker, std::int64_t g
     c->lease_id = m_next_lease++;
     c->worker = worker;
     c->deadline = now + ttl;
-    const std::uint32_t first = ref.chunk * b.chunk_size;
-    const auto count =
-        static_cast<std::uint32_t>(std::min<std::uint64_t>(b.chunk_size, b.jobs - first));
-    return Grant{c->lease_id, ref, first, count};
+    return grant_of(ref, *c);
   }
   return std::nullopt;
 }
@@ -75,13 +72,17 @@ bool LeaseTable::accept(const ChunkRef& ref) {
   return true;
 }
 
+Grant LeaseTable::grant_of(const ChunkRef& ref, const Chunk& c) const {
+  const Batch& b = m_batches.at(ref.batch_id);
+  const std::uint32_t first = ref.chunk * b.chunk_size;
+  return Grant{c.lease_id, ref, first,
+               static_cast<std::uint32_t>(std::min<std::uint64_t>(b.chunk_size, b.jobs - first))};
+}
+
 std::optional<Grant> LeaseTable::describe(const ChunkRef& ref) const {
   const auto it = m_batches.find(ref.batch_id);
   if (it == m_batches.end() || ref.chunk >= it->second.chunks.size()) return std::nullopt;
-  const Batch& b = it->second;
-  const std::uint32_t first = ref.chunk * b.chunk_size;
-  return Grant{b.chunks[ref.chunk].lease_id, ref, first,
-               static_cast<std::uint32_t>(std::min<std::uint64_t>(b.chunk_size, b.jobs - first))};
+  return grant_of(ref, it->second.chunks[ref.chunk]);
 }
 
 bool LeaseTable::persisted(const ChunkRef& ref) {
@@ -113,13 +114,34 @@ void LeaseTable::give_back(const ChunkRef& ref, std::uint64_t lease_id) {
   }
 }
 
+void LeaseTable::fail(const ChunkRef& ref, std::uint64_t lease_id, const std::string& error) {
+  Chunk* c = find(ref);
+  if (c == nullptr || c->state != State::leased || c->lease_id != lease_id) return;
+  if (++c->failures < m_limits.max_failures) return make_pending(ref, *c, false);
+  poison(ref, *c, "routing failed " + std::to_string(c->failures) +
+                      " times; last error: " + error);
+}
+
+void LeaseTable::lose(const ChunkRef& ref, Chunk& c) {
+  if (++c.lost < m_limits.max_lost) return make_pending(ref, c, true);
+  poison(ref, c, "lost " + std::to_string(c.lost) +
+                     " times with the worker routing it (the worker died, or its lease "
+                     "expired)");
+}
+
+void LeaseTable::poison(const ChunkRef& ref, Chunk& c, std::string reason) {
+  c.state = State::persisting;
+  c.worker.clear();
+  m_poisoned.push_back(Poisoned{grant_of(ref, c), std::move(reason)});
+}
+
 std::size_t LeaseTable::release_worker(const std::string& worker) {
   std::size_t n = 0;
   for (auto& [id, b] : m_batches) {
     for (std::uint32_t i = 0; i < b.chunks.size(); ++i) {
       Chunk& c = b.chunks[i];
       if (c.state == State::leased && c.worker == worker) {
-        make_pending({id, i}, c, true);
+        lose({id, i}, c);
         ++n;
       }
     }
@@ -133,7 +155,7 @@ std::size_t LeaseTable::expire(Clock::time_point now) {
     for (std::uint32_t i = 0; i < b.chunks.size(); ++i) {
       Chunk& c = b.chunks[i];
       if (c.state == State::leased && c.deadline < now) {
-        make_pending({id, i}, c, true);
+        lose({id, i}, c);
         ++n;
       }
     }

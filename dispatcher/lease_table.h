@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace waybill::dispatcher {
@@ -29,9 +30,24 @@ struct Grant {
   std::uint32_t count = 0;
 };
 
+/// A chunk given up on: its jobs are stored as failed, with `reason`.
+struct Poisoned {
+  Grant grant;
+  std::string reason;
+};
+
 class LeaseTable {
  public:
   enum class State : std::uint8_t { pending, leased, persisting, done };
+
+  /// How often a chunk may fail before it is given up on.
+  struct Limits {
+    std::uint32_t max_failures = 3;  ///< failures its workers reported (fail())
+    std::uint32_t max_lost = 10;     ///< leases lost with their worker, or expired
+  };
+
+  LeaseTable() = default;
+  explicit LeaseTable(Limits limits) : m_limits(limits) {}
 
   /// Adds a batch of `jobs` jobs cut in chunks of `chunk_size`; `done` chunks need no routing.
   void add_batch(std::int64_t batch_id, std::int64_t graph_id, std::uint64_t jobs,
@@ -53,14 +69,23 @@ class LeaseTable {
   bool persisted(const ChunkRef& ref);
   /// Persisting failed: pending again, first in line.
   void requeue(const ChunkRef& ref);
-  /// The worker holding lease `lease_id` gave up on the chunk: pending again, first in line.
-  /// Ignored unless that lease is the chunk's current one.
+  /// The worker holding lease `lease_id` gave up on the chunk through no fault of the chunk's
+  /// (it does not hold the graph): pending again, first in line, not counted. Ignored unless
+  /// that lease is the chunk's current one.
   void give_back(const ChunkRef& ref, std::uint64_t lease_id);
+  /// The worker holding lease `lease_id` could not route the chunk (`error`): counted, and
+  /// pending again, or given up on at the limit (take_poisoned). Ignored unless that lease is the
+  /// chunk's current one.
+  void fail(const ChunkRef& ref, std::uint64_t lease_id, const std::string& error);
 
-  /// Every chunk leased to `worker` returns to pending (it left or died). Returns how many.
+  /// Every chunk leased to `worker` returns to pending (it left or died), each loss counted.
+  /// Returns how many.
   std::size_t release_worker(const std::string& worker);
-  /// Leases past their deadline return to pending. Returns how many.
+  /// Leases past their deadline return to pending, each counted as lost. Returns how many.
   std::size_t expire(Clock::time_point now);
+  /// The chunks given up on since the last call. They are persisting: the caller stores their
+  /// jobs as failed and calls persisted(), as for a result.
+  std::vector<Poisoned> take_poisoned() { return std::exchange(m_poisoned, {}); }
 
   std::uint32_t leased_to(const std::string& worker) const;
   bool has_batch(std::int64_t batch_id) const { return m_batches.count(batch_id) > 0; }
@@ -74,6 +99,8 @@ class LeaseTable {
     std::uint64_t lease_id = 0;
     std::string worker;
     Clock::time_point deadline{};
+    std::uint16_t failures = 0;  // reported by workers
+    std::uint16_t lost = 0;      // leases lost with their worker, or expired
   };
   struct Batch {
     std::int64_t graph_id = 0;
@@ -84,11 +111,17 @@ class LeaseTable {
   };
 
   Chunk* find(const ChunkRef& ref);
+  Grant grant_of(const ChunkRef& ref, const Chunk& c) const;
   void make_pending(const ChunkRef& ref, Chunk& c, bool front);
+  /// A lease of `c` lost with its worker: pending again, or given up on at the limit.
+  void lose(const ChunkRef& ref, Chunk& c);
+  void poison(const ChunkRef& ref, Chunk& c, std::string reason);
 
   std::map<std::int64_t, Batch> m_batches;  // by id: older batches first
   std::deque<ChunkRef> m_queue;              // pending chunks, in lease order (may hold stale refs)
   std::uint64_t m_next_lease = 1;
+  Limits m_limits{};
+  std::vector<Poisoned> m_poisoned;
 };
 
 }  // namespace waybill::dispatcher

@@ -44,6 +44,15 @@ static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED) ==
               static_cast<std::uint8_t>(Stage::failed));
 constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED);
 
+static_assert(static_cast<std::uint16_t>(gen::ChunkError::UNSPECIFIED) ==
+              static_cast<std::uint8_t>(ChunkError::unspecified));
+static_assert(static_cast<std::uint16_t>(gen::ChunkError::RETRYABLE) ==
+              static_cast<std::uint8_t>(ChunkError::retryable));
+static_assert(static_cast<std::uint16_t>(gen::ChunkError::GRAPH_MISMATCH) ==
+              static_cast<std::uint8_t>(ChunkError::graph_mismatch));
+static_assert(static_cast<std::uint16_t>(gen::ChunkError::BAD_CHUNK) ==
+              static_cast<std::uint8_t>(ChunkError::bad_chunk));
+
 // The Envelope member ordinals are the indices of wire::Message.
 static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::WARM == 14);
 static_assert(std::variant_size_v<Message> == 15);
@@ -143,6 +152,8 @@ struct Fill {
       if (!o.detail.empty()) ob.setDetail(text(o.detail));
     }
     b.setError(text(m.error));
+    b.setErrorKind(static_cast<gen::ChunkError>(m.error_kind));
+    b.setMore(m.more);
   }
   void operator()(const Heartbeat&) { envelope.initHeartbeat(); }
   void operator()(const Goodbye&) { envelope.initGoodbye(); }
@@ -151,6 +162,7 @@ struct Fill {
     b.setGraphHash(text(m.graph_hash));
     b.setGraphBytes(m.graph_bytes);
     b.setHeartbeatMs(m.heartbeat_ms);
+    b.setMaxMessageBytes(m.max_message_bytes);
   }
   void operator()(const Warm& m) {
     auto b = envelope.initWarm();
@@ -324,11 +336,18 @@ std::optional<ChunkResult> read(gen::ChunkResult::Reader r, std::size_t frame_wo
     if (o.hasDetail()) out.detail = str(o.getDetail());
   }
   m.error = str(r.getError());
+  const auto kind = static_cast<std::uint16_t>(r.getErrorKind());
+  // An error kind this version does not know is counted as a failed attempt, as an old
+  // worker's unspecified one is.
+  m.error_kind = kind <= static_cast<std::uint16_t>(ChunkError::bad_chunk)
+                     ? static_cast<ChunkError>(kind)
+                     : ChunkError::unspecified;
+  m.more = r.getMore();
   return m;
 }
 
 Welcome read(gen::Welcome::Reader r) {
-  return {str(r.getGraphHash()), r.getGraphBytes(), r.getHeartbeatMs()};
+  return {str(r.getGraphHash()), r.getGraphBytes(), r.getHeartbeatMs(), r.getMaxMessageBytes()};
 }
 
 GraphChunk read(gen::GraphChunk::Reader r) {
@@ -461,6 +480,43 @@ std::optional<Message> read(gen::Envelope::Reader envelope, std::size_t frame_wo
 }
 
 }  // namespace
+
+std::vector<ChunkResult> split_result(ChunkResult whole, std::size_t max_message_bytes) {
+  // Estimates are upper bounds of the encoded words; the margin covers the envelope.
+  const std::size_t budget_words = std::max<std::size_t>(max_message_bytes / 8 * 7 / 8, 8192) - 1024;
+  const auto outcome_words = [](const JobOutcome& o) {
+    return struct_words<gen::JobOutcome>() + (o.polyline.empty() ? 0 : text_words(o.polyline)) +
+           (o.detail.empty() ? 0 : text_words(o.detail));
+  };
+  std::vector<ChunkResult> parts;
+  const auto next_part = [&] {
+    ChunkResult& part = parts.emplace_back();
+    part.lease_id = whole.lease_id;
+    part.batch_id = whole.batch_id;
+    part.chunk = whole.chunk;
+    part.error = whole.error;
+    part.error_kind = whole.error_kind;
+    return &part;
+  };
+  ChunkResult* part = next_part();
+  std::size_t words = 0;
+  for (JobOutcome& o : whole.outcomes) {
+    if (outcome_words(o) > budget_words) {
+      o.detail = "polyline of " + std::to_string(o.polyline.size()) +
+                 " bytes left out: larger than a message may be (" +
+                 std::to_string(max_message_bytes) + " bytes)";
+      o.polyline.clear();
+    }
+    if (words + outcome_words(o) > budget_words && !part->outcomes.empty()) {
+      part->more = true;
+      part = next_part();
+      words = 0;
+    }
+    words += outcome_words(o);
+    part->outcomes.push_back(std::move(o));
+  }
+  return parts;
+}
 
 std::string encode(const Message& message) {
   const std::size_t words = std::visit(EstimateWords{}, message);

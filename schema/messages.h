@@ -83,14 +83,25 @@ struct Credit {
   friend bool operator==(const Credit&, const Credit&) = default;
 };
 
-/// The answers to one lease. When the worker could not route the chunk at all, `error` says why
-/// and `outcomes` is empty; the dispatcher then gives the chunk to someone else.
+/// Why a worker could not route a whole chunk, by what the dispatcher should do about it.
+enum class ChunkError : std::uint8_t {
+  unspecified = 0,     ///< an older worker's error: counted as a failed attempt
+  retryable = 1,       ///< this worker, now: another attempt may succeed
+  graph_mismatch = 2,  ///< the worker does not hold the lease's graph: not the chunk's fault
+  bad_chunk = 3,       ///< routing the jobs failed: counted, the chunk fails after a few
+};
+
+/// The answers to one lease. When the worker could not route the chunk at all, `error` says why,
+/// `error_kind` what to do, and `outcomes` is empty. A result too large for one message comes in
+/// parts (split_result): each holds the next outcomes in seq order, all but the last with `more`.
 struct ChunkResult {
   std::uint64_t lease_id = 0;
   std::uint64_t batch_id = 0;
   std::uint32_t chunk = 0;
   std::vector<JobOutcome> outcomes;
   std::string error;
+  ChunkError error_kind = ChunkError::unspecified;
+  bool more = false;
   friend bool operator==(const ChunkResult&, const ChunkResult&) = default;
 };
 
@@ -111,6 +122,7 @@ struct Welcome {
   std::string graph_hash;
   std::uint64_t graph_bytes = 0;
   std::uint32_t heartbeat_ms = 1000;
+  std::uint32_t max_message_bytes = 0;  ///< the largest message the dispatcher takes; 0: unsaid
   friend bool operator==(const Welcome&, const Welcome&) = default;
 };
 
@@ -235,6 +247,11 @@ struct DecodeLimits {
     return {max_frame_bytes / 8 * 2 + 1024, 16};
   }
 };
+
+/// `whole` cut into parts whose encodings stay under `max_message_bytes` (with a margin): the
+/// outcomes in order, every part but the last with `more` set. One outcome too large for a message
+/// on its own (a polyline of millions of points) loses its polyline, and its detail says why.
+std::vector<ChunkResult> split_result(ChunkResult whole, std::size_t max_message_bytes);
 
 /// Serializes a message as one Cap'n Proto flat array (unpacked), ready for one ZeroMQ frame.
 std::string encode(const Message& message);

@@ -67,12 +67,25 @@ struct Credit {
   credit @0 :UInt32;       # number of further leases the dispatcher may send
 }
 
+# Why a worker could not route a whole chunk: what the dispatcher should do about it.
+enum ChunkError {
+  unspecified @0;    # a worker older than this field: counted as a failed attempt
+  retryable @1;      # this worker, now (out of memory, shutting down): another attempt may do
+  graphMismatch @2;  # the worker does not hold the lease's graph: not the chunk's fault
+  badChunk @3;       # routing the chunk's jobs failed: counted, the chunk fails after a few
+}
+
+# The answers to one lease, in one message or, when they would not fit the dispatcher's message
+# limit, in several: each part holds the next outcomes in seq order, and every part but the last
+# has `more` set.
 struct ChunkResult {
   leaseId @0 :UInt64;
   batchId @1 :UInt64;
   chunk @2 :UInt32;                 # chunk number within the batch
-  outcomes @3 :List(JobOutcome);    # one per job of the lease; empty when error is set
+  outcomes @3 :List(JobOutcome);    # this part's outcomes; empty when error is set
   error @4 :Text;                   # why the whole chunk failed, or empty
+  errorKind @5 :ChunkError;         # when error is set
+  more @6 :Bool;                    # further parts of this result follow
 }
 
 struct Heartbeat {
@@ -89,6 +102,7 @@ struct Welcome {
   graphHash @0 :Text;             # sha256 hex of the graph the worker must hold
   graphBytes @1 :UInt64;          # size of that serialized graph
   heartbeatMs @2 :UInt32 = 1000;  # heartbeat interval, milliseconds
+  maxMessageBytes @3 :UInt32;     # the largest message the dispatcher takes; 0: not said
 }
 
 struct GraphChunk {

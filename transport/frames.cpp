@@ -29,11 +29,11 @@ std::optional<Received> receive_message(zmq::socket_t& socket, bool routed,
     return std::nullopt;
   }
   Received in;
+  in.frames = frames.size();
   const std::size_t expected = routed ? 2 : 1;
   if (frames.size() != expected) {
     if (routed && !frames.empty()) in.peer = frames[0].to_string();
-    in.error = "a message of " + std::to_string(frames.size()) + " frames, expected " +
-               std::to_string(expected);
+    in.error = "a message of " + std::to_string(frames.size()) + " frames";
     return in;
   }
   if (routed) in.peer = frames[0].to_string();

@@ -27,7 +27,8 @@ bool send_message(zmq::socket_t& socket, const std::string& peer, const wire::Me
 struct Received {
   std::string peer;
   std::optional<wire::Message> message;
-  std::string error;  ///< when message is empty
+  std::string error;       ///< when message is empty
+  std::size_t frames = 0;  ///< how many frames came (a ROUTER socket's are 2: peer, message)
 };
 
 /// The next message waiting on a DEALER socket (`routed` false) or a ROUTER socket (`routed`

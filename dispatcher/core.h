@@ -1,0 +1,267 @@
+// The dispatcher's decisions, without I/O: worker sessions and heartbeats, leases, the submit
+// protocol, the route-write queue, resuming after a restart. It takes events (a decoded message
+// from a peer, the outcome of a store task, the time) and returns actions (send a message, read
+// jobs, write routes, store a batch's rows); the driver (dispatcher.h) owns the sockets and the
+// store threads and carries the actions out. Small queries go to a Catalog directly.
+//
+// Not thread-safe: one thread calls every member. Times come in as arguments: no clock inside.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/log.h"
+#include "dispatcher/batch_parser.h"
+#include "dispatcher/catalog.h"
+#include "dispatcher/config.h"
+#include "dispatcher/lease_table.h"
+#include "dispatcher/route_writes.h"
+#include "router/graph.h"
+#include "schema/messages.h"
+
+namespace waybill::dispatcher {
+
+/// The two kinds of peers, one ROUTER socket each.
+enum class Side : std::uint8_t { workers, clients };
+
+// ---- actions ----------------------------------------------------------------------------------
+
+/// Send `message` to `peer` (a ZeroMQ routing id) on `side`'s socket.
+struct Send {
+  Side side = Side::workers;
+  std::string peer;
+  wire::Message message;
+};
+/// Read the jobs with seq in [first_seq, first_seq + count) of a batch: reads_done(id, ...).
+struct ReadJobs {
+  std::uint64_t id = 0;
+  std::int64_t batch_id = 0;
+  std::uint32_t first_seq = 0;
+  std::uint32_t count = 0;
+};
+/// Write these routes and mark their chunks done, in one transaction: routes_written(id, ...).
+struct WriteRoutes {
+  std::uint64_t id = 0;
+  std::shared_ptr<const std::vector<ChunkRoutes>> chunks;
+};
+/// Open a batch's transaction on the submit connection: submit_written(tag, ..., batch id).
+struct BeginBatch {
+  std::uint64_t tag = 0;
+  std::string content_hash;
+  std::int64_t graph_id = 0;
+  std::string file_name;
+  std::uint32_t chunk_size = 0;
+  BatchOptions options;
+};
+/// Append rows to the open batch, and with `commit` make it durable: submit_written(tag, ...).
+struct StoreRows {
+  std::uint64_t tag = 0;
+  std::int64_t batch_id = 0;
+  std::shared_ptr<const std::vector<JobRow>> jobs;
+  std::shared_ptr<const std::vector<RejectRow>> rejects;
+  bool commit = false;
+  std::uint64_t accepted = 0;  ///< with commit: the batch's counts and chunk size
+  std::uint64_t rejected = 0;
+  std::uint32_t chunk_size = 0;
+};
+/// Roll the open batch's transaction back: submit_written(tag, ...).
+struct AbortBatch {
+  std::uint64_t tag = 0;
+};
+/// The three store tasks run on three connections, each in the order posted: reads
+/// (ReadJobs), route writes (WriteRoutes) and the submit (BeginBatch, StoreRows, AbortBatch).
+using Action = std::variant<Send, ReadJobs, WriteRoutes, BeginBatch, StoreRows, AbortBatch>;
+
+/// How a store task ended.
+struct StoreOutcome {
+  enum class Kind : std::uint8_t {
+    ok,
+    failed,    ///< PostgreSQL failed it (StoreError: `retryable` says whether it is away)
+    internal,  ///< it threw something other than a StoreError: a bug, not the database
+  };
+  Kind kind = Kind::ok;
+  bool retryable = false;
+  std::string what;
+  bool ok() const { return kind == Kind::ok; }
+};
+
+// ---- the core ---------------------------------------------------------------------------------
+
+class DispatcherCore {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  DispatcherCore(const DispatcherConfig& config, Catalog& catalog, Logger& log);
+  ~DispatcherCore();
+  DispatcherCore(const DispatcherCore&) = delete;
+  DispatcherCore& operator=(const DispatcherCore&) = delete;
+
+  /// Resumes every unfinished batch and loads the graph that work needs. Throws StoreError when
+  /// PostgreSQL cannot be reached (the driver retries).
+  void start(Clock::time_point now);
+
+  // Events. None throws: failures are logged, and a lost database is retried with back-off.
+  void worker_message(const std::string& peer, wire::Message message, Clock::time_point now);
+  void client_message(const std::string& peer, wire::Message message, Clock::time_point now);
+  void jobs_read(std::uint64_t id, const StoreOutcome& outcome, std::vector<wire::JobSpec> jobs,
+                 Clock::time_point now);
+  void routes_written(std::uint64_t id, const StoreOutcome& outcome, Clock::time_point now);
+  void submit_written(std::uint64_t tag, const StoreOutcome& outcome, std::int64_t batch_id,
+                      Clock::time_point now);
+  /// Timers and leasing: call after every round of events, and by next_wakeup() at the latest.
+  void tick(Clock::time_point now);
+
+  /// Stopping: posts every route held at once and rolls an open submit back.
+  void stop(Clock::time_point now);
+  /// Routes not durable yet (waiting or being written).
+  std::size_t routes_held() const { return m_routes.rows_held(); }
+
+  /// The actions decided since the last call, in order.
+  std::vector<Action> take_actions() { return std::exchange(m_actions, {}); }
+  /// When tick() has something to do at the latest.
+  Clock::time_point next_wakeup() const;
+
+  /// A graph as the dispatcher holds it: bytes for workers, the graph itself to check node ids.
+  struct GraphEntry {
+    GraphInfo info;
+    std::string bytes;
+    router::RoadGraph graph;
+  };
+
+ private:
+  /// One connected worker, keyed by its ZeroMQ routing id.
+  struct WorkerConn {
+    std::string name;
+    std::uint32_t threads = 1;
+    std::int64_t db_id = 0;
+    std::int64_t graph_id = 0;   ///< the graph we told it to hold (0: none yet)
+    bool ready = false;          ///< it holds that graph and granted credit
+    std::uint32_t window = 0;    ///< leases it may hold at once
+    std::uint32_t inflight = 0;  ///< leases sent, or waiting for their jobs to be read
+    bool leaving = false;
+    std::uint64_t serial = 0;    ///< tells this connection from a later one of the same peer
+    std::uint64_t jobs_done = 0;
+    Clock::time_point last_recv;
+    Clock::time_point last_send;
+  };
+
+  /// The one submit in progress: its transaction is open on the submit connection until the
+  /// last part is committed.
+  struct OpenSubmit {
+    std::uint64_t submit_id = 0;
+    std::string client;
+    std::int64_t batch_id = 0;  ///< 0 while the batch is being begun
+    std::int64_t graph_id = 0;
+    std::string file_name;
+    std::unique_ptr<BatchParser> parser;
+    std::uint32_t next_part = 0;
+    Clock::time_point last;                 ///< the client's last part, or our last reply
+    std::optional<wire::SubmitReply> held;  ///< a part's reply, held while the writes lag
+    bool committing = false;                ///< the last part is in; the commit is under way
+    std::uint32_t chunk_size = 0;           ///< chosen with the last part
+    bool warmed = false;                    ///< the workers were told the batch's depots
+    BatchOptions options;
+  };
+
+  /// A lease granted, waiting for its jobs to be read.
+  struct PendingRead {
+    std::string peer;
+    std::uint64_t serial = 0;  ///< of the connection it was granted to
+    Grant grant;
+    wire::Lease lease;  ///< its jobs filled in by the read
+  };
+
+  /// The parts of a result that came in several messages, so far.
+  struct Partial {
+    ChunkRef ref;
+    std::vector<wire::JobOutcome> outcomes;
+  };
+
+  // core.cpp: events, timers, the database's state
+  template <class F>
+  void guarded(F&& body);
+  void database_lost(const std::string& what);
+  /// A store task failed: the database is lost (retried later), or it was a bug (logged).
+  void store_failed(const char* task, const StoreOutcome& outcome);
+  static wire::SubmitReply failed(std::uint64_t submit_id, std::string error);
+  void resume();
+  const GraphEntry& graph(std::int64_t id);
+  const GraphEntry& load_graph(const GraphInfo& info);
+  void send(Side side, const std::string& peer, wire::Message message, Clock::time_point now);
+  void touch_workers(Clock::time_point now);
+
+  // core_workers.cpp: worker sessions, leases, results
+  void on_worker(const std::string& peer, wire::Message& message, Clock::time_point now);
+  WorkerConn& join(const std::string& peer, std::string name, std::uint32_t threads,
+                   Clock::time_point now);
+  void welcome(const std::string& peer, Clock::time_point now);
+  void send_graph_chunk(const std::string& peer, const wire::GraphRequest& request,
+                        Clock::time_point now);
+  void on_result(const std::string& peer, WorkerConn& conn, wire::ChunkResult& result,
+                 Clock::time_point now);
+  void on_failure(const std::string& peer, WorkerConn& conn, const wire::ChunkResult& result,
+                  Clock::time_point now);
+  void assign_leases(Clock::time_point now);
+  void check_workers(Clock::time_point now);
+  void forget_partials(const std::string& peer);
+
+  // core_routes.cpp: persisting routes and failed chunks, finishing batches
+  void store_poisoned(Clock::time_point now);
+  void flush(Clock::time_point now, bool force);
+  void finish_batch(std::int64_t batch_id);
+
+  // core_submit.cpp: the submit protocol and status
+  void on_client(const std::string& peer, wire::Message& message, Clock::time_point now);
+  void on_submit_begin(const std::string& peer, const wire::SubmitBegin& request,
+                       Clock::time_point now);
+  void on_submit_data(const std::string& peer, const wire::SubmitData& data,
+                      Clock::time_point now);
+  void on_status(const std::string& peer, const wire::StatusRequest& request,
+                 Clock::time_point now);
+  void begun(OpenSubmit& s, std::int64_t batch_id, Clock::time_point now);
+  void committed(Clock::time_point now);
+  void abort_submit(const std::string& why);
+  void check_submit(Clock::time_point now);
+  void warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots,
+                    const std::vector<wire::LatLon>& depot_points, Clock::time_point now);
+  void post_submit(Action action);
+  wire::SubmitReply progress(const OpenSubmit& s, wire::SubmitReply::Stage stage,
+                             std::uint32_t part) const;
+
+  const DispatcherConfig& m_config;
+  Catalog& m_catalog;
+  Logger& m_log;
+  std::vector<Action> m_actions;
+
+  LeaseTable m_table;
+  RouteWrites m_routes;
+  std::map<std::int64_t, BatchOptions> m_options;  // of the batches in m_table
+  std::map<std::int64_t, std::unique_ptr<GraphEntry>> m_graphs;
+  std::int64_t m_last_graph = 0;
+
+  std::map<std::string, WorkerConn> m_conns;  // by routing id
+  std::uint64_t m_conn_serial = 0;
+  std::map<std::uint64_t, PendingRead> m_reading;  // leases granted, waiting for their jobs
+  std::uint64_t m_next_read = 1;
+  std::map<std::pair<std::string, std::uint64_t>, Partial> m_partials;  // (peer, lease id)
+
+  std::unique_ptr<OpenSubmit> m_submit;
+  std::uint64_t m_next_submit = 1;
+  std::size_t m_submit_tasks = 0;  // posted on the submit connection, outcome not taken yet
+
+  Clock::time_point m_now;  // of the event being handled
+  bool m_db_broken = false;
+  int m_db_backoff_ms = 250;
+  Clock::time_point m_db_retry_at;
+  Clock::time_point m_last_check;
+  Clock::time_point m_last_touch;
+};
+
+}  // namespace waybill::dispatcher

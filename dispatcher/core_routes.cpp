@@ -1,0 +1,39 @@
+// The core's route side: routes and given-up chunks on their way to PostgreSQL, batches finished.
+#include "dispatcher/core.h"
+
+namespace waybill::dispatcher {
+
+/// Chunks given up on (LeaseTable::take_poisoned) are stored like results: every job with status
+/// failed and the reason in its detail, so the batch finishes and an operator sees why.
+void DispatcherCore::store_poisoned(Clock::time_point now) {
+  for (Poisoned& p : m_table.take_poisoned()) {
+    m_log.error("batch ", p.grant.ref.batch_id, " chunk ", p.grant.ref.chunk, ": given up, its ",
+                p.grant.count, " jobs are stored as failed: ", p.reason);
+    ChunkRoutes routes{p.grant.ref.batch_id, p.grant.ref.chunk, 0, {}};
+    routes.outcomes.reserve(p.grant.count);
+    for (std::uint32_t i = 0; i < p.grant.count; ++i) {
+      wire::JobOutcome& o = routes.outcomes.emplace_back();
+      o.seq = p.grant.first_seq + i;
+      o.status = wire::JobStatus::failed;
+      o.detail = p.reason;
+    }
+    m_routes.add(std::move(routes), now);
+  }
+}
+
+/// Posts the next write of routes when one is due (with `force`, whenever routes wait).
+void DispatcherCore::flush(Clock::time_point now, bool force) {
+  if (auto write = m_routes.next(now, force)) {
+    m_log.debug("writing ", write->chunks->size(), " chunks of routes");
+    m_actions.push_back(WriteRoutes{write->id, std::move(write->chunks)});
+  }
+}
+
+void DispatcherCore::finish_batch(std::int64_t batch_id) {
+  m_catalog.finish_batch(batch_id);
+  m_table.drop_batch(batch_id);
+  m_options.erase(batch_id);
+  m_log.info("batch ", batch_id, " finished");
+}
+
+}  // namespace waybill::dispatcher

@@ -1,0 +1,284 @@
+// The core's client side: the submit protocol (one batch file streamed in parts, stored in one
+// transaction) and status requests.
+#include <algorithm>
+
+#include "common/hex.h"
+#include "common/utf8.h"
+#include "dispatcher/core.h"
+
+namespace waybill::dispatcher {
+
+using std::chrono::milliseconds;
+using Stage = wire::SubmitReply::Stage;
+
+namespace {
+
+// The parts of a submit being written at once, beyond which the client's next parts wait for
+// their replies (each is about 1 MiB of the file, parsed).
+constexpr std::size_t kPartsInFlight = 2;
+
+// Tags of the submit connection's tasks: the submit and the part a task belongs to.
+constexpr std::uint32_t kBeginPart = ~0u - 1;
+constexpr std::uint32_t kAbortPart = ~0u;
+constexpr std::uint64_t submit_tag(std::uint64_t submit_id, std::uint32_t part) {
+  return submit_id << 32 | part;
+}
+
+/// `list` started at part `k` of `parts` equal parts.
+template <class T>
+std::vector<T> rotated(std::vector<T> list, std::size_t k, std::size_t parts) {
+  const auto first = static_cast<std::ptrdiff_t>(k * list.size() / parts);
+  std::rotate(list.begin(), list.begin() + first, list.end());
+  return list;
+}
+
+}  // namespace
+
+void DispatcherCore::on_client(const std::string& peer, wire::Message& message,
+                               Clock::time_point now) {
+  if (auto* begin = std::get_if<wire::SubmitBegin>(&message)) {
+    on_submit_begin(peer, *begin, now);
+  } else if (auto* data = std::get_if<wire::SubmitData>(&message)) {
+    on_submit_data(peer, *data, now);
+  } else if (auto* status = std::get_if<wire::StatusRequest>(&message)) {
+    on_status(peer, *status, now);
+  } else {
+    m_log.warn("client ", hex_lower(peer), ": dropped an unexpected message type");
+  }
+}
+
+void DispatcherCore::on_submit_begin(const std::string& peer, const wire::SubmitBegin& request,
+                                     Clock::time_point now) {
+  const auto reply = [&](wire::Message m) { send(Side::clients, peer, std::move(m), now); };
+  if (!is_hex_lower(request.content_hash, 64)) {
+    return reply(failed(0, "content hash must be 64 lower-case hex digits"));
+  }
+  if (const auto existing = m_catalog.batch_by_hash(request.content_hash)) {
+    wire::SubmitReply r;
+    r.stage = Stage::done;
+    r.batch_id = static_cast<std::uint64_t>(*existing);
+    r.existing = true;
+    for (const auto& s : m_catalog.batch_status(r.batch_id)) {
+      r.accepted = s.accepted;
+      r.rejected = s.rejected;
+    }
+    return reply(r);
+  }
+  if (m_submit) {
+    if (m_submit->client != peer) {
+      return reply(failed(0, "busy: another submit is in progress; retry"));
+    }
+    abort_submit("the client started over");
+  }
+  if (!(request.snap_radius_m > 0 && request.snap_radius_m <= 100'000)) {
+    return reply(failed(0, "snap radius must be more than 0 and at most 100000 m"));
+  }
+  const std::string graph_name = utf8_prefix(request.graph_name, 200);
+  const auto info = m_catalog.find_graph(graph_name);
+  if (!info) {
+    return reply(failed(0, "no graph named '" + graph_name +
+                               "'; import it with 'waybill graph import'"));
+  }
+  const GraphEntry& g = load_graph(*info);
+  auto submit = std::make_unique<OpenSubmit>();
+  submit->submit_id = m_next_submit++;
+  submit->client = peer;
+  submit->graph_id = info->id;
+  submit->file_name = utf8_prefix(request.file_name, 500);
+  submit->parser = std::make_unique<BatchParser>([&graph = g.graph](std::int64_t id) {
+    return graph.index_of(router::NodeId{id}).has_value();
+  });
+  submit->options = {request.want_paths, request.depart_at, request.snap_radius_m};
+  submit->last = now;
+  // Answered once the batch's transaction is open (submit_written): until then the submit
+  // connection may still be rolling back a submit given up on.
+  post_submit(BeginBatch{submit_tag(submit->submit_id, kBeginPart), request.content_hash,
+                         info->id, submit->file_name, m_config.chunk_size, submit->options});
+  m_log.info("receiving '", submit->file_name, "' (", request.file_bytes, " bytes) on graph '",
+             info->name, "'");
+  m_submit = std::move(submit);
+}
+
+void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, Clock::time_point now) {
+  s.batch_id = batch_id;
+  s.last = now;
+  m_last_graph = s.graph_id;
+  m_log.info("batch ", batch_id, ": receiving '", s.file_name, "'");
+  wire::SubmitReply r;
+  r.stage = Stage::begun;
+  r.submit_id = s.submit_id;
+  r.batch_id = static_cast<std::uint64_t>(batch_id);
+  send(Side::clients, s.client, r, now);
+}
+
+void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitData& data,
+                                    Clock::time_point now) {
+  if (!m_submit || m_submit->submit_id != data.submit_id || m_submit->client != peer ||
+      m_submit->batch_id == 0) {
+    return send(Side::clients, peer,
+                failed(data.submit_id, "unknown submit (the dispatcher restarted?); start over"),
+                now);
+  }
+  OpenSubmit& s = *m_submit;
+  if (data.part != s.next_part) {
+    const auto expected = s.next_part;
+    abort_submit("part " + std::to_string(data.part) + " out of order");
+    return send(Side::clients, peer,
+                failed(data.submit_id, "part " + std::to_string(data.part) + " arrived, expected " +
+                                           std::to_string(expected)),
+                now);
+  }
+  // Parsed here; written (COPY) by the submit connection's thread while the next part is parsed.
+  auto jobs = std::make_shared<std::vector<JobRow>>();
+  auto rejects = std::make_shared<std::vector<RejectRow>>();
+  s.parser->feed(data.data, *jobs, *rejects);
+  if (data.last) s.parser->finish(*jobs, *rejects);
+  if (!s.warmed && s.parser->depots_known()) {
+    s.warmed = true;
+    warm_workers(s.graph_id, s.parser->depots(), s.parser->depot_points(), now);
+  }
+  // Jobs routed one by one cost a thousand times a job read off a tree: when most are, smaller
+  // chunks spread them evenly over the workers' threads and stay well within a lease.
+  s.chunk_size = s.parser->lone_share() > 0.5 ? m_config.lone_chunk_size : m_config.chunk_size;
+  post_submit(StoreRows{submit_tag(s.submit_id, data.part), s.batch_id, std::move(jobs),
+                        std::move(rejects), data.last, s.parser->accepted(), s.parser->rejected(),
+                        s.chunk_size});
+  ++s.next_part;
+  s.last = now;
+  const wire::SubmitReply r = progress(s, Stage::part_stored, data.part);
+  if (data.last) {
+    s.committing = true;  // answered once committed
+  } else if (m_submit_tasks <= kPartsInFlight) {
+    send(Side::clients, peer, r, now);
+  } else {
+    s.held = r;
+  }
+}
+
+void DispatcherCore::submit_written(std::uint64_t tag, const StoreOutcome& outcome,
+                                    std::int64_t batch_id, Clock::time_point now) {
+  m_now = now;
+  --m_submit_tasks;
+  if (!m_submit || tag >> 32 != m_submit->submit_id) return;  // a given-up submit's
+  OpenSubmit& s = *m_submit;
+  const auto part = static_cast<std::uint32_t>(tag);
+  if (!outcome.ok()) {
+    const auto id = part == kBeginPart ? 0 : s.submit_id;
+    const auto peer = s.client;
+    abort_submit(outcome.what);
+    if (outcome.kind == StoreOutcome::Kind::internal) {
+      m_log.error("internal error storing a batch (a bug, not the database): ", outcome.what);
+    }
+    std::string error = part == kBeginPart && outcome.retryable
+                            ? "database unavailable; retry"
+                            : "database: " + outcome.what + "; start over";
+    send(Side::clients, peer, failed(id, std::move(error)), now);
+    if (part == kBeginPart && outcome.retryable) database_lost(outcome.what);
+    return;
+  }
+  if (part == kBeginPart) return begun(s, batch_id, now);
+  if (s.committing && m_submit_tasks == 0) return committed(now);
+  if (s.held && m_submit_tasks <= kPartsInFlight) {
+    send(Side::clients, s.client, *std::exchange(s.held, std::nullopt), now);
+    s.last = now;
+  }
+}
+
+/// The last part is durable: the batch is leased from now on, and the client told.
+void DispatcherCore::committed(Clock::time_point now) {
+  OpenSubmit& s = *m_submit;
+  m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
+             s.parser->rejected(), " lines rejected");
+  m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size);
+  m_options[s.batch_id] = s.options;
+  const wire::SubmitReply r = progress(s, Stage::done, s.next_part - 1);
+  const auto peer = s.client;
+  const bool empty = s.parser->accepted() == 0;
+  const auto batch_id = s.batch_id;
+  m_submit.reset();
+  send(Side::clients, peer, r, now);
+  if (!empty) return;
+  try {
+    finish_batch(batch_id);
+  } catch (const StoreError& e) {
+    database_lost(e.what());  // resumed as an open batch of no jobs, and finished then
+  }
+}
+
+void DispatcherCore::abort_submit(const std::string& why) {
+  m_log.warn("batch ", m_submit->batch_id, ": submit abandoned (", why, "); rolled back");
+  post_submit(AbortBatch{submit_tag(m_submit->submit_id, kAbortPart)});
+  m_submit.reset();
+}
+
+void DispatcherCore::post_submit(Action action) {
+  ++m_submit_tasks;
+  m_actions.push_back(std::move(action));
+}
+
+/// Silence counts only while the client owes the next part; a long commit keeps it waiting.
+void DispatcherCore::check_submit(Clock::time_point now) {
+  if (!m_submit) return;
+  OpenSubmit& s = *m_submit;
+  if (s.committing || s.held || s.batch_id == 0) {
+    if (now - s.last > std::chrono::seconds(10)) {
+      s.last = now;
+      // "Still working": a part already acknowledged, so the client's wait starts over.
+      if (s.batch_id != 0) send(Side::clients, s.client, progress(s, Stage::part_stored, 0), now);
+    }
+  } else if (now - s.last > milliseconds(m_config.submit_idle_ms)) {
+    abort_submit("client silent for " + std::to_string(m_config.submit_idle_ms) + " ms");
+  }
+}
+
+/// A reply on the open submit `s` at `stage`, acknowledging `part`, with the counts so far.
+wire::SubmitReply DispatcherCore::progress(const OpenSubmit& s, Stage stage,
+                                           std::uint32_t part) const {
+  wire::SubmitReply r;
+  r.stage = stage;
+  r.submit_id = s.submit_id;
+  r.part = part;
+  r.batch_id = static_cast<std::uint64_t>(s.batch_id);
+  r.accepted = s.parser->accepted();
+  r.rejected = s.parser->rejected();
+  return r;
+}
+
+/// Tells the workers on `graph_id` which origins the batch being submitted leaves from in
+/// numbers: they compute those trees while the rest streams in, instead of on their first leases
+/// after the commit.
+void DispatcherCore::warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots,
+                                  const std::vector<wire::LatLon>& depot_points,
+                                  Clock::time_point now) {
+  if (depots.empty() && depot_points.empty()) return;
+  std::vector<std::string> peers;
+  for (const auto& [peer, conn] : m_conns) {
+    if (conn.ready && !conn.leaving && conn.graph_id == graph_id) peers.push_back(peer);
+  }
+  // Each worker starts at its own place in the list: workers sharing a host share their trees
+  // (TreeCache::share_through), so each computes its part and reads the others' parts.
+  const std::string& hash = graph(graph_id).info.hash;
+  for (std::size_t k = 0; k < peers.size(); ++k) {
+    send(Side::workers, peers[k],
+         wire::Warm{hash, rotated(depots, k, peers.size()), rotated(depot_points, k, peers.size())},
+         now);
+  }
+}
+
+void DispatcherCore::on_status(const std::string& peer, const wire::StatusRequest& request,
+                               Clock::time_point now) {
+  wire::StatusReply r;
+  if (request.batch_id > static_cast<std::uint64_t>(INT64_MAX)) {
+    r.error = "batch id out of range";
+    return send(Side::clients, peer, r, now);
+  }
+  r.batches = m_catalog.batch_status(request.batch_id);
+  for (const auto& [id, conn] : m_conns) {
+    r.workers.push_back(wire::WorkerStatus{
+        conn.name, conn.threads, conn.inflight, conn.jobs_done,
+        std::chrono::duration<double>(now - conn.last_recv).count()});
+  }
+  send(Side::clients, peer, r, now);
+}
+
+}  // namespace waybill::dispatcher
