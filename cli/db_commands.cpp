@@ -6,52 +6,19 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "cli/graph_source.h"
 #include "common/sha256.h"
 #include "dispatcher/store.h"
-#include "router/dimacs.h"
-#include "router/osm.h"
-#include "router/osm_profile.h"
 #include "schema/graph_codec.h"
 
 namespace waybill::cli {
 namespace po = boost::program_options;
 
-namespace {
-
-/// Where `graph import` reads its graph: a DIMACS pair or an OpenStreetMap extract.
-struct GraphSource {
-  std::string dimacs, coords;  // DIMACS .gr and optional .co
-  std::string osm, profile;    // OSM extract and optional car profile
-};
-
-/// The usage error in a combination of source options, or "" when it is fine.
-std::string check_source(const GraphSource& source) {
-  if (source.dimacs.empty() == source.osm.empty()) return "give exactly one of --dimacs and --osm";
-  if (!source.coords.empty() && source.dimacs.empty()) return "--coords goes with --dimacs";
-  if (!source.profile.empty() && source.osm.empty()) return "--profile goes with --osm";
-  return "";
-}
-
-/// Loads the graph. For an OSM extract, prints what the loader left out (ways closed to cars,
-/// nodes outside the largest strongly connected component) before anything is stored, so that
-/// the operator sees it; arc costs are then travel times in milliseconds.
-router::RoadGraph load_source(const GraphSource& source, router::BuildReport& report) {
-  if (source.osm.empty()) return router::load_dimacs(source.dimacs, source.coords, &report);
-  const router::OsmProfile profile = source.profile.empty()
-                                         ? router::default_car_profile()
-                                         : router::load_osm_profile(source.profile);
-  const router::OsmNetwork network = router::load_osm(source.osm, profile);
-  std::cout << source.osm << ": " << router::describe(network.stats) << '\n';
-  return router::build_road_graph(network, &report);
-}
-
-}  // namespace
-
 int graph_import_command(std::span<const std::string> args) {
   std::string db, name;
   GraphSource source;
   po::options_description options(
-      "waybill graph import --db CONNINFO --name NAME (--dimacs FILE.gr[.gz] "
+      "waybill graph import --db CONNINFO --name NAME (--graph FILE.gr[.gz] "
       "[--coords FILE.co[.gz]] | --osm FILE.osm.pbf [--profile FILE])\n\nStores a road graph in "
       "PostgreSQL (graphs, graph_nodes, graph_edges), identified by the\nsha256 of its serialized "
       "form. Importing the same graph again is a no-op. Arc costs are\nthe DIMACS weights as "
@@ -59,22 +26,19 @@ int graph_import_command(std::span<const std::string> args) {
   options.add_options()
       ("help,h", "show this help")
       ("db", po::value(&db)->default_value(""), "PostgreSQL conninfo (default: PG* variables)")
-      ("name", po::value(&name)->required(), "the graph's name, used by 'waybill submit --graph'")
-      ("dimacs", po::value(&source.dimacs), "DIMACS .gr file, plain or gzip")
-      ("coords", po::value(&source.coords), "DIMACS .co file, plain or gzip")
-      ("osm", po::value(&source.osm), "OpenStreetMap extract (.osm.pbf, .osm, .osm.gz, .osm.bz2)")
-      ("profile", po::value(&source.profile),
-       "car profile for --osm (default: the built-in one, router/profiles/car.profile)");
+      ("name", po::value(&name)->required(), "the graph's name, used by 'waybill submit --graph'");
+  add_graph_options(options, source);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "graph import")) return *status;
-  if (const std::string problem = check_source(source); !problem.empty()) {
+  if (const std::string problem = validate(source); !problem.empty()) {
     std::cerr << "waybill graph import: " << problem << "\n\n" << options << '\n';
     return 2;
   }
   try {
     const auto t0 = std::chrono::steady_clock::now();
     router::BuildReport report;
-    const router::RoadGraph graph = load_source(source, report);
+    // An OSM load says what it left out before anything is stored, so that the operator sees it.
+    const router::RoadGraph graph = load_graph(source, &std::cout, &report);
     const std::string bytes = wire::encode_graph(graph);
     const std::string hash = sha256_hex(bytes);
     std::vector<std::int64_t> ids(graph.num_nodes());

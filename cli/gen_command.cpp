@@ -12,10 +12,8 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
-#include "router/dimacs.h"
+#include "cli/graph_source.h"
 #include "router/geo.h"
-#include "router/osm.h"
-#include "router/osm_profile.h"
 
 namespace waybill::cli {
 namespace po = boost::program_options;
@@ -56,34 +54,25 @@ class AddressMaker {
   double m_max_offset_m;
 };
 
-router::RoadGraph load_graph(const std::string& graph_file, const std::string& coords_file,
-                             const std::string& osm_file) {
-  if (!osm_file.empty()) {
-    return router::build_road_graph(router::load_osm(osm_file, router::default_car_profile()));
-  }
-  return router::load_dimacs(graph_file, coords_file);
-}
-
 }  // namespace
 
 int gen_command(std::span<const std::string> args) {
-  std::string graph_file, coords_file, osm_file, out_file;
+  GraphSource source;
+  std::string out_file;
   std::uint64_t jobs = 1000, depots = 10, seed = 1;
   double offset_m = 20;
   po::options_description options(
-      "waybill gen (--graph FILE.gr[.gz] [--coords FILE.co[.gz]] | --osm FILE.osm.pbf) --jobs N\n"
-      "            --depots D --seed S [--out FILE]\n\nWrites a batch file in which each job "
-      "leaves one of D distinct depots for a random\naddress. In node form "
+      "waybill gen (--graph FILE.gr[.gz] [--coords FILE.co[.gz]] | --osm FILE.osm.pbf\n"
+      "            [--profile FILE]) --jobs N --depots D --seed S [--out FILE]\n\nWrites a batch "
+      "file in which each job leaves one of D distinct depots for a random\naddress. In node form "
       "(order_id,origin,destination,weight_kg,priority) depots and\naddresses are random "
       "nodes. With --coords, or --osm, the file is in coordinate form\n"
       "(order_id,origin_lat,origin_lon,dest_lat,dest_lon,weight_kg,priority): each address is\na "
       "random point along a random road, up to --offset-m off it. --depots N --jobs N\ngives "
       "jobs whose origins all differ. The same seed gives the same file.\n\nOptions");
+  options.add_options()("help,h", "show this help");
+  add_graph_options(options, source);
   options.add_options()
-      ("help,h", "show this help")
-      ("graph", po::value(&graph_file), "DIMACS .gr file")
-      ("coords", po::value(&coords_file), "DIMACS .co file: write the coordinate form")
-      ("osm", po::value(&osm_file), "OpenStreetMap extract (car profile): write the coordinate form")
       ("jobs", po::value(&jobs)->default_value(jobs), "number of jobs")
       ("depots", po::value(&depots)->default_value(depots), "number of depots (origins)")
       ("seed", po::value(&seed)->default_value(seed), "random seed")
@@ -92,8 +81,8 @@ int gen_command(std::span<const std::string> args) {
       ("out", po::value(&out_file), "output file (default: stdout)");
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "gen")) return *status;
-  if (graph_file.empty() == osm_file.empty() || (!coords_file.empty() && graph_file.empty())) {
-    std::cerr << "waybill gen: give --graph (and optionally --coords), or --osm\n";
+  if (const std::string problem = validate(source); !problem.empty()) {
+    std::cerr << "waybill gen: " << problem << '\n';
     return 2;
   }
   if (depots == 0) {
@@ -104,9 +93,9 @@ int gen_command(std::span<const std::string> args) {
     std::cerr << "waybill gen: --offset-m must be 0..10000\n";
     return 2;
   }
-  const bool coordinate_form = !coords_file.empty() || !osm_file.empty();
+  const bool coordinate_form = !source.coords.empty() || !source.osm.empty();
   try {
-    const router::RoadGraph graph = load_graph(graph_file, coords_file, osm_file);
+    const router::RoadGraph graph = load_graph(source);
     if (graph.num_nodes() == 0) throw std::runtime_error("the graph has no nodes");
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<router::NodeIndex> node(

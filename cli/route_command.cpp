@@ -18,11 +18,10 @@
 #include <utility>
 #include <vector>
 
+#include "cli/graph_source.h"
 #include "router/dimacs.h"
 #include "router/endpoint.h"
 #include "router/landmarks.h"
-#include "router/osm.h"
-#include "router/osm_profile.h"
 #include "router/route_between.h"
 #include "router/shortest_path.h"
 #include "router/snap.h"
@@ -131,32 +130,6 @@ std::optional<PointQuery> parse_point_query(std::string_view line, std::string& 
   return PointQuery{v[0], v[1], v[2], v[3], std::move(text)};
 }
 
-/// Where the graph comes from: a DIMACS pair or an OpenStreetMap extract.
-struct GraphFiles {
-  std::string graph, coords;  // DIMACS .gr and optional .co
-  std::string osm, profile;   // OSM extract and optional car profile
-};
-
-/// The usage error in a combination of graph options, or "" when it is fine.
-std::string check_files(const GraphFiles& files) {
-  if (files.graph.empty() == files.osm.empty()) return "give exactly one of --graph and --osm";
-  if (!files.coords.empty() && files.graph.empty()) return "--coords goes with --graph";
-  if (!files.profile.empty() && files.osm.empty()) return "--profile goes with --osm";
-  return "";
-}
-
-/// Loads the graph; throws LoadError naming the file. With `stats`, an OSM load also says on
-/// `err` what it left out, which is why a node of the map may be an "unknown" node here.
-router::RoadGraph load_graph(const GraphFiles& files, bool stats, std::ostream& err) {
-  if (files.osm.empty()) return router::load_dimacs(files.graph, files.coords);
-  const router::OsmProfile profile = files.profile.empty()
-                                         ? router::default_car_profile()
-                                         : router::load_osm_profile(files.profile);
-  const router::OsmNetwork network = router::load_osm(files.osm, profile);
-  if (stats) err << files.osm << ": " << router::describe(network.stats) << '\n';
-  return router::build_road_graph(network);
-}
-
 /// Millimetres as metres with three decimals, exactly: "1234.567"; nothing for -1 (unknown).
 void write_metres(std::ostream& out, std::int64_t mm) {
   if (mm < 0) return;
@@ -263,7 +236,7 @@ std::uint64_t route_point_group(router::RouteQuery& query, const PointContext& c
 
 int route_command(std::span<const std::string> args, std::istream& in, std::ostream& out,
                   std::ostream& err) {
-  GraphFiles files;
+  GraphSource files;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::size_t landmark_count = 32;
   double snap_radius_m = router::kDefaultSnapRadiusM;
@@ -280,15 +253,9 @@ int route_command(std::span<const std::string> args, std::istream& in, std::ostr
       "from every road. Bad lines, unknown nodes and unsnappable points are reported on stderr\n"
       "with their line number; the exit status is 1 if there was any, 2 on a usage or file\n"
       "error.\n\nOptions");
+  options.add_options()("help,h", "show this help");
+  add_graph_options(options, files);
   options.add_options()
-      ("help,h", "show this help")
-      ("graph", po::value(&files.graph), "DIMACS .gr file, plain or gzip")
-      ("coords", po::value(&files.coords), "DIMACS .co file of the same nodes, plain or gzip")
-      ("osm", po::value(&files.osm),
-       "OpenStreetMap extract (.osm.pbf, .osm, .osm.gz, .osm.bz2): its largest strongly "
-       "connected car network")
-      ("profile", po::value(&files.profile),
-       "car profile for --osm (default: the built-in one, router/profiles/car.profile)")
       ("paths", "append the path's node ids, separated by spaces (coordinate lines: the route's "
        "encoded polyline, precision 6)")
       ("snap-radius-m", po::value(&snap_radius_m)->default_value(snap_radius_m),
@@ -310,7 +277,7 @@ int route_command(std::span<const std::string> args, std::istream& in, std::ostr
     if (!(snap_radius_m > 0) || !std::isfinite(snap_radius_m)) {
       throw po::error("--snap-radius-m must be a positive number of metres");
     }
-    if (const std::string problem = check_files(files); !problem.empty()) throw po::error(problem);
+    if (const std::string problem = validate(files); !problem.empty()) throw po::error(problem);
   } catch (const po::error& e) {
     err << "waybill route: " << e.what() << "\n" << options << '\n';
     return 2;
@@ -320,7 +287,7 @@ int route_command(std::span<const std::string> args, std::istream& in, std::ostr
   const auto t_load = Clock::now();
   std::optional<router::RoadGraph> graph;
   try {
-    graph = load_graph(files, vm.count("stats") > 0, err);
+    graph = load_graph(files, vm.count("stats") > 0 ? &err : nullptr);
   } catch (const router::LoadError& e) {
     err << "waybill route: " << e.what() << '\n';
     return 2;

@@ -235,6 +235,14 @@ TEST(RouteCommandDimacs, CoordinatesNeedAGraphWithCoordinates) {
       route({"--graph", gr, "--coords", (dir / "pair.co").string()}, "43.73,7.4203,43.73,7.4207\n");
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(run.out.rfind("43.73,7.4203,43.73,7.4207,28,0,32.", 0), 0u) << run.out;
+  // --dimacs is another name for --graph, in every command; giving both is a usage error.
+  const CommandRun dimacs = route({"--dimacs", gr}, "1,2\n");
+  EXPECT_EQ(dimacs.status, 0) << dimacs.err;
+  EXPECT_EQ(dimacs.out, "1,2,70,1\n");
+  const CommandRun both = route({"--graph", gr, "--dimacs", gr}, "");
+  EXPECT_EQ(both.status, 2);
+  EXPECT_EQ(both.err.substr(0, both.err.find('\n')),
+            "waybill route: --dimacs is another name for --graph: give one");
   std::filesystem::remove_all(dir);
 }
 
@@ -246,6 +254,8 @@ TEST(GraphImportCommand, SourceOptionsAreCheckedBeforeTheDatabase) {
   EXPECT_EQ(graph_import_command(neither), 2);
   const std::vector<std::string> stray = {"--name", "x", "--dimacs", "a.gr", "--profile", "p"};
   EXPECT_EQ(graph_import_command(stray), 2);
+  const std::vector<std::string> named_twice = {"--name", "x", "--graph", "a.gr", "--dimacs", "a.gr"};
+  EXPECT_EQ(graph_import_command(named_twice), 2);
 }
 
 }  // namespace
