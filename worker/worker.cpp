@@ -3,27 +3,22 @@
 #include <zmq.hpp>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <fstream>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
-
-#include <unistd.h>
 
 #include "common/sha256.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/snap.h"
 #include "router/tree_cache.h"
-#include "transport/curve.h"
 #include "schema/graph_codec.h"
 #include "schema/messages.h"
-#include "worker/chunk_router.h"
+#include "transport/curve.h"
+#include "transport/frames.h"
+#include "worker/graph_cache.h"
+#include "worker/routing_pool.h"
 
 namespace waybill::worker {
 namespace {
@@ -31,140 +26,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-/// The graph a worker holds, with what it derives from it.
-struct LoadedGraph {
-  std::string hash;
-  router::RoadGraph graph;
-  router::Landmarks landmarks;
-  std::unique_ptr<const router::Snapper> snapper;  ///< null: the graph has no coordinates
-  router::TreeCache trees;
-};
-
-/// An origin whose trees the dispatcher said are wanted soon: a node, or a coordinate.
-struct WarmOrigin {
-  std::int64_t node = 0;
-  std::optional<wire::LatLon> point;
-};
-
-/// Routing threads fed from a queue of leases; results come back on another queue. Between
-/// leases the threads compute the trees of origins the dispatcher said are coming (Warm).
-class RoutingPool {
- public:
-  RoutingPool(LoadedGraph& loaded, unsigned threads, Logger& log) : m_log(&log) {
-    for (unsigned t = 0; t < threads; ++t) {
-      m_threads.emplace_back([this, &loaded] { serve(loaded); });
-    }
-  }
-  ~RoutingPool() {
-    {
-      std::lock_guard lock(m_mutex);
-      m_closing = true;
-    }
-    m_ready.notify_all();
-    for (auto& t : m_threads) t.join();
-  }
-
-  void push(wire::Lease lease) {
-    {
-      std::lock_guard lock(m_mutex);
-      m_todo.push_back(std::move(lease));
-    }
-    m_ready.notify_one();
-  }
-  /// Queues origins whose trees to compute when no lease is waiting.
-  void warm(const wire::Warm& warm) {
-    {
-      std::lock_guard lock(m_mutex);
-      for (const std::int64_t node : warm.origins) m_warm.push_back({node, std::nullopt});
-      for (const wire::LatLon& point : warm.origin_points) m_warm.push_back({0, point});
-    }
-    m_ready.notify_all();
-  }
-  /// Results finished since the last call.
-  std::deque<wire::ChunkResult> take_done() {
-    std::lock_guard lock(m_mutex);
-    return std::exchange(m_done, {});
-  }
-  /// Drops leases not started yet (after a reconnect the dispatcher re-leases them).
-  std::size_t drop_queued() {
-    std::lock_guard lock(m_mutex);
-    const std::size_t n = m_todo.size();
-    m_todo.clear();
-    m_warm.clear();
-    return n;
-  }
-  bool idle() {
-    std::lock_guard lock(m_mutex);
-    return m_todo.empty() && m_running == 0 && m_done.empty();
-  }
-
- private:
-  void serve(LoadedGraph& loaded) {
-    ChunkRouter router(loaded.graph, &loaded.landmarks, loaded.snapper.get(), loaded.trees);
-    std::unique_lock lock(m_mutex);
-    for (;;) {
-      m_ready.wait(lock, [&] { return m_closing || !m_todo.empty() || !m_warm.empty(); });
-      if (m_closing) return;
-      if (m_todo.empty()) {  // a hint, taken only while no lease waits
-        const WarmOrigin origin = m_warm.front();
-        m_warm.pop_front();
-        lock.unlock();
-        try {
-          if (origin.point) {
-            router.warm(*origin.point, router::kDefaultSnapRadiusM);
-          } else {
-            router.warm(origin.node);
-          }
-        } catch (const std::exception& e) {
-          m_log->warn("tree of origin ", origin.node, ": ", e.what());
-        }
-        lock.lock();
-        continue;
-      }
-      wire::Lease lease = std::move(m_todo.front());
-      m_todo.pop_front();
-      ++m_running;
-      lock.unlock();
-      wire::ChunkResult result{lease.lease_id, lease.batch_id, lease.chunk, {}, {}};
-      try {
-        const auto t0 = Clock::now();
-        result.outcomes = router.route(lease);
-        m_log->debug("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", lease.jobs.size(),
-                     " jobs in ", std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(),
-                     " ms");
-      } catch (const std::exception& e) {
-        m_log->error("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", e.what());
-        result.error = e.what();
-      }
-      lock.lock();
-      --m_running;
-      m_done.push_back(std::move(result));
-    }
-  }
-
-  Logger* m_log;
-  std::mutex m_mutex;
-  std::condition_variable m_ready;
-  std::deque<wire::Lease> m_todo;
-  std::deque<WarmOrigin> m_warm;  // origins whose trees are wanted soon
-  std::deque<wire::ChunkResult> m_done;
-  unsigned m_running = 0;
-  bool m_closing = false;
-  std::vector<std::thread> m_threads;
-};
-
-std::optional<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return std::move(s).str();
-}
+// The largest result a dispatcher that does not say takes (its default --max-message-bytes).
+constexpr std::uint32_t kDefaultDispatcherLimit = 4 << 20;
 
 class Session {
  public:
   Session(const WorkerConfig& config, zmq::context_t& context, Logger& log)
-      : m_config(config), m_context(context), m_log(log) {
+      : m_config(config), m_context(context), m_log(log), m_cache(config.cache_dir, log) {
     if (!config.insecure) {
       m_keys = transport::read_key_pair(config.key_file);
       m_dispatcher_key = transport::read_public_key(config.dispatcher_key);
@@ -188,8 +56,7 @@ class Session {
 
  private:
   void send(zmq::socket_t& socket, const wire::Message& message) {
-    const std::string bytes = wire::encode(message);
-    socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    transport::send_message(socket, message);
     m_last_send = Clock::now();
   }
 
@@ -201,34 +68,33 @@ class Session {
     socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(m_config.max_message_bytes));
     if (!m_config.insecure) transport::make_curve_client(socket, m_keys, m_dispatcher_key);
     socket.connect(m_config.dispatcher);
-    send(socket, wire::Hello{m_config.name, m_loaded ? m_loaded->hash : cached_hash(),
+    m_dispatcher_limit = kDefaultDispatcherLimit;
+    send(socket, wire::Hello{m_config.name, m_loaded ? m_loaded->hash : m_cache.newest_hash(),
                              m_config.threads});
     auto last_recv = Clock::now();
     bool goodbye_sent = false;
     const auto silence = milliseconds(m_config.heartbeat_ms * m_config.liveness);
+    const auto limits =
+        wire::DecodeLimits::for_frames(static_cast<std::uint64_t>(m_config.max_message_bytes));
     for (;;) {
-      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-      try {
-        zmq::poll(&item, 1, milliseconds(5));
-      } catch (const zmq::error_t& e) {
-        if (e.num() != EINTR) throw;  // a signal: the loop below sees `stop`
-      }
-      zmq::message_t frame;
-      while (socket.recv(frame, zmq::recv_flags::dontwait)) {
+      wait(socket);
+      while (auto in = transport::receive_message(socket, false, limits)) {
         last_recv = Clock::now();
         heard = true;
-        std::string error;
-        auto message = wire::decode(
-            std::span(static_cast<const std::byte*>(frame.data()), frame.size()), error);
-        if (!message) {
-          m_log.warn("dropped a malformed message from the dispatcher: ", error);
+        if (!in->message) {
+          m_log.warn("dropped a malformed message from the dispatcher: ", in->error);
           continue;
         }
-        handle(socket, *message, stop);
+        handle(socket, *in->message, stop);
       }
       if (install_loaded()) grant_credit(socket, stop);
       if (m_pool) {
-        for (auto& result : m_pool->take_done()) send(socket, result);
+        for (auto& result : m_pool->take_done()) {
+          // A result too large for one of the dispatcher's messages goes in parts.
+          for (const auto& part : wire::split_result(std::move(result), m_dispatcher_limit)) {
+            send(socket, part);
+          }
+        }
       }
       if (stop && !goodbye_sent) {
         send(socket, wire::Goodbye{});
@@ -242,16 +108,34 @@ class Session {
     }
   }
 
+  /// Sleeps until a message comes, a result is ready, or the next heartbeat is due; while a
+  /// graph loads (on a thread of its own), a few times a second.
+  void wait(zmq::socket_t& socket) {
+    zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, m_pool ? m_pool->wake_fd() : -1, ZMQ_POLLIN, 0}};
+    const auto heartbeat = milliseconds(m_config.heartbeat_ms);
+    auto timeout = std::chrono::duration_cast<milliseconds>(m_last_send + heartbeat - Clock::now());
+    if (m_loading.valid()) timeout = std::min(timeout, milliseconds(20));
+    timeout = std::clamp(timeout + milliseconds(1), milliseconds(0), heartbeat);
+    try {
+      zmq::poll(items, m_pool ? 2 : 1, timeout);
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;  // a signal: the caller's loop sees `stop`
+    }
+  }
+
   void handle(zmq::socket_t& socket, wire::Message& message, const std::atomic<bool>& stop) {
     if (auto* welcome = std::get_if<wire::Welcome>(&message)) {
+      if (welcome->max_message_bytes > 0) m_dispatcher_limit = welcome->max_message_bytes;
       on_welcome(socket, *welcome, stop);
     } else if (auto* chunk = std::get_if<wire::GraphChunk>(&message)) {
       on_graph_chunk(socket, *chunk);
     } else if (auto* lease = std::get_if<wire::Lease>(&message)) {
       if (!m_loaded || lease->graph_hash != m_loaded->hash) {
-        send(socket, wire::ChunkResult{lease->lease_id, lease->batch_id, lease->chunk, {},
-                                       "worker does not hold graph " + lease->graph_hash});
-        return;
+        wire::ChunkResult refused{lease->lease_id, lease->batch_id, lease->chunk, {},
+                                  "worker does not hold graph " + lease->graph_hash};
+        refused.error_kind = wire::ChunkError::graph_mismatch;
+        return send(socket, refused);
       }
       m_pool->push(std::move(*lease));
     } else if (auto* warm = std::get_if<wire::Warm>(&message)) {
@@ -274,13 +158,9 @@ class Session {
     if (welcome.graph_hash.empty()) return;  // the dispatcher has no graph yet: wait
     if (m_loaded && m_loaded->hash == welcome.graph_hash) return grant_credit(socket, stop);
     if (m_loading_hash == welcome.graph_hash) return;  // credit follows when it is loaded
-    if (auto bytes = cache_path(welcome.graph_hash).empty()
-                         ? std::nullopt
-                         : read_file(cache_path(welcome.graph_hash))) {
-      if (bytes->size() == welcome.graph_bytes && sha256_hex(*bytes) == welcome.graph_hash) {
-        m_log.info("graph ", welcome.graph_hash.substr(0, 12), " found in the cache");
-        return start_load(welcome.graph_hash, std::move(*bytes));
-      }
+    if (auto bytes = m_cache.read(welcome.graph_hash, welcome.graph_bytes)) {
+      m_log.info("graph ", welcome.graph_hash.substr(0, 12), " found in the cache");
+      return start_load(welcome.graph_hash, std::move(*bytes));
     }
     m_log.info("fetching graph ", welcome.graph_hash.substr(0, 12), " (", welcome.graph_bytes,
                " bytes) from the dispatcher");
@@ -309,7 +189,7 @@ class Session {
       send(socket, wire::GraphRequest{m_fetch_hash, 0});
       return;
     }
-    save_to_cache(m_fetch_hash, m_fetch);
+    m_cache.save(m_fetch_hash, m_fetch);
     start_load(m_fetch_hash, std::exchange(m_fetch, {}));
   }
 
@@ -328,7 +208,7 @@ class Session {
       if (loaded->graph.has_coordinates()) {
         loaded->snapper = std::make_unique<const router::Snapper>(loaded->graph);
       }
-      if (const auto dir = trees_dir(hash); !dir.empty()) {
+      if (const auto dir = m_cache.trees_dir(hash); !dir.empty()) {
         loaded->trees.share_through(loaded->graph, dir);
       }
       m_log.info("graph ", hash.substr(0, 12), " ready: ", loaded->graph.num_nodes(), " nodes, ",
@@ -359,67 +239,13 @@ class Session {
     return true;
   }
 
-  std::filesystem::path cache_path(const std::string& hash) const {
-    if (m_config.cache_dir.empty() || hash.find_first_not_of("0123456789abcdef") != hash.npos) {
-      return {};
-    }
-    return m_config.cache_dir / (hash + ".graph");
-  }
-
-  /// Where the workers of this host share the trees of graph `hash` (TreeCache::share_through),
-  /// made if need be; empty without a cache, or if it cannot be made.
-  std::filesystem::path trees_dir(const std::string& hash) const {
-    if (cache_path(hash).empty()) return {};
-    const auto dir = m_config.cache_dir / "trees" / hash;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) {
-      m_log.warn("trees are not shared: cannot make ", dir.string(), ": ", ec.message());
-      return {};
-    }
-    return dir;
-  }
-
-  /// The hash of the newest graph in the cache, so the dispatcher can tell whether it is current.
-  std::string cached_hash() const {
-    if (m_config.cache_dir.empty()) return {};
-    std::error_code ec;
-    std::string best;
-    std::filesystem::file_time_type best_time{};
-    for (const auto& entry : std::filesystem::directory_iterator(m_config.cache_dir, ec)) {
-      if (entry.path().extension() != ".graph") continue;
-      const auto t = entry.last_write_time(ec);
-      if (best.empty() || t > best_time) {
-        best = entry.path().stem().string();
-        best_time = t;
-      }
-    }
-    return best;
-  }
-
-  void save_to_cache(const std::string& hash, const std::string& bytes) {
-    const auto path = cache_path(hash);
-    if (path.empty()) return;
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    const auto tmp = path.string() + ".tmp." + std::to_string(::getpid());
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      if (!out) {
-        m_log.warn("could not write the graph cache ", tmp);
-        return;
-      }
-    }
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) m_log.warn("could not write the graph cache ", path.string(), ": ", ec.message());
-  }
-
   const WorkerConfig& m_config;
   zmq::context_t& m_context;
   Logger& m_log;
   transport::CurveKeyPair m_keys;
   std::string m_dispatcher_key;
+  GraphCache m_cache;
+  std::uint32_t m_dispatcher_limit = kDefaultDispatcherLimit;  // its largest message, in bytes
   std::unique_ptr<LoadedGraph> m_loaded;
   std::unique_ptr<RoutingPool> m_pool;
   std::future<std::unique_ptr<LoadedGraph>> m_loading;
