@@ -120,5 +120,55 @@ TEST(LeaseTable, OnlyTheCurrentLeaseHolderCanGiveAChunkBack) {
   EXPECT_EQ(table.pending(), 1u);
 }
 
+TEST(LeaseTable, AChunkThatKeepsFailingIsGivenUpOnAtTheLimit) {
+  LeaseTable table({3, 10});
+  table.add_batch(1, 1, 10, 5);  // chunks 0 and 1
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto g = table.lease("w", 1, t0, 10s);
+    ASSERT_TRUE(g);
+    if (g->ref.chunk == 1) {  // chunk 0 is answered
+      ASSERT_TRUE(table.accept(g->ref));
+      table.persisted(g->ref);
+      g = table.lease("w", 1, t0, 10s);
+      ASSERT_TRUE(g);
+    }
+    EXPECT_EQ(g->ref.chunk, 0u);  // a failed chunk waits behind the others
+    table.fail(g->ref, g->lease_id + 1000, "stale lease: not counted");
+    table.fail(g->ref, g->lease_id, "bad node " + std::to_string(attempt));
+    EXPECT_EQ(table.take_poisoned().size(), attempt == 3 ? 1u : 0u);
+  }
+  EXPECT_FALSE(table.lease("w", 1, t0, 10s));  // persisting: never leased again
+}
+
+TEST(LeaseTable, APoisonedChunkCarriesItsJobsAndReason) {
+  LeaseTable table({1, 10});
+  table.add_batch(4, 1, 10, 4);
+  table.lease("w", 1, t0, 10s);
+  const auto g = table.lease("w", 1, t0, 10s);
+  table.fail(g->ref, g->lease_id, "boom");
+  const auto poisoned = table.take_poisoned();
+  ASSERT_EQ(poisoned.size(), 1u);
+  EXPECT_EQ(poisoned[0].grant.first_seq, 4u);
+  EXPECT_EQ(poisoned[0].grant.count, 4u);
+  EXPECT_EQ(poisoned[0].reason, "routing failed 1 times; last error: boom");
+  EXPECT_FALSE(table.accept(g->ref));  // a late answer is not stored beside the failure
+  EXPECT_FALSE(table.persisted({4, 0}));
+  EXPECT_FALSE(table.persisted(g->ref));  // chunk 0 is still leased: the batch is not done
+}
+
+TEST(LeaseTable, LeasesLostWithTheirWorkerOrExpiredCountToo) {
+  LeaseTable table({3, 2});
+  table.add_batch(1, 1, 4, 4);
+  table.lease("w1", 1, t0, 10s);
+  EXPECT_EQ(table.release_worker("w1"), 1u);
+  EXPECT_TRUE(table.take_poisoned().empty());
+  table.lease("w2", 1, t0, 10s);
+  EXPECT_EQ(table.expire(t0 + 11s), 1u);
+  const auto poisoned = table.take_poisoned();
+  ASSERT_EQ(poisoned.size(), 1u);
+  EXPECT_NE(poisoned[0].reason.find("lost 2 times"), std::string::npos);
+  EXPECT_TRUE(table.persisted({1, 0}));  // stored as failed: the batch is done
+}
+
 }  // namespace
 }  // namespace waybill::dispatcher

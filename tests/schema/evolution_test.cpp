@@ -82,6 +82,19 @@ TEST(Evolution, NewJobStatusIsAnError) {
   EXPECT_EQ(read.outcomes[2], expected);
 }
 
+TEST(Evolution, NewChunkErrorKindCountsAsUnspecified) {
+  capnp::MallocMessageBuilder builder;
+  auto result =
+      builder.initRoot<future::Envelope>().initChunkResult().initAs<future::ChunkResult>();
+  result.setLeaseId(3);
+  result.setError("a failure a later worker names");
+  result.setErrorKind(9);
+  std::string error;
+  const auto decoded = decode_string(to_frame(builder), error);
+  ASSERT_TRUE(decoded) << error;
+  EXPECT_EQ(std::get<ChunkResult>(*decoded).error_kind, ChunkError::unspecified);
+}
+
 TEST(Evolution, NewSubmitStageIsAnError) {
   capnp::MallocMessageBuilder builder;
   auto reply = builder.initRoot<future::Envelope>().initSubmitReply();

@@ -90,9 +90,12 @@ std::vector<Message> every_message() {
                    {3, JobStatus::failed, -1, 4000000000u}},
                   ""},
       ChunkResult{10, 2, 42, {}, "graph not loaded"},
+      ChunkResult{11, 2, 43, {}, "no graph", ChunkError::graph_mismatch},
+      ChunkResult{12, 2, 44, {{7, JobStatus::ok, 5, 1}}, "", ChunkError::unspecified, true},
       Heartbeat{},
       Goodbye{},
       Welcome{"9f86d081884c7d659a2feaa0c55ad015", 15'511'296, 250},
+      Welcome{"9f86d081884c7d659a2feaa0c55ad015", 15'511'296, 250, 4 << 20},
       GraphChunk{"9f86d0", 1u << 20, 15'511'296, binary},
       Lease{1, 2, 3, 30000, "9f86d0", {{0, 1, 2}, {1, -5, 9'000'000'000}}},
       Warm{"9f86d0", {101, -7, 9'000'000'000}},
@@ -288,6 +291,57 @@ TEST(Messages, RandomBytesNeverCrash) {
     }
   }
   EXPECT_GT(errors, kTries * 9 / 10);
+}
+
+ChunkResult long_routes(std::size_t jobs, std::size_t polyline_bytes) {
+  ChunkResult r{5, 7, 3, {}, {}};
+  for (std::uint32_t i = 0; i < jobs; ++i) {
+    JobOutcome o{100 + i, JobStatus::ok, 10, 2};
+    o.polyline = std::string(polyline_bytes, static_cast<char>('a' + i % 26));
+    r.outcomes.push_back(o);
+  }
+  return r;
+}
+
+TEST(Messages, ALargeResultIsSplitIntoPartsUnderTheLimit) {
+  const ChunkResult whole = long_routes(200, 40'000);  // 8 MB of polylines
+  const std::size_t limit = 4 << 20;
+  const auto parts = split_result(whole, limit);
+  ASSERT_GE(parts.size(), 2u);
+  std::vector<JobOutcome> joined;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LT(encode(parts[i]).size(), limit) << "part " << i;
+    EXPECT_EQ(parts[i].more, i + 1 < parts.size()) << "part " << i;
+    EXPECT_EQ(parts[i].lease_id, 5u);
+    EXPECT_EQ(parts[i].chunk, 3u);
+    joined.insert(joined.end(), parts[i].outcomes.begin(), parts[i].outcomes.end());
+  }
+  EXPECT_EQ(joined, whole.outcomes);
+}
+
+TEST(Messages, ASmallResultIsOnePart) {
+  const ChunkResult whole = long_routes(10, 100);
+  const auto parts = split_result(whole, 4 << 20);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0], whole);
+}
+
+TEST(Messages, ARouteLargerThanAMessageLosesItsPolylineAndSaysWhy) {
+  ChunkResult whole = long_routes(3, 100);
+  whole.outcomes[1].polyline = std::string(100'000, 'z');
+  const auto parts = split_result(whole, 65536);
+  std::vector<JobOutcome> joined;
+  for (const auto& part : parts) {
+    EXPECT_LT(encode(part).size(), 65536u);
+    joined.insert(joined.end(), part.outcomes.begin(), part.outcomes.end());
+  }
+  ASSERT_EQ(joined.size(), 3u);
+  EXPECT_EQ(joined[0], whole.outcomes[0]);
+  EXPECT_EQ(joined[1].polyline, "");
+  EXPECT_EQ(joined[1].status, JobStatus::ok);
+  EXPECT_EQ(joined[1].detail,
+            "polyline of 100000 bytes left out: larger than a message may be (65536 bytes)");
+  EXPECT_EQ(joined[2], whole.outcomes[2]);
 }
 
 // Golden bytes of one Hello: a change here means the wire format changed, which breaks every

@@ -36,6 +36,8 @@ struct ChunkResult {
   chunk @2 :UInt32;
   outcomes @3 :List(JobOutcome);
   error @4 :Text;
+  errorKind @5 :UInt16;
+  more @6 :Bool;
 }
 
 # Hello as a newer worker sends it.

@@ -1,0 +1,337 @@
+// The dispatcher's core in process (dispatcher/core.h): a fake clock, a fake database that fails
+// at named stages, workers and clients that are routing ids. Every route stored exactly once,
+// whatever a worker or the database does.
+#include "dispatcher/core.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/dispatcher/core_harness.h"
+
+namespace waybill::dispatcher::testing {
+namespace {
+
+using Batch = FakeDatabase::Batch;
+
+/// Every job of `b` has a route, and the batch finished.
+void expect_routed(const Batch& b) {
+  EXPECT_TRUE(b.committed);
+  EXPECT_EQ(b.routes.size(), b.jobs.size());
+  EXPECT_EQ(b.done.size(), (b.jobs.size() + b.chunk_size - 1) / b.chunk_size);
+  EXPECT_TRUE(b.finished);
+}
+
+TEST(DispatcherCore, RoutesEveryJobOnceAcrossTwoWorkers) {
+  Harness h;
+  h.join("w1", 2);
+  h.join("w2", 2);
+  const auto id = h.submit(30);  // 8 chunks of 4 (the last of 2)
+  ASSERT_NE(id, 0);
+  for (int round = 0; round < 20; ++round) {
+    h.serve("w1");
+    h.serve("w2");
+  }
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, ADuplicateResultIsStoredOnce) {
+  Harness h;
+  h.join("w1");
+  const auto id = h.submit(4);  // one chunk
+  h.run_store();
+  const auto leases = h.received<wire::Lease>("w1");
+  ASSERT_EQ(leases.size(), 1u);
+  // The lease expires; a second worker is given the chunk; both answer.
+  h.advance(1100ms);
+  h.join("w2");
+  h.from_worker("w1", wire::Heartbeat{});
+  h.run_store();
+  const auto again = h.received<wire::Lease>("w2");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].chunk, leases[0].chunk);
+  h.from_worker("w2", Harness::answer(again[0]));
+  h.from_worker("w1", Harness::answer(leases[0]));  // late, and a duplicate
+  h.run_store();
+  expect_routed(h.db.batches.at(id));  // FakeDatabase fails the test on a seq stored twice
+}
+
+TEST(DispatcherCore, AResultThatDoesNotMatchItsJobsIsDropped) {
+  Harness h;
+  h.join("w1");
+  const auto id = h.submit(4);
+  h.run_store();
+  auto lease = h.received<wire::Lease>("w1").at(0);
+  wire::ChunkResult wrong = Harness::answer(lease);
+  wrong.outcomes.pop_back();
+  h.from_worker("w1", wrong);
+  h.run_store();
+  EXPECT_TRUE(h.db.batches.at(id).routes.empty());
+  h.from_worker("w1", Harness::answer(lease));
+  h.run_store();
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, AWorkerSilentPastItsLivenessLosesItsLeases) {
+  Harness h;
+  h.join("w1", 4);
+  const auto id = h.submit(16);
+  h.run_store();
+  EXPECT_EQ(h.received<wire::Lease>("w1").size(), 4u);
+  h.join("w2", 4);
+  // w1 says nothing more; w2 heartbeats. After 3 heartbeats of silence w1 is gone.
+  for (int i = 0; i < 5; ++i) {
+    h.advance(100ms);
+    h.from_worker("w2", wire::Heartbeat{});
+  }
+  h.serve("w2");
+  expect_routed(h.db.batches.at(id));
+  EXPECT_FALSE(h.received<wire::Heartbeat>("w2").empty());  // the dispatcher heartbeats too
+}
+
+TEST(DispatcherCore, APoisonChunkIsStoredAsFailedWithItsReasonAndTheRestIsRouted) {
+  Harness h;
+  h.join("w1", 4);
+  const auto id = h.submit(12);  // chunks 0, 1, 2; chunk 1 always fails
+  int failures = 0;
+  for (int round = 0; round < 50; ++round) {
+    h.run_store();
+    for (const auto& lease : h.received<wire::Lease>("w1")) {
+      if (lease.chunk == 1) {
+        wire::ChunkResult r{lease.lease_id, lease.batch_id, lease.chunk, {}, "boom: bad node"};
+        r.error_kind = wire::ChunkError::bad_chunk;
+        h.from_worker("w1", r);
+        ++failures;
+      } else {
+        h.from_worker("w1", Harness::answer(lease));
+      }
+    }
+  }
+  EXPECT_EQ(failures, 3);  // --max-attempts
+  const Batch& b = h.db.batches.at(id);
+  expect_routed(b);
+  for (std::uint32_t seq = 0; seq < 12; ++seq) {
+    const wire::JobOutcome& o = b.routes.at(seq);
+    if (seq / 4 == 1) {
+      EXPECT_EQ(o.status, wire::JobStatus::failed) << seq;
+      EXPECT_EQ(o.detail, "routing failed 3 times; last error: boom: bad node");
+    } else {
+      EXPECT_EQ(o.status, wire::JobStatus::ok) << seq;
+    }
+  }
+}
+
+TEST(DispatcherCore, AChunkLostWithItsWorkerTooOftenIsFailed) {
+  DispatcherConfig config = Harness::small_config();
+  config.max_lost_leases = 2;
+  Harness h(config);
+  const auto id = h.submit(4);
+  for (int k = 0; k < 2; ++k) {
+    const std::string peer = "doomed" + std::to_string(k);
+    h.join(peer);
+    h.run_store();
+    ASSERT_EQ(h.received<wire::Lease>(peer).size(), 1u);
+    h.advance(400ms);  // silent past its liveness: lost, with the chunk
+  }
+  h.run_store();
+  const Batch& b = h.db.batches.at(id);
+  expect_routed(b);
+  EXPECT_EQ(b.routes.at(0).status, wire::JobStatus::failed);
+  EXPECT_NE(b.routes.at(0).detail.find("lost 2 times with the worker routing it"),
+            std::string::npos);
+}
+
+TEST(DispatcherCore, AGraphMismatchIsNotCountedAndTheWorkerIsToldTheGraphAgain) {
+  Harness h;
+  h.join("w1");
+  const auto id = h.submit(4);
+  for (int i = 0; i < 5; ++i) {  // more than --max-attempts
+    h.run_store();
+    const auto lease = h.received<wire::Lease>("w1").at(0);
+    wire::ChunkResult r{lease.lease_id, lease.batch_id, lease.chunk, {}, "no graph"};
+    r.error_kind = wire::ChunkError::graph_mismatch;
+    h.received<wire::Welcome>("w1");
+    h.from_worker("w1", r);
+    EXPECT_EQ(h.received<wire::Welcome>("w1").size(), 1u);
+    h.from_worker("w1", wire::Credit{1});
+  }
+  h.serve("w1");
+  const Batch& b = h.db.batches.at(id);
+  expect_routed(b);
+  EXPECT_EQ(b.routes.at(0).status, wire::JobStatus::ok);
+}
+
+TEST(DispatcherCore, AResultInPartsIsPutTogether) {
+  Harness h;
+  h.join("w1");
+  const auto id = h.submit(4);
+  h.run_store();
+  const auto lease = h.received<wire::Lease>("w1").at(0);
+  wire::ChunkResult whole = Harness::answer(lease);
+  for (auto& o : whole.outcomes) o.polyline = std::string(30000, 'x');
+  const auto parts = wire::split_result(whole, 65536);
+  ASSERT_EQ(parts.size(), 4u);  // 30 kB each: one outcome a part
+  for (const auto& part : parts) h.from_worker("w1", part);
+  h.run_store();
+  const Batch& b = h.db.batches.at(id);
+  expect_routed(b);
+  EXPECT_EQ(b.routes.at(3).polyline, std::string(30000, 'x'));
+}
+
+TEST(DispatcherCore, PartsThatOverrunTheirChunkAreDropped) {
+  Harness h;
+  h.join("w1");
+  const auto id = h.submit(4);
+  h.run_store();
+  const auto lease = h.received<wire::Lease>("w1").at(0);
+  wire::ChunkResult part = Harness::answer(lease);
+  part.more = true;
+  h.from_worker("w1", part);
+  h.from_worker("w1", part);  // 8 outcomes for a chunk of 4: dropped
+  h.from_worker("w1", Harness::answer(lease));
+  h.run_store();
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, ALostDatabaseWhileReadingJobsDelaysTheLeaseOnly) {
+  Harness h;
+  const auto id = h.submit(4);
+  h.db.fail(Stage::read_jobs);
+  h.join("w1");
+  h.run_store();
+  EXPECT_TRUE(h.received<wire::Lease>("w1").empty());
+  h.advance(300ms);  // past the back-off: it reconnects and leases again
+  h.serve("w1");
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, ALostDatabaseWhileWritingRoutesWritesThemLater) {
+  Harness h;
+  h.join("w1");
+  const auto id = h.submit(8);
+  h.db.fail(Stage::write_routes, 2);
+  h.serve("w1");
+  EXPECT_LT(h.db.batches.at(id).routes.size(), 8u);
+  for (int i = 0; i < 10; ++i) {
+    h.advance(600ms);
+    h.from_worker("w1", wire::Heartbeat{});
+    h.serve("w1");
+  }
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, ALostDatabaseAtJoinOrInTheCatalogIsRetried) {
+  Harness h;
+  const auto id = h.submit(4);
+  h.db.fail(Stage::catalog);
+  h.from_worker("w1", wire::Hello{"w1", {}, 1});  // add_worker fails
+  h.advance(300ms);
+  h.join("w1");
+  h.serve("w1");
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, ALostDatabaseAtBeginOrWhileStoringRowsFailsTheSubmitClearly) {
+  Harness h;
+  std::string file = "order_id,origin,destination\nA,1,2\n";
+  wire::SubmitBegin begin{"line", sha256_hex(file), "a.csv", file.size()};
+  h.db.fail(Stage::begin_batch);
+  h.from_client("c", begin);
+  h.run_store();
+  auto replies = h.received<wire::SubmitReply>("c");
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].stage, wire::SubmitReply::Stage::failed);
+  EXPECT_EQ(replies[0].error, "database unavailable; retry");
+
+  h.advance(300ms);
+  h.db.fail(Stage::store_rows, 1, /*retryable=*/false);
+  h.from_client("c", begin);
+  h.run_store();
+  replies = h.received<wire::SubmitReply>("c");
+  ASSERT_EQ(replies.size(), 1u);
+  ASSERT_EQ(replies[0].stage, wire::SubmitReply::Stage::begun);
+  h.from_client("c", wire::SubmitData{replies[0].submit_id, 0, file, true});
+  h.run_store();
+  replies = h.received<wire::SubmitReply>("c");
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].stage, wire::SubmitReply::Stage::failed);
+  EXPECT_NE(replies[0].error.find("start over"), std::string::npos) << replies[0].error;
+  EXPECT_TRUE(h.db.batches.empty());  // rolled back
+  EXPECT_EQ(h.submit(1, "c"), 2);      // and the next submit goes through
+}
+
+TEST(DispatcherCore, ABugInAStoreTaskIsNotTakenForALostDatabase) {
+  Harness h;
+  h.join("w1", 2);
+  const auto id = h.submit(8);
+  h.db.fail(Stage::write_routes, 1, true, /*internal=*/true);
+  h.serve("w1");
+  // Not lost: leasing went on at once, and the routes are written again with the next write.
+  h.advance(150ms);
+  h.serve("w1");
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, ASecondSubmitterIsToldBusy) {
+  Harness h;
+  std::string file = "order_id,origin,destination\nA,1,2\n";
+  h.from_client("c1", wire::SubmitBegin{"line", sha256_hex(file), "a.csv", file.size()});
+  h.run_store();
+  h.from_client("c2", wire::SubmitBegin{"line", sha256_hex(file + "B,1,3\n"), "b.csv", 40});
+  const auto replies = h.received<wire::SubmitReply>("c2");
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].error, "busy: another submit is in progress; retry");
+}
+
+TEST(DispatcherCore, AClientSilentTooLongIsRolledBack) {
+  Harness h;
+  std::string file = "order_id,origin,destination\nA,1,2\n";
+  h.from_client("c1", wire::SubmitBegin{"line", sha256_hex(file), "a.csv", file.size()});
+  h.run_store();
+  EXPECT_EQ(h.db.batches.size(), 1u);
+  h.advance(31s);
+  h.run_store();
+  EXPECT_TRUE(h.db.batches.empty());
+}
+
+TEST(DispatcherCore, ARestartMidBatchResumesWhereTheDatabaseLeftOff) {
+  Harness h;
+  h.join("w1", 1);
+  const auto id = h.submit(16);  // 4 chunks
+  h.run_store();
+  auto lease = h.received<wire::Lease>("w1").at(0);
+  h.from_worker("w1", Harness::answer(lease));
+  h.run_store();  // chunk written
+  h.run_store();
+  lease = h.received<wire::Lease>("w1").at(0);
+  h.from_worker("w1", Harness::answer(lease));  // answered, not written: lost with the restart
+  h.restart();
+  EXPECT_EQ(h.db.batches.at(id).done.size(), 1u);
+  h.join("w2", 2);
+  h.serve("w2");
+  expect_routed(h.db.batches.at(id));
+}
+
+TEST(DispatcherCore, StoppingWritesWhatItHolds) {
+  DispatcherConfig config = Harness::small_config();
+  config.flush_rows = 1000;  // nothing is due by size
+  config.flush_ms = 60000;   // nor by age
+  Harness h(config);
+  h.join("w1", 4);
+  const auto id = h.submit(8);
+  h.serve("w1");
+  EXPECT_TRUE(h.db.batches.at(id).routes.empty());
+  EXPECT_EQ(h.core().routes_held(), 8u);
+  h.core().stop(h.now);
+  h.tick();
+  h.run_store();
+  EXPECT_EQ(h.db.batches.at(id).routes.size(), 8u);
+  EXPECT_EQ(h.core().routes_held(), 0u);
+}
+
+TEST(DispatcherCore, NextWakeupIsTheNearestTimer) {
+  Harness h;
+  EXPECT_LE(h.core().next_wakeup(), h.now + 50ms);  // workers' heartbeats are checked then
+  EXPECT_GT(h.core().next_wakeup(), h.now - 1ms);
+}
+
+}  // namespace
+}  // namespace waybill::dispatcher::testing
