@@ -139,17 +139,26 @@ bool skippable(std::string_view line) {
   return line.empty() || line[0] == 'c' || line.find_first_not_of(" \t\r") == line.npos;
 }
 
+/// The next line of `in` that is not a comment or blank, split into `fields` (`n` as split()
+/// counts them, up to `max`); false at the end of the file.
+bool next_record(LineReader& in, std::string_view* fields, std::size_t max, std::size_t& n) {
+  std::string_view line;
+  while (in.next(line)) {
+    if (skippable(line)) continue;
+    n = split(line, fields, max);
+    return true;
+  }
+  return false;
+}
+
 std::vector<Coordinate> load_coordinates(const std::filesystem::path& co, std::int64_t num_nodes) {
   LineReader in(co);
   std::vector<Coordinate> coords;
   std::vector<bool> seen;
   std::int64_t count = 0;
   bool have_problem = false;
-  std::string_view line;
   std::string_view f[6];
-  while (in.next(line)) {
-    if (skippable(line)) continue;
-    const std::size_t n = split(line, f, 5);
+  for (std::size_t n = 0; next_record(in, f, 5, n);) {
     if (f[0] == "p") {
       if (have_problem) in.fail("second 'p' line");
       if (n != 5 || f[1] != "aux" || f[2] != "sp" || f[3] != "co") {
@@ -202,11 +211,8 @@ RoadGraph load_dimacs(const std::filesystem::path& gr, const std::filesystem::pa
   std::int64_t num_nodes = -1;
   std::int64_t num_arcs = 0;
   std::vector<Arc> arcs;
-  std::string_view line;
   std::string_view f[5];
-  while (in.next(line)) {
-    if (skippable(line)) continue;
-    const std::size_t n = split(line, f, 4);
+  for (std::size_t n = 0; next_record(in, f, 4, n);) {
     if (f[0] == "a") {
       if (num_nodes < 0) in.fail("'a' line before the 'p' line");
       if (n != 4) in.fail("expected 'a TAIL HEAD WEIGHT'");

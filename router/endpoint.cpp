@@ -19,18 +19,34 @@ bool at_tail(const Snap& snap) {
 }
 bool at_head(const Snap& snap) { return cost_to_head(snap) == 0 && (snap.cost > 0 || snap.t == 1); }
 
-// The endpoint of a point at a node of its arc, or nothing when the point is inside the arc.
-std::optional<Endpoint> at_node(const Snap& snap, const Snapper& snapper) {
-  if (!at_tail(snap) && !at_head(snap)) return std::nullopt;
-  Endpoint e = node_endpoint(at_tail(snap) ? snap.tail : snap.head);
+// Lengths of seeds: 0 for a graph without lengths (the route's length is then -1 anyway).
+std::int64_t known(std::int64_t length_mm) { return length_mm < 0 ? 0 : length_mm; }
+
+// The seed of a route leaving a point: the arc's head, after the rest of the arc.
+Endpoint::Seed leaving(const Snap& s) {
+  return {s.head, cost_to_head(s), known(length_to_head(s))};
+}
+// The seed of a route arriving at a point: the arc's tail, before the first part of the arc.
+Endpoint::Seed arriving(const Snap& s) {
+  return {s.tail, cost_from_tail(s), known(length_from_tail(s))};
+}
+
+// The endpoint of a snapped point, leaving or arriving as `seed_of` says: seeded on its arc and,
+// on a two-way road, on the reverse arc; or, at an end of its arc, at that node.
+Endpoint snapped_endpoint(const Snap& snap, const Snapper& snapper,
+                          Endpoint::Seed (*seed_of)(const Snap&)) {
+  Endpoint e;
   e.on_arc = snap;
   e.on_reverse_arc = snapper.reverse(snap);
   e.snap_distance_m = snap.distance_m;
+  if (at_tail(snap) || at_head(snap)) {
+    e.seeds[e.num_seeds++] = {at_tail(snap) ? snap.tail : snap.head, 0, 0};
+    return e;
+  }
+  e.seeds[e.num_seeds++] = seed_of(snap);
+  if (const auto& back = e.on_reverse_arc) e.seeds[e.num_seeds++] = seed_of(*back);
   return e;
 }
-
-// Lengths of seeds: 0 for a graph without lengths (the route's length is then -1 anyway).
-std::int64_t known(std::int64_t length_mm) { return length_mm < 0 ? 0 : length_mm; }
 
 // The direct drive from a to b, both on the same directed arc, or nothing.
 std::optional<RouteResult> drive_along(const Snap& a, const Snap& b) {
@@ -58,29 +74,11 @@ Endpoint node_endpoint(NodeIndex node) {
 }
 
 Endpoint origin_endpoint(const Snap& snap, const Snapper& snapper) {
-  if (auto node = at_node(snap, snapper)) return *node;
-  Endpoint e;
-  e.on_arc = snap;
-  e.on_reverse_arc = snapper.reverse(snap);
-  e.snap_distance_m = snap.distance_m;
-  e.seeds[e.num_seeds++] = {snap.head, cost_to_head(snap), known(length_to_head(snap))};
-  if (const auto& back = e.on_reverse_arc) {
-    e.seeds[e.num_seeds++] = {back->head, cost_to_head(*back), known(length_to_head(*back))};
-  }
-  return e;
+  return snapped_endpoint(snap, snapper, leaving);
 }
 
 Endpoint destination_endpoint(const Snap& snap, const Snapper& snapper) {
-  if (auto node = at_node(snap, snapper)) return *node;
-  Endpoint e;
-  e.on_arc = snap;
-  e.on_reverse_arc = snapper.reverse(snap);
-  e.snap_distance_m = snap.distance_m;
-  e.seeds[e.num_seeds++] = {snap.tail, cost_from_tail(snap), known(length_from_tail(snap))};
-  if (const auto& back = e.on_reverse_arc) {
-    e.seeds[e.num_seeds++] = {back->tail, cost_from_tail(*back), known(length_from_tail(*back))};
-  }
-  return e;
+  return snapped_endpoint(snap, snapper, arriving);
 }
 
 std::optional<RouteResult> same_arc_drive(const Endpoint& from, const Endpoint& to) {

@@ -10,6 +10,16 @@
 #include "router/tree_file.h"
 
 namespace waybill::router {
+namespace {
+
+// What `read` returns, read under `mutex`.
+template <class Read>
+std::size_t locked(std::mutex& mutex, const Read& read) {
+  std::lock_guard lock(mutex);
+  return read();
+}
+
+}  // namespace
 
 TreeCache::Key TreeCache::key_of(const Endpoint& from) {
   Key key{};
@@ -133,26 +143,13 @@ void TreeCache::save_shared(const Key& key, const ShortestPathTree& tree) {
   }
 }
 
+// The counters change under the cache's lock: each is read under it too.
 std::size_t TreeCache::shared_loads() const {
-  std::lock_guard lock(m_mutex);
-  return m_shared_loads;
+  return locked(m_mutex, [this] { return m_shared_loads; });
 }
-
-std::size_t TreeCache::bytes() const {
-  std::lock_guard lock(m_mutex);
-  return m_bytes;
-}
-std::size_t TreeCache::size() const {
-  std::lock_guard lock(m_mutex);
-  return m_lru.size();
-}
-std::size_t TreeCache::hits() const {
-  std::lock_guard lock(m_mutex);
-  return m_hits;
-}
-std::size_t TreeCache::misses() const {
-  std::lock_guard lock(m_mutex);
-  return m_misses;
-}
+std::size_t TreeCache::bytes() const { return locked(m_mutex, [this] { return m_bytes; }); }
+std::size_t TreeCache::size() const { return locked(m_mutex, [this] { return m_lru.size(); }); }
+std::size_t TreeCache::hits() const { return locked(m_mutex, [this] { return m_hits; }); }
+std::size_t TreeCache::misses() const { return locked(m_mutex, [this] { return m_misses; }); }
 
 }  // namespace waybill::router
