@@ -45,6 +45,17 @@ constexpr int kNoLine = 0;    // the message need not have one
 
 class DimacsTest : public testing::FileTest {
  protected:
+  /// The graph of the .gr file `text`, written as `name`, and what building it dropped and
+  /// merged.
+  struct Loaded {
+    RoadGraph graph;
+    BuildReport report;
+  };
+  Loaded load_gr(const std::string& name, std::string_view text) const {
+    BuildReport report;
+    RoadGraph graph = load_dimacs(write(name, text), {}, &report);
+    return {std::move(graph), report};
+  }
   fs::path write_gz(const std::string& name, std::string_view text) const {
     const fs::path path = m_dir / name;
     gzFile out = gzopen(path.c_str(), "wb");
@@ -103,8 +114,7 @@ std::string lowercase(std::string s) {
 }
 
 TEST_F(DimacsTest, TinyGraphLoads) {
-  BuildReport report;
-  const RoadGraph graph = load_dimacs(write("triangle.gr", kTriangle), {}, &report);
+  const auto [graph, report] = load_gr("triangle.gr", kTriangle);
   EXPECT_EQ(graph.num_nodes(), 4u);
   EXPECT_EQ(graph.num_arcs(), 3u);
   EXPECT_EQ(report.parallel_arcs, 0u);
@@ -163,18 +173,14 @@ TEST_F(DimacsTest, WithoutCoordinatesThereAreNoLengths) {
 }
 
 TEST_F(DimacsTest, ParallelArcsKeepTheCheapest) {
-  BuildReport report;
-  const RoadGraph graph =
-      load_dimacs(write("parallel.gr", "p sp 2 3\na 1 2 9\na 1 2 4\na 1 2 6\n"), {}, &report);
+  const auto [graph, report] = load_gr("parallel.gr", "p sp 2 3\na 1 2 9\na 1 2 4\na 1 2 6\n");
   EXPECT_EQ(graph.num_arcs(), 1u);
   EXPECT_EQ(report.parallel_arcs, 2u);
   EXPECT_EQ(RouteQuery(graph).one_to_one(NodeId{1}, NodeId{2}).cost, 4);
 }
 
 TEST_F(DimacsTest, SelfLoopsAreDroppedAndCounted) {
-  BuildReport report;
-  const RoadGraph graph =
-      load_dimacs(write("loops.gr", "p sp 2 3\na 1 1 3\na 1 2 4\na 2 2 0\n"), {}, &report);
+  const auto [graph, report] = load_gr("loops.gr", "p sp 2 3\na 1 1 3\na 1 2 4\na 2 2 0\n");
   EXPECT_EQ(graph.num_arcs(), 1u);
   EXPECT_EQ(report.self_loops, 2u);
 }

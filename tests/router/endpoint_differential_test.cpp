@@ -295,8 +295,7 @@ TEST(EndpointDifferential, RandomTownsAgainstBruteForce) {
   const std::uint64_t seed = testing::test_seed();
   SCOPED_TRACE(testing::seed_trace(seed));
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> lat_of(43.72, 43.74);
-  std::uniform_real_distribution<double> lon_of(7.405, 7.435);
+  testing::RandomPoints random_point(43.72, 43.74, 7.405, 7.435);
   std::size_t routed = 0, unreachable = 0, direct = 0, on_nodes = 0, trees_used = 0;
   for (int round = 0; round < 25; ++round) {
     const RandomTown town = random_town(rng, 15 + round * 3);
@@ -323,7 +322,8 @@ TEST(EndpointDifferential, RandomTownsAgainstBruteForce) {
         s = snapper.snap((a.lat_e6 + t * (b.lat_e6 - a.lat_e6)) / 1e6,
                          (a.lon_e6 + t * (b.lon_e6 - a.lon_e6)) / 1e6, 5000);
       } else {
-        s = snapper.snap(lat_of(rng), lon_of(rng), 5000);
+        const auto [lat, lon] = random_point(rng);
+        s = snapper.snap(lat, lon, 5000);
       }
       if (s) points.push_back(*s);
     }

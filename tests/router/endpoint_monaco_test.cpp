@@ -31,15 +31,13 @@
 #include "router/polyline.h"
 #include "router/shortest_path.h"
 #include "router/snap.h"
-#include "tests/router/ny_data.h"
+#include "tests/router/osm_data.h"
 #include "tests/router/reference.h"
 
 namespace waybill::router {
 namespace {
 
-namespace fs = std::filesystem;
-
-fs::path monaco() { return testing::data_dir() / "osm" / "monaco-2025-02-11.osm.pbf"; }
+using testing::monaco;
 
 /// The Monaco graph, its snapper and landmarks, loaded once (on first use, so that a missing
 /// file fails every test rather than the first alone). The snapper refers to the graph: built
@@ -59,14 +57,8 @@ const Monaco& monaco_city() {
   return city;
 }
 
-class MonacoEndpointTest : public ::testing::Test {
+class MonacoEndpointTest : public testing::MonacoFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(fs::exists(monaco()))
-        << "road data file " << monaco().string()
-        << " is missing: set WAYBILL_DATA to the folder holding osm/monaco-2025-02-11.osm.pbf "
-           "(see shared/data/README.md); these tests fail rather than skip without it";
-  }
   static const RoadGraph& graph() { return monaco_city().graph; }
   static const Snapper& snapper() { return monaco_city().snapper; }
 
@@ -342,14 +334,15 @@ TEST_F(MonacoEndpointTest, RandomPointsAgreeWithNodeQueries) {
   const std::uint64_t seed = testing::test_seed();
   SCOPED_TRACE(testing::seed_trace(seed));
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> lat_of(43.725, 43.750);
-  std::uniform_real_distribution<double> lon_of(7.410, 7.440);
+  testing::RandomPoints random_point(43.725, 43.750, 7.410, 7.440);
   RouteQuery query(graph());
   RouteQuery alt(graph(), &monaco_city().landmarks);
   int checked = 0;
   while (checked < 150) {
-    const auto a = snapper().snap(lat_of(rng), lon_of(rng));
-    const auto b = snapper().snap(lat_of(rng), lon_of(rng));
+    const auto [lat0, lon0] = random_point(rng);
+    const auto [lat1, lon1] = random_point(rng);
+    const auto a = snapper().snap(lat0, lon0);
+    const auto b = snapper().snap(lat1, lon1);
     if (!a || !b) continue;
     const Endpoint o = origin_endpoint(*a, snapper());
     const Endpoint d = destination_endpoint(*b, snapper());

@@ -14,52 +14,28 @@
 #include <utility>
 #include <vector>
 
-#include "router/geo.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/polyline.h"
 #include "router/shortest_path.h"
 #include "router/snap.h"
+#include "tests/router/corner.h"
 #include "tests/router/reference.h"
 
 namespace waybill::router {
 namespace {
 
-// The corner of Monaco of snap_test.cpp, measured (80 m by 111 m):
-//
-//   northwest (4)            northeast (3)
-//        |                        |  oneway, north to south only: nothing leads to northeast
-//        |                        v
-//   southwest (1) ---------- southeast (2)
-//
-// south side two-way (80 eastwards, 90 westwards), west side two-way (111 each way).
-constexpr NodeId southwest{1};
-constexpr NodeId southeast{2};
-constexpr NodeId northeast{3};
-constexpr NodeId northwest{4};
+// The corner of tests/router/corner.h, with lengths.
+using testing::corner;
+using testing::kDegPerM;
+using testing::northeast;
+using testing::northwest;
+using testing::southeast;
+using testing::southwest;
 
-RoadGraph corner(bool with_lengths = true) {
-  const std::int64_t m = with_lengths ? 1000 : 0;  // millimetres per metre, or unknown
-  const auto len = [&](std::int64_t metres) { return with_lengths ? metres * m : -1; };
-  return RoadGraph::build({southwest, southeast, northeast, northwest},
-                          {{southwest, southeast, 80, len(80)},
-                           {southeast, southwest, 90, len(80)},
-                           {northeast, southeast, 50, len(111)},
-                           {southwest, northwest, 111, len(111)},
-                           {northwest, southwest, 111, len(111)}},
-                          {{7'420'000, 43'730'000},
-                           {7'421'000, 43'730'000},
-                           {7'421'000, 43'731'000},
-                           {7'420'000, 43'731'000}});
-}
-
-/// Degrees north per metre, on the haversine sphere.
-constexpr double kDegPerM = 180 / (3.14159265358979323846 * kEarthRadiusM);
-
-class EndpointCornerTest : public ::testing::Test {
+class EndpointCornerTest : public testing::CornerFixture {
  protected:
-  EndpointCornerTest() : m_graph(corner()), m_snapper(m_graph) {}
-  NodeIndex index(NodeId id) const { return *m_graph.index_of(id); }
+  EndpointCornerTest() : CornerFixture(corner(/*with_lengths=*/true)) {}
   Snap snap(double lat, double lon) const {
     const auto s = m_snapper.snap(lat, lon);
     EXPECT_TRUE(s) << lat << ", " << lon;
@@ -71,9 +47,6 @@ class EndpointCornerTest : public ::testing::Test {
   Snap east(double y) const { return snap(43.731 - 0.001 * y, 7.421 + 0.00002); }
   Endpoint from(const Snap& s) const { return origin_endpoint(s, m_snapper); }
   Endpoint to(const Snap& s) const { return destination_endpoint(s, m_snapper); }
-
-  RoadGraph m_graph;
-  Snapper m_snapper;
 };
 
 TEST_F(EndpointCornerTest, NodeEndpointIsOneFreeSeed) {

@@ -13,11 +13,8 @@
 #include "router/osm.h"
 #include "router/osm_profile.h"
 #include "router/shortest_path.h"
+#include "tests/router/osm_data.h"
 #include "tests/router/reference.h"
-
-#ifndef WAYBILL_SOURCE_DIR
-#error "WAYBILL_SOURCE_DIR must be defined by the build"
-#endif
 
 namespace waybill::router {
 namespace {
@@ -112,8 +109,7 @@ TEST(RouteLengths, TreeBytesCountTheLengths) {
 }
 
 TEST(RouteLengths, OsmGraphsCarryLengthsAndDurations) {
-  const OsmNetwork network = load_osm(
-      std::string(WAYBILL_SOURCE_DIR) + "/tests/data/osm/tiny_town.osm", default_car_profile());
+  const OsmNetwork network = load_osm(testing::tiny_town(), default_car_profile());
   const RoadGraph graph = build_road_graph(network);
   EXPECT_EQ(graph.cost_unit(), CostUnit::duration_ms);
   ASSERT_TRUE(graph.has_lengths());

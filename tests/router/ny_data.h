@@ -36,8 +36,9 @@ inline std::filesystem::path ny_co() { return data_dir() / "dimacs" / "USA-road-
 /// Why a missing data file fails a test rather than skipping it.
 inline std::string missing_data_message(const std::filesystem::path& file) {
   return "road data file " + file.string() +
-         " is missing: set WAYBILL_DATA to the folder holding dimacs/USA-road-d.NY.gr.gz "
-         "(see shared/data/README.md); these tests fail rather than skip without it";
+         " is missing: set WAYBILL_DATA to the folder holding " +
+         file.lexically_relative(data_dir()).string() +
+         " (see shared/data/README.md); these tests fail rather than skip without it";
 }
 
 /// Every arc of a `.gr` file as listed (parallel arcs kept), by dense index id - 1.

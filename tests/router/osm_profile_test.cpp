@@ -7,10 +7,7 @@
 #include <string_view>
 
 #include "tests/router/file_test.h"
-
-#ifndef WAYBILL_SOURCE_DIR
-#error "WAYBILL_SOURCE_DIR must be defined by the build"
-#endif
+#include "tests/router/osm_data.h"
 
 namespace waybill::router {
 namespace {
@@ -49,7 +46,7 @@ TEST_F(OsmProfileTest, BuiltInCarProfileHasTheClassSpeeds) {
 }
 
 TEST_F(OsmProfileTest, ShippedFileEqualsTheBuiltInProfile) {
-  const fs::path shipped = fs::path(WAYBILL_SOURCE_DIR) / "router" / "profiles" / "car.profile";
+  const fs::path shipped = testing::source_dir() / "router" / "profiles" / "car.profile";
   EXPECT_EQ(load_osm_profile(shipped), default_car_profile());
 }
 

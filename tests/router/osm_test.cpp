@@ -22,22 +22,15 @@
 #include "router/osm_profile.h"
 #include "router/shortest_path.h"
 #include "tests/router/file_test.h"
-#include "tests/router/ny_data.h"
-
-#ifndef WAYBILL_SOURCE_DIR
-#error "WAYBILL_SOURCE_DIR must be defined by the build"
-#endif
+#include "tests/router/osm_data.h"
 
 namespace waybill::router {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path tiny_town() {
-  return fs::path(WAYBILL_SOURCE_DIR) / "tests" / "data" / "osm" / "tiny_town.osm";
-}
-
-fs::path monaco() { return testing::data_dir() / "osm" / "monaco-2025-02-11.osm.pbf"; }
+using testing::monaco;
+using testing::tiny_town;
 
 /// The arc tail -> head of a network, or nothing.
 std::optional<OsmArc> find_arc(const OsmNetwork& network, std::int64_t tail, std::int64_t head) {
@@ -102,6 +95,14 @@ class TinyTownTest : public ::testing::Test {
   static bool has(std::int64_t tail, std::int64_t head) {
     return find_arc(net(), tail, head).has_value();
   }
+  /// Which ways the network leads between a and b: "both", "forward" (a -> b only),
+  /// "backward" (b -> a only) or "none".
+  static std::string directions(std::int64_t a, std::int64_t b) {
+    const bool forward = has(a, b);
+    const bool backward = has(b, a);
+    if (forward && backward) return "both";
+    return forward ? "forward" : backward ? "backward" : "none";
+  }
   static OsmArc arc(std::int64_t tail, std::int64_t head) {
     const auto found = find_arc(net(), tail, head);
     EXPECT_TRUE(found) << "no arc " << tail << " -> " << head;
@@ -111,46 +112,35 @@ class TinyTownTest : public ::testing::Test {
 
 TEST_F(TinyTownTest, TwoWayStreetHasBothDirections) {
   for (const auto& [u, v] : {std::pair{1, 2}, {2, 3}, {1, 4}, {9, 14}, {14, 1}}) {
-    EXPECT_TRUE(has(u, v)) << u << " -> " << v;
-    EXPECT_TRUE(has(v, u)) << v << " -> " << u;
+    EXPECT_EQ(directions(u, v), "both") << u << " - " << v;
   }
   EXPECT_EQ(arc(1, 2).way_id, 101);
   EXPECT_EQ(arc(2, 1).length_mm, arc(1, 2).length_mm);
 }
 
 TEST_F(TinyTownTest, OnewayYesGoesForwardOnly) {
-  EXPECT_TRUE(has(4, 5));
-  EXPECT_TRUE(has(5, 6));
-  EXPECT_FALSE(has(5, 4));
-  EXPECT_FALSE(has(6, 5));
+  EXPECT_EQ(directions(4, 5), "forward");
+  EXPECT_EQ(directions(5, 6), "forward");
 }
 
 TEST_F(TinyTownTest, OnewayMinusOneGoesBackwardOnly) {
-  EXPECT_TRUE(has(6, 3));
-  EXPECT_FALSE(has(3, 6));
+  EXPECT_EQ(directions(3, 6), "backward");
 }
 
 TEST_F(TinyTownTest, RoundaboutIsOneway) {
-  EXPECT_TRUE(has(3, 7));
-  EXPECT_TRUE(has(7, 8));
-  EXPECT_TRUE(has(8, 3));
-  EXPECT_FALSE(has(7, 3));
-  EXPECT_FALSE(has(8, 7));
-  EXPECT_FALSE(has(3, 8));
+  EXPECT_EQ(directions(3, 7), "forward");
+  EXPECT_EQ(directions(7, 8), "forward");
+  EXPECT_EQ(directions(8, 3), "forward");
 }
 
 TEST_F(TinyTownTest, MotorwayIsOnewayUnlessTaggedNo) {
-  EXPECT_TRUE(has(8, 9));
-  EXPECT_FALSE(has(9, 8));
-  EXPECT_TRUE(has(9, 10));  // oneway=no
-  EXPECT_TRUE(has(10, 9));
+  EXPECT_EQ(directions(8, 9), "forward");
+  EXPECT_EQ(directions(9, 10), "both");  // oneway=no
 }
 
 TEST_F(TinyTownTest, AccessNoAndFootwayAreExcluded) {
-  EXPECT_FALSE(has(2, 5));  // access=no
-  EXPECT_FALSE(has(5, 2));
-  EXPECT_FALSE(has(1, 5));  // footway
-  EXPECT_FALSE(has(5, 1));
+  EXPECT_EQ(directions(2, 5), "none");  // access=no
+  EXPECT_EQ(directions(1, 5), "none");  // footway
   EXPECT_EQ(net().stats.ways_restricted, 1u);
 }
 
@@ -281,15 +271,8 @@ const OsmNetwork& monaco_network() {
   return network;
 }
 
-class MonacoTest : public ::testing::Test {
+class MonacoTest : public testing::MonacoFixture {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(fs::exists(monaco()))
-        << "road data file " << monaco().string()
-        << " is missing: set WAYBILL_DATA to the folder holding osm/monaco-2025-02-11.osm.pbf "
-           "(see shared/data/README.md); these tests fail rather than skip without it";
-  }
-
   static const OsmNetwork& net() { return monaco_network(); }
 };
 

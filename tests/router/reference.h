@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/test_seed.h"
@@ -27,6 +28,22 @@ namespace waybill::router::testing {
 /// The seed of the random tests: $WAYBILL_TEST_SEED when set, else a fixed value.
 inline std::uint64_t test_seed() { return seed_from_env(); }
 using waybill::seed_trace;
+
+/// Random points, uniform over a box of latitudes and longitudes in degrees.
+class RandomPoints {
+ public:
+  RandomPoints(double lat0, double lat1, double lon0, double lon1)
+      : m_lat(lat0, lat1), m_lon(lon0, lon1) {}
+  /// Latitude and longitude, drawn in that order.
+  std::pair<double, double> operator()(std::mt19937_64& rng) {
+    const double lat = m_lat(rng);
+    return {lat, m_lon(rng)};
+  }
+
+ private:
+  std::uniform_real_distribution<double> m_lat;
+  std::uniform_real_distribution<double> m_lon;
+};
 
 /// A graph as the caller hands it to RoadGraph::build, in external ids.
 struct TestGraph {

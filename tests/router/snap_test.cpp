@@ -15,50 +15,24 @@
 #include "router/graph.h"
 #include "router/osm.h"
 #include "router/osm_profile.h"
-#include "tests/router/ny_data.h"
+#include "tests/router/corner.h"
+#include "tests/router/osm_data.h"
 #include "tests/router/reference.h"
 
 namespace waybill::router {
 namespace {
 
-// A corner of Monaco, 80 m by 111 m (0.001 degrees each way):
-//
-//   northwest (4)            northeast (3)
-//        |                        |  oneway, north to south only
-//        |                        v
-//   southwest (1) ---------- southeast (2)
-//
-// west side and south side are two-way; northwest has no other road; lonely (5) has none.
-constexpr NodeId southwest{1};
-constexpr NodeId southeast{2};
-constexpr NodeId northeast{3};
-constexpr NodeId northwest{4};
-constexpr NodeId lonely{5};
+// The corner of tests/router/corner.h, without lengths, and with a lonely node.
+using testing::kDegPerM;
+using testing::lonely;
+using testing::northeast;
+using testing::northwest;
+using testing::southeast;
+using testing::southwest;
 
-RoadGraph corner() {
-  return RoadGraph::build({southwest, southeast, northeast, northwest, lonely},
-                          {{southwest, southeast, 80},
-                           {southeast, southwest, 90},
-                           {northeast, southeast, 50},
-                           {southwest, northwest, 111},
-                           {northwest, southwest, 111}},
-                          {{7'420'000, 43'730'000},
-                           {7'421'000, 43'730'000},
-                           {7'421'000, 43'731'000},
-                           {7'420'000, 43'731'000},
-                           {7'430'000, 43'740'000}});
-}
-
-/// Degrees north per metre, on the haversine sphere.
-constexpr double kDegPerM = 180 / (3.14159265358979323846 * kEarthRadiusM);
-
-class CornerTest : public ::testing::Test {
+class CornerTest : public testing::CornerFixture {
  protected:
-  CornerTest() : m_graph(corner()), m_snapper(m_graph) {}
-  NodeIndex index(NodeId id) const { return *m_graph.index_of(id); }
-
-  RoadGraph m_graph;
-  Snapper m_snapper;
+  CornerTest() : CornerFixture(testing::corner(/*with_lengths=*/false, /*with_lonely=*/true)) {}
 };
 
 TEST_F(CornerTest, IndexesOneSegmentPerRoad) { EXPECT_EQ(m_snapper.num_segments(), 3u); }
@@ -258,13 +232,11 @@ void expect_same_as_brute_force(const RoadGraph& graph, double lat0, double lat1
   const Snapper snapper(graph);
   const BruteForce brute(graph);
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> lat_of(lat0, lat1);
-  std::uniform_real_distribution<double> lon_of(lon0, lon1);
+  testing::RandomPoints random_point(lat0, lat1, lon0, lon1);
   int snapped = 0;
   int missed = 0;
   for (int i = 0; i < count; ++i) {
-    const double lat = lat_of(rng);
-    const double lon = lon_of(rng);
+    const auto [lat, lon] = random_point(rng);
     const double radius = i % 3 == 0 ? 30 : kDefaultSnapRadiusM;
     const double expected = brute.nearest_m(lat, lon);
     const auto s = snapper.snap(lat, lon, radius);
@@ -332,11 +304,8 @@ TEST(SnapperDifferential, RandomGraphsAgainstBruteForce) {
 }
 
 TEST(SnapperDifferential, MonacoAgainstBruteForce) {
-  const std::filesystem::path file = testing::data_dir() / "osm" / "monaco-2025-02-11.osm.pbf";
-  ASSERT_TRUE(std::filesystem::exists(file))
-      << "road data file " << file.string()
-      << " is missing: set WAYBILL_DATA to the folder holding osm/monaco-2025-02-11.osm.pbf "
-         "(see shared/data/README.md); these tests fail rather than skip without it";
+  const std::filesystem::path file = testing::monaco();
+  ASSERT_TRUE(std::filesystem::exists(file)) << testing::missing_data_message(file);
   const RoadGraph graph = build_road_graph(load_osm(file, default_car_profile()));
   double lat0 = 90, lat1 = -90, lon0 = 180, lon1 = -180;
   for (NodeIndex v = 0; v < graph.num_nodes(); ++v) {
