@@ -21,37 +21,28 @@ namespace gen = waybill::wire::schema;
 
 // The wire enumerants are the domain enum values, so conversion is a cast plus, on decode, a
 // range check.
-static_assert(static_cast<std::uint16_t>(gen::JobStatus::OK) ==
-              static_cast<std::uint8_t>(JobStatus::ok));
-static_assert(static_cast<std::uint16_t>(gen::JobStatus::UNREACHABLE) ==
-              static_cast<std::uint8_t>(JobStatus::unreachable));
-static_assert(static_cast<std::uint16_t>(gen::JobStatus::UNKNOWN_NODE) ==
-              static_cast<std::uint8_t>(JobStatus::unknown_node));
-static_assert(static_cast<std::uint16_t>(gen::JobStatus::FAILED) ==
-              static_cast<std::uint8_t>(JobStatus::failed));
-static_assert(static_cast<std::uint16_t>(gen::JobStatus::UNSNAPPABLE) ==
-              static_cast<std::uint8_t>(JobStatus::unsnappable));
+template <class Wire, class Domain>
+constexpr bool same(Wire w, Domain d) {
+  return static_cast<std::uint16_t>(w) == static_cast<std::uint8_t>(d);
+}
+static_assert(same(gen::JobStatus::OK, JobStatus::ok) &&
+              same(gen::JobStatus::UNREACHABLE, JobStatus::unreachable) &&
+              same(gen::JobStatus::UNKNOWN_NODE, JobStatus::unknown_node) &&
+              same(gen::JobStatus::FAILED, JobStatus::failed) &&
+              same(gen::JobStatus::UNSNAPPABLE, JobStatus::unsnappable));
 constexpr std::uint16_t kMaxJobStatus = static_cast<std::uint16_t>(gen::JobStatus::UNSNAPPABLE);
 
 using Stage = SubmitReply::Stage;
-static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::BEGUN) ==
-              static_cast<std::uint8_t>(Stage::begun));
-static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::PART_STORED) ==
-              static_cast<std::uint8_t>(Stage::part_stored));
-static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::DONE) ==
-              static_cast<std::uint8_t>(Stage::done));
-static_assert(static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED) ==
-              static_cast<std::uint8_t>(Stage::failed));
+static_assert(same(gen::SubmitReply::Stage::BEGUN, Stage::begun) &&
+              same(gen::SubmitReply::Stage::PART_STORED, Stage::part_stored) &&
+              same(gen::SubmitReply::Stage::DONE, Stage::done) &&
+              same(gen::SubmitReply::Stage::FAILED, Stage::failed));
 constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED);
 
-static_assert(static_cast<std::uint16_t>(gen::ChunkError::UNSPECIFIED) ==
-              static_cast<std::uint8_t>(ChunkError::unspecified));
-static_assert(static_cast<std::uint16_t>(gen::ChunkError::RETRYABLE) ==
-              static_cast<std::uint8_t>(ChunkError::retryable));
-static_assert(static_cast<std::uint16_t>(gen::ChunkError::GRAPH_MISMATCH) ==
-              static_cast<std::uint8_t>(ChunkError::graph_mismatch));
-static_assert(static_cast<std::uint16_t>(gen::ChunkError::BAD_CHUNK) ==
-              static_cast<std::uint8_t>(ChunkError::bad_chunk));
+static_assert(same(gen::ChunkError::UNSPECIFIED, ChunkError::unspecified) &&
+              same(gen::ChunkError::RETRYABLE, ChunkError::retryable) &&
+              same(gen::ChunkError::GRAPH_MISMATCH, ChunkError::graph_mismatch) &&
+              same(gen::ChunkError::BAD_CHUNK, ChunkError::bad_chunk));
 
 // The Envelope member ordinals are the indices of wire::Message.
 static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::WARM == 14);

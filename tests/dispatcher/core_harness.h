@@ -260,6 +260,15 @@ class Harness {
       run_one(m_submits);
     }
   }
+  /// A batch of `jobs` jobs submitted, and the first lease worker "w1" (joined) is sent.
+  std::pair<std::int64_t, wire::Lease> first_lease(std::size_t jobs) {
+    join("w1");
+    const auto id = submit(jobs);
+    run_store();
+    auto leases = received<wire::Lease>("w1");
+    EXPECT_FALSE(leases.empty());
+    return {id, leases.empty() ? wire::Lease{} : leases[0]};
+  }
   /// A worker that answers every lease it is sent, until no lease is left unanswered.
   void serve(const std::string& peer) {
     for (int round = 0; round < 1000; ++round) {

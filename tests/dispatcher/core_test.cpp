@@ -56,10 +56,7 @@ TEST(DispatcherCore, ADuplicateResultIsStoredOnce) {
 
 TEST(DispatcherCore, AResultThatDoesNotMatchItsJobsIsDropped) {
   Harness h;
-  h.join("w1");
-  const auto id = h.submit(4);
-  h.run_store();
-  auto lease = h.received<wire::Lease>("w1").at(0);
+  const auto [id, lease] = h.first_lease(4);
   wire::ChunkResult wrong = Harness::answer(lease);
   wrong.outcomes.pop_back();
   h.from_worker("w1", wrong);
@@ -161,10 +158,7 @@ TEST(DispatcherCore, AGraphMismatchIsNotCountedAndTheWorkerIsToldTheGraphAgain) 
 
 TEST(DispatcherCore, AResultInPartsIsPutTogether) {
   Harness h;
-  h.join("w1");
-  const auto id = h.submit(4);
-  h.run_store();
-  const auto lease = h.received<wire::Lease>("w1").at(0);
+  const auto [id, lease] = h.first_lease(4);
   wire::ChunkResult whole = Harness::answer(lease);
   for (auto& o : whole.outcomes) o.polyline = std::string(30000, 'x');
   const auto parts = wire::split_result(whole, 65536);
@@ -178,10 +172,7 @@ TEST(DispatcherCore, AResultInPartsIsPutTogether) {
 
 TEST(DispatcherCore, PartsThatOverrunTheirChunkAreDropped) {
   Harness h;
-  h.join("w1");
-  const auto id = h.submit(4);
-  h.run_store();
-  const auto lease = h.received<wire::Lease>("w1").at(0);
+  const auto [id, lease] = h.first_lease(4);
   wire::ChunkResult part = Harness::answer(lease);
   part.more = true;
   h.from_worker("w1", part);
