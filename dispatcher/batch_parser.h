@@ -12,7 +12,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
-#include "dispatcher/store.h"
+#include "dispatcher/rows.h"
 
 namespace waybill::dispatcher {
 

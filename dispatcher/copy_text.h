@@ -1,5 +1,5 @@
 // Text for PostgreSQL's COPY ... FROM STDIN (text format), built by the store. Exposed only so
-// tests reach it; defined in store.cpp.
+// tests reach it; defined in store_copy.cpp, beside the COPY channel (detail/store_copy.h).
 #pragma once
 
 #include <string>

@@ -1,0 +1,83 @@
+// The store's COPY channel: rows formatted as COPY text and sent in blocks. Included only by the
+// store's .cpp files (it exposes libpqxx).
+#pragma once
+
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "dispatcher/copy_text.h"
+
+namespace waybill::dispatcher::detail {
+
+// Lines of COPY text are sent in blocks of about this size.
+inline constexpr std::size_t kCopyBlockBytes = 1 << 16;
+
+// COPY <table> (<columns>) FROM STDIN, text format. Rows are formatted into one buffer and sent
+// in blocks of many lines: the protocol is a byte stream, lines need not match messages.
+// (libpqxx 6.4's tablewriter is deprecated for its own escaping; we use it only as the raw
+// channel, which it is the sole public one of in 6.4.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+class CopyIn {
+ public:
+  /// `fresh`: the table was created in this transaction (a partition filled before it is
+  /// attached), so its rows are written frozen and all-visible (COPY ... FREEZE): nobody ever
+  /// rewrites them, neither the first reader setting hint bits nor vacuum freezing them, and
+  /// vacuum skips their pages. These rows are written once and never updated, so the only cost
+  /// is MVCC's: a transaction whose snapshot predates the commit can see them, once committed.
+  enum class Table { existing, fresh };
+  CopyIn(pqxx::transaction_base& txn, const std::string& table,
+         std::initializer_list<const char*> columns, Table kind = Table::existing);
+
+  void text(std::string_view value) { append_copy_text(m_buffer, value); }
+  template <typename T>
+  void number(T value) {
+    char digits[32];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    m_buffer.append(digits, end);
+  }
+  void null() { m_buffer += "\\N"; }
+  /// A length in millimetres as exact decimal metres: 12345 -> "12.345".
+  void millimetres(std::int64_t mm) {
+    if (mm < 0) {
+      m_buffer += '-';
+      mm = -mm;
+    }
+    number(mm / 1000);
+    const auto rest = static_cast<int>(mm % 1000);
+    m_buffer += '.';
+    m_buffer += static_cast<char>('0' + rest / 100);
+    m_buffer += static_cast<char>('0' + rest / 10 % 10);
+    m_buffer += static_cast<char>('0' + rest % 10);
+  }
+  void tab() { m_buffer += '\t'; }
+  /// COPY text as it is: the caller escaped it.
+  void raw(std::string_view text) { m_buffer += text; }
+  void end_row() {
+    m_buffer += '\n';
+    if (m_buffer.size() >= kCopyBlockBytes) flush();
+  }
+  /// Sends what is left and ends the COPY; the server reports any bad row here at the latest.
+  void complete();
+
+ private:
+  void flush();
+
+  static std::string statement_head(const std::string& table,
+                                    std::initializer_list<const char*> columns, Table kind);
+  static constexpr std::array<const char*, 0> kNoColumns{};
+
+  pqxx::tablewriter m_writer;
+  std::string m_buffer;
+};
+#pragma GCC diagnostic pop
+
+}  // namespace waybill::dispatcher::detail

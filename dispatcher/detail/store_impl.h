@@ -1,0 +1,56 @@
+// Store's state, shared by the store's .cpp files (store.cpp defines it; store_graphs.cpp,
+// store_batches.cpp, store_routes.cpp and store_inspect.cpp use it). Included only by them: it
+// exposes libpqxx.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "dispatcher/store.h"
+#include "dispatcher/store_error.h"
+
+namespace waybill::dispatcher {
+
+struct Store::Impl {
+  explicit Impl(const std::string& info);
+
+  /// Opens a connection with the store's settings and prepared statements.
+  static std::unique_ptr<pqxx::connection> open_connection(const std::string& conninfo);
+
+  // The connection for migrations, routing and inspection, opened again when it was lost: the
+  // call that saw it break threw a retryable StoreError, the next one reconnects. (We replace
+  // it rather than rely on libpqxx 6.4's own, deprecated, reactivation.)
+  pqxx::connection& main();
+
+  // The submit of a batch spans many calls (one per piece of the file), so it runs on a second
+  // connection of its own, opened on the first submit: routing and inspection go on meanwhile.
+  pqxx::work& submit_txn(std::int64_t batch_id);
+
+  void drop_submit() noexcept;
+
+  // After a failure: forgets the connections that broke (and a submit on a broken one).
+  void forget_broken() noexcept;
+
+  // Runs `body`, mapping whatever it throws (STYLE.md 11).
+  template <typename F>
+  auto guarded(std::string_view operation, F&& body) -> decltype(body()) {
+    try {
+      return body();
+    } catch (...) {
+      forget_broken();
+      detail::rethrow_as_store_error(operation);
+    }
+  }
+
+  std::string conninfo;
+  std::unique_ptr<pqxx::connection> conn;         // see main()
+  std::unique_ptr<pqxx::connection> submit_conn;  // begin_batch .. commit_batch
+  std::unique_ptr<pqxx::work> submit;             // on submit_conn; destroyed before it
+  std::int64_t submit_batch = 0;
+};
+
+}  // namespace waybill::dispatcher

@@ -1,0 +1,42 @@
+// The partitions of the store's bulk tables. Included only by the store's .cpp files.
+//
+// Bulk tables get one partition per graph or batch, which is filled before it is attached:
+// created as a plain table shaped like its parent (no indexes, no foreign keys), loaded with
+// COPY, given its primary key (one sorted index build instead of a B-tree insert per row) and
+// attached. ATTACH PARTITION checks a foreign key with one query for the whole partition, skips
+// scanning the rows thanks to the CHECK constraint, and locks the parent only in SHARE UPDATE
+// EXCLUSIVE mode, which blocks neither readers nor writers of other partitions (CREATE TABLE
+// ... PARTITION OF would lock the parent ACCESS EXCLUSIVE until the commit).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <cstdint>
+#include <string>
+
+namespace waybill::dispatcher::detail {
+
+/// A bulk table partitioned by graph or batch.
+struct Partitioned {
+  const char* parent;
+  const char* suffix;       // partition name: <parent>_<suffix><id>
+  const char* column;       // the partition key
+  const char* primary_key;  // the parent's primary key columns
+};
+
+inline constexpr Partitioned kGraphNodes{"graph_nodes", "g", "graph_id", "graph_id, node_id"};
+inline constexpr Partitioned kGraphEdges{"graph_edges", "g", "graph_id", "graph_id, id"};
+inline constexpr Partitioned kBatchTables[] = {
+    {"jobs", "b", "batch_id", "batch_id, seq"},
+    {"routes", "b", "batch_id", "batch_id, seq"},
+    {"rejects", "b", "batch_id", "batch_id, line"},
+};
+
+std::string partition_name(const Partitioned& table, std::int64_t id);
+
+void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& table,
+                               std::int64_t id);
+
+void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id);
+
+}  // namespace waybill::dispatcher::detail

@@ -1,0 +1,39 @@
+// Values to and from PostgreSQL's text form, shared by the store's .cpp files: array parameters
+// bound as text, coordinate columns read back. Included only by them (it exposes libpqxx).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <charconv>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include "dispatcher/rows.h"
+
+namespace waybill::dispatcher::detail {
+
+// "{1,2,3}": a bigint[] / int[] parameter, bound as text.
+template <typename T>
+void append_array_element(std::string& array, T value) {
+  array += array.empty() ? '{' : ',';
+  array += std::to_string(value);
+}
+inline std::string closed(std::string array) { return array.empty() ? "{}" : array + '}'; }
+
+/// A coordinate column's value (int4, 1e-7 degrees; see degrees_e7), in degrees. Read with
+/// std::from_chars: pqxx 6.4's as<>() is several times the cost, on the four coordinates of
+/// every job leased.
+inline double parse_degrees_e7(const pqxx::field& field) {
+  std::int32_t value = 0;
+  const char* p = field.c_str();
+  const auto [next, ec] = std::from_chars(p, p + field.size(), value);
+  if (ec != std::errc() || next != p + field.size()) {
+    throw std::runtime_error(std::string("bad coordinate in column ") + field.name() + ": '" +
+                             field.c_str() + "'");
+  }
+  return from_degrees_e7(value);
+}
+
+}  // namespace waybill::dispatcher::detail

@@ -1,0 +1,138 @@
+// Store: workers, and what operators and the CLI read: batch status, and a batch's routes sampled
+// for drawing (waybill render).
+#include "dispatcher/store.h"
+
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/utf8.h"
+#include "dispatcher/detail/store_impl.h"
+#include "dispatcher/detail/store_values.h"
+
+namespace waybill::dispatcher {
+namespace {
+
+using detail::append_array_element;
+using detail::closed;
+using detail::parse_degrees_e7;
+
+}  // namespace
+
+// ---- workers --------------------------------------------------------------------------------
+
+std::int64_t Store::add_worker(const std::string& name, std::uint32_t threads) {
+  return m_impl->guarded("add_worker", [&] {
+    pqxx::nontransaction txn(m_impl->main());
+    return txn
+        .exec_params1("insert into workers (name, threads, last_seen) values ($1, $2, now())"
+                      " returning id",
+                      to_valid_utf8(name), threads)[0]
+        .as<std::int64_t>();
+  });
+}
+
+void Store::touch_workers(const std::vector<std::pair<std::int64_t, std::uint64_t>>& id_jobs_done) {
+  if (id_jobs_done.empty()) return;
+  m_impl->guarded("touch_workers", [&] {
+    std::string ids, jobs_done;
+    for (const auto& [id, done] : id_jobs_done) {
+      append_array_element(ids, id);
+      append_array_element(jobs_done, done);
+    }
+    pqxx::nontransaction txn(m_impl->main());
+    txn.exec_prepared("touch_workers", closed(ids), closed(jobs_done));
+  });
+}
+
+// ---- inspection -----------------------------------------------------------------------------
+
+std::vector<wire::BatchStatus> Store::batch_status(std::uint64_t batch_id) {
+  return m_impl->guarded("batch_status", [&] {
+    constexpr const char* kColumns =
+        "select batch_id, file_name, graph_name, accepted, rejected, routed, unreachable,"
+        "       finished_at is not null, elapsed_s from batch_progress ";
+    pqxx::nontransaction txn(m_impl->main());
+    const auto r =
+        batch_id != 0
+            ? txn.exec_params(std::string(kColumns) + "where batch_id = $1", batch_id)
+            : txn.exec(std::string(kColumns) +
+                       "where finished_at is null"
+                       "   or batch_id in (select id from batches order by id desc limit 20)"
+                       " order by batch_id");
+    std::vector<wire::BatchStatus> statuses;
+    statuses.reserve(r.size());
+    for (const auto& row : r) {
+      wire::BatchStatus status;
+      status.batch_id = row[0].as<std::uint64_t>();
+      status.file_name = row[1].as<std::string>();
+      status.graph_name = row[2].is_null() ? std::string() : row[2].as<std::string>();
+      status.accepted = row[3].as<std::uint64_t>();
+      status.rejected = row[4].as<std::uint64_t>();
+      status.routed = row[5].as<std::uint64_t>();
+      status.unreachable = row[6].as<std::uint64_t>();
+      status.finished = row[7].as<bool>();
+      status.elapsed_s = row[8].as<double>();
+      statuses.push_back(std::move(status));
+    }
+    return statuses;
+  });
+}
+
+// ---- drawing a batch (waybill render) -------------------------------------------------------
+
+std::optional<BatchOverview> Store::batch_overview(std::int64_t batch_id) {
+  return m_impl->guarded("batch_overview", [&]() -> std::optional<BatchOverview> {
+    pqxx::nontransaction txn(m_impl->main());
+    const auto r = txn.exec_params(
+        "select graph_id, accepted, snap_radius_m from batches where id = $1", batch_id);
+    if (r.empty()) return std::nullopt;
+    return BatchOverview{r[0][0].as<std::int64_t>(), r[0][1].as<std::uint64_t>(),
+                         r[0][2].as<double>()};
+  });
+}
+
+std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64_t accepted,
+                                              std::size_t limit) {
+  if (accepted == 0 || limit == 0) return {};
+  return m_impl->guarded("sample_routes", [&] {
+    // The seqs are listed here rather than filtered in SQL (seq % step = 0 would read the whole
+    // partition): `seq = any(...)` with batch_id is a lookup on the primary key of the one
+    // partition of each table. seq is an int, so i * accepted < 2^62 fits.
+    const std::uint64_t n = std::min<std::uint64_t>(limit, accepted);
+    std::string seqs;
+    for (std::uint64_t i = 0; i < n; ++i) append_array_element(seqs, i * accepted / n);
+    pqxx::nontransaction txn(m_impl->main());
+    const auto r = txn.exec_params(
+        "select j.seq, j.origin, j.destination, j.origin_lat_e7, j.origin_lon_e7,"
+        "       j.dest_lat_e7, j.dest_lon_e7, r.status, r.polyline"
+        "  from jobs j"
+        "  left join routes r on r.batch_id = $1 and r.seq = j.seq"
+        " where j.batch_id = $1 and j.seq = any($2::int[])"
+        " order by j.seq",
+        batch_id, closed(seqs));
+    std::vector<RouteSample> samples;
+    samples.reserve(r.size());
+    for (const auto& row : r) {
+      RouteSample& sample = samples.emplace_back();
+      sample.seq = row[0].as<std::uint32_t>();
+      if (!row[1].is_null()) sample.origin = row[1].as<std::int64_t>();
+      if (!row[2].is_null()) sample.destination = row[2].as<std::int64_t>();
+      if (!row[3].is_null() && !row[4].is_null() && !row[5].is_null() && !row[6].is_null()) {
+        sample.points = wire::JobPoints{{parse_degrees_e7(row[3]), parse_degrees_e7(row[4])},
+                                        {parse_degrees_e7(row[5]), parse_degrees_e7(row[6])}};
+      }
+      if (!row[7].is_null()) sample.status = row[7].as<int>();
+      if (!row[8].is_null()) sample.polyline = row[8].as<std::string>();
+    }
+    return samples;
+  });
+}
+
+}  // namespace waybill::dispatcher
