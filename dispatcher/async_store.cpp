@@ -80,7 +80,7 @@ void AsyncStore::run(std::stop_token stop) {
     auto [tag, task] = std::move(m_todo.front());
     m_todo.pop_front();
     lock.unlock();
-    Done done{tag, std::nullopt};
+    Done done{tag, std::nullopt, std::nullopt};
     const auto start = std::chrono::steady_clock::now();
     try {
       if (!m_store) m_store = std::make_unique<Store>(m_conninfo);

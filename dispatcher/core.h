@@ -231,7 +231,8 @@ class DispatcherCore {
   void check_submit(Clock::time_point now);
   void warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots,
                     const std::vector<wire::LatLon>& depot_points, Clock::time_point now);
-  void post_submit(Action action);
+  template <class Task>
+  void post_submit(Task task);
   wire::SubmitReply progress(const OpenSubmit& s, wire::SubmitReply::Stage stage,
                              std::uint32_t part) const;
 

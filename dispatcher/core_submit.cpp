@@ -211,9 +211,10 @@ void DispatcherCore::abort_submit(const std::string& why) {
   m_submit.reset();
 }
 
-void DispatcherCore::post_submit(Action action) {
+template <class Task>
+void DispatcherCore::post_submit(Task task) {
   ++m_submit_tasks;
-  m_actions.push_back(std::move(action));
+  m_actions.emplace_back(std::in_place_type<Task>, std::move(task));
 }
 
 /// Silence counts only while the client owes the next part; a long commit keeps it waiting.

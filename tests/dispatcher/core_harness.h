@@ -127,7 +127,10 @@ class FakeDatabase final : public Catalog {
   std::int64_t begin_batch(const BeginBatch& a) {
     check(Stage::begin_batch);
     const std::int64_t id = next_batch++;
-    batches[id] = Batch{a.content_hash, a.chunk_size, a.options};
+    Batch& b = batches[id];
+    b.hash = a.content_hash;
+    b.chunk_size = a.chunk_size;
+    b.options = a.options;
     open_submit = id;
     return id;
   }

@@ -12,6 +12,7 @@
 #include "dispatcher/migrations.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <pqxx/pqxx>
@@ -867,9 +868,21 @@ TEST_F(StoreTest, AsyncStoreReportsErrorsAndGoesOn) {
   ASSERT_TRUE(refused.error);
   EXPECT_EQ(refused.error->kind(), StoreError::Kind::permanent);
   EXPECT_FALSE(async.wait().error);
+  // Not a database error: a bug, kept apart so that it is never taken for a lost database.
   const auto bug = async.wait();
-  ASSERT_TRUE(bug.error);
-  EXPECT_STREQ(bug.error->what(), "a bug");
+  EXPECT_FALSE(bug.error);
+  ASSERT_TRUE(bug.internal);
+  EXPECT_EQ(*bug.internal, "a bug");
+}
+
+TEST_F(StoreTest, AsyncStoreWakesItsOwnerThroughItsDescriptor) {
+  AsyncStore async(m_conninfo);
+  pollfd wake{async.wake_fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&wake, 1, 0), 0);  // nothing done yet: not readable
+  async.post(1, [](Store&) {});
+  ASSERT_EQ(::poll(&wake, 1, 10'000), 1);
+  ASSERT_TRUE(async.poll());
+  EXPECT_EQ(::poll(&wake, 1, 0), 0);  // the outcome taken: quiet again
 }
 
 TEST_F(StoreTest, AsyncStoreWithoutADatabaseFailsEachTaskRetryably) {
