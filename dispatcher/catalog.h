@@ -10,7 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "dispatcher/store.h"
+#include "dispatcher/rows.h"
+#include "dispatcher/store_error.h"
 #include "schema/messages.h"
 
 namespace waybill::dispatcher {

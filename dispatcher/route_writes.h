@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "dispatcher/store.h"
+#include "dispatcher/rows.h"
 
 namespace waybill::dispatcher {
 
