@@ -54,9 +54,10 @@ std::unique_ptr<pqxx::connection> Store::Impl::open_connection(const std::string
              " from jobs"
              " where batch_id = $1 and seq >= $2 and seq < $3 order by seq");
   c->prepare("mark_chunks_done",
-             "insert into chunks_done (batch_id, chunk, jobs, unreachable, worker_id, unsnappable)"
+             "insert into chunks_done (batch_id, chunk, jobs, unreachable, worker_id, unsnappable,"
+             "                         failed)"
              " select * from unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::bigint[],"
-             "                      $6::int[])"
+             "                      $6::int[], $7::int[])"
              " on conflict (batch_id, chunk) do nothing"
              " returning batch_id, chunk");
   c->prepare("touch_workers",

@@ -100,21 +100,18 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
   if (chunks.empty()) return;
   m_impl->guarded("record_routes", [&] {
     std::string batch_ids, chunk_numbers, job_counts, unreachable_counts, worker_ids,
-        unsnappable_counts;
+        unsnappable_counts, failed_counts;
     for (const ChunkRoutes& chunk : chunks) {
+      const auto count = [&](wire::JobStatus status) {
+        return std::count_if(chunk.outcomes.begin(), chunk.outcomes.end(),
+                             [&](const auto& outcome) { return outcome.status == status; });
+      };
       append_array_element(batch_ids, chunk.batch_id);
       append_array_element(chunk_numbers, chunk.chunk);
       append_array_element(job_counts, chunk.outcomes.size());
-      append_array_element(
-          unreachable_counts,
-          std::count_if(chunk.outcomes.begin(), chunk.outcomes.end(), [](const auto& outcome) {
-            return outcome.status == wire::JobStatus::unreachable;
-          }));
-      append_array_element(
-          unsnappable_counts,
-          std::count_if(chunk.outcomes.begin(), chunk.outcomes.end(), [](const auto& outcome) {
-            return outcome.status == wire::JobStatus::unsnappable;
-          }));
+      append_array_element(unreachable_counts, count(wire::JobStatus::unreachable));
+      append_array_element(unsnappable_counts, count(wire::JobStatus::unsnappable));
+      append_array_element(failed_counts, count(wire::JobStatus::failed));
       if (chunk.worker_id > 0) {
         append_array_element(worker_ids, chunk.worker_id);
       } else {
@@ -128,7 +125,7 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
     const auto fresh_rows =
         txn.exec_prepared("mark_chunks_done", closed(batch_ids), closed(chunk_numbers),
                           closed(job_counts), closed(unreachable_counts), closed(worker_ids),
-                          closed(unsnappable_counts));
+                          closed(unsnappable_counts), closed(failed_counts));
     std::set<std::pair<std::int64_t, std::uint32_t>> fresh;
     for (const auto& row : fresh_rows) {
       fresh.emplace(row[0].as<std::int64_t>(), row[1].as<std::uint32_t>());

@@ -183,13 +183,13 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigrateTwiceIsANoOp) {
   store();
   const auto applied = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(applied.size(), 6u);
+  ASSERT_EQ(applied.size(), 7u);
   EXPECT_EQ(applied[0][0].as<std::string>(), "0001_graphs");
-  EXPECT_EQ(applied[5][0].as<std::string>(), "0006_coordinates_e7");
+  EXPECT_EQ(applied[6][0].as<std::string>(), "0007_failed_jobs");
   store().migrate();
   Store(m_conninfo).migrate();
   const auto again = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(again.size(), 6u);
+  ASSERT_EQ(again.size(), 7u);
   for (std::size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i][1].as<std::string>(), applied[i][1].as<std::string>());
   }
@@ -210,7 +210,7 @@ TEST_F(StoreTest, ConcurrentMigrationsDoNotRace) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(count("select count(*) from schema_migrations"), 6);
+  EXPECT_EQ(count("select count(*) from schema_migrations"), 7);
 }
 
 // ---- graphs ---------------------------------------------------------------------------------
@@ -661,6 +661,8 @@ TEST_F(StoreTest, OtherOutcomesAreNamed) {
   EXPECT_EQ(rows[3][0].as<std::string>(), "unreachable");
   EXPECT_TRUE(rows[1][1].is_null());
   EXPECT_TRUE(rows[0][2].is_null());  // worker id 0: none recorded
+  EXPECT_EQ(count("select failed from chunks_done"), 1);
+  EXPECT_EQ(count("select unreachable from chunks_done"), 1);
 }
 
 TEST_F(StoreTest, OpenBatchesListDoneChunksUntilFinished) {
