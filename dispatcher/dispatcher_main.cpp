@@ -3,16 +3,14 @@
 #include <boost/program_options.hpp>
 #include <zmq.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <iostream>
 
 #include "dispatcher/dispatcher.h"
 #include "common/log.h"
+#include "common/program.h"
 
 namespace {
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
+constexpr const char* kProgram = "waybill-dispatcher";
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -57,28 +55,15 @@ int main(int argc, char** argv) try {
       ("insecure", po::bool_switch(&c.insecure), "plain TCP without CurveZMQ: anyone may connect")
       ("verbose,v", "log debug lines");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, options), vm);
-  if (vm.count("help")) {
-    std::cout << options << '\n';
-    return 0;
-  }
-  po::notify(vm);
-  if (const auto problems = c.validate(); !problems.empty()) {
-    for (const auto& p : problems) std::cerr << "waybill-dispatcher: " << p << '\n';
-    return 2;
-  }
-  waybill::Logger log("dispatcher",
-                      vm.count("verbose") ? waybill::LogLevel::debug : waybill::LogLevel::info);
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
+  if (auto status = waybill::parse_command_line(argc, argv, options, vm, kProgram)) return *status;
+  if (auto status = waybill::report_problems(kProgram, c.validate())) return *status;
+  waybill::Logger log("dispatcher", waybill::log_level(vm));
+  const auto& stop = waybill::stop_on_signals();
   zmq::context_t context;
-  const int status = waybill::dispatcher::run_dispatcher(c, context, log, g_stop);
+  const int status = waybill::dispatcher::run_dispatcher(c, context, log, stop);
   log.info("stopped");
   return status;
-} catch (const boost::program_options::error& e) {
-  std::cerr << "waybill-dispatcher: " << e.what() << " (see --help)\n";
-  return 2;
 } catch (const std::exception& e) {
-  std::cerr << "waybill-dispatcher: " << e.what() << '\n';
+  std::cerr << kProgram << ": " << e.what() << '\n';
   return 1;
 }

@@ -2,8 +2,6 @@
 #include <boost/program_options.hpp>
 #include <zmq.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -11,12 +9,12 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/program.h"
 #include "worker/worker.h"
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
+constexpr const char* kProgram = "waybill-worker";
 
 std::string default_name() {
   char host[256] = "localhost";
@@ -73,31 +71,18 @@ int main(int argc, char** argv) try {
       ("insecure", po::bool_switch(&config.insecure), "plain TCP, without CurveZMQ")
       ("verbose,v", "log debug lines");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, options), vm);
-  if (vm.count("help")) {
-    std::cout << options << '\n';
-    return 0;
-  }
-  po::notify(vm);
+  if (auto status = waybill::parse_command_line(argc, argv, options, vm, kProgram)) return *status;
   config.cache_dir = cache_dir;
   config.tree_cache_bytes = tree_cache_mb << 20;
-  if (const auto problems = config.validate(); !problems.empty()) {
-    for (const auto& p : problems) std::cerr << "waybill-worker: " << p << '\n';
-    return 2;
-  }
-  waybill::Logger log("worker " + config.name,
-                      vm.count("verbose") ? waybill::LogLevel::debug : waybill::LogLevel::info);
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
+  if (auto status = waybill::report_problems(kProgram, config.validate())) return *status;
+  waybill::Logger log("worker " + config.name, waybill::log_level(vm));
+  const auto& stop = waybill::stop_on_signals();
   zmq::context_t context;
   log.info("joining ", config.dispatcher, " with ", config.threads, " threads");
-  const int status = waybill::worker::run_worker(config, context, log, g_stop);
+  const int status = waybill::worker::run_worker(config, context, log, stop);
   log.info("stopped");
   return status;
-} catch (const boost::program_options::error& e) {
-  std::cerr << "waybill-worker: " << e.what() << " (see --help)\n";
-  return 2;
 } catch (const std::exception& e) {
-  std::cerr << "waybill-worker: " << e.what() << '\n';
+  std::cerr << kProgram << ": " << e.what() << '\n';
   return 1;
 }
