@@ -4,15 +4,15 @@
 #include <capnp/serialize.h>
 #include <kj/array.h>
 #include <kj/exception.h>
-#include <kj/io.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <functional>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
+#include "schema/detail/flat_array.h"
 #include "schema/waybill.capnp.h"
 
 namespace waybill::wire {
@@ -97,10 +97,7 @@ std::string encode_graph(const router::RoadGraph& graph) {
   }
   root.setCostUnit(static_cast<std::uint8_t>(graph.cost_unit()));
 
-  std::string out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word), '\0');
-  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
-  capnp::writeMessage(stream, builder);
-  return out;
+  return detail::to_flat_array(builder);
 }
 
 router::RoadGraph decode_graph(std::string_view bytes) {
@@ -110,14 +107,8 @@ router::RoadGraph decode_graph(std::string_view bytes) {
   }
   const std::size_t num_words = bytes.size() / sizeof(capnp::word);
   kj::Array<capnp::word> aligned;
-  kj::ArrayPtr<const capnp::word> words;
-  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
-    words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), num_words);
-  } else {
-    aligned = kj::heapArray<capnp::word>(num_words);
-    std::memcpy(aligned.begin(), bytes.data(), bytes.size());
-    words = aligned;
-  }
+  const kj::ArrayPtr<const capnp::word> words =
+      detail::as_words(std::as_bytes(std::span(bytes)), aligned);
 
   std::vector<NodeId> ids;
   std::vector<Coordinate> coords;

@@ -4,14 +4,13 @@
 #include <capnp/serialize.h>
 #include <kj/array.h>
 #include <kj/exception.h>
-#include <kj/io.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <exception>
 
+#include "schema/detail/flat_array.h"
 #include "schema/waybill.capnp.h"
 
 namespace waybill::wire {
@@ -515,12 +514,7 @@ std::string encode(const Message& message) {
       static_cast<unsigned>(std::min<std::size_t>(words, std::size_t{1} << 28)));
   Fill fill{builder.initRoot<gen::Envelope>()};
   std::visit(fill, message);
-  // Serialize straight into the string: one copy, not two.
-  std::string out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word), '\0');
-  kj::ArrayOutputStream stream(
-      kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
-  capnp::writeMessage(stream, builder);
-  return out;
+  return detail::to_flat_array(builder);
 }
 
 std::optional<Message> decode(std::span<const std::byte> frame, std::string& error,
@@ -538,14 +532,7 @@ std::optional<Message> decode(std::span<const std::byte> frame, std::string& err
   try {
     const std::size_t num_words = frame.size() / sizeof(capnp::word);
     kj::Array<capnp::word> aligned;
-    kj::ArrayPtr<const capnp::word> words;
-    if (reinterpret_cast<std::uintptr_t>(frame.data()) % alignof(capnp::word) == 0) {
-      words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(frame.data()), num_words);
-    } else {
-      aligned = kj::heapArray<capnp::word>(num_words);
-      std::memcpy(aligned.begin(), frame.data(), frame.size());
-      words = aligned;
-    }
+    const kj::ArrayPtr<const capnp::word> words = detail::as_words(frame, aligned);
     capnp::ReaderOptions options;
     options.traversalLimitInWords = limits.traversal_words;
     options.nestingLimit = limits.nesting;
