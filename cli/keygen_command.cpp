@@ -18,10 +18,8 @@ int keygen_command(std::span<const std::string> args) {
   options.add_options()
       ("help,h", "show this help")
       ("prefix", po::value(&prefix)->required(), "path and name of the two files, without suffix");
-  po::positional_options_description positional;
-  positional.add("prefix", 1);
   po::variables_map vm;
-  if (auto status = parse_options(args, options, vm, "keygen", &positional)) return *status;
+  if (auto status = parse_options(args, options, vm, "keygen", "prefix")) return *status;
   try {
     const auto keys = transport::generate_key_pair();
     transport::write_key_pair(prefix, keys);

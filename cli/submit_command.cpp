@@ -224,10 +224,8 @@ int submit_command(std::span<const std::string> args) {
        "how long to wait for the dispatcher to answer the start of a submit");
   std::string key, server_key;
   add_key_options(options, key, server_key);
-  po::positional_options_description positional;
-  positional.add("file", 1);
   po::variables_map vm;
-  if (auto status = parse_options(args, options, vm, "submit", &positional)) return *status;
+  if (auto status = parse_options(args, options, vm, "submit", "file")) return *status;
   if (!depart_at.empty() && !valid_iso8601(depart_at)) {
     std::cerr << "waybill submit: --depart-at: not an ISO 8601 time: '" << depart_at << "'\n";
     return 2;
@@ -282,10 +280,8 @@ int status_command(std::span<const std::string> args) {
       ("batch", po::value(&batch)->default_value(0), "one batch id (0: all recent)");
   std::string key, server_key;
   add_key_options(options, key, server_key);
-  po::positional_options_description positional;
-  positional.add("batch", 1);
   po::variables_map vm;
-  if (auto status = parse_options(args, options, vm, "status", &positional)) return *status;
+  if (auto status = parse_options(args, options, vm, "status", "batch")) return *status;
   zmq::context_t context;
   transport::Client client(context, endpoint, key, server_key);
   const auto answer = client.request(wire::StatusRequest{batch}, 5s);
