@@ -1,5 +1,6 @@
 #include "cli/route_command.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -24,6 +25,9 @@
 
 namespace waybill::cli {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kTinyTown = std::string(WAYBILL_TEST_DATA_DIR) + "/osm/tiny_town.osm";
 
@@ -63,25 +67,23 @@ TEST(RouteCommandOsm, RoutesOsmNodeIdsOnTravelTimes) {
 TEST(RouteCommandOsm, NodeOutsideTheLargestComponentIsUnknown) {
   const CommandRun run = route({"--osm", kTinyTown, "--stats"}, "1,2\n4,13\n");
   EXPECT_EQ(run.status, 1);
-  EXPECT_NE(run.err.find("line 2: unknown destination node: '4,13'"), std::string::npos) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("line 2: unknown destination node: '4,13'"));
   // --stats says why: the loader dropped two nodes.
-  EXPECT_NE(run.err.find("tiny_town.osm: 9 ways routable, 1 closed to cars, 0 node references "
-                         "missing; 3 components: kept the largest, dropped 2 nodes and 2 arcs"),
-            std::string::npos)
-      << run.err;
+  EXPECT_THAT(run.err,
+              HasSubstr("tiny_town.osm: 9 ways routable, 1 closed to cars, 0 node references "
+                        "missing; 3 components: kept the largest, dropped 2 nodes and 2 arcs"));
 }
 
 TEST(RouteCommandOsm, ProfileFileIsRead) {
   const CommandRun run = route({"--osm", kTinyTown, "--profile", "/nonexistent/car.profile"}, "");
   EXPECT_EQ(run.status, 2);
-  EXPECT_NE(run.err.find("/nonexistent/car.profile"), std::string::npos) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("/nonexistent/car.profile"));
 }
 
 TEST(RouteCommandOsm, MissingFileIsNamed) {
   const CommandRun run = route({"--osm", "/nonexistent/map.osm.pbf"}, "");
   EXPECT_EQ(run.status, 2);
-  EXPECT_NE(run.err.find("waybill route: /nonexistent/map.osm.pbf: cannot open"), std::string::npos)
-      << run.err;
+  EXPECT_THAT(run.err, HasSubstr("waybill route: /nonexistent/map.osm.pbf: cannot open"));
 }
 
 TEST(RouteCommandOsm, GraphOptionsAreChecked) {
@@ -186,31 +188,25 @@ TEST_F(RouteCommandPoints, UnsnappablePointsAreReportedWithTheirLine) {
   ASSERT_EQ(lines.size(), 3u) << run.out;
   EXPECT_EQ(lines[1], "43.78,7.42,43.7300,7.4205,unsnappable,,,,");
   EXPECT_EQ(lines[2].rfind("43.7300,7.4205,7.4205,43.7300,unsnappable,,,0.0,", 0), 0u) << lines[2];
-  EXPECT_NE(run.err.find("line 2: origin unsnappable: no road within 500 m: '43.78,7.42,"),
-            std::string::npos)
-      << run.err;
-  EXPECT_NE(run.err.find("line 3: destination unsnappable: no road within 500 m; latitude and "
-                         "longitude look swapped"),
-            std::string::npos)
-      << run.err;
+  EXPECT_THAT(run.err, HasSubstr("line 2: origin unsnappable: no road within 500 m: '43.78,7.42,"));
+  EXPECT_THAT(run.err,
+              HasSubstr("line 3: destination unsnappable: no road within 500 m; latitude and "
+                        "longitude look swapped"));
   // A wider radius reaches the first one.
   const CommandRun wide =
       route({"--osm", kTinyTown, "--snap-radius-m", "6000"}, "43.78,7.42,43.7300,7.4205\n");
   EXPECT_EQ(wide.status, 0) << wide.err;
-  EXPECT_EQ(wide.out.find("unsnappable"), std::string::npos) << wide.out;
+  EXPECT_THAT(wide.out, Not(HasSubstr("unsnappable")));
 }
 
 TEST_F(RouteCommandPoints, BadCoordinateLinesAreBadLines) {
   const CommandRun run = route({"--osm", kTinyTown}, "43.73,7.42,north,7.42\n1,2,3\n");
   EXPECT_EQ(run.status, 1);
   EXPECT_EQ(run.out, "");
-  EXPECT_NE(run.err.find("line 1: coordinates must be numbers in degrees: '43.73,7.42,north,7.42'"),
-            std::string::npos)
-      << run.err;
-  EXPECT_NE(run.err.find("line 2: expected 'origin,destination' or "
-                         "'origin_lat,origin_lon,dest_lat,dest_lon': '1,2,3'"),
-            std::string::npos)
-      << run.err;
+  EXPECT_THAT(run.err,
+              HasSubstr("line 1: coordinates must be numbers in degrees: '43.73,7.42,north,7.42'"));
+  EXPECT_THAT(run.err, HasSubstr("line 2: expected 'origin,destination' or "
+                                 "'origin_lat,origin_lon,dest_lat,dest_lon': '1,2,3'"));
   const CommandRun radius = route({"--osm", kTinyTown, "--snap-radius-m", "0"}, "");
   EXPECT_EQ(radius.status, 2);
   EXPECT_EQ(radius.err.substr(0, radius.err.find('\n')),
@@ -227,9 +223,8 @@ TEST(RouteCommandDimacs, CoordinatesNeedAGraphWithCoordinates) {
   const CommandRun bare = route({"--graph", gr}, "1,2\n43.73,7.4203,43.73,7.4207\n");
   EXPECT_EQ(bare.status, 1);
   EXPECT_EQ(bare.out, "1,2,70,1\n");  // the node form keeps its columns
-  EXPECT_NE(bare.err.find("line 2: coordinates need a graph with coordinates (--coords or --osm)"),
-            std::string::npos)
-      << bare.err;
+  EXPECT_THAT(bare.err,
+              HasSubstr("line 2: coordinates need a graph with coordinates (--coords or --osm)"));
   // With the .co file: the direct drive along the one road, 0.4 of its 70 and of its 80 m.
   const CommandRun run =
       route({"--graph", gr, "--coords", (dir / "pair.co").string()}, "43.73,7.4203,43.73,7.4207\n");
