@@ -145,33 +145,21 @@ GraphInfo Store::import_graph(
 }
 
 std::optional<GraphInfo> Store::find_graph(const std::string& name) {
-  return m_impl->guarded("find_graph", [&]() -> std::optional<GraphInfo> {
-    pqxx::nontransaction txn(m_impl->main());
-    const auto r = txn.exec_params(
-        "select id, name, hash, num_nodes, num_arcs from graphs where name = $1", name);
-    if (r.empty()) return std::nullopt;
-    return graph_info(r[0]);
-  });
+  return m_impl->lookup<GraphInfo>(
+      "find_graph", graph_info,
+      "select id, name, hash, num_nodes, num_arcs from graphs where name = $1", name);
 }
 
 std::optional<GraphInfo> Store::graph_by_id(std::int64_t id) {
-  return m_impl->guarded("graph_by_id", [&]() -> std::optional<GraphInfo> {
-    pqxx::nontransaction txn(m_impl->main());
-    const auto r = txn.exec_params(
-        "select id, name, hash, num_nodes, num_arcs from graphs where id = $1", id);
-    if (r.empty()) return std::nullopt;
-    return graph_info(r[0]);
-  });
+  return m_impl->lookup<GraphInfo>(
+      "graph_by_id", graph_info,
+      "select id, name, hash, num_nodes, num_arcs from graphs where id = $1", id);
 }
 
 std::optional<GraphInfo> Store::latest_graph() {
-  return m_impl->guarded("latest_graph", [&]() -> std::optional<GraphInfo> {
-    pqxx::nontransaction txn(m_impl->main());
-    const auto r = txn.exec(
-        "select id, name, hash, num_nodes, num_arcs from graphs order by id desc limit 1");
-    if (r.empty()) return std::nullopt;
-    return graph_info(r[0]);
-  });
+  return m_impl->lookup<GraphInfo>(
+      "latest_graph", graph_info,
+      "select id, name, hash, num_nodes, num_arcs from graphs order by id desc limit 1");
 }
 
 std::string Store::graph_bytes(std::int64_t graph_id) {

@@ -88,14 +88,13 @@ std::vector<wire::BatchStatus> Store::batch_status(std::uint64_t batch_id) {
 // ---- drawing a batch (waybill render) -------------------------------------------------------
 
 std::optional<BatchOverview> Store::batch_overview(std::int64_t batch_id) {
-  return m_impl->guarded("batch_overview", [&]() -> std::optional<BatchOverview> {
-    pqxx::nontransaction txn(m_impl->main());
-    const auto r = txn.exec_params(
-        "select graph_id, accepted, snap_radius_m from batches where id = $1", batch_id);
-    if (r.empty()) return std::nullopt;
-    return BatchOverview{r[0][0].as<std::int64_t>(), r[0][1].as<std::uint64_t>(),
-                         r[0][2].as<double>()};
-  });
+  return m_impl->lookup<BatchOverview>(
+      "batch_overview",
+      [](const pqxx::row& row) {
+        return BatchOverview{row[0].as<std::int64_t>(), row[1].as<std::uint64_t>(),
+                             row[2].as<double>()};
+      },
+      "select graph_id, accepted, snap_radius_m from batches where id = $1", batch_id);
 }
 
 std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64_t accepted,

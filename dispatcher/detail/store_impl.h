@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,34 @@ struct Store::Impl {
       forget_broken();
       detail::rethrow_as_store_error(operation);
     }
+  }
+
+  // The lookup of one row, under guarded(operation): runs `sql` with `params` on main() outside
+  // a transaction, and returns its first row as `read` makes it, or nullopt when there is none.
+  template <typename T, typename Read, typename... Params>
+  std::optional<T> lookup(std::string_view operation, Read read, const std::string& sql,
+                          const Params&... params) {
+    return guarded(operation, [&]() -> std::optional<T> {
+      pqxx::nontransaction txn(main());
+      const pqxx::result r = txn.exec_params(sql, params...);
+      if (r.empty()) return std::nullopt;
+      return read(r[0]);
+    });
+  }
+
+  // Runs `body` on the transaction of the open submit of `batch_id` (submit_txn()), under
+  // guarded(operation). Whatever it throws drops the submit too: its transaction is unusable.
+  template <typename F>
+  void in_submit(std::string_view operation, std::int64_t batch_id, F&& body) {
+    guarded(operation, [&] {
+      pqxx::work& txn = submit_txn(batch_id);
+      try {
+        body(txn);
+      } catch (...) {
+        drop_submit();
+        throw;
+      }
+    });
   }
 
   std::string conninfo;
