@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/test_seed.h"
+#include "tests/dispatcher/parsed_batch.h"
 
 #include <algorithm>
 #include <cctype>
@@ -35,9 +36,6 @@ constexpr std::string_view kBadDue = "bad due_at: not an ISO 8601 timestamp: ";
 
 std::uint64_t test_seed() { return seed_from_env(); }
 
-/// The graph of every test: node ids 1..1000.
-bool has_node(std::int64_t id) { return id >= 1 && id <= 1000; }
-
 std::filesystem::path batches_dir() {
   return std::filesystem::path(WAYBILL_TEST_DATA_DIR) / "batches";
 }
@@ -48,29 +46,19 @@ std::string read_file(const std::string& name) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-struct Parsed {
-  std::vector<JobRow> jobs;
-  std::vector<RejectRow> rejects;
-  std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t lines = 0;
-};
+using testing::has_node;
+using Parsed = testing::ParsedBatch;
 
 /// Feeds `bytes` cut at the offsets `cuts` (ascending), then finishes.
 Parsed parse(std::string_view bytes, const std::vector<std::size_t>& cuts = {}) {
-  BatchParser parser(has_node);
-  Parsed out;
+  std::vector<std::string_view> pieces;
   std::size_t from = 0;
   for (const std::size_t cut : cuts) {
-    parser.feed(bytes.substr(from, cut - from), out.jobs, out.rejects);
+    pieces.push_back(bytes.substr(from, cut - from));
     from = cut;
   }
-  parser.feed(bytes.substr(from), out.jobs, out.rejects);
-  parser.finish(out.jobs, out.rejects);
-  out.accepted = parser.accepted();
-  out.rejected = parser.rejected();
-  out.lines = parser.lines();
-  return out;
+  pieces.push_back(bytes.substr(from));
+  return testing::parse_pieces(pieces);
 }
 
 /// Feeds `bytes` in pieces of `piece` bytes.

@@ -18,13 +18,17 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/dispatcher/parsed_batch.h"
+
 namespace {
 
 using waybill::dispatcher::BatchParser;
 using waybill::dispatcher::JobRow;
 using waybill::dispatcher::RejectRow;
+using waybill::dispatcher::testing::kNodes;
+using waybill::dispatcher::testing::parse_pieces;
+using Run = waybill::dispatcher::testing::ParsedBatch;
 
-constexpr std::int64_t kNodes = 1000;         ///< the graph has nodes 1..1000
 constexpr std::uint8_t kLongLineMode = 0xFF;  ///< first byte: see LLVMFuzzerTestOneInput
 /// Bound on RejectRow::reason, like the bound on raw (4 * kMaxRawBytes): the longest reason
 /// with a fixed number of quoted values is far below it.
@@ -80,25 +84,6 @@ bool postgres_text(std::string_view s) {
     i += len;
   }
   return true;
-}
-
-struct Run {
-  std::vector<JobRow> jobs;
-  std::vector<RejectRow> rejects;
-  std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;
-  std::uint64_t lines = 0;
-};
-
-Run parse(std::initializer_list<std::string_view> pieces) {
-  Run run;
-  BatchParser parser([](std::int64_t id) { return id >= 1 && id <= kNodes; });
-  for (const std::string_view piece : pieces) parser.feed(piece, run.jobs, run.rejects);
-  parser.finish(run.jobs, run.rejects);
-  run.accepted = parser.accepted();
-  run.rejected = parser.rejected();
-  run.lines = parser.lines();
-  return run;
 }
 
 void check(const Run& run) {
@@ -183,15 +168,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t middle = file.size() / 2;
     const std::string_view head = file.substr(0, middle);
     const std::string_view tail = file.substr(middle);
-    pieces = parse({head, filler, tail});
+    pieces = parse_pieces({head, filler, tail});
     joined.assign(head).append(filler).append(tail);
-    whole = parse({joined});
+    whole = parse_pieces({joined});
   } else {
     // 0..254 maps onto 0..file.size(): short inputs get every split point.
     const std::size_t split =
         file.size() <= 254 ? data[0] % (file.size() + 1) : file.size() * data[0] / 254;
-    pieces = parse({file.substr(0, split), file.substr(split)});
-    whole = parse({file});
+    pieces = parse_pieces({file.substr(0, split), file.substr(split)});
+    whole = parse_pieces({file});
   }
   check(pieces);
   if (!same(pieces, whole)) fail("splitting the input changed the result");
