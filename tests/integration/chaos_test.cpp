@@ -3,7 +3,6 @@
 // thawed so its stale answers reach the new dispatcher. Nothing may be lost or stored twice.
 #include "tests/integration/pipeline_fixture.h"
 
-#include "router/dimacs.h"
 #include "router/shortest_path.h"
 
 namespace waybill::test {
@@ -51,12 +50,10 @@ TEST_F(ChaosTest, NothingIsLostOrDoubledWhenWorkersAndTheDispatcherDie) {
   EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0u);
   EXPECT_EQ(count("select count(*) from rejects"), batch.rejects.size());
 
-  const auto graph = router::load_dimacs(m_graph);
-  router::RouteQuery reference(graph);
+  ReferenceRouter reference(m_graph);
   std::size_t wrong = 0;
   for (const auto& row : query("select origin, destination, cost from job_routes")) {
-    const auto expected = reference.one_to_one(router::NodeId{row[0].as<std::int64_t>()},
-                                               router::NodeId{row[1].as<std::int64_t>()});
+    const auto expected = reference.route(row[0], row[1]);
     const bool ok = expected.status == router::RouteStatus::ok
                         ? !row[2].is_null() && row[2].as<std::int64_t>() == expected.cost
                         : row[2].is_null();

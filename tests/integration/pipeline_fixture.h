@@ -96,6 +96,25 @@ inline Batch make_batch(int depots, int per_depot, int pairs, int salt) {
   return b;
 }
 
+/// The router on a DIMACS graph file: the reference that stored routes are checked against.
+class ReferenceRouter {
+ public:
+  explicit ReferenceRouter(const fs::path& graph)
+      : m_graph(router::load_dimacs(graph)), m_query(m_graph) {}
+  ReferenceRouter(const ReferenceRouter&) = delete;  // m_query refers to m_graph
+  ReferenceRouter& operator=(const ReferenceRouter&) = delete;
+
+  /// The route between two node ids as job_routes stores them (origin, destination).
+  router::RouteResult route(const pqxx::field& origin, const pqxx::field& destination) {
+    return m_query.one_to_one(router::NodeId{origin.as<std::int64_t>()},
+                              router::NodeId{destination.as<std::int64_t>()});
+  }
+
+ private:
+  router::RoadGraph m_graph;
+  router::RouteQuery m_query;
+};
+
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {

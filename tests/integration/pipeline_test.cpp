@@ -1,7 +1,6 @@
 // End to end: a real PostgreSQL, a real dispatcher and real workers talking over TCP.
 #include "tests/integration/pipeline_fixture.h"
 
-#include "router/dimacs.h"
 #include "router/shortest_path.h"
 
 namespace waybill::test {
@@ -24,12 +23,10 @@ TEST_F(PipelineTest, EveryAcceptedJobHasExactlyOneRouteEqualToTheRouter) {
   EXPECT_EQ(counts[0][2].as<std::size_t>(), 0u);
   EXPECT_EQ(query("select count(*) from routes")[0][0].as<std::size_t>(), batch.accepted);
 
-  const auto graph = router::load_dimacs(m_graph);
-  router::RouteQuery reference(graph);
+  ReferenceRouter reference(m_graph);
   std::size_t unreachable = 0;
   for (const auto& row : query("select order_id, origin, destination, cost, hops, status from job_routes")) {
-    const auto expected = reference.one_to_one(router::NodeId{row[1].as<std::int64_t>()},
-                                               router::NodeId{row[2].as<std::int64_t>()});
+    const auto expected = reference.route(row[1], row[2]);
     const std::string status = row[5].as<std::string>();
     if (expected.status == router::RouteStatus::unreachable) {
       ++unreachable;
