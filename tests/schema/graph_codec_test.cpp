@@ -209,41 +209,6 @@ TEST(GraphCodec, ValidationErrors) {
     set_all(g.initCosts(2), {std::int64_t{5}, std::int64_t{6}});
   };
   EXPECT_EQ(decode_graph(graph_data(base)).num_arcs(), 2u);
-
-  expect_rejected(
-      graph_data([&](auto g) {
-        base(g);
-        set_all(g.initNodeIds(3), {std::int64_t{10}, std::int64_t{30}, std::int64_t{10}});
-      }),
-      "graph bytes: duplicate node id 10");
-  expect_rejected(graph_data([&](auto g) {
-                    base(g);
-                    g.initHeads(2).set(1, 3);
-                  }),
-                  "graph bytes: arc 1: node index 3 out of range (3 nodes)");
-  expect_rejected(graph_data([&](auto g) {
-                    base(g);
-                    g.initCosts(2).set(0, -1);
-                  }),
-                  "graph bytes: arc 0: invalid cost -1");
-  expect_rejected(graph_data([&](auto g) {
-                    base(g);
-                    g.initCosts(1);
-                  }),
-                  "graph bytes: 2 tails, 2 heads and 1 costs");
-  expect_rejected(graph_data([&](auto g) {
-                    base(g);
-                    g.initLonE6(3);
-                    g.initLatE6(2);
-                  }),
-                  "graph bytes: 3 nodes but 3 longitudes and 2 latitudes");
-  expect_rejected(graph_data([&](auto g) {
-                    base(g);
-                    g.initLonE6(2);
-                    g.initLatE6(2);
-                  }),
-                  "graph bytes: 3 nodes but 2 longitudes and 2 latitudes");
-
   // Lengths: none, or one per arc, each in 0 .. 2^40 mm; the unit: one the router knows.
   const auto measured = [&](schema::GraphData::Builder g) {
     base(g);
@@ -254,26 +219,51 @@ TEST(GraphCodec, ValidationErrors) {
   EXPECT_TRUE(graph.has_lengths());
   EXPECT_EQ(graph.cost_unit(), router::CostUnit::duration_ms);
   EXPECT_FALSE(decode_graph(graph_data(base)).has_lengths());
-  expect_rejected(graph_data([&](auto g) {
-                    measured(g);
-                    g.initLengthsMm(1);
-                  }),
-                  "graph bytes: 2 costs but 1 lengths");
-  expect_rejected(graph_data([&](auto g) {
-                    measured(g);
-                    g.getLengthsMm().set(1, -1);
-                  }),
-                  "graph bytes: arc 1: invalid length -1");
-  expect_rejected(graph_data([&](auto g) {
-                    measured(g);
-                    g.getLengthsMm().set(0, (std::int64_t{1} << 40) + 1);
-                  }),
-                  "graph bytes: arc 0: invalid length 1099511627777");
-  expect_rejected(graph_data([&](auto g) {
-                    measured(g);
-                    g.setCostUnit(2);
-                  }),
-                  "graph bytes: unknown cost unit 2");
+
+  // Each a valid graph, broken by one change.
+  using Fill = std::function<void(schema::GraphData::Builder)>;
+  struct Broken {
+    Fill valid;
+    Fill change;
+    std::string error;
+  };
+  const Broken broken[] = {
+      {base,
+       [](auto g) {
+         set_all(g.initNodeIds(3), {std::int64_t{10}, std::int64_t{30}, std::int64_t{10}});
+       },
+       "graph bytes: duplicate node id 10"},
+      {base, [](auto g) { g.initHeads(2).set(1, 3); },
+       "graph bytes: arc 1: node index 3 out of range (3 nodes)"},
+      {base, [](auto g) { g.initCosts(2).set(0, -1); }, "graph bytes: arc 0: invalid cost -1"},
+      {base, [](auto g) { g.initCosts(1); }, "graph bytes: 2 tails, 2 heads and 1 costs"},
+      {base,
+       [](auto g) {
+         g.initLonE6(3);
+         g.initLatE6(2);
+       },
+       "graph bytes: 3 nodes but 3 longitudes and 2 latitudes"},
+      {base,
+       [](auto g) {
+         g.initLonE6(2);
+         g.initLatE6(2);
+       },
+       "graph bytes: 3 nodes but 2 longitudes and 2 latitudes"},
+      {measured, [](auto g) { g.initLengthsMm(1); }, "graph bytes: 2 costs but 1 lengths"},
+      {measured, [](auto g) { g.getLengthsMm().set(1, -1); },
+       "graph bytes: arc 1: invalid length -1"},
+      {measured, [](auto g) { g.getLengthsMm().set(0, (std::int64_t{1} << 40) + 1); },
+       "graph bytes: arc 0: invalid length 1099511627777"},
+      {measured, [](auto g) { g.setCostUnit(2); }, "graph bytes: unknown cost unit 2"},
+  };
+  for (const Broken& b : broken) {
+    SCOPED_TRACE(b.error);
+    expect_rejected(graph_data([&](auto g) {
+                      b.valid(g);
+                      b.change(g);
+                    }),
+                    b.error);
+  }
 }
 
 }  // namespace
