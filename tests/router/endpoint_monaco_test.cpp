@@ -31,6 +31,7 @@
 #include "router/polyline.h"
 #include "router/shortest_path.h"
 #include "router/snap.h"
+#include "tests/router/endpoint_reference.h"
 #include "tests/router/osm_data.h"
 #include "tests/router/reference.h"
 
@@ -38,24 +39,7 @@ namespace waybill::router {
 namespace {
 
 using testing::monaco;
-
-/// The Monaco graph, its snapper and landmarks, loaded once (on first use, so that a missing
-/// file fails every test rather than the first alone). The snapper refers to the graph: built
-/// in place, never moved.
-struct Monaco {
-  Monaco()
-      : graph(build_road_graph(load_osm(monaco(), default_car_profile()))),
-        snapper(graph),
-        landmarks(Landmarks::build(graph, 8, 2)) {}
-  RoadGraph graph;
-  Snapper snapper;
-  Landmarks landmarks;
-};
-
-const Monaco& monaco_city() {
-  static const Monaco city;
-  return city;
-}
+using testing::monaco_city;
 
 class MonacoEndpointTest : public testing::MonacoFixture {
  protected:
@@ -359,18 +343,7 @@ TEST_F(MonacoEndpointTest, RandomPointsAgreeWithNodeQueries) {
     EXPECT_EQ(alt.between(o, d).cost, want) << "point " << checked;
     EXPECT_EQ(route_from_tree(*query.tree(o), o, d).cost, want) << "point " << checked;
     if (!r.path.empty()) {
-      std::int64_t length = 0;
-      for (std::size_t i = 1; i < r.path.size(); ++i) {
-        length += graph().length_mm(
-            *graph().find_arc(*graph().index_of(r.path[i - 1]), *graph().index_of(r.path[i])));
-      }
-      for (const Endpoint::Seed& x : o.seed_span()) {
-        if (graph().id_of(x.node) == r.path.front()) length += x.length_mm;
-      }
-      for (const Endpoint::Seed& y : d.seed_span()) {
-        if (graph().id_of(y.node) == r.path.back()) length += y.length_mm;
-      }
-      EXPECT_EQ(r.length_mm, length) << "point " << checked;
+      EXPECT_EQ(r.length_mm, testing::seeded_path_length(graph(), o, d, r)) << "point " << checked;
     }
     ++checked;
   }

@@ -7,6 +7,12 @@
 
 #include <filesystem>
 
+#include "router/graph.h"
+#include "router/landmarks.h"
+#include "router/osm.h"
+#include "router/osm_profile.h"
+#include "router/snap.h"
+
 #include "tests/router/ny_data.h"
 
 #ifndef WAYBILL_SOURCE_DIR
@@ -34,5 +40,23 @@ class MonacoFixture : public ::testing::Test {
     ASSERT_TRUE(std::filesystem::exists(monaco())) << missing_data_message(monaco());
   }
 };
+
+/// The Monaco graph (car profile), its snapper and landmarks, loaded once (on first use, so that
+/// a missing file fails every test rather than the first alone). The snapper refers to the
+/// graph: built in place, never moved.
+struct MonacoCity {
+  MonacoCity()
+      : graph(build_road_graph(load_osm(monaco(), default_car_profile()))),
+        snapper(graph),
+        landmarks(Landmarks::build(graph, 8, 2)) {}
+  RoadGraph graph;
+  Snapper snapper;
+  Landmarks landmarks;
+};
+
+inline const MonacoCity& monaco_city() {
+  static const MonacoCity city;
+  return city;
+}
 
 }  // namespace waybill::router::testing

@@ -1,0 +1,190 @@
+// One direction of a search in a contraction hierarchy, over ranks: the forward search from an
+// origin climbs the upward graph, the backward search from a destination climbs the downward
+// graph, and each prunes with stall-on-demand. Shared by the point-to-point queries
+// (ch_query.cpp) and the bucket matrices (ch_matrix.cpp). Included only by the router's .cpp
+// files.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "router/contraction.h"
+#include "router/detail/stamped_map.h"
+#include "router/endpoint.h"
+#include "router/types.h"
+
+namespace waybill::router::detail {
+
+/// A search up one graph of the hierarchy, from one or more seeds, with scratch that is
+/// "cleared" by a new stamp (a query touches a few hundred ranks of hundreds of thousands).
+///
+/// `relax` is the graph climbed (up() forwards, down() backwards); `stall` holds at each rank
+/// the arcs that reach it from above in the same direction (down() forwards, up() backwards).
+class ChSearch {
+ public:
+  ChSearch(const ContractionHierarchy::Arcs& relax, const ContractionHierarchy::Arcs& stall,
+           std::size_t n)
+      : m_relax(&relax), m_stall(&stall), m_stamps(n, 0), m_dist(n), m_pred(n) {}
+
+  /// Forgets the last search.
+  void clear() {
+    if (++m_stamp == 0) {  // wrapped: old stamps could match again
+      std::fill(m_stamps.begin(), m_stamps.end(), 0);
+      m_stamp = 1;
+    }
+    m_heap.clear();
+    m_settled = 0;
+  }
+
+  /// Starts from rank r at cost d (a seed): r is its own predecessor.
+  void seed(NodeIndex r, Cost d) { improve(r, d, r); }
+
+  bool reached(NodeIndex r) const { return m_stamps[r] == m_stamp; }
+  /// The best cost found to r so far; final once r is settled.
+  Cost dist(NodeIndex r) const { return reached(r) ? m_dist[r] : kInfiniteCost; }
+  /// The rank r was reached from, or r itself for a seed. Precondition: reached(r).
+  NodeIndex pred(NodeIndex r) const { return m_pred[r]; }
+  /// The arc pred(r) -> r, an index into the relaxed graph. Precondition: reached(r) and
+  /// pred(r) != r. Not kept per rank but looked up (heads are sorted): a rank's entry stays at
+  /// 16 bytes, which the stall checks read for every arc they look at.
+  std::uint32_t pred_arc(NodeIndex r) const {
+    const NodeIndex p = m_pred[r];
+    const auto begin = m_relax->head.begin() + m_relax->first_out[p];
+    const auto end = m_relax->head.begin() + m_relax->first_out[p + 1];
+    return static_cast<std::uint32_t>(std::lower_bound(begin, end, r) - m_relax->head.begin());
+  }
+
+  /// A lower bound on every cost still to be settled; kInfiniteCost when nothing is left.
+  Cost min_key() const { return m_heap.empty() ? kInfiniteCost : m_heap.front().key; }
+
+  /// Settles the next rank (skipping entries made stale by an improvement), or nothing when the
+  /// search is over.
+  std::optional<NodeIndex> pop() {
+    while (!m_heap.empty()) {
+      std::pop_heap(m_heap.begin(), m_heap.end());
+      const Entry top = m_heap.back();
+      m_heap.pop_back();
+      if (top.key != m_dist[top.node]) continue;
+      ++m_settled;
+      return top.node;
+    }
+    return std::nullopt;
+  }
+
+  /// Stall-on-demand: whether some rank above r, reached already, offers r a cheaper cost than
+  /// its own. Then r's cost is not a shortest distance, no shortest path meets or climbs at r,
+  /// and r is neither relaxed nor used. Precondition: r was just settled.
+  bool stalled(NodeIndex r) const {
+    const Cost d = m_dist[r];
+    for (std::uint32_t a = m_stall->first_out[r]; a < m_stall->first_out[r + 1]; ++a) {
+      const NodeIndex above = m_stall->head[a];
+      if (m_stamps[above] == m_stamp && m_dist[above] + m_stall->weight[a] < d) return true;
+    }
+    return false;
+  }
+
+  /// Relaxes the arcs that climb from r. Precondition: r was just settled.
+  void relax(NodeIndex r) {
+    const Cost d = m_dist[r];
+    for (std::uint32_t a = m_relax->first_out[r]; a < m_relax->first_out[r + 1]; ++a) {
+      improve(m_relax->head[a], d + m_relax->weight[a], r);
+    }
+  }
+
+  /// Ranks settled since clear(): the work done.
+  std::size_t settled() const { return m_settled; }
+
+ private:
+  struct Entry {
+    Cost key;
+    NodeIndex node;
+    bool operator<(const Entry& o) const { return key > o.key; }  // a min-heap in std::*_heap
+  };
+
+  void improve(NodeIndex r, Cost d, NodeIndex pred) {
+    if (m_stamps[r] == m_stamp && d >= m_dist[r]) return;
+    m_stamps[r] = m_stamp;
+    m_dist[r] = d;
+    m_pred[r] = pred;
+    m_heap.push_back({d, r});
+    std::push_heap(m_heap.begin(), m_heap.end());
+  }
+
+  const ContractionHierarchy::Arcs* m_relax;
+  const ContractionHierarchy::Arcs* m_stall;
+  // Per rank, in arrays of their own: the stall checks read the stamps of many ranks, and
+  // the distances only of those reached.
+  std::vector<std::uint32_t> m_stamps;
+  std::vector<Cost> m_dist;
+  std::vector<NodeIndex> m_pred;
+  std::vector<Entry> m_heap;
+  std::uint32_t m_stamp = 0;
+  std::size_t m_settled = 0;
+};
+
+/// The hops and length of the path a search found to a settled rank, from its seed on: the
+/// seed's own length, plus the arcs' hops and lengths, read back along the predecessors.
+struct PathSums {
+  std::uint32_t hops = 0;
+  std::int64_t length_mm = 0;
+  NodeIndex root = 0;  ///< the rank of the seed it started from
+};
+
+/// The seed of `seeds` at rank `root` (seeds are given by node; `ch` maps them): the one that
+/// costs what the search says the root costs, as two seeds may share a node.
+inline const Endpoint::Seed& seed_at(const ContractionHierarchy& ch,
+                                     std::span<const Endpoint::Seed> seeds, NodeIndex root,
+                                     Cost dist) {
+  const Endpoint::Seed* found = &seeds.front();
+  for (const Endpoint::Seed& s : seeds) {
+    if (ch.rank(s.node) == root && s.cost == dist) found = &s;
+  }
+  return *found;
+}
+
+inline PathSums path_sums(const ContractionHierarchy& ch, const ChSearch& search,
+                          const ContractionHierarchy::Arcs& arcs,
+                          std::span<const Endpoint::Seed> seeds, NodeIndex r) {
+  PathSums sums;
+  for (; search.pred(r) != r; r = search.pred(r)) {
+    const std::uint32_t a = search.pred_arc(r);
+    sums.hops += arcs.hops[a];
+    if (!arcs.length_mm.empty()) sums.length_mm += arcs.length_mm[a];
+  }
+  sums.root = r;
+  sums.length_mm += seed_at(ch, seeds, r, search.dist(r)).length_mm;
+  return sums;
+}
+
+/// A ChQuery's scratch: both searches, and what the matrices and the unpacking keep between
+/// queries so as not to allocate.
+struct ChScratch {
+  explicit ChScratch(const ContractionHierarchy& ch)
+      : forward(ch.up(), ch.down(), ch.num_nodes()),
+        backward(ch.down(), ch.up(), ch.num_nodes()),
+        mark(ch.num_nodes(), 0),
+        length_mm(ch.num_nodes(), 0),
+        hops(ch.num_nodes(), 0) {}
+
+  ChSearch forward;
+  ChSearch backward;
+  /// Rank -> a number, for whichever uses it, clearing it first: the matrices map a rank to its
+  /// run of bucket entries (ch_matrix.cpp), the unpacking to its place on the path.
+  StampedArray<std::uint32_t> mark;
+  /// Rank -> the length and hops of its path in the current matrix search, written when the
+  /// rank is settled (its predecessor was settled before it).
+  std::vector<std::int64_t> length_mm;
+  std::vector<std::uint32_t> hops;
+  /// The path being unpacked, in ranks, the forward search's ranks on it, and the unpacking's
+  /// work list.
+  std::vector<NodeIndex> path;
+  std::vector<NodeIndex> climb;
+  std::vector<std::array<NodeIndex, 3>> unpack;
+};
+
+}  // namespace waybill::router::detail
