@@ -12,16 +12,11 @@
 
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <numeric>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -29,23 +24,17 @@
 #include <utility>
 #include <vector>
 
-#include "common/test_seed.h"
 #include "router/dimacs.h"
 #include "router/endpoint.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/snap.h"
+#include "tests/bench/ny_inputs.h"
 #include "tests/bench/pgrouting_session.h"
-#include "tests/bench/run_info.h"
-
-#ifndef WAYBILL_DEFAULT_DATA_DIR
-#error "WAYBILL_DEFAULT_DATA_DIR and WAYBILL_SOURCE_DIR must be defined by the build"
-#endif
 
 namespace waybill::bench {
 namespace {
 
-namespace fs = std::filesystem;
 using router::Cost;
 using router::kInfiniteCost;
 using router::Landmarks;
@@ -55,48 +44,14 @@ using router::RouteQuery;
 using router::RouteResult;
 using router::RouteStatus;
 using router::to_int;
-using Clock = std::chrono::steady_clock;
 using Pair = std::pair<NodeId, NodeId>;
 
 constexpr std::size_t kPairs = 1000;           // one-to-one and pgRouting query set
 constexpr std::size_t kDestinations = 10'000;  // one-to-many
 constexpr std::size_t kLandmarkCount = 16;
 constexpr unsigned kLandmarkThreads = 2;
-constexpr std::uint64_t kDefaultSeed = 2024;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2 == 1) return *mid;
-  return (*mid + *std::max_element(v.begin(), mid)) / 2;
-}
-
-double mean(const std::vector<double>& v) {
-  return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-}
 
 // ---- inputs ---------------------------------------------------------------------------------
-
-fs::path data_dir() {
-  const char* env = std::getenv("WAYBILL_DATA");
-  const fs::path dir = env != nullptr && *env != '\0' ? env : WAYBILL_DEFAULT_DATA_DIR;
-  return fs::absolute(dir).lexically_normal();  // printed with every run: no "x/../"
-}
-fs::path ny_gr() { return data_dir() / "dimacs" / "USA-road-d.NY.gr.gz"; }
-fs::path ny_co() { return data_dir() / "dimacs" / "USA-road-d.NY.co.gz"; }
-
-std::uint64_t seed() { return seed_from_env("WAYBILL_BENCH_SEED", kDefaultSeed); }
-
-// A uniformly random node. `rng() % n` rather than a std distribution, whose output the standard
-// leaves to the library: the same seed gives the same nodes with any compiler.
-NodeId random_node(const RoadGraph& graph, std::mt19937_64& rng) {
-  return graph.id_of(static_cast<router::NodeIndex>(rng() % graph.num_nodes()));
-}
 
 // The NY graph, its landmarks and the pairs are made on first use and kept for the whole run,
 // outside every timed loop. Benchmarks run one at a time, so only one thread reaches them.
@@ -139,18 +94,11 @@ struct Summary {
   std::optional<double> pgr_ms;        // one pgr_dijkstraCost call over the pairs
   std::optional<double> router_ms;     // ALT one_to_one over the same pairs, one thread
   std::string pgr_note;                // why there is no pgRouting figure
-  std::vector<std::string> failures;   // benchmarks that ended in an error
 };
 
 Summary& summary() {
   static Summary s;
   return s;
-}
-
-// Ends a benchmark in error and remembers it, so that main exits non-zero.
-void fail(benchmark::State& state, const std::string& name, const std::string& message) {
-  summary().failures.push_back(name + ": " + message);
-  state.SkipWithError(message.c_str());
 }
 
 // ---- the router -----------------------------------------------------------------------------
@@ -419,12 +367,6 @@ BENCHMARK(BM_PgRouting_1000Pairs)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- main -----------------------------------------------------------------------------------
 
-struct RunInfo {
-  std::string machine;
-  std::string commit;
-  std::string load_at_start;
-};
-
 void print_summary(std::ostream& out, const RunInfo& info) {
   const Summary& s = summary();
   out << "\n---- summary ----\n"
@@ -461,7 +403,6 @@ void print_summary(std::ostream& out, const RunInfo& info) {
   } else {
     out << "pgRouting: " << (s.pgr_note.empty() ? "not run" : s.pgr_note) << '\n';
   }
-  for (const std::string& f : s.failures) out << "FAILED:   " << f << '\n';
 }
 
 }  // namespace
@@ -469,28 +410,8 @@ void print_summary(std::ostream& out, const RunInfo& info) {
 
 int main(int argc, char** argv) try {
   using namespace waybill::bench;
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  if (!fs::exists(ny_gr())) {
-    std::cerr << "error: road graph not found: " << ny_gr().string() << "\n"
-              << "       set WAYBILL_DATA to the folder holding dimacs/USA-road-d.NY.gr.gz "
-                 "(see shared/data/README.md)\n";
-    return 2;
-  }
-  RunInfo info;
-  info.machine = cpu_model() + ", nproc " + std::to_string(cpu_count());
-  info.commit = source_commit(WAYBILL_SOURCE_DIR);
-  info.load_at_start = load_average();
-  // Google Benchmark prints these with its own context and writes them into --benchmark_out.
-  benchmark::AddCustomContext("machine", info.machine);
-  benchmark::AddCustomContext("dataset", ny_gr().string());
-  benchmark::AddCustomContext("commit", info.commit);
-  benchmark::AddCustomContext("build_type", WAYBILL_BUILD_TYPE);
-  benchmark::AddCustomContext("pairs", std::to_string(kPairs) + ", seed " + std::to_string(seed()));
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  print_summary(std::cout, info);
-  return summary().failures.empty() ? 0 : 1;
+  return run_benchmarks(argc, argv, {ny_gr()}, "pairs",
+                        std::to_string(kPairs) + ", seed " + std::to_string(seed()), print_summary);
 } catch (const std::exception& e) {
   std::cerr << "shortest_path_benchmark: " << e.what() << '\n';
   return 1;
