@@ -28,10 +28,15 @@
 
 #include <boost/range/iterator_range.hpp>
 
+#include "router/detail/ch_build.h"
 #include "router/detail/csr.h"
 
 namespace waybill::router {
 namespace {
+
+using detail::ArcLists;
+using detail::DynArc;
+using detail::WitnessSearch;
 
 constexpr NodeIndex kNoMiddle = ContractionHierarchy::kNoMiddle;
 
@@ -39,16 +44,6 @@ constexpr NodeIndex kNoMiddle = ContractionHierarchy::kNoMiddle;
 // every neighbour of every contracted node) and while contracting it (run once per node).
 constexpr std::size_t kSimulationLimit = 250;
 constexpr std::size_t kContractionLimit = 1000;
-
-// An arc of the graph being contracted, in the out-list of its tail (`other` is the head) or
-// the in-list of its head (`other` is the tail). Node indices, not ranks, until the end.
-struct DynArc {
-  NodeIndex other;
-  NodeIndex middle;  // the node whose contraction added it, or kNoMiddle
-  std::uint32_t hops;
-  Cost weight;
-  std::int64_t length_mm;  // 0 on a graph without lengths
-};
 
 struct Shortcut {
   NodeIndex from;
@@ -98,67 +93,6 @@ std::uint32_t scramble(NodeIndex v) {
   return h;
 }
 
-class Contractor;
-
-// A Dijkstra from one node of the remaining graph, bounded in settled nodes, over a thread's own
-// stamped arrays (a search touches a few hundred nodes of a graph of hundreds of thousands).
-// It looks for witnesses: for each target, a path no dearer than the target's own bound (the
-// cost through the node being contracted). A tentative cost is a real path's, so a target is
-// witnessed as soon as one reaches its bound, settled or not; and the search ends once every
-// target is witnessed or none left without one can be: in a dense remaining graph, most
-// witnesses turn up in the first few nodes settled.
-class WitnessSearch {
- public:
-  explicit WitnessSearch(std::size_t n) : m_state(n) {}
-
-  // Forgets the last search and its targets.
-  void reset() {
-    ++m_stamp;
-    m_targets.clear();
-  }
-  // Asks the next search for a path to v costing at most `bound`.
-  void add_target(NodeIndex v, Cost bound) {
-    touch(v).bound = bound;
-    m_targets.push_back(v);
-  }
-  // Searches from `source`, avoiding `avoid` and every contracted node, until each target is
-  // witnessed, the smallest key left is above the bound of every target that is not, or
-  // `limit` nodes are settled.
-  void run(const Contractor& c, NodeIndex source, NodeIndex avoid, std::size_t limit);
-  // Whether the last search found a witness for target v.
-  bool witnessed(NodeIndex v) const { return m_state[v].dist <= m_state[v].bound; }
-
- private:
-  struct State {
-    Cost dist = kInfiniteCost;
-    Cost bound = -1;  // a target's bound; -1 for any other node
-    std::uint32_t stamp = 0;
-  };
-  struct Entry {
-    Cost key;
-    NodeIndex node;
-    bool operator<(const Entry& o) const { return key > o.key; }  // a min-heap in std::*_heap
-  };
-  State& touch(NodeIndex v) {
-    State& s = m_state[v];
-    if (s.stamp != m_stamp) s = {kInfiniteCost, -1, m_stamp};
-    return s;
-  }
-  // The largest bound of a target not witnessed yet, or -1 when all are.
-  Cost open_bound() const {
-    Cost bound = -1;
-    for (const NodeIndex t : m_targets) {
-      if (!witnessed(t)) bound = std::max(bound, m_state[t].bound);
-    }
-    return bound;
-  }
-
-  std::vector<State> m_state;
-  std::vector<Entry> m_heap;
-  std::vector<NodeIndex> m_targets;
-  std::uint32_t m_stamp = 1;
-};
-
 // The graph as it is being contracted, and the contraction's bookkeeping.
 class Contractor {
  public:
@@ -188,10 +122,8 @@ class Contractor {
     }
   }
 
-  const std::vector<DynArc>& out(NodeIndex v) const { return m_out[v]; }
-  const std::vector<std::vector<DynArc>>& out_lists() const { return m_out; }
-  const std::vector<std::vector<DynArc>>& in_lists() const { return m_in; }
-  bool contracted(NodeIndex v) const { return m_contracted[v] != 0; }
+  const ArcLists& out_lists() const { return m_out; }
+  const ArcLists& in_lists() const { return m_in; }
 
   // Contracts every node; returns the rank of each node, leaving each node's arcs to the nodes
   // contracted after it in out() and in().
@@ -208,7 +140,7 @@ class Contractor {
       for (const DynArc& out : outs) {
         if (out.other != in.other) search.add_target(out.other, in.weight + out.weight);
       }
-      search.run(*this, in.other, v, limit);
+      search.run(m_out, m_contracted, in.other, v, limit);
       for (const DynArc& out : outs) {
         if (out.other != in.other && !search.witnessed(out.other)) emit(in, out);
       }
@@ -288,8 +220,8 @@ class Contractor {
 
   std::size_t m_n;
   unsigned m_threads;
-  std::vector<std::vector<DynArc>> m_out;
-  std::vector<std::vector<DynArc>> m_in;
+  ArcLists m_out;
+  ArcLists m_in;
   std::vector<std::uint8_t> m_contracted;  // written only between the parallel phases
   std::vector<float> m_priority;
   std::vector<std::uint32_t> m_level;
@@ -298,34 +230,6 @@ class Contractor {
   std::vector<std::unique_ptr<WitnessSearch>> m_searches;  // one per thread
   std::size_t m_shortcuts = 0;
 };
-
-void WitnessSearch::run(const Contractor& c, NodeIndex source, NodeIndex avoid, std::size_t limit) {
-  m_heap.clear();
-  State& start = touch(source);
-  start.dist = 0;
-  m_heap.push_back({0, source});
-  Cost bound = open_bound();
-  std::size_t settled = 0;
-  while (!m_heap.empty() && settled < limit) {
-    std::pop_heap(m_heap.begin(), m_heap.end());
-    const Entry top = m_heap.back();
-    m_heap.pop_back();
-    if (top.key > bound) break;  // also when every target is witnessed (bound -1)
-    if (top.key != m_state[top.node].dist) continue;  // stale: improved since
-    ++settled;
-    for (const DynArc& a : c.out(top.node)) {
-      if (a.other == avoid || c.contracted(a.other)) continue;
-      const Cost d = top.key + a.weight;
-      State& t = touch(a.other);
-      if (d >= t.dist) continue;
-      const bool was_witnessed = t.dist <= t.bound;
-      t.dist = d;
-      m_heap.push_back({d, a.other});
-      std::push_heap(m_heap.begin(), m_heap.end());
-      if (!was_witnessed && d <= t.bound) bound = open_bound();
-    }
-  }
-}
 
 std::vector<NodeIndex> Contractor::contract(ChBuildReport& report) {
   std::vector<NodeIndex> remaining(m_n);
@@ -396,93 +300,6 @@ std::vector<NodeIndex> Contractor::contract(ChBuildReport& report) {
   return std::move(m_rank);
 }
 
-// One graph of the hierarchy from each node's arcs to the nodes contracted after it: by rank,
-// each node's arcs sorted by the rank of their other end.
-ContractionHierarchy::Arcs ranked_arcs(const std::vector<NodeIndex>& rank,
-                                       const std::vector<NodeIndex>& node_at,
-                                       const std::vector<std::vector<DynArc>>& lists,
-                                       bool lengths) {
-  ContractionHierarchy::Arcs a;
-  const std::size_t n = rank.size();
-  a.first_out.reserve(n + 1);
-  a.first_out.push_back(0);
-  std::vector<DynArc> arcs;
-  for (NodeIndex r = 0; r < n; ++r) {
-    arcs = lists[node_at[r]];
-    for (DynArc& d : arcs) {
-      d.other = rank[d.other];
-      if (d.middle != kNoMiddle) d.middle = rank[d.middle];
-    }
-    std::sort(arcs.begin(), arcs.end(),
-              [](const DynArc& x, const DynArc& y) { return x.other < y.other; });
-    for (const DynArc& d : arcs) {
-      a.head.push_back(d.other);
-      a.weight.push_back(d.weight);
-      a.middle.push_back(d.middle);
-      a.hops.push_back(d.hops);
-      if (lengths) a.length_mm.push_back(d.length_mm);
-    }
-    a.first_out.push_back(static_cast<std::uint32_t>(a.head.size()));
-  }
-  return a;
-}
-
-// The ranks the hierarchy is stored in: an order of the nodes in which every arc still climbs,
-// chosen so that a query reads nearby memory. The contraction order is one such order, but it
-// scatters a search's nodes; any other order in which each arc leads up works as well (a query
-// and the unpacking only need arcs to climb, and a shortcut's middle node to lie below both
-// ends, which follows, as it is joined to them by arcs). So, as RoutingKit does: take the
-// nodes no arc climbs to, lowest first, and give each the upward closure of its arcs that no
-// earlier one took, ranks ascending by contraction order, placed from the top of the range
-// down. The first node's whole search space, which holds the top of the hierarchy that every
-// query reaches, ends up at the highest ranks, and each later search space mostly next to it.
-std::vector<NodeIndex> cache_friendly_ranks(const std::vector<NodeIndex>& contraction_rank,
-                                            const std::vector<std::vector<DynArc>>& out,
-                                            const std::vector<std::vector<DynArc>>& in) {
-  const std::size_t n = contraction_rank.size();
-  std::vector<NodeIndex> by_contraction(n);
-  for (NodeIndex v = 0; v < n; ++v) by_contraction[contraction_rank[v]] = v;
-  std::vector<bool> bottom(n, true);
-  for (const auto* lists : {&out, &in}) {
-    for (const std::vector<DynArc>& list : *lists) {
-      for (const DynArc& a : list) bottom[a.other] = false;
-    }
-  }
-  std::vector<NodeIndex> order(n);  // position -> node
-  std::size_t end = n;
-  std::vector<bool> placed(n, false);
-  // A min-heap of (contraction rank, node).
-  std::vector<std::pair<NodeIndex, NodeIndex>> heap;
-  const auto later = [](const auto& a, const auto& b) { return a > b; };
-  const auto push = [&](NodeIndex v) {
-    placed[v] = true;
-    heap.emplace_back(contraction_rank[v], v);
-    std::push_heap(heap.begin(), heap.end(), later);
-  };
-  for (const NodeIndex v : by_contraction) {
-    if (!bottom[v]) continue;
-    const std::size_t group_end = end;
-    push(v);
-    while (!heap.empty()) {
-      std::pop_heap(heap.begin(), heap.end(), later);
-      const NodeIndex x = heap.back().second;
-      heap.pop_back();
-      order[--end] = x;
-      for (const auto* lists : {&out, &in}) {
-        for (const DynArc& a : (*lists)[x]) {
-          if (!placed[a.other]) push(a.other);
-        }
-      }
-    }
-    std::reverse(order.begin() + static_cast<std::ptrdiff_t>(end),
-                 order.begin() + static_cast<std::ptrdiff_t>(group_end));
-  }
-  assert(end == 0);
-  std::vector<NodeIndex> rank(n);
-  for (NodeIndex r = 0; r < n; ++r) rank[order[r]] = r;
-  return rank;
-}
-
 }  // namespace
 
 ContractionHierarchy ContractionHierarchy::build(const RoadGraph& graph, unsigned threads,
@@ -490,12 +307,12 @@ ContractionHierarchy ContractionHierarchy::build(const RoadGraph& graph, unsigne
   const auto t0 = std::chrono::steady_clock::now();
   ChBuildReport local;
   Contractor contractor(graph, threads);
-  std::vector<NodeIndex> rank = cache_friendly_ranks(contractor.contract(local),
-                                                     contractor.out_lists(), contractor.in_lists());
+  std::vector<NodeIndex> rank = detail::cache_friendly_ranks(
+      contractor.contract(local), contractor.out_lists(), contractor.in_lists());
   std::vector<NodeIndex> node_at(rank.size());
   for (NodeIndex v = 0; v < rank.size(); ++v) node_at[rank[v]] = v;
-  Arcs up = ranked_arcs(rank, node_at, contractor.out_lists(), graph.has_lengths());
-  Arcs down = ranked_arcs(rank, node_at, contractor.in_lists(), graph.has_lengths());
+  Arcs up = detail::ranked_arcs(rank, node_at, contractor.out_lists(), graph.has_lengths());
+  Arcs down = detail::ranked_arcs(rank, node_at, contractor.in_lists(), graph.has_lengths());
   ContractionHierarchy ch(std::move(rank), std::move(up), std::move(down), graph.has_lengths(),
                           graph.num_arcs());
   local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
