@@ -29,7 +29,7 @@ class ChSearch {
  public:
   ChSearch(const ContractionHierarchy::Arcs& relax, const ContractionHierarchy::Arcs& stall,
            std::size_t n)
-      : m_relax(&relax), m_stall(&stall), m_stamps(n, 0), m_dist(n), m_pred(n) {}
+      : m_relax(&relax), m_stall(&stall), m_stamps(n, 0), m_dist(n), m_pred(n), m_slot(n) {}
 
   /// Forgets the last search.
   void clear() {
@@ -62,18 +62,15 @@ class ChSearch {
   /// A lower bound on every cost still to be settled; kInfiniteCost when nothing is left.
   Cost min_key() const { return m_heap.empty() ? kInfiniteCost : m_heap.front().key; }
 
-  /// Settles the next rank (skipping entries made stale by an improvement), or nothing when the
-  /// search is over.
+  /// Settles the next rank, or nothing when the search is over.
   std::optional<NodeIndex> pop() {
-    while (!m_heap.empty()) {
-      std::pop_heap(m_heap.begin(), m_heap.end());
-      const Entry top = m_heap.back();
-      m_heap.pop_back();
-      if (top.key != m_dist[top.node]) continue;
-      ++m_settled;
-      return top.node;
-    }
-    return std::nullopt;
+    if (m_heap.empty()) return std::nullopt;
+    const NodeIndex top = m_heap.front().node;
+    const Entry last = m_heap.back();
+    m_heap.pop_back();
+    if (!m_heap.empty()) sift_down(0, last);
+    ++m_settled;
+    return top;
   }
 
   /// Stall-on-demand: whether some rank above r, reached already, offers r a cheaper cost than
@@ -100,19 +97,58 @@ class ChSearch {
   std::size_t settled() const { return m_settled; }
 
  private:
+  // The queue is a 4-ary heap that knows where each rank sits in it (m_slot), so that an
+  // improved rank moves up in place: no stale entries, and half the depth of a binary heap.
   struct Entry {
     Cost key;
     NodeIndex node;
-    bool operator<(const Entry& o) const { return key > o.key; }  // a min-heap in std::*_heap
   };
+  static constexpr std::size_t kArity = 4;
 
   void improve(NodeIndex r, Cost d, NodeIndex pred) {
-    if (m_stamps[r] == m_stamp && d >= m_dist[r]) return;
-    m_stamps[r] = m_stamp;
+    if (m_stamps[r] != m_stamp) {
+      m_stamps[r] = m_stamp;
+      m_heap.push_back({});
+      m_slot[r] = static_cast<std::uint32_t>(m_heap.size() - 1);
+    } else if (d >= m_dist[r]) {
+      return;  // also every settled rank: nothing improves on it
+    }
     m_dist[r] = d;
     m_pred[r] = pred;
-    m_heap.push_back({d, r});
-    std::push_heap(m_heap.begin(), m_heap.end());
+    sift_up(m_slot[r], {d, r});
+  }
+
+  // Puts `e` at slot i or above, moving the dearer parents down.
+  void sift_up(std::size_t i, Entry e) {
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / kArity;
+      if (m_heap[parent].key <= e.key) break;
+      place(i, m_heap[parent]);
+      i = parent;
+    }
+    place(i, e);
+  }
+
+  // Puts `e` at slot i or below, moving the cheaper children up.
+  void sift_down(std::size_t i, Entry e) {
+    const std::size_t size = m_heap.size();
+    for (;;) {
+      const std::size_t first = kArity * i + 1;
+      if (first >= size) break;
+      std::size_t best = first;
+      for (std::size_t c = first + 1; c < std::min(first + kArity, size); ++c) {
+        if (m_heap[c].key < m_heap[best].key) best = c;
+      }
+      if (m_heap[best].key >= e.key) break;
+      place(i, m_heap[best]);
+      i = best;
+    }
+    place(i, e);
+  }
+
+  void place(std::size_t i, Entry e) {
+    m_heap[i] = e;
+    m_slot[e.node] = static_cast<std::uint32_t>(i);
   }
 
   const ContractionHierarchy::Arcs* m_relax;
@@ -122,6 +158,7 @@ class ChSearch {
   std::vector<std::uint32_t> m_stamps;
   std::vector<Cost> m_dist;
   std::vector<NodeIndex> m_pred;
+  std::vector<std::uint32_t> m_slot;  // where a rank in the queue sits in m_heap
   std::vector<Entry> m_heap;
   std::uint32_t m_stamp = 0;
   std::size_t m_settled = 0;
