@@ -125,8 +125,8 @@ class Contractor {
   const ArcLists& out_lists() const { return m_out; }
   const ArcLists& in_lists() const { return m_in; }
 
-  // Contracts every node; returns the rank of each node, leaving each node's arcs to the nodes
-  // contracted after it in out() and in().
+  // Contracts every node; returns the order they were contracted in (node -> position), leaving
+  // each node's arcs to the nodes contracted after it in out_lists() and in_lists().
   std::vector<NodeIndex> contract(ChBuildReport& report);
 
  private:

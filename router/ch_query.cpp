@@ -14,6 +14,7 @@
 
 namespace waybill::router {
 
+using detail::arc_to;
 using detail::ChScratch;
 using detail::ChSearch;
 
@@ -56,19 +57,10 @@ std::optional<NodeIndex> meet(const ContractionHierarchy& ch, ChScratch& s,
   return met;
 }
 
-// The arc `at` -> `head` of `arcs` (sorted by head at each rank). Precondition: it exists,
-// which the hierarchy's constructor checked for every shortcut's halves.
-std::uint32_t arc_to(const ContractionHierarchy::Arcs& arcs, NodeIndex at, NodeIndex head) {
-  const auto begin = arcs.head.begin() + arcs.first_out[at];
-  const auto end = arcs.head.begin() + arcs.first_out[at + 1];
-  const auto it = std::lower_bound(begin, end, head);
-  assert(it != end && *it == head);
-  return static_cast<std::uint32_t>(it - arcs.head.begin());
-}
-
 // Appends the ranks that the hierarchy's arc from -> to (of middle `middle`) passes through,
 // `to` included and `from` not, unpacking shortcuts into arcs of the graph. A shortcut
-// from -> to via m stands for from -> m, a downward arc at m, and m -> to, an upward arc at m.
+// from -> to via m stands for from -> m, a downward arc at m, and m -> to, an upward arc at m,
+// both there, as the hierarchy's constructor checked.
 void unpack(const ContractionHierarchy& ch, NodeIndex from, NodeIndex to, NodeIndex middle,
             ChScratch& s) {
   s.unpack.push_back({from, to, middle});

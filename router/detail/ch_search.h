@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -19,6 +20,16 @@
 #include "router/types.h"
 
 namespace waybill::router::detail {
+
+/// The arc `at` -> `head` of `arcs`, an index into them (each rank's arcs are sorted by head).
+/// Precondition: it exists.
+inline std::uint32_t arc_to(const ContractionHierarchy::Arcs& arcs, NodeIndex at, NodeIndex head) {
+  const auto begin = arcs.head.begin() + arcs.first_out[at];
+  const auto end = arcs.head.begin() + arcs.first_out[at + 1];
+  const auto it = std::lower_bound(begin, end, head);
+  assert(it != end && *it == head);
+  return static_cast<std::uint32_t>(it - arcs.head.begin());
+}
 
 /// A search up one graph of the hierarchy, from one or more seeds, with scratch that is
 /// "cleared" by a new stamp (a query touches a few hundred ranks of hundreds of thousands).
@@ -52,12 +63,7 @@ class ChSearch {
   /// The arc pred(r) -> r, an index into the relaxed graph. Precondition: reached(r) and
   /// pred(r) != r. Not kept per rank but looked up (heads are sorted): a rank's entry stays at
   /// 16 bytes, which the stall checks read for every arc they look at.
-  std::uint32_t pred_arc(NodeIndex r) const {
-    const NodeIndex p = m_pred[r];
-    const auto begin = m_relax->head.begin() + m_relax->first_out[p];
-    const auto end = m_relax->head.begin() + m_relax->first_out[p + 1];
-    return static_cast<std::uint32_t>(std::lower_bound(begin, end, r) - m_relax->head.begin());
-  }
+  std::uint32_t pred_arc(NodeIndex r) const { return arc_to(*m_relax, m_pred[r], r); }
 
   /// A lower bound on every cost still to be settled; kInfiniteCost when nothing is left.
   Cost min_key() const { return m_heap.empty() ? kInfiniteCost : m_heap.front().key; }
