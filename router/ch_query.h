@@ -94,6 +94,10 @@ class ChQuery {
   /// The route between two nodes: cost, hops and length_mm (when the graph has lengths) of a
   /// shortest path, and with `want_path` its nodes, every arc of the graph unpacked from the
   /// shortcuts. Status ok or unreachable. Precondition: both are nodes of the graph.
+  ///
+  /// Hops and length are summed over the hierarchy's arcs, without unpacking. On a graph with a
+  /// loop of arcs that cost nothing, the path they stand for may run around it; with
+  /// `want_path` the loop is cut out of the path, and hops and length are the path's.
   RouteResult route(NodeIndex from, NodeIndex to, bool want_path = false);
 
   /// As route(), by external ids: unknown_node when the graph has no such node, as

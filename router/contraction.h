@@ -57,7 +57,8 @@ class ContractionHierarchy {
   /// Contracts every node of `graph`, in order of a priority (edge quotient, hops quotient,
   /// contracted neighbours and level), an independent set of nodes at a time, with up to
   /// `threads` threads running the witness searches. Deterministic: the same graph gives the
-  /// same hierarchy whatever `threads` is. About 10 s on NY (264k nodes) with two threads.
+  /// same hierarchy whatever `threads` is. On NY (264k nodes, 730k arcs): 8.5 s with two
+  /// threads, 14 s with one; 886k shortcuts, 187 bytes per node.
   static ContractionHierarchy build(const RoadGraph& graph, unsigned threads = 2,
                                     ChBuildReport* report = nullptr);
 

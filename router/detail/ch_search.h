@@ -61,8 +61,8 @@ class ChSearch {
   /// The rank r was reached from, or r itself for a seed. Precondition: reached(r).
   NodeIndex pred(NodeIndex r) const { return m_pred[r]; }
   /// The arc pred(r) -> r, an index into the relaxed graph. Precondition: reached(r) and
-  /// pred(r) != r. Not kept per rank but looked up (heads are sorted): a rank's entry stays at
-  /// 16 bytes, which the stall checks read for every arc they look at.
+  /// pred(r) != r. Looked up (heads are sorted) rather than kept per rank: only a route's few
+  /// ranks need it, and every relaxation would pay for keeping it.
   std::uint32_t pred_arc(NodeIndex r) const { return arc_to(*m_relax, m_pred[r], r); }
 
   /// A lower bound on every cost still to be settled; kInfiniteCost when nothing is left.
