@@ -131,7 +131,8 @@ RouteResult read_route(const RoadGraph& graph, const ContractionHierarchy& ch, C
   for (NodeIndex v = met; s.backward.pred(v) != v; v = s.backward.pred(v)) {
     unpack(ch, v, s.backward.pred(v), ch.down().middle[s.backward.pred_arc(v)], s);
   }
-  if (cut_loops(s)) {
+  // (Without arcs of cost 0 there is no loop to cut, nor the work of looking.)
+  if (ch.has_free_arcs() && cut_loops(s)) {
     // The loops cost nothing, but they had hops and may have had length.
     r.hops = static_cast<std::uint32_t>(s.path.size() - 1);
     if (graph.has_lengths()) {

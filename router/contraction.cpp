@@ -78,6 +78,10 @@ ContractionHierarchy::ContractionHierarchy(std::vector<NodeIndex> rank, Arcs up,
   }
   check_arcs(m_up, n, has_lengths, "upward");
   check_arcs(m_down, n, has_lengths, "downward");
+  for (const Arcs* a : {&m_up, &m_down}) {
+    m_has_free_arcs =
+        m_has_free_arcs || std::find(a->weight.begin(), a->weight.end(), 0) != a->weight.end();
+  }
   // A shortcut's halves are arcs at its middle node (ch_query.cpp unpacks them): check that
   // they are there, so that unpacking never looks in vain.
   for (const Arcs* a : {&m_up, &m_down}) {

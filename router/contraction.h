@@ -82,6 +82,8 @@ class ContractionHierarchy {
   const Arcs& down() const { return m_down; }
   /// Arcs of both graphs that are shortcuts.
   std::size_t num_shortcuts() const;
+  /// Whether some arc costs nothing: only then may a route run around a loop (ch_query.h).
+  bool has_free_arcs() const { return m_has_free_arcs; }
   /// Bytes held by the arrays: the hierarchy's memory.
   std::size_t bytes() const;
 
@@ -92,6 +94,7 @@ class ContractionHierarchy {
   Arcs m_down;
   bool m_has_lengths = false;
   std::size_t m_graph_arcs = 0;
+  bool m_has_free_arcs = false;  // derived from the weights
 };
 
 }  // namespace waybill::router

@@ -72,6 +72,7 @@ TEST_F(ChFileTest, ASavedHierarchyReadsBackWithTheSameArraysAndAnswers) {
     EXPECT_EQ(back.bytes(), ch.bytes());
     EXPECT_EQ(back.graph_arcs(), graph.num_arcs());
     EXPECT_EQ(back.has_lengths(), lengths);
+    EXPECT_FALSE(back.has_free_arcs());
     EXPECT_TRUE(std::equal(back.ranks().begin(), back.ranks().end(), ch.ranks().begin()));
     for (const auto side : {&ContractionHierarchy::up, &ContractionHierarchy::down}) {
       EXPECT_EQ((back.*side)().head, (ch.*side)().head);

@@ -41,6 +41,7 @@ TEST(ContractionHierarchy, AnswersTheTownByHand) {
   EXPECT_EQ(ch.num_nodes(), 6u);
   EXPECT_EQ(ch.graph_arcs(), 7u);
   EXPECT_TRUE(ch.has_lengths());
+  EXPECT_TRUE(ch.has_free_arcs()) << "harbour -> lighthouse costs nothing";
   EXPECT_GE(report.rounds, 1u);
   EXPECT_EQ(report.shortcuts, ch.num_shortcuts());
   EXPECT_GT(ch.bytes(), 0u);
