@@ -1,5 +1,6 @@
 // The router against pgRouting, the independent oracle: the same arcs in PostgreSQL,
-// pgr_dijkstraCost on the same pairs. Labelled `db`; needs $WAYBILL_DB (a libpq conninfo), which
+// pgr_dijkstraCost on the same pairs, and pgr_dijkstraCostMatrix against the contraction
+// hierarchy's matrices. Labelled `db`; needs $WAYBILL_DB (a libpq conninfo), which
 // ops/test.sh sets after starting a private PostgreSQL. Without it the tests fail, never skip.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "router/ch_query.h"
+#include "router/contraction.h"
 #include "router/dimacs.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
@@ -117,6 +120,47 @@ class PgRoutingCrosscheckTest : public ::testing::Test {
     return costs;
   }
 
+  // pgr_dijkstraCostMatrix over the loaded arcs between every two of `nodes`.
+  PairCosts pgrouting_matrix(const std::vector<NodeId>& nodes) {
+    std::string array;
+    for (const NodeId v : nodes) {
+      if (!array.empty()) array += ',';
+      array += std::to_string(to_int(v));
+    }
+    pqxx::work txn(*m_conn);
+    const pqxx::result rows = txn.exec(
+        "select start_vid, end_vid, agg_cost::bigint from pgr_dijkstraCostMatrix("
+        "'select id, source, target, cost from " +
+        m_schema + ".arcs', array[" + array + "]::bigint[], directed => true)");
+    txn.commit();
+    PairCosts costs;
+    for (const pqxx::row& row : rows) {
+      costs[{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()}] = row[2].as<std::int64_t>();
+    }
+    return costs;
+  }
+
+  // The hierarchy's matrix of `nodes` squared against pgRouting's: its cost where pgRouting has
+  // one, 0 from a node to itself, else unreachable (pgRouting omits both).
+  static void expect_same_matrix(const RoadGraph& graph, const std::vector<NodeId>& nodes,
+                                 const PairCosts& expected) {
+    const ContractionHierarchy ch = ContractionHierarchy::build(graph);
+    ChQuery query(graph, ch);
+    std::vector<NodeIndex> points;
+    for (const NodeId v : nodes) points.push_back(*graph.index_of(v));
+    MatrixCells m;
+    query.rows(query.targets(points), points, m);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      for (std::size_t j = 0; j < nodes.size(); ++j) {
+        const auto it = expected.find({to_int(nodes[i]), to_int(nodes[j])});
+        const Cost want = nodes[i] == nodes[j]   ? 0
+                          : it == expected.end() ? kInfiniteCost
+                                                 : it->second;
+        EXPECT_EQ(m.cost_at(i, j), want) << to_int(nodes[i]) << " -> " << to_int(nodes[j]);
+      }
+    }
+  }
+
   // Every pair: pgRouting's cost when it has one, else unreachable (pgRouting omits both the
   // unreachable pairs and origin == destination, which costs 0).
   static void expect_same_answers(RouteQuery& query,
@@ -160,13 +204,11 @@ TEST_F(PgRoutingCrosscheckTest, TinyTownAgreesOnEveryPair) {
   const RoadGraph graph = RoadGraph::build(nodes, arcs);
   RouteQuery query(graph);
   expect_same_answers(query, pairs, expected);
+  expect_same_matrix(graph, nodes, pgrouting_matrix(nodes));
 }
 
-// 100 random NY pairs: ALT one_to_one equals pgr_dijkstraCost.
-TEST_F(PgRoutingCrosscheckTest, NyRandomPairsAgreeWithPgrDijkstraCost) {
-  const std::filesystem::path gr = testing::ny_gr();
-  ASSERT_TRUE(std::filesystem::exists(gr)) << testing::missing_data_message(gr);
-  const testing::NaiveGraph naive = testing::read_naive_gr(gr);
+// Every arc line of the NY file, as listed (parallel arcs kept), read by the naive reader.
+std::vector<Arc> ny_arcs(const testing::NaiveGraph& naive) {
   std::vector<Arc> arcs;
   arcs.reserve(naive.arc_lines);
   for (std::size_t tail = 0; tail < naive.size(); ++tail) {
@@ -175,6 +217,15 @@ TEST_F(PgRoutingCrosscheckTest, NyRandomPairsAgreeWithPgrDijkstraCost) {
                       NodeId{static_cast<std::int64_t>(o.head) + 1}, o.cost});
     }
   }
+  return arcs;
+}
+
+// 100 random NY pairs: ALT one_to_one equals pgr_dijkstraCost.
+TEST_F(PgRoutingCrosscheckTest, NyRandomPairsAgreeWithPgrDijkstraCost) {
+  const std::filesystem::path gr = testing::ny_gr();
+  ASSERT_TRUE(std::filesystem::exists(gr)) << testing::missing_data_message(gr);
+  const testing::NaiveGraph naive = testing::read_naive_gr(gr);
+  const std::vector<Arc> arcs = ny_arcs(naive);
   ASSERT_EQ(arcs.size(), 733846u);
   load_arcs(arcs);
 
@@ -191,6 +242,23 @@ TEST_F(PgRoutingCrosscheckTest, NyRandomPairsAgreeWithPgrDijkstraCost) {
   const Landmarks landmarks = Landmarks::build(graph, 16, 2);
   RouteQuery query(graph, &landmarks);
   expect_same_answers(query, pairs, expected);
+}
+
+// 40 random NY nodes: the hierarchy's 40 x 40 matrix equals pgr_dijkstraCostMatrix.
+TEST_F(PgRoutingCrosscheckTest, NyHierarchyMatrixAgreesWithPgrDijkstraCostMatrix) {
+  const std::filesystem::path gr = testing::ny_gr();
+  ASSERT_TRUE(std::filesystem::exists(gr)) << testing::missing_data_message(gr);
+  const testing::NaiveGraph naive = testing::read_naive_gr(gr);
+  load_arcs(ny_arcs(naive));
+  const std::uint64_t seed = testing::test_seed();
+  SCOPED_TRACE(testing::seed_trace(seed));
+  std::mt19937_64 rng(seed + 3);
+  std::uniform_int_distribution<std::int64_t> node(1, static_cast<std::int64_t>(naive.size()));
+  std::vector<NodeId> nodes;
+  for (int i = 0; i < 40; ++i) nodes.push_back(NodeId{node(rng)});
+  const PairCosts expected = pgrouting_matrix(nodes);
+  EXPECT_GE(expected.size(), 40u * 39u - 40u) << "NY is strongly connected";
+  expect_same_matrix(load_dimacs(gr), nodes, expected);
 }
 
 }  // namespace
