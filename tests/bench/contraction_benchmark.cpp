@@ -2,8 +2,9 @@
 // in the same run: the build (one thread and two), the hierarchy's memory and file; point to point
 // on 10,000 random pairs against ALT (16 landmarks) and the plain Dijkstra of RouteQuery; and
 // matrices of 100, 1,000 and 5,000 random points squared against one tree per source
-// (RouteQuery::tree). After the run a summary gives medians, p99s and ratios, with the machine,
-// dataset and commit they were measured on (STYLE.md 23).
+// (RouteQuery::tree), and the 100 against pgRouting's pgr_dijkstraCostMatrix. After the run a
+// summary gives medians, p99s and ratios, with the machine, dataset and commit they were measured
+// on (STYLE.md 23).
 //
 // The graph is loaded with its coordinates, so arcs have lengths, as the worker's graphs do:
 // RouteQuery and trees then carry hops and lengths, and so does ChQuery::route. Times are
@@ -11,7 +12,8 @@
 //
 // Environment: WAYBILL_DATA (the folder holding dimacs/), WAYBILL_BENCH_SEED (the random nodes,
 // default 2024), WAYBILL_BENCH_TREES (sources whose trees are timed per matrix, default 200; 0:
-// every source; the baseline's total is the mean per tree times the sources).
+// every source; the baseline's total is the mean per tree times the sources), WAYBILL_DB (a
+// libpq conninfo; without it the pgRouting matrix is skipped; ops/bench-router.sh starts one).
 #include "router/contraction.h"
 
 #include <benchmark/benchmark.h>
@@ -38,6 +40,7 @@
 #include "router/landmarks.h"
 #include "router/shortest_path.h"
 #include "tests/bench/ny_inputs.h"
+#include "tests/bench/pgrouting_session.h"
 
 namespace waybill::bench {
 namespace {
@@ -57,6 +60,7 @@ constexpr std::size_t kDijkstraPairs = 1'000;  // the first of them, for the pla
 constexpr std::size_t kLandmarkCount = 16;
 constexpr std::size_t kBlockRows = 500;  // matrix rows computed at a time
 constexpr std::size_t kDefaultTreeSources = 200;
+constexpr std::size_t kPgrPoints = 100;  // the pgRouting matrix's sample
 
 // ---- inputs, made on first use and kept for the run, outside every timed loop ------------------
 
@@ -119,6 +123,9 @@ struct Summary {
   double save_ms = 0, load_ms = 0;
   std::map<std::string, PairStats> pairs;  // "CH cost", "CH route", "CH path", "ALT", "Dijkstra"
   std::map<std::size_t, MatrixStats> matrices;  // by points
+  std::optional<double> pgr_matrix_ms;          // pgr_dijkstraCostMatrix over kPgrPoints
+  double pgr_ch_ms = 0;                         // the hierarchy's matrix of the same points
+  std::string pgr_note = "not run";
 };
 
 Summary& summary() {
@@ -305,13 +312,14 @@ void BM_Matrix(benchmark::State& state) {
     matrix_rows(query, targets, points, 0, want, wrong);
     m.ch_ms = ms_since(t1);
   }
-  // Two threads, each with its own ChQuery, share the targets and take half the rows each.
+  // Two threads, each with its own ChQuery (made beforehand, as a worker keeps one per thread),
+  // share the targets and take half the rows each.
+  ChQuery second(ny_graph(), ny_hierarchy());
   const auto t2 = Clock::now();
   const router::MatrixTargets targets = query.targets(points);
   const std::size_t half = n / 2;
   std::string wrong_other;
   std::thread other([&] {
-    ChQuery second(ny_graph(), ny_hierarchy());
     matrix_rows(second, targets, std::span(points).subspan(half), half, want, wrong_other);
   });
   matrix_rows(query, targets, std::span(points).first(half), 0, want, wrong);
@@ -335,6 +343,50 @@ BENCHMARK(BM_Matrix)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// pgr_dijkstraCostMatrix over the points of BM_Matrix/100 (reading the arcs and building its
+// graph inside the call, as pgRouting always does), against the hierarchy's matrix of the same
+// points, which must agree. Skipped without WAYBILL_DB.
+void BM_MatrixPgRouting(benchmark::State& state) {
+  Summary& s = summary();
+  const char* conninfo = database_or_skip(state, s.pgr_note);
+  if (conninfo == nullptr) return;
+  const std::vector<NodeIndex> points = random_nodes(kPgrPoints, 100 + kPgrPoints);
+  std::vector<router::NodeId> ids;
+  for (const NodeIndex v : points) ids.push_back(ny_graph().id_of(v));
+  PairCosts expected;
+  try {
+    PgRoutingSession session(conninfo, ny_graph().arcs(), {});
+    const auto t0 = Clock::now();
+    for (auto _ : state) expected = session.dijkstra_cost_matrix(ids);
+    s.pgr_matrix_ms = ms_since(t0) / static_cast<double>(state.iterations());
+  } catch (const std::exception& e) {
+    s.pgr_note = std::string("failed: ") + e.what();
+    fail(state, "BM_MatrixPgRouting", std::string("WAYBILL_DB=\"") + conninfo + "\": " + e.what());
+    return;
+  }
+  ChQuery query(ny_graph(), ny_hierarchy());
+  router::MatrixCells m;
+  const auto t1 = Clock::now();
+  query.rows(query.targets(points), points, m);
+  s.pgr_ch_ms = ms_since(t1);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      const auto it = expected.find({router::to_int(ids[i]), router::to_int(ids[j])});
+      const Cost want = ids[i] == ids[j] ? 0 : it == expected.end() ? kInfiniteCost : it->second;
+      if (m.cost_at(i, j) == want) continue;
+      s.pgr_matrix_ms.reset();
+      s.pgr_note = "failed: the answers differ";
+      fail(state, "BM_MatrixPgRouting",
+           "pgRouting and the hierarchy disagree on row " + std::to_string(i) + " column " +
+               std::to_string(j));
+      return;
+    }
+  }
+  state.counters["ch_ms"] = s.pgr_ch_ms;
+  state.counters["pgr_per_ch"] = *s.pgr_matrix_ms / s.pgr_ch_ms;
+}
+BENCHMARK(BM_MatrixPgRouting)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // ---- main -----------------------------------------------------------------------------------
 
@@ -383,6 +435,13 @@ void print_summary(std::ostream& out, const RunInfo& info) {
         << " ms, " << m.entries << " bucket entries), two threads " << m.ch_two_ms
         << " ms; one tree per source " << m.trees_ms << " ms (from " << m.timed
         << " trees); trees / CH " << m.trees_ms / m.ch_ms << " x\n";
+  }
+  if (s.pgr_matrix_ms) {
+    out << "  " << kPgrPoints << " x " << kPgrPoints << " pgr_dijkstraCostMatrix "
+        << *s.pgr_matrix_ms << " ms, CH " << s.pgr_ch_ms << " ms; pgRouting / CH "
+        << *s.pgr_matrix_ms / s.pgr_ch_ms << " x\n";
+  } else {
+    out << "  pgRouting matrix: " << s.pgr_note << '\n';
   }
 }
 

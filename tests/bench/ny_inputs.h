@@ -112,6 +112,16 @@ inline void fail(benchmark::State& state, const std::string& name, const std::st
   state.SkipWithError(message.c_str());
 }
 
+/// $WAYBILL_DB, the database of the pgRouting yardsticks; or, when it is not set, null, with
+/// `state` skipped and `note` saying why.
+inline const char* database_or_skip(benchmark::State& state, std::string& note) {
+  const char* conninfo = std::getenv("WAYBILL_DB");
+  if (conninfo != nullptr && *conninfo != '\0') return conninfo;
+  note = "skipped: WAYBILL_DB not set (ops/bench-router.sh starts a PostgreSQL)";
+  state.SkipWithError("WAYBILL_DB not set");
+  return nullptr;
+}
+
 /// The body of a benchmark program's main(): checks that the road data `files` exist, runs the
 /// benchmarks the command line selects (start_run() records the run, with `inputs` under
 /// `inputs_key`), then prints `summary` and the failures. Returns the exit status: 2 for an

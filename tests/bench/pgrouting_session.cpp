@@ -82,6 +82,19 @@ PgRoutingSession::PgRoutingSession(
 
 PgRoutingSession::~PgRoutingSession() = default;
 
+namespace {
+
+// (start_vid, end_vid, agg_cost) rows as costs.
+PairCosts costs_of(const pqxx::result& rows) {
+  PairCosts costs;
+  for (const pqxx::row& row : rows) {
+    costs[{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()}] = row[2].as<router::Cost>();
+  }
+  return costs;
+}
+
+}  // namespace
+
 PairCosts PgRoutingSession::dijkstra_cost() {
   pqxx::work txn(m_impl->conn, "bench_pgr");
   const pqxx::result rows = txn.exec(
@@ -89,11 +102,22 @@ PairCosts PgRoutingSession::dijkstra_cost() {
       "'select id, source, target, cost from bench_arcs', "
       "'select source, target from bench_pairs', directed => true)");
   txn.commit();
-  PairCosts costs;
-  for (const pqxx::row& row : rows) {
-    costs[{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()}] = row[2].as<router::Cost>();
+  return costs_of(rows);
+}
+
+PairCosts PgRoutingSession::dijkstra_cost_matrix(std::span<const router::NodeId> nodes) {
+  std::string array;
+  for (const router::NodeId v : nodes) {
+    if (!array.empty()) array += ',';
+    array += std::to_string(router::to_int(v));
   }
-  return costs;
+  pqxx::work txn(m_impl->conn, "bench_pgr_matrix");
+  const pqxx::result rows = txn.exec(
+      "select start_vid, end_vid, agg_cost::bigint from pgr_dijkstraCostMatrix("
+      "'select id, source, target, cost from bench_arcs', array[" +
+      array + "]::bigint[], directed => true)");
+  txn.commit();
+  return costs_of(rows);
 }
 
 }  // namespace waybill::bench

@@ -1,10 +1,12 @@
 // pgRouting as the benchmark's yardstick: a PostgreSQL session holding a road graph and a set of
-// pairs, and one pgr_dijkstraCost call over them. libpqxx stays in the .cpp.
+// pairs, and one pgr_dijkstraCost call over them, or one pgr_dijkstraCostMatrix call over a set
+// of nodes. libpqxx stays in the .cpp.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,11 @@ class PgRoutingSession {
   /// graph inside the call as pgRouting always does. Leaves out the pairs without a path and
   /// those with origin == destination.
   PairCosts dijkstra_cost();
+
+  /// One pgr_dijkstraCostMatrix call between every two of `nodes`, directed, which likewise
+  /// builds its graph inside the call. Leaves out the pairs without a path and those with
+  /// origin == destination.
+  PairCosts dijkstra_cost_matrix(std::span<const router::NodeId> nodes);
 
  private:
   struct Impl;

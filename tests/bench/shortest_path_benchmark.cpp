@@ -312,12 +312,8 @@ BENCHMARK(BM_OneToMany_10000)->Unit(benchmark::kMillisecond)->UseRealTime();
 // thread, graph and landmarks already built. The answers must agree.
 void BM_PgRouting_1000Pairs(benchmark::State& state) {
   Summary& s = summary();
-  const char* conninfo = std::getenv("WAYBILL_DB");
-  if (conninfo == nullptr || *conninfo == '\0') {
-    s.pgr_note = "skipped: WAYBILL_DB not set (ops/bench-router.sh starts a PostgreSQL)";
-    state.SkipWithError("WAYBILL_DB not set");
-    return;
-  }
+  const char* conninfo = database_or_skip(state, s.pgr_note);
+  if (conninfo == nullptr) return;
   // Kept for the run: the arcs are copied in once, however often this function is called.
   static std::unique_ptr<PgRoutingSession> session;
   const std::vector<Pair>& pairs = ny_pairs();
