@@ -74,8 +74,12 @@ std::string describe(std::string_view hash) {
 std::optional<std::uint64_t> body_size(const Header& h) {
   constexpr std::uint64_t kMax = std::numeric_limits<std::uint32_t>::max();
   if (h.nodes >= kMax || h.up_arcs > kMax || h.down_arcs > kMax) return std::nullopt;
-  const std::uint64_t per_arc = 4 + 8 + 4 + 4 + ((h.flags & kWithLengths) ? 8 : 0);
-  return 4 * h.nodes + 2 * 4 * (h.nodes + 1) + per_arc * (h.up_arcs + h.down_arcs);
+  // head, weight, middle, hops and length; rank, and first_out in each graph (one more entry).
+  const std::uint64_t per_arc = sizeof(NodeIndex) + sizeof(Cost) + sizeof(NodeIndex) +
+                                sizeof(std::uint32_t) +
+                                ((h.flags & kWithLengths) ? sizeof(std::int64_t) : 0);
+  const std::uint64_t per_node = sizeof(NodeIndex) + 2 * sizeof(std::uint32_t);
+  return per_node * h.nodes + 2 * sizeof(std::uint32_t) + per_arc * (h.up_arcs + h.down_arcs);
 }
 
 }  // namespace

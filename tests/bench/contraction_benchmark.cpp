@@ -202,8 +202,8 @@ void run_pairs(benchmark::State& state, const std::string& name, std::size_t cou
   out.median_us = median(us);
   out.p99_us = percentile(us, 0.99);
   out.mean_us = mean(us);
-  out.median_first_us =
-      median(std::vector<double>(us.begin(), us.begin() + std::min(count, kDijkstraPairs)));
+  out.median_first_us = median(std::vector<double>(
+      us.begin(), us.begin() + static_cast<std::ptrdiff_t>(std::min(count, kDijkstraPairs))));
   state.counters["median_us"] = out.median_us;
   state.counters["p99_us"] = out.p99_us;
   state.counters["mean_us"] = out.mean_us;
@@ -353,6 +353,7 @@ void BM_MatrixPgRouting(benchmark::State& state) {
   if (conninfo == nullptr) return;
   const std::vector<NodeIndex> points = random_nodes(kPgrPoints, 100 + kPgrPoints);
   std::vector<router::NodeId> ids;
+  ids.reserve(points.size());
   for (const NodeIndex v : points) ids.push_back(ny_graph().id_of(v));
   PairCosts expected;
   try {

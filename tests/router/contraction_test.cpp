@@ -98,8 +98,8 @@ TEST(ContractionHierarchy, ArraysThatAreNoHierarchyAreRefused) {
     ContractionHierarchy::Arcs down = ch.down();
     spoil(rank, up, down);
     try {
-      ContractionHierarchy(rank, up, down, true, graph.num_arcs());
-      ADD_FAILURE() << "accepted: " << what;
+      const ContractionHierarchy accepted(rank, up, down, true, graph.num_arcs());
+      ADD_FAILURE() << "accepted: " << what << " (" << accepted.num_nodes() << " nodes)";
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
     }
