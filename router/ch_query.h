@@ -54,8 +54,8 @@ struct MatrixPair {
 /// The targets (columns) of a matrix, searched once: the buckets of their backward searches,
 /// and which of them lie on an arc (for the direct drives of endpoint.h). Made by
 /// ChQuery::targets(); then immutable, so that several threads, each with its own ChQuery, may
-/// fill blocks of rows against it at once. Memory: about 16 bytes per bucket entry, a few
-/// hundred entries per target on a city graph.
+/// fill blocks of rows against it at once. Memory: 12 bytes per bucket entry (24 with lengths
+/// and hops), about a hundred entries per target on NY.
 class MatrixTargets {
  public:
   MatrixTargets();
@@ -120,9 +120,10 @@ class ChQuery {
   MatrixTargets targets(std::span<const Endpoint> ends, MatrixOptions options = {});
 
   /// The rows of `sources` against `targets`: out becomes sources.size() rows by
-  /// targets.size() columns, each cell the cost (and, as the targets' options say, length and
-  /// hops) of route()/between() from that source to that target. Feed sources a block at a
-  /// time to stream a large matrix: out is reused, and a block costs rows * columns cells.
+  /// targets.size() columns, each cell the cost of route()/between() from that source to that
+  /// target and, as the targets' options say, the length and hops of a shortest route (where
+  /// several tie, not always the one route() takes). Feed sources a block at a time to stream a
+  /// large matrix: out is reused, and a block holds rows * columns cells.
   void rows(const MatrixTargets& targets, std::span<const NodeIndex> sources, MatrixCells& out);
   void rows(const MatrixTargets& targets, std::span<const Endpoint> sources, MatrixCells& out);
 
