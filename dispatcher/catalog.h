@@ -30,6 +30,8 @@ class Catalog {
   virtual std::optional<GraphInfo> latest_graph() = 0;
   /// The serialized graph (schema/graph_codec.h).
   virtual std::string graph_bytes(std::int64_t graph_id) = 0;
+  /// The graph's contraction hierarchy, if `waybill graph import` built one.
+  virtual std::optional<HierarchyBlob> hierarchy(std::int64_t graph_id) = 0;
   /// The batch of that file's sha256, if one was stored already.
   virtual std::optional<std::int64_t> batch_by_hash(const std::string& hash) = 0;
   virtual std::vector<wire::BatchStatus> batch_status(std::uint64_t batch_id) = 0;

@@ -212,9 +212,12 @@ const DispatcherCore::GraphEntry& DispatcherCore::load_graph(const GraphInfo& in
   if (const auto it = m_graphs.find(info.id); it != m_graphs.end()) return *it->second;
   std::string bytes = m_catalog.graph_bytes(info.id);
   auto decoded = wire::decode_graph(bytes);
-  auto entry =
-      std::make_unique<GraphEntry>(GraphEntry{info, std::move(bytes), std::move(decoded)});
-  m_log.info("graph '", info.name, "' loaded: ", entry->graph.num_nodes(), " nodes");
+  auto entry = std::make_unique<GraphEntry>(GraphEntry{info, std::move(bytes), std::move(decoded),
+                                                       m_catalog.hierarchy(info.id)});
+  m_log.info("graph '", info.name, "' loaded: ", entry->graph.num_nodes(), " nodes, ",
+             entry->hierarchy ? "with its hierarchy (" +
+                                    std::to_string(entry->hierarchy->bytes.size()) + " bytes)"
+                              : std::string("no hierarchy (import it again to build one)"));
   return *m_graphs.emplace(info.id, std::move(entry)).first->second;
 }
 

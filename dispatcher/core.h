@@ -128,11 +128,13 @@ class DispatcherCore {
   /// When tick() has something to do at the latest.
   Clock::time_point next_wakeup() const;
 
-  /// A graph as the dispatcher holds it: bytes for workers, the graph itself to check node ids.
+  /// A graph as the dispatcher holds it: bytes for workers (the graph's, and its hierarchy's when
+  /// it has one), the graph itself to check node ids.
   struct GraphEntry {
     GraphInfo info;
     std::string bytes;
     router::RoadGraph graph;
+    std::optional<HierarchyBlob> hierarchy;
   };
 
  private:

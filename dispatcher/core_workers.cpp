@@ -76,19 +76,29 @@ void DispatcherCore::welcome(const std::string& peer, Clock::time_point now) {
     const GraphEntry& g = graph(conn.graph_id);
     w.graph_hash = g.info.hash;
     w.graph_bytes = g.bytes.size();
+    if (g.hierarchy) {
+      w.hierarchy_hash = g.hierarchy->hash;
+      w.hierarchy_bytes = g.hierarchy->bytes.size();
+    }
   }
   send(Side::workers, peer, std::move(w), now);
 }
 
 void DispatcherCore::send_graph_chunk(const std::string& peer, const wire::GraphRequest& request,
                                       Clock::time_point now) {
+  // A graph, or a graph's hierarchy, by its hash.
   for (const auto& [id, g] : m_graphs) {
-    if (g->info.hash != request.graph_hash) continue;
-    const std::uint64_t total = g->bytes.size();
+    const std::string* bytes = g->info.hash == request.graph_hash ? &g->bytes
+                               : g->hierarchy && g->hierarchy->hash == request.graph_hash
+                                   ? &g->hierarchy->bytes
+                                   : nullptr;
+    if (bytes == nullptr) continue;
+    const std::uint64_t total = bytes->size();
     const std::uint64_t offset = std::min<std::uint64_t>(request.offset, total);
     const std::uint64_t size = std::min<std::uint64_t>(m_config.graph_chunk_bytes, total - offset);
     return send(Side::workers, peer,
-                wire::GraphChunk{g->info.hash, offset, total, g->bytes.substr(offset, size)}, now);
+                wire::GraphChunk{request.graph_hash, offset, total, bytes->substr(offset, size)},
+                now);
   }
   m_log.warn("a worker asked for unknown graph ", request.graph_hash.substr(0, 12));
 }

@@ -32,6 +32,9 @@ class StoreCatalog final : public Catalog {
   std::optional<GraphInfo> graph_by_id(std::int64_t id) override { return m_store.graph_by_id(id); }
   std::optional<GraphInfo> latest_graph() override { return m_store.latest_graph(); }
   std::string graph_bytes(std::int64_t id) override { return m_store.graph_bytes(id); }
+  std::optional<HierarchyBlob> hierarchy(std::int64_t id) override {
+    return m_store.hierarchy(id);
+  }
   std::optional<std::int64_t> batch_by_hash(const std::string& hash) override {
     return m_store.batch_by_hash(hash);
   }

@@ -58,6 +58,13 @@ struct GraphExtras {
   std::vector<std::int64_t> lengths_mm;  ///< per arc, as `arcs`; empty: unknown
 };
 
+/// A graph's contraction hierarchy as stored (graph_hierarchies): bytes in the format of
+/// router/ch_file.h, and their sha256, by which workers fetch and cache them.
+struct HierarchyBlob {
+  std::string hash;
+  std::string bytes;
+};
+
 /// One rejected line.
 struct RejectRow {
   std::uint64_t line = 0;

@@ -40,6 +40,13 @@ class Store {
   /// The graph imported last, if any.
   std::optional<GraphInfo> latest_graph();
   std::string graph_bytes(std::int64_t graph_id);
+  /// Keeps a graph's hierarchy (router/ch_file.h bytes); a second one for the graph replaces it.
+  void store_hierarchy(std::int64_t graph_id, const std::string& bytes, std::size_t shortcuts,
+                       double build_s);
+  /// The graph's hierarchy, if one was built.
+  std::optional<HierarchyBlob> hierarchy(std::int64_t graph_id);
+  /// Whether the graph has a hierarchy, without reading it.
+  bool has_hierarchy(std::int64_t graph_id);
 
   // ---- submitting a batch: one transaction from begin_batch to commit_batch ----
   /// The batch of that content hash, if one was stored already.

@@ -35,4 +35,12 @@ PointRoute route_between(const RoadGraph& graph, RouteQuery& query,
   return r;
 }
 
+PointRoute route_between(const RoadGraph& graph, ChQuery& query, const Endpoint& from,
+                         const Endpoint& to, bool want_path) {
+  PointRoute r;
+  r.route = query.between(from, to, want_path);
+  if (want_path) r.polyline = route_polyline(graph, from, to, r.route);
+  return r;
+}
+
 }  // namespace waybill::router

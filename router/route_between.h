@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "router/ch_query.h"
 #include "router/endpoint.h"
 #include "router/graph.h"
 #include "router/shortest_path.h"
@@ -37,6 +38,9 @@ struct PointRoute {
 /// Preconditions: `query` and the tree are over `graph`; with want_path, graph.has_coordinates().
 PointRoute route_between(const RoadGraph& graph, RouteQuery& query,
                          const ShortestPathTree* from_tree, const Endpoint& from,
+                         const Endpoint& to, bool want_path);
+/// The same answer searched on the graph's contraction hierarchy (ChQuery::between).
+PointRoute route_between(const RoadGraph& graph, ChQuery& query, const Endpoint& from,
                          const Endpoint& to, bool want_path);
 
 }  // namespace waybill::router

@@ -153,6 +153,8 @@ struct Fill {
     b.setGraphBytes(m.graph_bytes);
     b.setHeartbeatMs(m.heartbeat_ms);
     b.setMaxMessageBytes(m.max_message_bytes);
+    b.setHierarchyHash(text(m.hierarchy_hash));
+    b.setHierarchyBytes(m.hierarchy_bytes);
   }
   void operator()(const Warm& m) {
     auto b = envelope.initWarm();
@@ -337,7 +339,8 @@ std::optional<ChunkResult> read(gen::ChunkResult::Reader r, std::size_t frame_wo
 }
 
 Welcome read(gen::Welcome::Reader r) {
-  return {str(r.getGraphHash()), r.getGraphBytes(), r.getHeartbeatMs(), r.getMaxMessageBytes()};
+  return {str(r.getGraphHash()), r.getGraphBytes(), r.getHeartbeatMs(), r.getMaxMessageBytes(),
+          str(r.getHierarchyHash()), r.getHierarchyBytes()};
 }
 
 GraphChunk read(gen::GraphChunk::Reader r) {

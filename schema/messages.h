@@ -70,7 +70,7 @@ struct Hello {
   friend bool operator==(const Hello&, const Hello&) = default;
 };
 
-/// Asks for the bytes of a graph from `offset` on.
+/// Asks for the bytes of a graph (or of its hierarchy, by the hierarchy's hash) from `offset` on.
 struct GraphRequest {
   std::string graph_hash;
   std::uint64_t offset = 0;
@@ -123,6 +123,8 @@ struct Welcome {
   std::uint64_t graph_bytes = 0;
   std::uint32_t heartbeat_ms = 1000;
   std::uint32_t max_message_bytes = 0;  ///< the largest message the dispatcher takes; 0: unsaid
+  std::string hierarchy_hash{};    ///< sha256 of the graph's contraction hierarchy; empty: none
+  std::uint64_t hierarchy_bytes = 0;  ///< its size: fetched as the graph is, by its hash
   friend bool operator==(const Welcome&, const Welcome&) = default;
 };
 

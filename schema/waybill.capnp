@@ -103,6 +103,8 @@ struct Welcome {
   graphBytes @1 :UInt64;          # size of that serialized graph
   heartbeatMs @2 :UInt32 = 1000;  # heartbeat interval, milliseconds
   maxMessageBytes @3 :UInt32;     # the largest message the dispatcher takes; 0: not said
+  hierarchyHash @4 :Text;         # sha256 hex of the graph's contraction hierarchy, or empty
+  hierarchyBytes @5 :UInt64;      # its size; fetched like the graph (GraphRequest by this hash)
 }
 
 struct GraphChunk {

@@ -74,9 +74,12 @@ std::uint64_t z_order(const wire::LatLon& p) {
 
 }  // namespace
 
-ChunkRouter::ChunkRouter(const router::RoadGraph& graph, const router::Landmarks* landmarks,
-                         const router::Snapper* snapper, router::TreeCache& trees)
-    : m_graph(&graph), m_snapper(snapper), m_trees(&trees), m_query(graph, landmarks) {}
+ChunkRouter::ChunkRouter(const router::RoadGraph& graph, const router::ContractionHierarchy* ch,
+                         const router::Landmarks* landmarks, const router::Snapper* snapper,
+                         router::TreeCache& trees)
+    : m_graph(&graph), m_snapper(snapper), m_trees(&trees), m_query(graph, landmarks) {
+  if (ch) m_ch.emplace(graph, *ch);
+}
 
 std::vector<wire::JobOutcome> ChunkRouter::route(const wire::Lease& lease) {
   std::vector<wire::JobOutcome> out(lease.jobs.size());
@@ -114,7 +117,8 @@ void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOut
       const auto& job = jobs[order[k]];
       const router::NodeId to{job.destination};
       const RouteResult r = tree_ptr ? tree_ptr->route_to(to, paths)
-                                     : m_query.one_to_one(router::NodeId{origin}, to, paths);
+                            : m_ch ? m_ch->one_to_one(router::NodeId{origin}, to, paths)
+                                   : m_query.one_to_one(router::NodeId{origin}, to, paths);
       wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r);
       if (paths && r.status == router::RouteStatus::ok) {
         o.polyline = router::encode_polyline(router::path_coordinates(*m_graph, r.path));
@@ -169,7 +173,10 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
       }
       const Endpoint& to = *dest_end.endpoint;
       const router::PointRoute r =
-          router::route_between(*m_graph, m_query, depot_tree.get(), from, to, lease.want_paths);
+          depot_tree || !m_ch
+              ? router::route_between(*m_graph, m_query, depot_tree.get(), from, to,
+                                      lease.want_paths)
+              : router::route_between(*m_graph, *m_ch, from, to, lease.want_paths);
       wire::JobOutcome& o = out[order[k]] = outcome(job.seq, r.route);
       o.origin_snap_m = static_cast<float>(from.snap_distance_m);
       o.destination_snap_m = static_cast<float>(to.snap_distance_m);

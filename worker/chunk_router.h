@@ -1,12 +1,16 @@
 // Routes one leased chunk of jobs: Lease -> outcomes, with no I/O. Jobs sharing an origin are
 // answered by shortest-path trees (kept in the shared TreeCache across chunks); lone origins by
-// a goal-directed A* with landmarks. Jobs given by coordinates are snapped to the nearest road
-// first (router/snap.h): a route starts and ends at the snapped points.
+// the graph's contraction hierarchy when the worker holds one, else by a goal-directed A* with
+// landmarks. Jobs given by coordinates are snapped to the nearest road first (router/snap.h): a
+// route starts and ends at the snapped points.
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
+#include "router/ch_query.h"
+#include "router/contraction.h"
 #include "router/endpoint.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
@@ -18,15 +22,19 @@
 
 namespace waybill::worker {
 
-/// One per routing thread. The graph, landmarks, snapper and cache are shared and must outlive
-/// it; `snapper` is null for a graph without coordinates (coordinate jobs are then unsnappable).
+/// One per routing thread. The graph, hierarchy, landmarks, snapper and cache are shared and
+/// must outlive it; `snapper` is null for a graph without coordinates (coordinate jobs are then
+/// unsnappable), `ch` null when the worker holds no hierarchy (lone origins then go by A*).
 class ChunkRouter {
  public:
-  /// An origin with at least this many jobs in a chunk is answered from its full tree.
+  /// An origin with at least this many jobs in a chunk is answered from its full tree: such an
+  /// origin is a depot, whose jobs fill every chunk of the batch, and its tree (cached, and
+  /// shared with the host's other workers) answers them all. Fewer: one query a job.
   static constexpr std::size_t kTreeThreshold = 8;
 
-  ChunkRouter(const router::RoadGraph& graph, const router::Landmarks* landmarks,
-              const router::Snapper* snapper, router::TreeCache& trees);
+  ChunkRouter(const router::RoadGraph& graph, const router::ContractionHierarchy* ch,
+              const router::Landmarks* landmarks, const router::Snapper* snapper,
+              router::TreeCache& trees);
 
   /// Outcomes in the order of the lease's jobs. Unknown nodes and unsnappable coordinates are
   /// outcomes, not errors.
@@ -48,6 +56,7 @@ class ChunkRouter {
   const router::Snapper* m_snapper;
   router::TreeCache* m_trees;
   router::RouteQuery m_query;
+  std::optional<router::ChQuery> m_ch;  ///< with a hierarchy
 };
 
 }  // namespace waybill::worker

@@ -10,13 +10,14 @@
 
 namespace waybill::worker {
 
-std::filesystem::path GraphCache::path_of(const std::string& hash) const {
+std::filesystem::path GraphCache::path_of(const std::string& hash, const char* ext) const {
   if (m_dir.empty() || !is_hex_lower(hash, 64)) return {};
-  return m_dir / (hash + ".graph");
+  return m_dir / (hash + ext);
 }
 
-std::optional<std::string> GraphCache::read(const std::string& hash, std::uint64_t bytes) const {
-  const auto path = path_of(hash);
+std::optional<std::string> GraphCache::read(const std::string& hash, std::uint64_t bytes,
+                                            const char* ext) const {
+  const auto path = path_of(hash, ext);
   if (path.empty()) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
@@ -27,9 +28,11 @@ std::optional<std::string> GraphCache::read(const std::string& hash, std::uint64
   return data;
 }
 
-void GraphCache::save(const std::string& hash, const std::string& bytes) const {
-  const auto path = path_of(hash);
-  if (path.empty()) return;
+std::optional<std::filesystem::path> GraphCache::save(const std::string& hash,
+                                                      const std::string& bytes,
+                                                      const char* ext) const {
+  const auto path = path_of(hash, ext);
+  if (path.empty()) return std::nullopt;
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   const auto tmp = path.string() + ".tmp." + std::to_string(::getpid());
@@ -38,15 +41,19 @@ void GraphCache::save(const std::string& hash, const std::string& bytes) const {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) {
       m_log->warn("could not write the graph cache ", tmp);
-      return;
+      return std::nullopt;
     }
   }
   std::filesystem::rename(tmp, path, ec);
-  if (ec) m_log->warn("could not write the graph cache ", path.string(), ": ", ec.message());
+  if (ec) {
+    m_log->warn("could not write the graph cache ", path.string(), ": ", ec.message());
+    return std::nullopt;
+  }
+  return path;
 }
 
 std::filesystem::path GraphCache::trees_dir(const std::string& hash) const {
-  if (path_of(hash).empty()) return {};
+  if (path_of(hash, ".graph").empty()) return {};
   const auto dir = m_dir / "trees" / hash;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -73,7 +73,8 @@ bool RoutingPool::idle() {
 }
 
 void RoutingPool::serve(LoadedGraph& loaded) {
-  ChunkRouter router(loaded.graph, &loaded.landmarks, loaded.snapper.get(), loaded.trees);
+  ChunkRouter router(loaded.graph, loaded.ch ? &*loaded.ch : nullptr, &loaded.landmarks,
+                     loaded.snapper.get(), loaded.trees);
   std::unique_lock lock(m_mutex);
   for (;;) {
     m_ready.wait(lock, [&] { return m_closing || !m_todo.empty() || !m_warm.empty(); });

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "router/contraction.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/snap.h"
@@ -27,7 +28,9 @@ namespace waybill::worker {
 struct LoadedGraph {
   std::string hash;
   router::RoadGraph graph;
-  router::Landmarks landmarks;
+  std::string hierarchy_hash;                     ///< empty: no hierarchy
+  std::optional<router::ContractionHierarchy> ch;  ///< lone origins go through it
+  router::Landmarks landmarks;                     ///< for A*, without a hierarchy
   std::unique_ptr<const router::Snapper> snapper;  ///< null: the graph has no coordinates
   router::TreeCache trees;
 };

@@ -3,10 +3,13 @@
 #include <zmq.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
 #include <thread>
+
+#include <unistd.h>
 
 #include "common/sha256.h"
 #include "router/graph.h"
@@ -18,6 +21,7 @@
 #include "transport/curve.h"
 #include "transport/frames.h"
 #include "worker/graph_cache.h"
+#include "worker/graph_loader.h"
 #include "worker/routing_pool.h"
 
 namespace waybill::worker {
@@ -156,23 +160,53 @@ class Session {
   void on_welcome(zmq::socket_t& socket, const wire::Welcome& welcome,
                   const std::atomic<bool>& stop) {
     if (welcome.graph_hash.empty()) return;  // the dispatcher has no graph yet: wait
-    if (m_loaded && m_loaded->hash == welcome.graph_hash) return grant_credit(socket, stop);
-    if (m_loading_hash == welcome.graph_hash) return;  // credit follows when it is loaded
-    if (auto bytes = m_cache.read(welcome.graph_hash, welcome.graph_bytes)) {
-      m_log.info("graph ", welcome.graph_hash.substr(0, 12), " found in the cache");
-      return start_load(welcome.graph_hash, std::move(*bytes));
+    const std::string key = welcome.graph_hash + "/" + welcome.hierarchy_hash;
+    if (m_loaded && m_loaded->hash + "/" + m_loaded->hierarchy_hash == key) {
+      return grant_credit(socket, stop);
     }
-    m_log.info("fetching graph ", welcome.graph_hash.substr(0, 12), " (", welcome.graph_bytes,
+    if (m_loading_key == key || (m_wanted && m_wanted_key == key)) return;  // credit follows
+    m_wanted = welcome;
+    m_wanted_key = key;
+    m_files = GraphFiles{welcome.graph_hash, {}, welcome.hierarchy_hash, {}, false};
+    gather(socket);
+  }
+
+  /// Takes what the cache holds of the graph and hierarchy wanted and asks the dispatcher for the
+  /// rest, a file at a time; loads them once both are here.
+  void gather(zmq::socket_t& socket) {
+    const wire::Welcome& w = *m_wanted;
+    if (m_files.graph_bytes.empty()) {
+      if (auto bytes = m_cache.read(w.graph_hash, w.graph_bytes)) {
+        m_log.info("graph ", w.graph_hash.substr(0, 12), " found in the cache");
+        m_files.graph_bytes = std::move(*bytes);
+      } else {
+        return fetch(socket, w.graph_hash, w.graph_bytes, "graph");
+      }
+    }
+    if (!w.hierarchy_hash.empty() && m_files.hierarchy.empty()) {
+      if (m_cache.read(w.hierarchy_hash, w.hierarchy_bytes, ".ch")) {
+        m_files.hierarchy = m_cache.path_of(w.hierarchy_hash, ".ch");
+      } else {
+        return fetch(socket, w.hierarchy_hash, w.hierarchy_bytes, "hierarchy");
+      }
+    }
+    m_wanted.reset();
+    start_load(std::exchange(m_files, {}));
+  }
+
+  void fetch(zmq::socket_t& socket, const std::string& hash, std::uint64_t bytes,
+             const char* what) {
+    m_log.info("fetching ", what, " ", hash.substr(0, 12), " (", bytes,
                " bytes) from the dispatcher");
-    m_fetch_hash = welcome.graph_hash;
-    m_fetch_total = welcome.graph_bytes;
+    m_fetch_hash = hash;
+    m_fetch_total = bytes;
     m_fetch.clear();
     m_fetch.reserve(m_fetch_total);
     send(socket, wire::GraphRequest{m_fetch_hash, 0});
   }
 
   void on_graph_chunk(zmq::socket_t& socket, const wire::GraphChunk& chunk) {
-    if (chunk.graph_hash != m_fetch_hash || chunk.offset != m_fetch.size() ||
+    if (!m_wanted || chunk.graph_hash != m_fetch_hash || chunk.offset != m_fetch.size() ||
         chunk.total != m_fetch_total || chunk.data.size() > m_fetch_total - m_fetch.size()) {
       m_log.warn("ignored an out-of-order graph chunk at offset ", chunk.offset);
       return;
@@ -184,38 +218,32 @@ class Session {
       return;
     }
     if (sha256_hex(m_fetch) != m_fetch_hash) {
-      m_log.error("graph ", m_fetch_hash.substr(0, 12), " arrived corrupt; fetching it again");
+      m_log.error(m_fetch_hash.substr(0, 12), " arrived corrupt; fetching it again");
       m_fetch.clear();
       send(socket, wire::GraphRequest{m_fetch_hash, 0});
       return;
     }
-    m_cache.save(m_fetch_hash, m_fetch);
-    start_load(m_fetch_hash, std::exchange(m_fetch, {}));
+    std::string bytes = std::exchange(m_fetch, {});
+    if (m_fetch_hash == m_wanted->graph_hash) {
+      m_cache.save(m_fetch_hash, bytes);
+      m_files.graph_bytes = std::move(bytes);
+    } else if (auto path = m_cache.save(m_fetch_hash, bytes, ".ch")) {
+      m_files.hierarchy = *path;
+    } else {  // no cache: a file of our own, read once
+      m_files.hierarchy = std::filesystem::temp_directory_path() /
+                          ("waybill-" + std::to_string(::getpid()) + "-" + m_fetch_hash + ".ch");
+      m_files.remove_hierarchy_file = true;
+      std::ofstream(m_files.hierarchy, std::ios::binary) << bytes;
+    }
+    gather(socket);
   }
 
-  /// Decodes the graph and builds its landmarks on a background thread, so heartbeats go on;
-  /// install_loaded() swaps it in when it is ready.
-  void start_load(const std::string& hash, std::string bytes) {
-    m_loading_hash = hash;
-    m_loading = std::async(std::launch::async, [this, hash, bytes = std::move(bytes)] {
-      const auto t0 = Clock::now();
-      auto graph = wire::decode_graph(bytes);
-      auto landmarks = router::Landmarks::build(graph, m_config.landmarks, m_config.threads);
-      auto loaded = std::unique_ptr<LoadedGraph>(
-          new LoadedGraph{hash, std::move(graph), std::move(landmarks), nullptr,
-                          router::TreeCache(m_config.tree_cache_bytes)});
-      // The snapper references the graph: built once the graph has its final address.
-      if (loaded->graph.has_coordinates()) {
-        loaded->snapper = std::make_unique<const router::Snapper>(loaded->graph);
-      }
-      if (const auto dir = m_cache.trees_dir(hash); !dir.empty()) {
-        loaded->trees.share_through(loaded->graph, dir);
-      }
-      m_log.info("graph ", hash.substr(0, 12), " ready: ", loaded->graph.num_nodes(), " nodes, ",
-                 loaded->graph.num_arcs(), " arcs, ", loaded->landmarks.count(), " landmarks, ",
-                 loaded->snapper ? "snapping on" : "no coordinates", ", in ",
-                 std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), " ms");
-      return loaded;
+  /// Loads the graph on a background thread (load_graph), so heartbeats go on; install_loaded()
+  /// swaps it in when it is ready.
+  void start_load(GraphFiles files) {
+    m_loading_key = files.graph_hash + "/" + files.hierarchy_hash;
+    m_loading = std::async(std::launch::async, [this, files = std::move(files)] {
+      return load_graph(files, m_config, m_cache, m_log);
     });
   }
 
@@ -225,7 +253,7 @@ class Session {
         m_loading.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       return false;
     }
-    m_loading_hash.clear();
+    m_loading_key.clear();
     std::unique_ptr<LoadedGraph> loaded;
     try {
       loaded = m_loading.get();
@@ -249,8 +277,11 @@ class Session {
   std::unique_ptr<LoadedGraph> m_loaded;
   std::unique_ptr<RoutingPool> m_pool;
   std::future<std::unique_ptr<LoadedGraph>> m_loading;
-  std::string m_loading_hash;
-  std::string m_fetch_hash;
+  std::string m_loading_key;                // graph hash "/" hierarchy hash, while loading
+  std::optional<wire::Welcome> m_wanted;    // what the dispatcher said to hold, being gathered
+  std::string m_wanted_key;
+  GraphFiles m_files;                       // of m_wanted, gathered so far
+  std::string m_fetch_hash;                 // the file being fetched
   std::uint64_t m_fetch_total = 0;
   std::string m_fetch;
   Clock::time_point m_last_send = Clock::now();

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include "common/cache_dir.h"
 #include "common/log.h"
 #include "common/program.h"
 #include "worker/worker.h"
@@ -22,16 +23,6 @@ std::string default_name() {
   return std::string(host) + ":" + std::to_string(getpid());
 }
 
-std::filesystem::path default_cache_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return std::filesystem::path(xdg) / "waybill";
-  }
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return std::filesystem::path(home) / ".cache" / "waybill";
-  }
-  return {};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -39,7 +30,7 @@ int main(int argc, char** argv) try {
   waybill::worker::WorkerConfig config;
   config.threads = std::max(1u, std::thread::hardware_concurrency());
   config.name = default_name();
-  config.cache_dir = default_cache_dir();
+  config.cache_dir = waybill::default_cache_dir();
   std::string cache_dir = config.cache_dir.string();
   std::size_t tree_cache_mb = config.tree_cache_bytes >> 20;
   po::options_description options(

@@ -80,6 +80,7 @@ class FakeDatabase final : public Catalog {
   }
   std::optional<GraphInfo> latest_graph() override { return graph_by_id(1); }
   std::string graph_bytes(std::int64_t) override { return graph_bytes_; }
+  std::optional<HierarchyBlob> hierarchy(std::int64_t) override { return hierarchy_blob; }
   std::optional<std::int64_t> batch_by_hash(const std::string& hash) override {
     check(Stage::catalog);
     for (const auto& [id, b] : batches) {
@@ -159,6 +160,7 @@ class FakeDatabase final : public Catalog {
     std::set<std::uint32_t> done;                 // chunks_done
     std::map<std::uint32_t, wire::JobOutcome> routes;  // by seq
   };
+  std::optional<HierarchyBlob> hierarchy_blob;
   std::map<std::int64_t, Batch> batches;
   std::int64_t next_batch = 1;
   std::int64_t open_submit = 0;

@@ -8,6 +8,8 @@
 // creating and dropping one costs about 0.5 s of fsyncs, which alone would take this suite over
 // its 15 s budget.)
 #include "dispatcher/store.h"
+
+#include "common/sha256.h"
 #include "dispatcher/async_store.h"
 #include "dispatcher/migrations.h"
 
@@ -183,13 +185,13 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigrateTwiceIsANoOp) {
   store();
   const auto applied = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(applied.size(), 7u);
+  ASSERT_EQ(applied.size(), 8u);
   EXPECT_EQ(applied[0][0].as<std::string>(), "0001_graphs");
-  EXPECT_EQ(applied[6][0].as<std::string>(), "0007_failed_jobs");
+  EXPECT_EQ(applied[7][0].as<std::string>(), "0008_hierarchies");
   store().migrate();
   Store(m_conninfo).migrate();
   const auto again = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(again.size(), 7u);
+  ASSERT_EQ(again.size(), 8u);
   for (std::size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i][1].as<std::string>(), applied[i][1].as<std::string>());
   }
@@ -210,10 +212,27 @@ TEST_F(StoreTest, ConcurrentMigrationsDoNotRace) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(count("select count(*) from schema_migrations"), 7);
+  EXPECT_EQ(count("select count(*) from schema_migrations"), 8);
 }
 
 // ---- graphs ---------------------------------------------------------------------------------
+
+TEST_F(StoreTest, KeepsAGraphsHierarchyBesideIt) {
+  const GraphInfo tiny = import_tiny();
+  EXPECT_FALSE(store().has_hierarchy(tiny.id));
+  EXPECT_FALSE(store().hierarchy(tiny.id));
+  const std::string bytes("CH\0binary\xff", 11);
+  store().store_hierarchy(tiny.id, bytes, 7, 0.5);
+  EXPECT_TRUE(store().has_hierarchy(tiny.id));
+  auto blob = store().hierarchy(tiny.id);
+  ASSERT_TRUE(blob);
+  EXPECT_EQ(blob->bytes, bytes);
+  EXPECT_EQ(blob->hash, sha256_hex(bytes));
+  store().store_hierarchy(tiny.id, "again", 8, 0.25);  // built again: replaced
+  EXPECT_EQ(store().hierarchy(tiny.id)->bytes, "again");
+  EXPECT_EQ(count("select count(*) from graph_hierarchies"), 1);
+  EXPECT_THROW(store().store_hierarchy(tiny.id + 1, bytes, 1, 1), StoreError);  // no such graph
+}
 
 TEST_F(StoreTest, ImportsAGraphAndFindsIt) {
   const GraphInfo tiny = import_tiny();

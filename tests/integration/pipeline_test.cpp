@@ -10,7 +10,7 @@ using namespace std::chrono_literals;
 
 TEST_F(PipelineTest, EveryAcceptedJobHasExactlyOneRouteEqualToTheRouter) {
   start_dispatcher();
-  start_worker("w1");
+  Process& w1 = start_worker("w1");
   start_worker("w2");
   const Batch batch = make_batch(8, 300, 600, 1);
   submit(batch, "batch.csv");
@@ -38,6 +38,10 @@ TEST_F(PipelineTest, EveryAcceptedJobHasExactlyOneRouteEqualToTheRouter) {
     }
   }
   EXPECT_GT(unreachable, 0u);  // the island
+  // The lone origins were answered by the graph's hierarchy, built by `graph import` and fetched
+  // from the dispatcher with the graph.
+  EXPECT_NE(w1.log().find("fetching hierarchy"), std::string::npos) << w1.log();
+  EXPECT_NE(w1.log().find("its hierarchy"), std::string::npos) << w1.log();
 
   std::vector<std::pair<std::uint64_t, std::string>> rejects;
   for (const auto& row : query("select line, reason from rejects order by line")) {

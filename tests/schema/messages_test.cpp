@@ -96,6 +96,7 @@ std::vector<Message> every_message() {
       Goodbye{},
       Welcome{"9f86d081884c7d659a2feaa0c55ad015", 15'511'296, 250},
       Welcome{"9f86d081884c7d659a2feaa0c55ad015", 15'511'296, 250, 4 << 20},
+      Welcome{"9f86d081884c7d659a2feaa0c55ad015", 15'511'296, 250, 4 << 20, "c0ffee", 49'000'000},
       GraphChunk{"9f86d0", 1u << 20, 15'511'296, binary},
       Lease{1, 2, 3, 30000, "9f86d0", {{0, 1, 2}, {1, -5, 9'000'000'000}}},
       Warm{"9f86d0", {101, -7, 9'000'000'000}},

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "router/contraction.h"
 #include "router/graph.h"
 #include "router/landmarks.h"
 #include "router/polyline.h"
@@ -127,12 +128,15 @@ wire::Lease lease_of(std::vector<wire::JobSpec> jobs, bool want_paths = false) {
   return ::testing::AssertionSuccess();
 }
 
-class TownTest : public ::testing::Test {
+/// Every town test runs twice: lone origins by A* (no hierarchy), then by the hierarchy.
+class TownTest : public ::testing::TestWithParam<bool> {
  protected:
-  TownTest() : m_ref(town_arcs()), m_graph(town()), m_snapper(m_graph), m_trees(1 << 20) {}
+  TownTest() : m_ref(town_arcs()), m_graph(town()), m_snapper(m_graph), m_trees(1 << 20) {
+    if (GetParam()) m_ch = router::ContractionHierarchy::build(m_graph, 1);
+  }
 
   ChunkRouter router(const router::Snapper* snapper) {
-    return ChunkRouter(m_graph, nullptr, snapper, m_trees);
+    return ChunkRouter(m_graph, m_ch ? &*m_ch : nullptr, nullptr, snapper, m_trees);
   }
   std::vector<wire::JobOutcome> route(const wire::Lease& lease) {
     return router(&m_snapper).route(lease);
@@ -168,11 +172,15 @@ class TownTest : public ::testing::Test {
   router::RoadGraph m_graph;
   router::Snapper m_snapper;
   router::TreeCache m_trees;
+  std::optional<router::ContractionHierarchy> m_ch;
 };
+
+INSTANTIATE_TEST_SUITE_P(LoneOrigins, TownTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Hierarchy" : "AStar"; });
 
 // ---- node jobs ----------------------------------------------------------------------------
 
-TEST_F(TownTest, ADepotIsAnsweredFromItsTree) {
+TEST_P(TownTest, ADepotIsAnsweredFromItsTree) {
   std::vector<wire::JobSpec> jobs;
   for (const NodeId to : {market, school, park, bridge, harbour, island, depot, nowhere, harbour}) {
     jobs.push_back(node_job(static_cast<std::uint32_t>(jobs.size()), depot, to));
@@ -192,7 +200,7 @@ TEST_F(TownTest, ADepotIsAnsweredFromItsTree) {
   EXPECT_EQ(m_trees.misses(), 1u);
 }
 
-TEST_F(TownTest, LoneOriginsAreSearchedWithoutATree) {
+TEST_P(TownTest, LoneOriginsAreSearchedWithoutATree) {
   std::vector<wire::JobSpec> jobs;
   for (const NodeId to : {depot, market, school, park, bridge, island, nowhere}) {
     jobs.push_back(node_job(static_cast<std::uint32_t>(jobs.size()), harbour, to));
@@ -206,7 +214,7 @@ TEST_F(TownTest, LoneOriginsAreSearchedWithoutATree) {
   EXPECT_EQ(m_trees.size(), 0u);
 }
 
-TEST_F(TownTest, UnknownNodesAndUnreachableOnesAreOutcomes) {
+TEST_P(TownTest, UnknownNodesAndUnreachableOnesAreOutcomes) {
   std::vector<wire::JobSpec> jobs;
   // An unknown origin with a depot's worth of jobs, and alone.
   for (std::uint32_t k = 0; k < ChunkRouter::kTreeThreshold + 1; ++k) {
@@ -226,7 +234,7 @@ TEST_F(TownTest, UnknownNodesAndUnreachableOnesAreOutcomes) {
   EXPECT_EQ(m_trees.size(), 0u);  // no tree of a node that is not there
 }
 
-TEST_F(TownTest, OutcomesComeInTheOrderOfTheJobsWithTheirSeq) {
+TEST_P(TownTest, OutcomesComeInTheOrderOfTheJobsWithTheirSeq) {
   // A depot's jobs and lone ones, interleaved, with seqs that are not their positions.
   std::mt19937_64 rng(router::testing::test_seed());
   std::vector<wire::JobSpec> jobs;
@@ -240,7 +248,7 @@ TEST_F(TownTest, OutcomesComeInTheOrderOfTheJobsWithTheirSeq) {
   EXPECT_TRUE(route(lease_of({})).empty());
 }
 
-TEST_F(TownTest, NodePolylinesDecodeToTheirPath) {
+TEST_P(TownTest, NodePolylinesDecodeToTheirPath) {
   std::vector<wire::JobSpec> jobs;
   for (const NodeId to : {market, school, park, bridge, harbour, island, depot, harbour}) {
     jobs.push_back(node_job(static_cast<std::uint32_t>(jobs.size()), depot, to));  // a depot
@@ -268,7 +276,7 @@ TEST_F(TownTest, NodePolylinesDecodeToTheirPath) {
   const router::RoadGraph bare = town(/*with_coordinates=*/false);
   router::TreeCache trees(1 << 20);
   for (const wire::JobOutcome& o :
-       ChunkRouter(bare, nullptr, nullptr, trees).route(lease_of(jobs, true))) {
+       ChunkRouter(bare, nullptr, nullptr, nullptr, trees).route(lease_of(jobs, true))) {
     EXPECT_EQ(o.polyline, "");
   }
 }
@@ -282,10 +290,14 @@ TEST(ChunkRouterRandom, NodeJobsAgreeWithTheReference) {
     SCOPED_TRACE("round " + std::to_string(round) + "\n" + router::testing::describe(g));
     const ReferenceGraph ref(g);
     const router::RoadGraph graph = router::RoadGraph::build(g.ids, g.arcs);
+    // Lone origins by Dijkstra, by A* with landmarks, or by the hierarchy, round by round.
     std::optional<router::Landmarks> landmarks;
-    if (round % 2 == 1) landmarks = router::Landmarks::build(graph, 4, 1);
+    if (round % 3 == 1) landmarks = router::Landmarks::build(graph, 4, 1);
+    std::optional<router::ContractionHierarchy> ch;
+    if (round % 3 == 2) ch = router::ContractionHierarchy::build(graph, 1);
     router::TreeCache trees(1 << 20);
-    ChunkRouter chunks(graph, landmarks ? &*landmarks : nullptr, nullptr, trees);
+    ChunkRouter chunks(graph, ch ? &*ch : nullptr, landmarks ? &*landmarks : nullptr, nullptr,
+                       trees);
     // Mostly nodes of the graph, now and then one that is not.
     const auto any_node = [&] {
       if (rng() % 10 == 0) return NodeId{static_cast<std::int64_t>(rng())};
@@ -316,7 +328,7 @@ TEST(ChunkRouterRandom, NodeJobsAgreeWithTheReference) {
 
 // ---- coordinate jobs ----------------------------------------------------------------------
 
-TEST_F(TownTest, RoutesBetweenSnappedPoints) {
+TEST_P(TownTest, RoutesBetweenSnappedPoints) {
   const auto out = route(lease_of({
       point_job(0, at_depot, at_harbour),
       point_job(1, at_depot, market_school_middle),
@@ -340,7 +352,7 @@ TEST_F(TownTest, RoutesBetweenSnappedPoints) {
   }
 }
 
-TEST_F(TownTest, PointsFartherThanTheRadiusAreUnsnappable) {
+TEST_P(TownTest, PointsFartherThanTheRadiusAreUnsnappable) {
   wire::Lease lease = lease_of({
       point_job(0, far_north, at_harbour),
       point_job(1, at_depot, far_north),
@@ -371,7 +383,7 @@ TEST_F(TownTest, PointsFartherThanTheRadiusAreUnsnappable) {
   }
 }
 
-TEST_F(TownTest, ADepotPointAnswersAsLoneOriginsDo) {
+TEST_P(TownTest, ADepotPointAnswersAsLoneOriginsDo) {
   const std::vector<wire::LatLon> to = {at_harbour,        at_depot,          market_school_middle,
                                         depot_park_middle, {43.7302, 7.4213}, {43.7309, 7.4221},
                                         {43.7300, 7.4206}, {43.7310, 7.4203}, far_north};
@@ -393,7 +405,7 @@ TEST_F(TownTest, ADepotPointAnswersAsLoneOriginsDo) {
   EXPECT_EQ(m_trees.size(), 1u);
 }
 
-TEST_F(TownTest, PointPolylinesRunFromPointToPoint) {
+TEST_P(TownTest, PointPolylinesRunFromPointToPoint) {
   const auto out =
       route(lease_of({point_job(0, depot_park_middle, market_school_middle),
                       point_job(1, at_depot, at_harbour), point_job(2, far_north, at_depot)},
@@ -420,7 +432,7 @@ TEST_F(TownTest, PointPolylinesRunFromPointToPoint) {
   EXPECT_EQ(out[2].polyline, "");
 }
 
-TEST_F(TownTest, WarmGrowsTheTreesOfNodesAndPoints) {
+TEST_P(TownTest, WarmGrowsTheTreesOfNodesAndPoints) {
   ChunkRouter chunks = router(&m_snapper);
   chunks.warm(router::to_int(depot));
   EXPECT_EQ(m_trees.size(), 1u);
