@@ -2,6 +2,7 @@
 // words) and returns the process exit status: 0 done, 1 failed, 2 usage error.
 #pragma once
 
+#include <iosfwd>
 #include <span>
 #include <string>
 
@@ -14,5 +15,8 @@ int status_command(std::span<const std::string> args);
 int gen_command(std::span<const std::string> args);
 int keygen_command(std::span<const std::string> args);
 int render_command(std::span<const std::string> args);
+/// Reads sources from `in` without --sources; writes the matrix to `out`, problems to `err`.
+int matrix_command(std::span<const std::string> args, std::istream& in, std::ostream& out,
+                   std::ostream& err);
 
 }  // namespace waybill::cli

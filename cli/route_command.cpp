@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cli/graph_source.h"
+#include "cli/text_fields.h"
 #include "router/dimacs.h"
 #include "router/endpoint.h"
 #include "router/landmarks.h"
@@ -71,30 +72,6 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::optional<std::int64_t> parse_id(std::string_view s) {
-  s = trim(s);
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
-std::optional<double> parse_degrees(std::string_view s) {
-  s = trim(s);
-  double v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty() || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 // "origin,destination" -> query, or the reason the line is bad.
 std::optional<Query> parse_query(std::string_view line, std::string& why) {
   const auto comma = line.find(',');
@@ -130,13 +107,11 @@ std::optional<PointQuery> parse_point_query(std::string_view line, std::string& 
   return PointQuery{v[0], v[1], v[2], v[3], std::move(text)};
 }
 
-/// Millimetres as metres with three decimals, exactly: "1234.567"; nothing for -1 (unknown).
+/// Millimetres as metres, or nothing for -1 (text_fields.h).
 void write_metres(std::ostream& out, std::int64_t mm) {
-  if (mm < 0) return;
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%lld.%03lld", static_cast<long long>(mm / 1000),
-                static_cast<long long>(mm % 1000));
-  out << buffer;
+  std::string metres;
+  append_metres(metres, mm);
+  out << metres;
 }
 
 /// A snap distance to the decimetre, or nothing when the end did not snap.
