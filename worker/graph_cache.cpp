@@ -15,23 +15,24 @@ std::filesystem::path GraphCache::path_of(const std::string& hash, const char* e
   return m_dir / (hash + ext);
 }
 
-std::optional<std::string> GraphCache::read(const std::string& hash, std::uint64_t bytes,
-                                            const char* ext) const {
-  const auto path = path_of(hash, ext);
+std::optional<std::string> GraphCache::read(const std::string& graph_hash, const char* ext,
+                                            const std::string& content_hash,
+                                            std::uint64_t bytes) const {
+  const auto path = path_of(graph_hash, ext);
   if (path.empty()) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream s;
   s << in.rdbuf();
   std::string data = std::move(s).str();
-  if (data.size() != bytes || sha256_hex(data) != hash) return std::nullopt;
+  if (data.size() != bytes || sha256_hex(data) != content_hash) return std::nullopt;
   return data;
 }
 
-std::optional<std::filesystem::path> GraphCache::save(const std::string& hash,
-                                                      const std::string& bytes,
-                                                      const char* ext) const {
-  const auto path = path_of(hash, ext);
+std::optional<std::filesystem::path> GraphCache::save(const std::string& graph_hash,
+                                                      const char* ext,
+                                                      const std::string& bytes) const {
+  const auto path = path_of(graph_hash, ext);
   if (path.empty()) return std::nullopt;
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);

@@ -176,7 +176,7 @@ class Session {
   void gather(zmq::socket_t& socket) {
     const wire::Welcome& w = *m_wanted;
     if (m_files.graph_bytes.empty()) {
-      if (auto bytes = m_cache.read(w.graph_hash, w.graph_bytes)) {
+      if (auto bytes = m_cache.read(w.graph_hash, ".graph", w.graph_hash, w.graph_bytes)) {
         m_log.info("graph ", w.graph_hash.substr(0, 12), " found in the cache");
         m_files.graph_bytes = std::move(*bytes);
       } else {
@@ -184,8 +184,8 @@ class Session {
       }
     }
     if (!w.hierarchy_hash.empty() && m_files.hierarchy.empty()) {
-      if (m_cache.read(w.hierarchy_hash, w.hierarchy_bytes, ".ch")) {
-        m_files.hierarchy = m_cache.path_of(w.hierarchy_hash, ".ch");
+      if (m_cache.read(w.graph_hash, ".ch", w.hierarchy_hash, w.hierarchy_bytes)) {
+        m_files.hierarchy = m_cache.path_of(w.graph_hash, ".ch");
       } else {
         return fetch(socket, w.hierarchy_hash, w.hierarchy_bytes, "hierarchy");
       }
@@ -225,9 +225,9 @@ class Session {
     }
     std::string bytes = std::exchange(m_fetch, {});
     if (m_fetch_hash == m_wanted->graph_hash) {
-      m_cache.save(m_fetch_hash, bytes);
+      m_cache.save(m_fetch_hash, ".graph", bytes);
       m_files.graph_bytes = std::move(bytes);
-    } else if (auto path = m_cache.save(m_fetch_hash, bytes, ".ch")) {
+    } else if (auto path = m_cache.save(m_wanted->graph_hash, ".ch", bytes)) {
       m_files.hierarchy = *path;
     } else {  // no cache: a file of our own, read once
       m_files.hierarchy = std::filesystem::temp_directory_path() /
