@@ -176,7 +176,7 @@ class TownTest : public ::testing::TestWithParam<bool> {
 };
 
 INSTANTIATE_TEST_SUITE_P(LoneOrigins, TownTest, ::testing::Bool(),
-                         [](const auto& info) { return info.param ? "Hierarchy" : "AStar"; });
+                         [](const auto& test) { return test.param ? "Hierarchy" : "AStar"; });
 
 // ---- node jobs ----------------------------------------------------------------------------
 
