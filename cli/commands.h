@@ -19,4 +19,8 @@ int render_command(std::span<const std::string> args);
 int matrix_command(std::span<const std::string> args, std::istream& in, std::ostream& out,
                    std::ostream& err);
 
+/// Reads the problem from `in` when FILE is '-'; writes the plan to `out` without -o.
+int solve_command(std::span<const std::string> args, std::istream& in, std::ostream& out,
+                  std::ostream& err);
+
 }  // namespace waybill::cli

@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  route          answer origin,destination queries from stdin on a DIMACS or OSM graph\n"
     "  matrix         costs from every source to every destination, from the graph's hierarchy\n"
+    "  solve          plan the tours of one vehicle-routing problem (.vrp, Solomon, VROOM JSON)\n"
     "  graph import   store a DIMACS or OpenStreetMap road graph in PostgreSQL\n"
     "  db migrate     apply the sql/ migrations\n"
     "  submit         stream a batch file to the dispatcher (--wait: until routed)\n"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) try {
   if (command == "gen") return gen_command(rest);
   if (command == "keygen") return keygen_command(rest);
   if (command == "render") return render_command(rest);
+  if (command == "solve") return solve_command(rest, std::cin, std::cout, std::cerr);
   if (command == "matrix") return matrix_command(rest, std::cin, std::cout, std::cerr);
   if ((command == "graph" || command == "db") && rest.empty()) {
     std::cerr << "waybill " << command << ": missing subcommand\n" << kUsage;

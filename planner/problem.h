@@ -36,6 +36,9 @@ struct Job {
   Time service = 0;                 ///< Time spent at the stop.
   std::vector<TimeWindow> windows;  ///< When service may start; empty: any time.
   int priority = 0;                 ///< 0..100; when not every job fits, higher ones stay.
+  /// The caller could not place its address on the road network: it is reported unassigned
+  /// (UnassignedReason::unsnappable) and its location's matrix cells are not read.
+  bool unsnappable = false;
 };
 
 /// One vehicle, used for at most one tour.

@@ -15,6 +15,7 @@ namespace waybill::planner {
 enum class UnassignedReason {
   too_heavy,           ///< Its amounts exceed the capacity of every vehicle (or max_stops is 0).
   unreachable,         ///< No vehicle can travel to it and back (the matrix says unreachable).
+  unsnappable,         ///< Its address is on no road (Job::unsnappable).
   window_unreachable,  ///< No vehicle can reach it within its time windows and shift.
   no_vehicle_left,     ///< It fits alone, but not beside the others: the fleet is full.
 };

@@ -38,6 +38,10 @@ Screening screen(const Problem& problem) {
   const std::vector<TimeWindow> any{TimeWindow{}};
   for (std::size_t j = 0; j < problem.jobs.size(); ++j) {
     const Job& job = problem.jobs[j];
+    if (job.unsnappable) {
+      out.unassigned.push_back({j, UnassignedReason::unsnappable});
+      continue;
+    }
     bool fits = false, reachable = false;
     std::optional<TimeWindow> chosen;
     for (const Vehicle* v : kinds) {
