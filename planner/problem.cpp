@@ -76,6 +76,9 @@ std::vector<std::string> Problem::validate() const {
       if (job.amounts[d] < 0) out.add(where, ".delivery[", d, "]: ", job.amounts[d], " is negative");
       carries = carries || job.amounts[d] != 0;
     }
+    if (!job.amounts.empty() && static_cast<int>(job.amounts.size()) < dims) {
+      out.add(where, ".delivery: ", job.amounts.size(), " dimensions, but the vehicles have ", dims);
+    }
     if (static_cast<int>(job.amounts.size()) > dims && (carries || dims > 0)) {
       if (vehicles.empty() || dims == 0) {
         out.add(where, ".delivery: amounts, but the vehicles have no capacity");

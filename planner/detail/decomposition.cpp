@@ -1,6 +1,7 @@
 #include "planner/detail/decomposition.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <mutex>
@@ -109,25 +110,52 @@ IslandResult solve_by_parts(const Model& model, const PartsOptions& options,
   const std::vector<int> order = sweep_order(model);
   const int parts = std::max(1, (n + options.part_size - 1) / options.part_size);
   std::vector<std::vector<int>> part_clients(parts), part_vehicles(parts);
-  int next_vehicle = 0;
-  for (int p = 0; p < parts; ++p) {
-    const int from = static_cast<int>(static_cast<std::int64_t>(n) * p / parts);
-    const int to = static_cast<int>(static_cast<std::int64_t>(n) * (p + 1) / parts);
-    part_clients[p].assign(order.begin() + from, order.begin() + to);
-    Load need;
-    for (int c : part_clients[p]) need += model.client(c).amount;
-    Load have;
-    auto enough = [&] {
-      for (int d = 0; d < kDims; ++d) {
-        if (static_cast<double>(have.q[d]) < 1.3 * static_cast<double>(need.q[d])) return false;
+  // Vehicles for each part: enough for 1.3 times its load, and two more. When the fleet is
+  // smaller than that, every part gets a share in proportion to what it asked for (at least one
+  // vehicle while any is left), so that no part is starved by the parts before it.
+  std::vector<int> wanted(parts, 0);
+  {
+    int next = 0;
+    for (int p = 0; p < parts; ++p) {
+      const int from = static_cast<int>(static_cast<std::int64_t>(n) * p / parts);
+      const int to = static_cast<int>(static_cast<std::int64_t>(n) * (p + 1) / parts);
+      part_clients[p].assign(order.begin() + from, order.begin() + to);
+      Load need;
+      for (int c : part_clients[p]) need += model.client(c).amount;
+      std::array<double, kDims> have{};  // doubles: unused dimensions are "unlimited" (2^60)
+      auto enough = [&] {
+        for (int d = 0; d < kDims; ++d) {
+          if (have[d] < 1.3 * static_cast<double>(need.q[d])) return false;
+        }
+        return true;
+      };
+      while (wanted[p] == 0 || !enough()) {
+        const VehicleData& v = model.vehicle(next % model.vehicles());
+        for (int d = 0; d < kDims; ++d) have[d] += static_cast<double>(v.capacity.q[d]);
+        ++next;
+        if (++wanted[p] > model.vehicles()) break;
       }
-      return true;
-    };
-    while (next_vehicle < model.vehicles() && (part_vehicles[p].empty() || !enough())) {
-      have += model.vehicle(next_vehicle).capacity;
-      part_vehicles[p].push_back(next_vehicle++);
+      wanted[p] += 2;
     }
-    for (int extra = 0; extra < 2 && next_vehicle < model.vehicles(); ++extra) {
+  }
+  const std::int64_t asked = std::accumulate(wanted.begin(), wanted.end(), std::int64_t{0});
+  std::vector<int> given(parts, 0);
+  if (asked <= model.vehicles()) {
+    given = wanted;
+  } else {
+    int left = model.vehicles();
+    for (int p = 0; p < parts && left > 0; ++p) {
+      given[p] = std::max(1, static_cast<int>(static_cast<double>(wanted[p]) * model.vehicles() / asked));
+      given[p] = std::min(given[p], left);
+      left -= given[p];
+    }
+    for (int p = 0; left > 0; p = (p + 1) % parts) {  // what rounding left over, round the parts
+      ++given[p];
+      --left;
+    }
+  }
+  for (int p = 0, next_vehicle = 0; p < parts; ++p) {
+    for (int k = 0; k < given[p] && next_vehicle < model.vehicles(); ++k) {
       part_vehicles[p].push_back(next_vehicle++);
     }
   }

@@ -56,7 +56,9 @@ void LocalSearch::run(Individual& ind, const Penalties& penalties, Rng& rng) {
   }
   m_done = false;
   for (m_loop = 0; !m_done; ++m_loop) {
-    m_done = true;
+    // The first loop never tries empty routes: a loop that found nothing ends the search only
+    // from the second loop on, once empty routes have been tried too.
+    m_done = m_loop > 0;
     for (int u : m_order_nodes) {
       Node* nu = &m_clients[u];
       const int last_tested = nu->last_tested;

@@ -7,13 +7,20 @@
 namespace waybill::planner::detail {
 namespace {
 
-bool feasible(const RouteEval& e) { return e.excess < 1e-9 && e.time_warp == 0; }
+/// A route over an unreachable leg costs at least this much (the matrix's kUnreachable).
+constexpr double kUnreachableCost = static_cast<double>(kUnreachable);
+
+bool feasible(const RouteEval& e) {
+  return e.excess < 1e-9 && e.time_warp == 0 && e.cost < kUnreachableCost;
+}
 
 /// Removes clients from vehicle v's route until it is feasible: each time, among the removals
 /// that lessen the violation, the one of lowest priority (then the largest gain).
 void repair(const Model& model, int v, std::vector<int>& route, std::vector<int>& pool) {
   auto violation = [&](const RouteEval& e) {
-    return e.excess * 1e6 + static_cast<double>(e.time_warp);
+    // Unreachable legs first (each costs kUnreachable), then overload, then lateness.
+    return (e.cost >= kUnreachableCost ? e.cost : 0.0) + e.excess * 1e6 +
+           static_cast<double>(e.time_warp);
   };
   RouteEval now = evaluate_route(model, v, route);
   std::vector<int> trial;
@@ -73,6 +80,37 @@ bool reinsert(const Model& model, int c, std::vector<std::vector<int>>& routes,
   if (best_v < 0) return false;
   routes[best_v].insert(routes[best_v].begin() + static_cast<std::ptrdiff_t>(best_at), c);
   return true;
+}
+
+/// Puts client c in the place of one client of lower priority, in any route, where the swap is
+/// feasible and cheapest; returns the client put out, or -1 when no such swap exists.
+int eject_for(const Model& model, int c, std::vector<std::vector<int>>& routes) {
+  const int priority = model.client(c).priority;
+  int best_v = -1;
+  std::size_t best_out = 0, best_at = 0;
+  double best_delta = 0;
+  std::vector<int> trial;
+  for (int v = 0; v < model.vehicles(); ++v) {
+    const double before = evaluate_route(model, v, routes[v]).cost;
+    for (std::size_t out = 0; out < routes[v].size(); ++out) {
+      if (model.client(routes[v][out]).priority >= priority) continue;
+      for (std::size_t at = 0; at < routes[v].size(); ++at) {
+        trial = routes[v];
+        trial.erase(trial.begin() + static_cast<std::ptrdiff_t>(out));
+        trial.insert(trial.begin() + static_cast<std::ptrdiff_t>(at), c);
+        const RouteEval e = evaluate_route(model, v, trial);
+        if (!feasible(e)) continue;
+        if (best_v < 0 || e.cost - before < best_delta) {
+          best_v = v, best_out = out, best_at = at, best_delta = e.cost - before;
+        }
+      }
+    }
+  }
+  if (best_v < 0) return -1;
+  const int ejected = routes[best_v][best_out];
+  routes[best_v].erase(routes[best_v].begin() + static_cast<std::ptrdiff_t>(best_out));
+  routes[best_v].insert(routes[best_v].begin() + static_cast<std::ptrdiff_t>(best_at), c);
+  return ejected;
 }
 
 Cost leg(const TravelMatrix& m, std::optional<std::size_t> a, std::optional<std::size_t> b) {
@@ -150,13 +188,20 @@ Solution make_solution(const Problem& problem, const Model& model,
     return model.client(a).priority > model.client(b).priority;
   });
   std::vector<int> route_of(model.clients(), -1);
-  for (int c : pool) {
+  // Highest priority first; a job that fits nowhere may take the place of one of lower priority,
+  // which goes back to the pool (and, having a lower priority, can never push it out again).
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    const int c = pool[i];
+    std::fill(route_of.begin(), route_of.end(), -1);
     for (int v = 0; v < model.vehicles(); ++v) {
       for (int k : routes[v]) route_of[k] = v;
     }
-    if (!reinsert(model, c, routes, route_of)) {
-      unassigned.push_back({model.client(c).job, UnassignedReason::no_vehicle_left});
+    if (reinsert(model, c, routes, route_of)) continue;
+    if (const int ejected = eject_for(model, c, routes); ejected >= 0) {
+      pool.push_back(ejected);
+      continue;
     }
+    unassigned.push_back({model.client(c).job, UnassignedReason::no_vehicle_left});
   }
   Solution solution;
   for (int v = 0; v < model.vehicles(); ++v) {

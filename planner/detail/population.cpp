@@ -25,18 +25,18 @@ bool Population::add(const Individual& ind, bool count) {
   }
   std::size_t place = pop.size();
   while (place > 0 && pop[place - 1]->penalized > copy->penalized - kEps) --place;
-  const Individual* added = copy.get();
   pop.insert(pop.begin() + static_cast<std::ptrdiff_t>(place), std::move(copy));
   if (static_cast<int>(pop.size()) > m_params->mu + m_params->lambda) {
     while (static_cast<int>(pop.size()) > m_params->mu) remove_worst(pop);
   }
-  if (!added->feasible) return false;
+  // The trim above may have removed the copy just added: read the plan itself from here on.
+  if (!ind.feasible) return false;
   bool improved = false;
-  if (added->cost < m_best_since_restart - kEps) {
-    m_best_since_restart = added->cost;
+  if (ind.cost < m_best_since_restart - kEps) {
+    m_best_since_restart = ind.cost;
     improved = true;
   }
-  if (!m_best || added->cost < m_best->cost - kEps) {
+  if (!m_best || ind.cost < m_best->cost - kEps) {
     m_best = std::make_unique<Individual>(ind);
     m_best->closest.clear();
     m_best->repenalize(*m_penalties);

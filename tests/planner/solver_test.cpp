@@ -394,7 +394,7 @@ TEST(PlannerOptimum, CapacitatedEuclidean) { expect_optimum(Kind::cvrp, 0); }
 TEST(PlannerOptimum, TimeWindowsAndServiceTimes) { expect_optimum(Kind::windows, 1000); }
 TEST(PlannerOptimum, MixedFleetOpenEndsTwoDimensions) { expect_optimum(Kind::mixed, 2000); }
 
-// Solver bug: the local search never tries its moves into an empty route when its first loop
+// Regression test (fixed): the local search never tries its moves into an empty route when its first loop
 // finds no improving move. detail/local_search.cpp, LocalSearch::run(): `m_done = true;` at the
 // top of every loop, while the moves into empty routes run only `if (m_loop > 0 ...)`; so a
 // plan that leaves a vehicle unused and overloads another stays a local optimum even under 10
@@ -405,7 +405,7 @@ TEST(PlannerOptimum, MixedFleetOpenEndsTwoDimensions) { expect_optimum(Kind::mix
 // | v1: 0 1 2 | v2: 3; the search finds no feasible plan in its first ~1,000 offspring (it stays on
 // v1: 0 1 2 | v2: 3 4, one kg over, with v0 empty), returns 290 at 500 iterations for every seed,
 // and with seed 20263125 and one thread stays at 293 even after 5,000 iterations.
-TEST(PlannerOptimum, DISABLED_MovesIntoAnEmptyRouteAreTried) {
+TEST(PlannerOptimum, MovesIntoAnEmptyRouteAreTried) {
   // clang-format off
   const std::vector<Cost> durations = {
        0, 46, 75, 86, 95, 58, 35,
@@ -575,7 +575,7 @@ TEST(PlannerPriority, UrgentJobsBeforeCheapOnes) {
   EXPECT_TRUE(is_served(s, 0)) << describe_tours(s);
 }
 
-// Solver bug: priorities do not steer the search, only the last step. The search minimises cost
+// Regression test (fixed): priorities do not steer the search, only the last step. The search minimises cost
 // plus penalties and never looks at Job::priority; detail/plan.cpp make_solution() then repairs
 // each overloaded route on its own, dropping that route's least urgent job (repair()), and
 // reinserts the dropped jobs, the most urgent first, where they still fit. With two vehicles of
@@ -584,7 +584,7 @@ TEST(PlannerPriority, UrgentJobsBeforeCheapOnes) {
 // route and the cheap one (50 west, priority 0) has the other. The repair must drop an urgent
 // job, which then fits nowhere: the plan is "v0: 0 | v1: 2", job 1 (priority 100) unassigned
 // while job 2 (priority 0) is served. Expected: jobs 0 and 1 served, job 2 no_vehicle_left.
-TEST(PlannerPriority, DISABLED_UrgentJobsAreKeptAcrossVehicles) {
+TEST(PlannerPriority, UrgentJobsAreKeptAcrossVehicles) {
   Problem p;
   p.durations = on_a_line({0, 50, 51, -50});
   p.jobs = {job_at(1, 1, {6}), job_at(2, 2, {6}), job_at(3, 3, {6})};
@@ -812,7 +812,7 @@ TEST(PlannerSolve, NeedsALimit) {
   EXPECT_THROW(solve(line_problem(), o), std::invalid_argument);
 }
 
-// Solver bug: a leg between two jobs that the matrix marks kUnreachable is driven as if it
+// Regression test (fixed): a leg between two jobs that the matrix marks kUnreachable is driven as if it
 // were a long road. solver.cpp screen() only checks the legs from a vehicle's start to the job
 // and from the job to its end; the search prices the leg 1 -> 2 at 2^50 like any cost; and
 // without windows or shifts no time is evaluated at all (detail/individual.cpp
@@ -820,7 +820,7 @@ TEST(PlannerSolve, NeedsALimit) {
 // 0 -> 1 -> 2 -> 0 counts as feasible and is returned, its cost 2^50 + 20 and its arrival past
 // kTimeMax. Expected: one job served, the other no_vehicle_left (as with two vehicles, where
 // each job gets its own tour: UnreachableLegBetweenJobsWithTwoVehicles).
-TEST(PlannerSolve, DISABLED_NeverDrivesAnUnreachableLegBetweenJobs) {
+TEST(PlannerSolve, NeverDrivesAnUnreachableLegBetweenJobs) {
   Problem p;
   p.durations = dense(3, [](std::size_t a, std::size_t b) {
     if ((a == 1 && b == 2) || (a == 2 && b == 1)) return kUnreachable;
@@ -941,7 +941,7 @@ TEST(PlannerTimeLimit, ThreeThousandStopsByParts) {
   EXPECT_NE(lines.find("parts"), std::string::npos) << lines;
 }
 
-// Solver bug: the first plan of the decomposition sums vehicle capacities with Load::operator+=
+// Regression test (fixed): the first plan of the decomposition sums vehicle capacities with Load::operator+=
 // (detail/decomposition.cpp, solve_by_parts(): `have += model.vehicle(next_vehicle).capacity;`),
 // but the model fills every unused dimension, and the max_stops one when no vehicle has
 // max_stops, with kUnlimited = 2^60 (detail/model.cpp, `w.capacity.q.fill(kUnlimited)`). From
@@ -952,7 +952,7 @@ TEST(PlannerTimeLimit, ThreeThousandStopsByParts) {
 // their clients are never searched, only reinserted greedily by make_solution. Here 100
 // vehicles of 213 for 3,000 stops of 16,375 in all (30% spare): about 20 jobs no_vehicle_left.
 // Capping the sum (or skipping dimensions without demand) serves them all.
-TEST(PlannerTimeLimit, DISABLED_ByPartsAVehicleCountPastEightServesAll) {
+TEST(PlannerTimeLimit, ByPartsAVehicleCountPastEightServesAll) {
   std::mt19937_64 rng(seed_from_env() + 5);
   const Problem p = random_euclidean(rng, 3000, 100, 1.3);
   SolverOptions o;
@@ -963,13 +963,13 @@ TEST(PlannerTimeLimit, DISABLED_ByPartsAVehicleCountPastEightServesAll) {
   EXPECT_TRUE(s.unassigned.empty()) << s.unassigned.size() << " of 3000 left out";
 }
 
-// Solver limitation: even without the overflow above, the decomposition gives each part, in
+// Regression test (fixed): even without the overflow above, the decomposition gives each part, in
 // sweep order, vehicles for 1.3 times its load plus two, and a part left without vehicles is
 // skipped (solve_by_parts(): `if (part_vehicles[p].empty()) continue;`) and never solved
 // later. With a fleet of less than about 1.3 times the demand (here 10% spare: 100 vehicles of
 // 181 for 16,375), some 50 to 70 of 3,000 jobs end no_vehicle_left, where a plan serving all exists
 // (amounts of 1 to 10 pack easily into 10% spare room).
-TEST(PlannerTimeLimit, DISABLED_ByPartsATightFleetServesAll) {
+TEST(PlannerTimeLimit, ByPartsATightFleetServesAll) {
   std::mt19937_64 rng(seed_from_env() + 5);
   const Problem p = random_euclidean(rng, 3000, 100, 1.1);
   SolverOptions o;
@@ -1113,12 +1113,12 @@ TEST(PlannerValidate, LargeProblemOnDemandNeedsNeighbours) {
   EXPECT_EQ(p.validate(), std::vector<std::string>{});
 }
 
-// Validation gap: a job with fewer amounts than the vehicles' dimensions is accepted, its
+// Regression test (fixed): a job with fewer amounts than the vehicles' dimensions is accepted, its
 // missing amounts read as 0: problem.cpp validate() only rejects more amounts than dimensions
 // (`if (static_cast<int>(job.amounts.size()) > dims && ...)`). Job::amounts is documented as
 // "one per dimension (empty: nothing to carry)", so {5} against capacities {10, 10} should be
 // reported, e.g. "jobs[1].delivery: 1 dimensions, but the vehicles have 2".
-TEST(PlannerValidate, DISABLED_FewerAmountsThanDimensions) {
+TEST(PlannerValidate, FewerAmountsThanDimensions) {
   Problem p = line_problem();
   for (Vehicle& v : p.vehicles) v.capacity = {10, 10};
   for (Job& job : p.jobs) job.amounts = {1, 1};
