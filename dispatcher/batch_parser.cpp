@@ -46,12 +46,14 @@ enum Column : int {
   kOriginLon,
   kDestLat,
   kDestLon,
+  kReadyAt,
+  kServiceS,
   kColumnCount
 };
 
 constexpr std::array<std::string_view, kColumnCount> kColumnNames = {
     "order_id", "origin",     "destination", "weight_kg", "due_at",
-    "priority", "origin_lat", "origin_lon",  "dest_lat",  "dest_lon"};
+    "priority", "origin_lat", "origin_lon",  "dest_lat",  "dest_lon", "ready_at", "service_s"};
 // The columns each form needs; the header decides the form: any coordinate column makes it the
 // coordinate form.
 constexpr std::array<Column, 3> kNodeForm = {kOrderId, kOrigin, kDestination};
@@ -222,6 +224,18 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
       return reject("bad due_at: not an ISO 8601 timestamp: " + quoted(field[kDueAt]));
     }
     job.due_at = std::string(field[kDueAt]);
+  }
+  if (!field[kReadyAt].empty()) {
+    if (!valid_iso8601(field[kReadyAt])) {
+      return reject("bad ready_at: not an ISO 8601 timestamp: " + quoted(field[kReadyAt]));
+    }
+    job.ready_at = std::string(field[kReadyAt]);
+  }
+  if (!field[kServiceS].empty()) {
+    std::int32_t service = 0;
+    if (auto bad = parse_integer("service_s", field[kServiceS], service)) return reject(*bad);
+    if (service < 0) return reject("bad service_s: negative: " + quoted(field[kServiceS]));
+    job.service_s = service;
   }
   if (!field[kPriority].empty()) {
     std::int32_t priority = 0;

@@ -41,6 +41,8 @@ struct JobRow {
   std::optional<double> weight_kg;
   std::optional<std::string> due_at;  ///< as written in the file, ISO 8601
   std::optional<std::int32_t> priority;
+  std::optional<std::string> ready_at{};  ///< as written in the file, ISO 8601
+  std::optional<std::int32_t> service_s{};
   std::optional<wire::JobPoints> points{};  ///< coordinate form: the two ends, in degrees
                                             ///< (whole 1e-7 degrees, see degrees_e7)
 };

@@ -75,7 +75,8 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
     CopyIn copy(
         txn, detail::partition_name(detail::kBatchTables[0], batch_id),
         {"batch_id", "seq", "line", "order_id", "origin", "destination", "weight_kg", "due_at",
-         "priority", "origin_lat_e7", "origin_lon_e7", "dest_lat_e7", "dest_lon_e7"},
+         "priority", "origin_lat_e7", "origin_lon_e7", "dest_lat_e7", "dest_lon_e7", "ready_at",
+         "service_s"},
         CopyIn::Table::fresh);
     for (const JobRow& job : jobs) {
       copy.number(batch_id);
@@ -110,6 +111,10 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
       } else {
         copy.raw("\t\\N\t\\N\t\\N\t\\N");
       }
+      copy.tab();
+      job.ready_at ? copy.text(to_valid_utf8(*job.ready_at)) : copy.null();
+      copy.tab();
+      job.service_s ? copy.number(*job.service_s) : copy.null();
       copy.end_row();
     }
     copy.complete();

@@ -185,13 +185,13 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigrateTwiceIsANoOp) {
   store();
   const auto applied = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(applied.size(), 8u);
+  ASSERT_EQ(applied.size(), 9u);
   EXPECT_EQ(applied[0][0].as<std::string>(), "0001_graphs");
-  EXPECT_EQ(applied[7][0].as<std::string>(), "0008_hierarchies");
+  EXPECT_EQ(applied[8][0].as<std::string>(), "0009_plans");
   store().migrate();
   Store(m_conninfo).migrate();
   const auto again = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(again.size(), 8u);
+  ASSERT_EQ(again.size(), 9u);
   for (std::size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i][1].as<std::string>(), applied[i][1].as<std::string>());
   }
@@ -212,7 +212,7 @@ TEST_F(StoreTest, ConcurrentMigrationsDoNotRace) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(count("select count(*) from schema_migrations"), 8);
+  EXPECT_EQ(count("select count(*) from schema_migrations"), 9);
 }
 
 // ---- graphs ---------------------------------------------------------------------------------
