@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "cli/cli_options.h"
+#include "cli/client_options.h"
 #include "cli/commands.h"
 #include "common/iso8601.h"
 #include "common/sha256.h"
@@ -66,26 +67,6 @@ class PartReader {
   std::string m_carry;
 };
 
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-/// --key and --dispatcher-key, shared by submit and status; the environment gives defaults.
-void add_key_options(po::options_description& options, std::string& key, std::string& server) {
-  key = env_or_empty("WAYBILL_KEY");
-  server = env_or_empty("WAYBILL_DISPATCHER_KEY");
-  options.add_options()
-      ("key", po::value(&key)->default_value(key),
-       "this client's CurveZMQ key pair file ($WAYBILL_KEY); without it, plain TCP")
-      ("dispatcher-key", po::value(&server)->default_value(server),
-       "the dispatcher's public key or .pub file ($WAYBILL_DISPATCHER_KEY)");
-}
-
-template <class T>
-const T* as(const std::optional<wire::Message>& m) {
-  return m ? std::get_if<T>(&*m) : nullptr;
-}
 
 /// One attempt at a whole submit. Returns the final reply; throws SubmitError when the
 /// dispatcher fails it or falls silent.

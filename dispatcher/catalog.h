@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "dispatcher/plan_rows.h"
 #include "dispatcher/rows.h"
 #include "dispatcher/store_error.h"
 #include "schema/messages.h"
@@ -40,6 +41,19 @@ class Catalog {
   /// Last-seen time and jobs done of workers, by id.
   virtual void touch_workers(const std::vector<std::pair<std::int64_t, std::uint64_t>>& rows) = 0;
   virtual void finish_batch(std::int64_t batch_id) = 0;
+
+  // ---- plans: as Store's functions of the same names (store.h) ----
+  virtual std::optional<PlanBatch> plan_batch(std::int64_t batch_id) = 0;
+  virtual std::vector<std::pair<DepotKey, std::uint32_t>> batch_depots(std::int64_t batch_id,
+                                                                       bool points) = 0;
+  virtual std::optional<PlanRecord> find_plan(std::int64_t batch_id, const std::string& fleet_hash,
+                                              const std::string& options) = 0;
+  virtual std::int64_t create_plan(const PlanSpec& spec) = 0;
+  virtual std::vector<OpenPlan> open_plans() = 0;
+  virtual std::vector<wire::PlanJob> depot_jobs(std::int64_t batch_id, const DepotKey& depot,
+                                                std::int32_t default_service_s) = 0;
+  virtual bool store_plan_part(const PlanPartRows& part) = 0;
+  virtual void finish_plan(std::int64_t plan_id) = 0;
 };
 
 }  // namespace waybill::dispatcher

@@ -21,6 +21,7 @@ DispatcherCore::~DispatcherCore() = default;
 void DispatcherCore::start(Clock::time_point now) {
   m_now = m_last_check = m_last_touch = now;
   resume();
+  resume_plans();
   // The graph pending work needs, else the newest one, is loaded before the first client or
   // worker asks: workers can fetch it at once, and a submit does not wait for it.
   if (const auto wanted = m_table.wanted_graph()) {
@@ -137,6 +138,7 @@ void DispatcherCore::tick(Clock::time_point now) {
       if (now < m_db_retry_at) return;
       if (m_submit) abort_submit("database connection lost");
       resume();  // throws again while PostgreSQL is still away
+      resume_plans();
       m_db_broken = false;
       m_db_backoff_ms = 250;
       m_log.info("PostgreSQL reconnected");
@@ -145,6 +147,7 @@ void DispatcherCore::tick(Clock::time_point now) {
     flush(now, false);
     if (now - m_last_touch > std::chrono::seconds(5)) touch_workers(now);
     assign_leases(now);
+    assign_plans(now);
   });
 }
 

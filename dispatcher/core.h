@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <variant>
@@ -22,6 +23,7 @@
 #include "dispatcher/catalog.h"
 #include "dispatcher/config.h"
 #include "dispatcher/lease_table.h"
+#include "dispatcher/plan_board.h"
 #include "dispatcher/route_writes.h"
 #include "router/graph.h"
 #include "schema/messages.h"
@@ -214,6 +216,34 @@ class DispatcherCore {
   void check_workers(Clock::time_point now);
   void forget_partials(const std::string& peer);
 
+  // core_plans.cpp: plans (waybill plan): requests, leases of depot parts, their results
+  struct PlanState {
+    std::int64_t batch_id = 0;
+    std::uint32_t parts = 0;
+    std::uint32_t done = 0;
+  };
+  /// A plan lease out: the part and the jobs it holds, to check the answer against.
+  struct PlanLeaseOut {
+    PlanPartKey key;
+    std::string peer;
+    std::vector<std::uint32_t> seqs;  ///< sorted
+    std::uint32_t first_vehicle = 1;
+    std::uint32_t vehicles = 0;
+  };
+  void on_plan_request(const std::string& peer, const wire::PlanRequest& request,
+                       Clock::time_point now);
+  void on_plan_result(const std::string& peer, WorkerConn& conn, wire::PlanResult& result,
+                      Clock::time_point now);
+  void open_plan(std::int64_t plan_id, std::int64_t batch_id, std::int64_t graph_id,
+                 const std::vector<DepotFleetRow>& fleets,
+                 const std::set<std::pair<std::int64_t, std::uint32_t>>& done, double time_limit_s,
+                 std::int32_t service_s);
+  void resume_plans();
+  void assign_plans(Clock::time_point now);
+  /// The jobs of one part of a depot and its vans, as the lease carries them.
+  wire::PlanLease plan_lease(const PlanPart& part);
+  void store_part(PlanPartRows rows);
+
   // core_routes.cpp: persisting routes and failed chunks, finishing batches
   void store_poisoned(Clock::time_point now);
   void flush(Clock::time_point now, bool force);
@@ -254,6 +284,10 @@ class DispatcherCore {
   std::map<std::uint64_t, PendingRead> m_reading;  // leases granted, waiting for their jobs
   std::uint64_t m_next_read = 1;
   std::map<std::pair<std::string, std::uint64_t>, Partial> m_partials;  // (peer, lease id)
+
+  PlanBoard m_plan_board;
+  std::map<std::int64_t, PlanState> m_plans;           // open plans, by id
+  std::map<std::uint64_t, PlanLeaseOut> m_plan_leases;  // by lease id
 
   std::unique_ptr<OpenSubmit> m_submit;
   std::uint64_t m_next_submit = 1;

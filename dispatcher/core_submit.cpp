@@ -42,6 +42,8 @@ void DispatcherCore::on_client(const std::string& peer, wire::Message& message,
     on_submit_data(peer, *data, now);
   } else if (auto* status = std::get_if<wire::StatusRequest>(&message)) {
     on_status(peer, *status, now);
+  } else if (auto* plan = std::get_if<wire::PlanRequest>(&message)) {
+    on_plan_request(peer, *plan, now);
   } else {
     m_log.warn("client ", hex_lower(peer), ": dropped an unexpected message type");
   }

@@ -38,6 +38,8 @@ void DispatcherCore::on_worker(const std::string& peer, wire::Message& message,
   conn.last_recv = now;
   if (auto* result = std::get_if<wire::ChunkResult>(&message)) {
     on_result(peer, conn, *result, now);
+  } else if (auto* plan = std::get_if<wire::PlanResult>(&message)) {
+    on_plan_result(peer, conn, *plan, now);
   } else if (auto* credit = std::get_if<wire::Credit>(&message)) {
     conn.window = std::min<std::uint32_t>(credit->credit, 64);
     conn.ready = conn.graph_id != 0;
@@ -208,6 +210,9 @@ void DispatcherCore::check_workers(Clock::time_point now) {
     const bool gone = now - conn.last_recv > silence || (conn.leaving && conn.inflight == 0);
     if (gone) {
       const std::size_t released = m_table.release_worker(it->first);
+      if (const std::size_t plans = m_plan_board.release_worker(it->first)) {
+        m_log.warn("worker ", conn.name, " lost; ", plans, " plan parts return to the queue");
+      }
       if (!conn.leaving || released > 0) {
         m_log.warn("worker ", conn.name, " lost; ", released, " chunks return to the queue");
       } else {
@@ -224,6 +229,9 @@ void DispatcherCore::check_workers(Clock::time_point now) {
   }
   if (const std::size_t expired = m_table.expire(now)) {
     m_log.warn(expired, " leases expired; their chunks return to the queue");
+  }
+  if (const std::size_t expired = m_plan_board.expire(now)) {
+    m_log.warn(expired, " plan leases expired; their parts return to the queue");
   }
 }
 

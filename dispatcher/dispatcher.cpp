@@ -48,6 +48,22 @@ class StoreCatalog final : public Catalog {
     m_store.touch_workers(rows);
   }
   void finish_batch(std::int64_t id) override { m_store.finish_batch(id); }
+  std::optional<PlanBatch> plan_batch(std::int64_t id) override { return m_store.plan_batch(id); }
+  std::vector<std::pair<DepotKey, std::uint32_t>> batch_depots(std::int64_t id, bool points) override {
+    return m_store.batch_depots(id, points);
+  }
+  std::optional<PlanRecord> find_plan(std::int64_t batch_id, const std::string& fleet_hash,
+                                      const std::string& options) override {
+    return m_store.find_plan(batch_id, fleet_hash, options);
+  }
+  std::int64_t create_plan(const PlanSpec& spec) override { return m_store.create_plan(spec); }
+  std::vector<OpenPlan> open_plans() override { return m_store.open_plans(); }
+  std::vector<wire::PlanJob> depot_jobs(std::int64_t batch_id, const DepotKey& depot,
+                                        std::int32_t service_s) override {
+    return m_store.depot_jobs(batch_id, depot, service_s);
+  }
+  bool store_plan_part(const PlanPartRows& part) override { return m_store.store_plan_part(part); }
+  void finish_plan(std::int64_t plan_id) override { m_store.finish_plan(plan_id); }
 
  private:
   Store& m_store;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "dispatcher/plan_rows.h"
 #include "dispatcher/rows.h"
 #include "dispatcher/store_error.h"
 #include "schema/messages.h"
@@ -81,6 +82,27 @@ class Store {
   std::int64_t add_worker(const std::string& name, std::uint32_t threads);
   /// Last-seen time and jobs done, for many workers at once.
   void touch_workers(const std::vector<std::pair<std::int64_t, std::uint64_t>>& id_jobs_done);
+
+  // ---- plans (store_plans.cpp) ----
+  /// What planning needs of a batch, or nothing when there is no such batch.
+  std::optional<PlanBatch> plan_batch(std::int64_t batch_id);
+  /// The batch's origins with their job counts.
+  std::vector<std::pair<DepotKey, std::uint32_t>> batch_depots(std::int64_t batch_id, bool points);
+  /// The plan of that batch, fleet file and options, if asked for before.
+  std::optional<PlanRecord> find_plan(std::int64_t batch_id, const std::string& fleet_hash,
+                                      const std::string& options);
+  /// Stores a new plan with its fleets; the jobs of origins without a fleet become misses
+  /// (no_fleet). Returns its id (the existing one when the same plan was created meanwhile).
+  std::int64_t create_plan(const PlanSpec& spec);
+  /// Plans not finished, with their fleets and the parts stored: to resume after a restart.
+  std::vector<OpenPlan> open_plans();
+  /// A depot's jobs in seq order; a job without service_s gets `default_service_s`.
+  std::vector<wire::PlanJob> depot_jobs(std::int64_t batch_id, const DepotKey& depot,
+                                        std::int32_t default_service_s);
+  /// One transaction: claims the part, then its tours, stops and misses. False (and nothing
+  /// written) when the part was stored before.
+  bool store_plan_part(const PlanPartRows& part);
+  void finish_plan(std::int64_t plan_id);
 
   // ---- inspection ----
   std::vector<wire::BatchStatus> batch_status(std::uint64_t batch_id);

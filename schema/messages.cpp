@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "schema/detail/flat_array.h"
+#include "schema/detail/plan_codec.h"
 #include "schema/waybill.capnp.h"
 
 namespace waybill::wire {
@@ -44,8 +45,9 @@ static_assert(same(gen::ChunkError::UNSPECIFIED, ChunkError::unspecified) &&
               same(gen::ChunkError::BAD_CHUNK, ChunkError::bad_chunk));
 
 // The Envelope member ordinals are the indices of wire::Message.
-static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::WARM == 14);
-static_assert(std::variant_size_v<Message> == 15);
+static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::WARM == 14 &&
+              gen::Envelope::PLAN_RESULT == 18);
+static_assert(std::variant_size_v<Message> == 19);
 
 // ---- encode -------------------------------------------------------------------------------------
 
@@ -80,6 +82,9 @@ struct EstimateWords {
   std::size_t operator()(const GraphChunk& m) const {
     return 64 + text_words(m.graph_hash) + text_words(m.data);
   }
+  std::size_t operator()(const PlanRequest& m) const { return 64 + text_words(m.fleet_csv) + text_words(m.fleet_name); }
+  std::size_t operator()(const PlanLease& m) const { return detail::estimate_words(m); }
+  std::size_t operator()(const PlanResult& m) const { return detail::estimate_words(m); }
   std::size_t operator()(const Lease& m) const {
     const bool points = !m.jobs.empty() && m.jobs.front().points;
     return 64 + text_words(m.graph_hash) +
@@ -122,6 +127,10 @@ struct Fill {
     b.setOffsetBytes(m.offset);
   }
   void operator()(const Credit& m) { envelope.initCredit().setCredit(m.credit); }
+  void operator()(const PlanRequest& m) { detail::fill(envelope.initPlanRequest(), m); }
+  void operator()(const PlanReply& m) { detail::fill(envelope.initPlanReply(), m); }
+  void operator()(const PlanLease& m) { detail::fill(envelope.initPlanLease(), m); }
+  void operator()(const PlanResult& m) { detail::fill(envelope.initPlanResult(), m); }
   void operator()(const ChunkResult& m) {
     auto b = envelope.initChunkResult();
     b.setLeaseId(m.lease_id);
@@ -466,6 +475,10 @@ std::optional<Message> read(gen::Envelope::Reader envelope, std::size_t frame_wo
     case gen::Envelope::SUBMIT_REPLY: return read(envelope.getSubmitReply(), error);
     case gen::Envelope::STATUS_REPLY: return read(envelope.getStatusReply(), frame_words, error);
     case gen::Envelope::WARM: return read(envelope.getWarm(), frame_words, error);
+    case gen::Envelope::PLAN_REQUEST: return detail::read(envelope.getPlanRequest(), error);
+    case gen::Envelope::PLAN_REPLY: return detail::read(envelope.getPlanReply(), error);
+    case gen::Envelope::PLAN_LEASE: return detail::read(envelope.getPlanLease(), frame_words, error);
+    case gen::Envelope::PLAN_RESULT: return detail::read(envelope.getPlanResult(), frame_words, error);
   }
   // A newer peer's message, or garbage.
   error = "unknown message type " + std::to_string(static_cast<unsigned>(envelope.which()));

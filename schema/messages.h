@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "schema/plan_messages.h"
+
 namespace waybill::wire {
 
 /// Outcome of routing one job, as the worker reports it.
@@ -236,7 +238,8 @@ struct StatusReply {
 
 using Message = std::variant<Hello, GraphRequest, Credit, ChunkResult, Heartbeat, Goodbye, Welcome,
                              GraphChunk, Lease, SubmitBegin, SubmitData, StatusRequest,
-                             SubmitReply, StatusReply, Warm>;
+                             SubmitReply, StatusReply, Warm, PlanRequest, PlanReply, PlanLease,
+                             PlanResult>;
 
 /// Limits applied to every received message (Cap'n Proto ReaderOptions).
 struct DecodeLimits {

@@ -204,6 +204,108 @@ struct StatusReply {
   error @2 :Text;              # empty unless the request failed
 }
 
+# ---- plans (waybill plan): a depot's deliveries in, its tours out ------------------------------
+
+# One delivery of a planning lease. Times are seconds since the Unix epoch; kNoTime (the
+# default, -2^62) means none.
+struct PlanJob {
+  seq @0 :UInt32;            # the job's seq in its batch
+  destination @1 :Int64;     # node id (node form)
+  destLat @2 :Float64;       # coordinate form: the delivery point, degrees
+  destLon @3 :Float64;
+  weightKg @4 :Float64;
+  readyAt @5 :Int64 = -4611686018427387904;
+  dueAt @6 :Int64 = -4611686018427387904;
+  serviceS @7 :Int32;
+  priority @8 :Int32;
+}
+
+# A depot's vans (all alike) for one planning lease: vans firstVehicle .. firstVehicle+vehicles-1.
+struct PlanFleet {
+  vehicles @0 :UInt32;
+  capacityKg @1 :Float64;
+  capacityParcels @2 :Int64;
+  shiftStart @3 :Int64;      # epoch seconds
+  shiftEnd @4 :Int64;
+  maxStops @5 :Int32;        # 0: no limit
+  firstVehicle @6 :UInt32;
+}
+
+# Dispatcher -> worker: plan one part of a depot (a depot's jobs, or a share of a large depot's).
+struct PlanLease {
+  leaseId @0 :UInt64;
+  planId @1 :UInt64;
+  depot @2 :Int64;           # the depot's node id; coordinate form: 0, see depotLat/depotLon
+  part @3 :UInt32;
+  deadlineMs @4 :UInt32;     # the lease expires this many milliseconds after it was sent
+  graphHash @5 :Text;
+  points @6 :Bool;           # coordinate form: depot and jobs are points, snapped by the worker
+  depotLat @7 :Float64;
+  depotLon @8 :Float64;
+  fleet @9 :PlanFleet;
+  jobs @10 :List(PlanJob);
+  timeLimitS @11 :Float64;   # the planner's time limit for this part
+  snapRadiusM @12 :Float64 = 500;
+}
+
+struct PlanStop {
+  seq @0 :UInt32;
+  arrival @1 :Int64;         # epoch seconds
+  departure @2 :Int64;
+  waitingS @3 :Int64;
+  latenessS @4 :Int64;
+  loadKg @5 :Float64;        # on board when leaving the stop
+  loadParcels @6 :Int64;
+}
+
+struct PlanTour {
+  vehicle @0 :UInt32;
+  distanceM @1 :Float64;
+  durationS @2 :Int64;       # driving time
+  loadKg @3 :Float64;        # on board when leaving the depot
+  loadParcels @4 :Int64;
+  departure @5 :Int64;
+  arrival @6 :Int64;
+  stops @7 :List(PlanStop);
+}
+
+struct PlanMiss {
+  seq @0 :UInt32;
+  reason @1 :Text;           # too_heavy, unreachable, unsnappable, window_unreachable, ...
+}
+
+# Worker -> dispatcher: the answer to a PlanLease; every job of the lease is in exactly one tour
+# or one miss. With error set, tours and misses are empty.
+struct PlanResult {
+  leaseId @0 :UInt64;
+  planId @1 :UInt64;
+  depot @2 :Int64;
+  part @3 :UInt32;
+  tours @4 :List(PlanTour);
+  misses @5 :List(PlanMiss);
+  error @6 :Text;
+  solveS @7 :Float64;
+}
+
+# Client -> dispatcher: plan every depot of a routed batch with this fleet file (CSV text). The
+# same request again is answered with the same plan and its progress (how `--wait` polls).
+struct PlanRequest {
+  batchId @0 :UInt64;
+  fleetCsv @1 :Text;
+  fleetName @2 :Text;        # the file's name, for messages
+  timeLimitS @3 :Float64;    # per depot part
+  serviceS @4 :Int32 = -1;   # a job's service time when the batch has none; -1: 120 s
+}
+
+struct PlanReply {
+  planId @0 :UInt64;
+  existing @1 :Bool;         # asked before: this is that plan
+  parts @2 :UInt32;
+  partsDone @3 :UInt32;
+  finished @4 :Bool;
+  error @5 :Text;            # the request was refused (e.g. a fleet file's line and field)
+}
+
 # ---- the frame ---------------------------------------------------------------------------------
 
 # Every ZeroMQ frame is one Envelope. Member ordinals equal the index of the alternative in
@@ -225,6 +327,10 @@ struct Envelope {
     submitReply @12 :SubmitReply;
     statusReply @13 :StatusReply;
     warm @14 :Warm;
+    planRequest @15 :PlanRequest;
+    planReply @16 :PlanReply;
+    planLease @17 :PlanLease;
+    planResult @18 :PlanResult;
   }
 }
 

@@ -23,7 +23,8 @@ DepotPlan plan_depot(const router::RoadGraph& graph, const router::ContractionHi
   const auto t0 = Clock::now();
   // Locations: 0 the depot, then each job's destination (jobs at one place share nothing: a
   // stop a job keeps the arithmetic plain, and the matrix is small beside the search).
-  std::vector<router::Endpoint> places{task.depot};
+  std::vector<router::Endpoint> places{task.depot};  // leaving each place (the matrix's rows)
+  std::vector<router::Endpoint> arrivals{task.depot_arrival.value_or(task.depot)};  // its columns
   std::vector<std::size_t> job_of;  // problem job -> task job
   planner::Problem problem;
   for (std::size_t i = 0; i < task.jobs.size(); ++i) {
@@ -38,7 +39,8 @@ DepotPlan plan_depot(const router::RoadGraph& graph, const router::ContractionHi
     job.windows = {planner::TimeWindow{std::min(start, end), end}};
     if (j.destination) {
       job.location = places.size();
-      places.push_back(*j.destination);
+      places.push_back(j.leaving.value_or(*j.destination));
+      arrivals.push_back(*j.destination);
     } else {
       job.location = 0;
       job.unsnappable = true;
@@ -53,7 +55,7 @@ DepotPlan plan_depot(const router::RoadGraph& graph, const router::ContractionHi
   std::vector<planner::Cost> durations(n * n, planner::kUnreachable), metres(n * n, planner::kUnreachable);
   {
     router::ChQuery query(graph, ch);
-    const router::MatrixTargets targets = query.targets(places, router::MatrixOptions{lengths, false});
+    const router::MatrixTargets targets = query.targets(arrivals, router::MatrixOptions{lengths, false});
     router::MatrixCells cells;
     constexpr std::size_t kBlock = 64;
     for (std::size_t first = 0; first < n; first += kBlock) {

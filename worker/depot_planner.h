@@ -21,6 +21,9 @@ namespace waybill::worker {
 struct DepotJob {
   std::uint32_t seq = 0;                    ///< the job's seq in its batch (echoed)
   std::optional<router::Endpoint> destination;  ///< none: unknown node or unsnappable address
+  /// The same place as the start of the next leg (a snapped point leaves by other seeds than it
+  /// is reached by); none: the destination is a node, and serves both.
+  std::optional<router::Endpoint> leaving;
   double weight_kg = 0;
   std::optional<std::int64_t> ready_at, due_at;
   std::int64_t service_s = 0;
@@ -39,7 +42,8 @@ struct DepotFleet {
 };
 
 struct DepotTask {
-  router::Endpoint depot;
+  router::Endpoint depot;                ///< leaving the depot
+  std::optional<router::Endpoint> depot_arrival;  ///< coming back, when it differs (a point)
   std::vector<DepotJob> jobs;
   DepotFleet fleet;
   double time_limit_s = 10;

@@ -22,6 +22,7 @@
 #include "transport/frames.h"
 #include "worker/graph_cache.h"
 #include "worker/graph_loader.h"
+#include "worker/plan_runner.h"
 #include "worker/routing_pool.h"
 
 namespace waybill::worker {
@@ -92,6 +93,9 @@ class Session {
         handle(socket, *in->message, stop);
       }
       if (install_loaded()) grant_credit(socket, stop);
+      if (m_planner) {
+        for (auto& result : m_planner->take_done()) send(socket, result);
+      }
       if (m_pool) {
         for (auto& result : m_pool->take_done()) {
           // A result too large for one of the dispatcher's messages goes in parts.
@@ -105,7 +109,7 @@ class Session {
         goodbye_sent = true;
         m_log.info("draining: finishing the leases held");
       }
-      if (stop && (!m_pool || m_pool->idle())) return true;
+      if (stop && (!m_pool || m_pool->idle()) && (!m_planner || !m_planner->busy())) return true;
       const auto now = Clock::now();
       if (now - m_last_send > milliseconds(m_config.heartbeat_ms)) send(socket, wire::Heartbeat{});
       if (now - last_recv > silence) return false;
@@ -120,6 +124,7 @@ class Session {
     const auto heartbeat = milliseconds(m_config.heartbeat_ms);
     auto timeout = std::chrono::duration_cast<milliseconds>(m_last_send + heartbeat - Clock::now());
     if (m_loading.valid()) timeout = std::min(timeout, milliseconds(20));
+    if (m_planner && m_planner->busy()) timeout = std::min(timeout, milliseconds(100));
     timeout = std::clamp(timeout + milliseconds(1), milliseconds(0), heartbeat);
     try {
       zmq::poll(items, m_pool ? 2 : 1, timeout);
@@ -142,6 +147,13 @@ class Session {
         return send(socket, refused);
       }
       m_pool->push(std::move(*lease));
+    } else if (auto* plan = std::get_if<wire::PlanLease>(&message)) {
+      if (!m_loaded || plan->graph_hash != m_loaded->hash) {
+        wire::PlanResult refused{plan->lease_id, plan->plan_id, plan->depot, plan->part, {}, {},
+                                 "worker does not hold graph " + plan->graph_hash, 0};
+        return send(socket, refused);
+      }
+      m_planner->push(std::move(*plan));
     } else if (auto* warm = std::get_if<wire::Warm>(&message)) {
       if (!m_loaded || warm->graph_hash != m_loaded->hash) return;  // a hint for another graph
       m_log.info("computing the trees of ", warm->origins.size() + warm->origin_points.size(),
@@ -261,9 +273,11 @@ class Session {
       m_log.error("could not load the graph: ", e.what());
       return false;
     }
-    m_pool.reset();  // the threads reference the old graph
+    m_planner.reset();  // the threads reference the old graph
+    m_pool.reset();
     m_loaded = std::move(loaded);
     m_pool = std::make_unique<RoutingPool>(*m_loaded, m_config.threads, m_log);
+    m_planner = std::make_unique<PlanRunner>(*m_loaded, m_config.threads, m_log);
     return true;
   }
 
@@ -276,6 +290,7 @@ class Session {
   std::uint32_t m_dispatcher_limit = kDefaultDispatcherLimit;  // its largest message, in bytes
   std::unique_ptr<LoadedGraph> m_loaded;
   std::unique_ptr<RoutingPool> m_pool;
+  std::unique_ptr<PlanRunner> m_planner;
   std::future<std::unique_ptr<LoadedGraph>> m_loading;
   std::string m_loading_key;                // graph hash "/" hierarchy hash, while loading
   std::optional<wire::Welcome> m_wanted;    // what the dispatcher said to hold, being gathered

@@ -103,6 +103,26 @@ class FakeDatabase final : public Catalog {
     check(Stage::catalog);
     batches.at(id).finished = true;
   }
+  // Plans are not part of these tests (tests/integration/plan_test.cpp runs them end to end):
+  // no batch can be planned, and no plan is open.
+  std::optional<PlanBatch> plan_batch(std::int64_t) override {
+    check(Stage::catalog);
+    return std::nullopt;
+  }
+  std::vector<std::pair<DepotKey, std::uint32_t>> batch_depots(std::int64_t, bool) override { return {}; }
+  std::optional<PlanRecord> find_plan(std::int64_t, const std::string&, const std::string&) override {
+    return std::nullopt;
+  }
+  std::int64_t create_plan(const PlanSpec&) override {
+    throw StoreError(StoreError::Kind::permanent, "fake: no plans");
+  }
+  std::vector<OpenPlan> open_plans() override {
+    check(Stage::catalog);
+    return {};
+  }
+  std::vector<wire::PlanJob> depot_jobs(std::int64_t, const DepotKey&, std::int32_t) override { return {}; }
+  bool store_plan_part(const PlanPartRows&) override { return false; }
+  void finish_plan(std::int64_t) override {}
 
   // ---- the store connections' tasks ----
   std::vector<wire::JobSpec> read_jobs(const ReadJobs& a) {
