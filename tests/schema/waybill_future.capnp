@@ -97,6 +97,10 @@ struct Envelope {
     submitReply @12 :SubmitReply;
     statusReply @13 :AnyPointer;
     warm @14 :AnyPointer;
-    shipment @15 :Shipment;  # new message
+    planRequest @15 :AnyPointer;
+    planReply @16 :AnyPointer;
+    planLease @17 :AnyPointer;
+    planResult @18 :AnyPointer;
+    shipment @19 :Shipment;  # new message
   }
 }
