@@ -3,6 +3,12 @@
 #include <numeric>
 
 namespace waybill::planner::detail {
+namespace {
+
+/// The share of the time left that a population's random plans may take.
+constexpr double kInitialShare = 0.3;
+
+}  // namespace
 
 Genetic::Genetic(const Model& model, const HgsParams& params, std::uint64_t seed)
     : m_model(&model),
@@ -38,9 +44,13 @@ void Genetic::seed_plan(const std::vector<std::vector<int>>& routes) {
 
 void Genetic::initialise(const Deadline& deadline) {
   const int n = m_model->clients();
-  // At least one plan, whatever the deadline: a search always has something to return.
+  // At least one plan, whatever the deadline: a search always has something to return. Under a
+  // time limit the random plans take at most a share of what is left: on a thousand stops each
+  // costs a long local search, and a hundred of them would eat a short limit before the first
+  // offspring (then the population starts smaller, and grows by offspring).
   const bool empty = m_population.size() == 0;
-  for (int i = m_seeded; i < m_params.initial && ((empty && i == 0) || !deadline.expired()); ++i) {
+  const Deadline cap = deadline.is_set() ? deadline.within(kInitialShare * deadline.seconds_left()) : deadline;
+  for (int i = m_seeded; i < m_params.initial && ((empty && i == 0) || !cap.expired()); ++i) {
     Individual ind(*m_model);
     ind.giant.resize(n);
     std::iota(ind.giant.begin(), ind.giant.end(), 0);
