@@ -281,6 +281,13 @@ int status_command(std::span<const std::string> args) {
                 b.accepted ? 100.0 * static_cast<double>(b.routed) / static_cast<double>(b.accepted) : 100.0,
                 b.elapsed_s);
   }
+  if (!status->plans.empty()) {
+    std::printf("\n%-6s %-6s %8s %8s %8s\n", "plan", "batch", "parts", "done", "planning");
+    for (const auto& p : status->plans) {
+      std::printf("%-6llu %-6llu %8u %8u %8u\n", static_cast<unsigned long long>(p.plan_id),
+                  static_cast<unsigned long long>(p.batch_id), p.parts, p.parts_done, p.parts_leased);
+    }
+  }
   std::printf("\n%-30s %7s %7s %12s %10s\n", "worker", "threads", "leases", "jobs done", "last seen");
   for (const auto& w : status->workers) {
     std::printf("%-30.30s %7u %7u %12llu %9.1fs\n", w.worker_name.c_str(), w.threads, w.leases,

@@ -281,6 +281,11 @@ void DispatcherCore::on_status(const std::string& peer, const wire::StatusReques
         conn.name, conn.threads, conn.inflight, conn.jobs_done,
         std::chrono::duration<double>(now - conn.last_recv).count()});
   }
+  for (const auto& [id, plan] : m_plans) {
+    r.plans.push_back(wire::PlanStatus{static_cast<std::uint64_t>(id), static_cast<std::uint64_t>(plan.batch_id),
+                                       plan.parts, plan.done,
+                                       static_cast<std::uint32_t>(m_plan_board.leased_parts(id))});
+  }
   send(Side::clients, peer, r, now);
 }
 

@@ -85,4 +85,10 @@ std::size_t PlanBoard::open_parts(std::int64_t plan_id) const {
   }));
 }
 
+std::size_t PlanBoard::leased_parts(std::int64_t plan_id) const {
+  return static_cast<std::size_t>(std::count_if(m_parts.begin(), m_parts.end(), [&](const auto& p) {
+    return p.first.plan_id == plan_id && p.second.leased;
+  }));
+}
+
 }  // namespace waybill::dispatcher

@@ -62,6 +62,8 @@ class PlanBoard {
   std::size_t held_by(const std::string& peer) const;
   /// Open parts of a plan.
   std::size_t open_parts(std::int64_t plan_id) const;
+  /// Parts of a plan being planned now.
+  std::size_t leased_parts(std::int64_t plan_id) const;
 
  private:
   struct Entry {

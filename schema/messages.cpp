@@ -108,7 +108,7 @@ struct EstimateWords {
     for (const WorkerStatus& w : m.workers) {
       words += struct_words<gen::WorkerStatus>() + text_words(w.worker_name);
     }
-    return words;
+    return words + m.plans.size() * struct_words<gen::PlanStatus>();
   }
 };
 
@@ -274,6 +274,14 @@ struct Fill {
       wb.setLastSeenSeconds(s.last_seen_s);
     }
     b.setError(text(m.error));
+    auto plans = b.initPlans(static_cast<unsigned>(m.plans.size()));
+    for (unsigned i = 0; i < plans.size(); ++i) {
+      plans[i].setPlanId(m.plans[i].plan_id);
+      plans[i].setBatchId(m.plans[i].batch_id);
+      plans[i].setParts(m.plans[i].parts);
+      plans[i].setPartsDone(m.plans[i].parts_done);
+      plans[i].setPartsLeased(m.plans[i].parts_leased);
+    }
   }
 };
 
@@ -453,6 +461,11 @@ std::optional<StatusReply> read(gen::StatusReply::Reader r, std::size_t frame_wo
                          w.getLastSeenSeconds()});
   }
   m.error = str(r.getError());
+  const auto plans = r.getPlans();
+  if (!list_fits(plans.size(), frame_words, "plan statuses", error)) return std::nullopt;
+  for (const auto p : plans) {
+    m.plans.push_back({p.getPlanId(), p.getBatchId(), p.getParts(), p.getPartsDone(), p.getPartsLeased()});
+  }
   return m;
 }
 

@@ -229,10 +229,21 @@ struct WorkerStatus {
   friend bool operator==(const WorkerStatus&, const WorkerStatus&) = default;
 };
 
+/// A plan in progress (waybill plan).
+struct PlanStatus {
+  std::uint64_t plan_id = 0;
+  std::uint64_t batch_id = 0;
+  std::uint32_t parts = 0;
+  std::uint32_t parts_done = 0;
+  std::uint32_t parts_leased = 0;  ///< being planned now
+  friend bool operator==(const PlanStatus&, const PlanStatus&) = default;
+};
+
 struct StatusReply {
   std::vector<BatchStatus> batches;
   std::vector<WorkerStatus> workers;
   std::string error;
+  std::vector<PlanStatus> plans{};
   friend bool operator==(const StatusReply&, const StatusReply&) = default;
 };
 

@@ -198,10 +198,19 @@ struct WorkerStatus {
   lastSeenSeconds @4 :Float64; # since its last message
 }
 
+struct PlanStatus {
+  planId @0 :UInt64;
+  batchId @1 :UInt64;
+  parts @2 :UInt32;
+  partsDone @3 :UInt32;
+  partsLeased @4 :UInt32;      # being planned now
+}
+
 struct StatusReply {
   batches @0 :List(BatchStatus);
   workers @1 :List(WorkerStatus);
   error @2 :Text;              # empty unless the request failed
+  plans @3 :List(PlanStatus);  # plans in progress
 }
 
 # ---- plans (waybill plan): a depot's deliveries in, its tours out ------------------------------
