@@ -6,7 +6,7 @@
 #include <cairo.h>
 
 #include <algorithm>
-#include <numbers>
+#include <cassert>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <numbers>
 #include <utility>
 
 namespace waybill::cli {
@@ -128,11 +129,20 @@ void draw_arcs(cairo_t* cr, const router::RoadGraph& graph, const MapProjection&
   cairo_stroke(cr);
 }
 
+/// A polyline, stroked a piece at a time: a tour's line may have a million points.
 void draw_line(cairo_t* cr, const std::vector<router::Coordinate>& line,
                const MapProjection& project) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const auto p = project(line[i]);
-    i == 0 ? cairo_move_to(cr, p.x, p.y) : cairo_line_to(cr, p.x, p.y);
+    if (i == 0) {
+      cairo_move_to(cr, p.x, p.y);
+      continue;
+    }
+    cairo_line_to(cr, p.x, p.y);
+    if (i % kSegmentsPerStroke == 0) {
+      cairo_stroke(cr);
+      cairo_move_to(cr, p.x, p.y);
+    }
   }
   cairo_stroke(cr);
 }
@@ -216,13 +226,95 @@ void draw_caption(cairo_t* cr, const MapSpec& spec, const MapProjection& project
   }
 }
 
-void draw(cairo_t* cr, const router::RoadGraph& graph, std::span<const MapRoute> routes,
-          const MapSpec& spec, const MapProjection& project) {
-  set_colour(cr, kBackground);
-  cairo_paint(cr);
-  draw_arcs(cr, graph, project);
-  draw_routes(cr, routes, project);
-  draw_caption(cr, spec, project);
+void draw_plan(cairo_t* cr, const MapPlan& plan, const MapProjection& project) {
+  const double width = project.width();
+  const double line_width = std::max(2.0, width / 800);  // 2: a pixel wholly covered
+  const double square = std::max(7.0, width / 110);
+  const double dot = std::max(1.5, width / 800);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+
+  // Lines first, then every marker over every line, so that no tour hides a stop or a depot.
+  cairo_set_line_width(cr, line_width);
+  for (std::size_t i = 0; i < plan.tours.size(); ++i) {
+    if (plan.tours[i].line.size() < 2) continue;
+    set_colour(cr, route_colour(i));
+    draw_line(cr, plan.tours[i].line, project);
+  }
+  cairo_set_line_width(cr, 0.5);
+  for (std::size_t i = 0; i < plan.tours.size(); ++i) {
+    const Rgb colour = route_colour(i);
+    for (const router::Coordinate& stop : plan.tours[i].stops) {
+      const auto p = project(stop);
+      cairo_new_sub_path(cr);
+      cairo_arc(cr, p.x, p.y, dot, 0, 2 * std::numbers::pi);
+      set_colour(cr, colour);
+      cairo_fill_preserve(cr);
+      set_colour(cr, kMarkerDark);
+      cairo_stroke(cr);
+    }
+  }
+  // A white rim keeps a depot apart from the dozens of tours that leave it.
+  cairo_set_line_width(cr, std::max(1.5, width / 1000));
+  for (const router::Coordinate& depot : plan.depots) {
+    const auto p = project(depot);
+    cairo_rectangle(cr, p.x - square / 2, p.y - square / 2, square, square);
+    set_colour(cr, kMarkerDark);
+    cairo_fill_preserve(cr);
+    set_colour(cr, kBackground);
+    cairo_stroke(cr);
+  }
+  set_colour(cr, kFailedRed);
+  cairo_set_line_width(cr, std::max(2.0, width / 1000));
+  for (const router::Coordinate& job : plan.unassigned) {
+    draw_cross(cr, project.clamped(job), std::max(3.0, width / 400));
+  }
+}
+
+/// Writes the picture: the background, the roads, what `draw_over` draws on them, the caption.
+template <class DrawOver>
+void write_picture(const std::string& path, ImageFormat format, const router::RoadGraph& graph,
+                   const MapSpec& spec, const MapProjection& project, DrawOver&& draw_over) {
+  auto draw = [&](cairo_t* cr) {
+    set_colour(cr, kBackground);
+    cairo_paint(cr);
+    draw_arcs(cr, graph, project);
+    draw_over(cr);
+    draw_caption(cr, spec, project);
+  };
+  OutputFile out(path);
+  if (format == ImageFormat::svg) {
+    Surface surface(cairo_svg_surface_create_for_stream(&OutputFile::write, &out, project.width(),
+                                                        project.height()));
+    cairo_svg_surface_set_document_unit(surface.get(), CAIRO_SVG_UNIT_PX);
+    {
+      Context cr(cairo_create(surface.get()));
+      draw(cr.get());
+    }
+    cairo_surface_finish(surface.get());  // writes the document
+    out.close(cairo_surface_status(surface.get()));
+  } else {
+    Surface surface(
+        cairo_image_surface_create(CAIRO_FORMAT_RGB24, project.width(), project.height()));
+    if (const auto status = cairo_surface_status(surface.get()); status != CAIRO_STATUS_SUCCESS) {
+      throw std::runtime_error("cannot draw " + path + ": " + cairo_status_to_string(status));
+    }
+    {
+      Context cr(cairo_create(surface.get()));
+      draw(cr.get());
+    }
+    out.close(cairo_surface_write_to_png_stream(surface.get(), &OutputFile::write, &out));
+  }
+}
+
+/// The format of `path`; throws naming the file when it has none.
+ImageFormat format_of(const std::string& path) {
+  const std::optional<ImageFormat> format = image_format(path);
+  if (!format) {
+    throw std::runtime_error("cannot write " + path +
+                             ": unknown image format (the name must end in .svg or .png)");
+  }
+  return *format;
 }
 
 }  // namespace
@@ -242,28 +334,58 @@ Rgb route_colour(std::size_t i) {
   return from_hsv(h, 0.9, i % 2 == 0 ? 0.85 : 0.65);
 }
 
-MapProjection::MapProjection(const router::RoadGraph& graph, std::span<const MapRoute> routes,
-                             int width)
-    : m_width(width) {
-  if (!graph.has_coordinates()) throw std::invalid_argument("the graph has no coordinates");
-  if (width < 64) throw std::invalid_argument("the picture must be at least 64 pixels wide");
+/// The box of everything the picture must show, in microdegrees.
+struct MapProjection::Extent {
   double min_lat = std::numeric_limits<double>::infinity(), max_lat = -min_lat;
   double min_lon = min_lat, max_lon = -min_lat;
-  auto extend = [&](router::Coordinate c) {
+
+  /// Starts with the graph's nodes. Throws std::invalid_argument without coordinates.
+  explicit Extent(const router::RoadGraph& graph) {
+    if (!graph.has_coordinates()) throw std::invalid_argument("the graph has no coordinates");
+    for (router::NodeIndex i = 0; i < graph.num_nodes(); ++i) add(graph.coordinate(i));
+  }
+  void add(router::Coordinate c) {
     min_lat = std::min<double>(min_lat, c.lat_e6);
     max_lat = std::max<double>(max_lat, c.lat_e6);
     min_lon = std::min<double>(min_lon, c.lon_e6);
     max_lon = std::max<double>(max_lon, c.lon_e6);
-  };
-  for (router::NodeIndex i = 0; i < graph.num_nodes(); ++i) extend(graph.coordinate(i));
+  }
+  void add(std::span<const router::Coordinate> points) {
+    for (const router::Coordinate& c : points) add(c);
+  }
+};
+
+MapProjection::MapProjection(const router::RoadGraph& graph, std::span<const MapRoute> routes,
+                             int width)
+    : m_width(width) {
+  Extent extent(graph);
   for (const MapRoute& route : routes) {
     // A failed job's point may be anywhere (a typo, swapped latitude and longitude): it is
     // drawn at the border instead of shrinking the roads to a speck.
     if (route.kind == MapRoute::Kind::failed) continue;
-    for (const router::Coordinate& c : route.line) extend(c);
-    if (route.origin) extend(*route.origin);
-    if (route.destination) extend(*route.destination);
+    extent.add(route.line);
+    if (route.origin) extent.add(*route.origin);
+    if (route.destination) extent.add(*route.destination);
   }
+  fit(extent);
+}
+
+MapProjection::MapProjection(const router::RoadGraph& graph, const MapPlan& plan, int width)
+    : m_width(width) {
+  Extent extent(graph);
+  for (const MapTour& tour : plan.tours) {
+    extent.add(tour.line);
+    extent.add(tour.stops);
+  }
+  extent.add(plan.depots);  // the unassigned go to the border, as failed routes do
+  fit(extent);
+}
+
+void MapProjection::fit(const Extent& extent) {
+  const int width = m_width;
+  if (width < 64) throw std::invalid_argument("the picture must be at least 64 pixels wide");
+  double min_lat = extent.min_lat, max_lat = extent.max_lat;
+  double min_lon = extent.min_lon, max_lon = extent.max_lon;
   if (min_lat > max_lat) min_lat = max_lat = min_lon = max_lon = 0;  // nothing to draw
 
   m_cos_lat = std::max(0.01, std::cos((min_lat + max_lat) / 2 / 1e6 * std::numbers::pi / 180));
@@ -297,36 +419,40 @@ int MapProjection::caption_band() const {
 
 MapProjection render_map(const router::RoadGraph& graph, std::span<const MapRoute> routes,
                          const MapSpec& spec, const std::string& path) {
-  const std::optional<ImageFormat> format = image_format(path);
-  if (!format) {
-    throw std::runtime_error("cannot write " + path +
-                             ": unknown image format (the name must end in .svg or .png)");
-  }
+  const ImageFormat format = format_of(path);
   const MapProjection project(graph, routes, spec.width);
-  OutputFile out(path);
-  if (*format == ImageFormat::svg) {
-    Surface surface(cairo_svg_surface_create_for_stream(&OutputFile::write, &out, project.width(),
-                                                        project.height()));
-    cairo_svg_surface_set_document_unit(surface.get(), CAIRO_SVG_UNIT_PX);
-    {
-      Context cr(cairo_create(surface.get()));
-      draw(cr.get(), graph, routes, spec, project);
-    }
-    cairo_surface_finish(surface.get());  // writes the document
-    out.close(cairo_surface_status(surface.get()));
-  } else {
-    Surface surface(
-        cairo_image_surface_create(CAIRO_FORMAT_RGB24, project.width(), project.height()));
-    if (const auto status = cairo_surface_status(surface.get()); status != CAIRO_STATUS_SUCCESS) {
-      throw std::runtime_error("cannot draw " + path + ": " + cairo_status_to_string(status));
-    }
-    {
-      Context cr(cairo_create(surface.get()));
-      draw(cr.get(), graph, routes, spec, project);
-    }
-    out.close(cairo_surface_write_to_png_stream(surface.get(), &OutputFile::write, &out));
-  }
+  write_picture(path, format, graph, spec, project,
+                [&](cairo_t* cr) { draw_routes(cr, routes, project); });
   return project;
+}
+
+MapProjection render_plan(const router::RoadGraph& graph, const MapPlan& plan, const MapSpec& spec,
+                          const std::string& path) {
+  const ImageFormat format = format_of(path);
+  const MapProjection project(graph, plan, spec.width);
+  write_picture(path, format, graph, spec, project,
+                [&](cairo_t* cr) { draw_plan(cr, plan, project); });
+  return project;
+}
+
+std::vector<router::Coordinate> join_legs(
+    std::span<const router::Coordinate> ends,
+    std::span<const std::optional<std::vector<router::Coordinate>>> legs) {
+  assert(ends.empty() ? legs.empty() : legs.size() + 1 == ends.size());
+  std::vector<router::Coordinate> line;
+  auto append = [&line](router::Coordinate c) {
+    if (line.empty() || !(line.back() == c)) line.push_back(c);
+  };
+  for (std::size_t i = 0; i < legs.size(); ++i) {
+    if (legs[i] && legs[i]->size() >= 2) {
+      for (const router::Coordinate& c : *legs[i]) append(c);
+    } else {
+      append(ends[i]);
+      append(ends[i + 1]);
+    }
+  }
+  if (line.empty() && !ends.empty()) line.push_back(ends.front());
+  return line;
 }
 
 }  // namespace waybill::cli

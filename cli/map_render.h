@@ -1,5 +1,6 @@
-// Drawing a road network and some routes on it, as an SVG or PNG image (cairo): what
-// `waybill render` shows an operator. Pure drawing over plain data: no SQL, no routing.
+// Drawing a road network and some routes, or a plan's tours, on it, as an SVG or PNG image
+// (cairo): what `waybill render` shows an operator. Pure drawing over plain data: no SQL, no
+// routing.
 #pragma once
 
 #include <array>
@@ -33,6 +34,29 @@ struct MapRoute {
   std::optional<router::Coordinate> destination;  ///< a small dot (a red cross when failed)
 };
 
+/// One tour of a plan to draw: a van leaving its depot, driving to its stops in order and back.
+struct MapTour {
+  std::vector<router::Coordinate> line;   ///< the drive, depot to depot, in the tour's colour
+  std::vector<router::Coordinate> stops;  ///< small dots in the tour's colour
+};
+
+/// A plan to draw: its tours, its depots and the jobs no van takes.
+struct MapPlan {
+  std::vector<MapTour> tours;                  ///< the i-th in route_colour(i)
+  std::vector<router::Coordinate> depots;      ///< dark squares
+  std::vector<router::Coordinate> unassigned;  ///< red crosses (on the border when off the map)
+};
+
+/// A tour's line from its legs: `ends` are the places driven through, in order (depot, stops,
+/// depot), and legs[i] the geometry of the drive from ends[i] to ends[i + 1], or nothing when
+/// it is not known. The legs are joined end to end (a leg's first point dropped where it repeats
+/// the line's last); a leg without geometry (nothing, or fewer than two points) becomes the
+/// straight segment between its ends. Precondition: legs.size() + 1 == ends.size(), or both
+/// are empty.
+std::vector<router::Coordinate> join_legs(
+    std::span<const router::Coordinate> ends,
+    std::span<const std::optional<std::vector<router::Coordinate>>> legs);
+
 /// What to draw besides the graph and the routes, and how big.
 struct MapSpec {
   std::string caption;      ///< bottom left: "batch 7 on graph ny: 200 of 1000000 routes shown"
@@ -57,6 +81,9 @@ class MapProjection {
   /// pixels (the map is at most twice as high as wide). Throws std::invalid_argument unless
   /// graph.has_coordinates() and width >= 64.
   MapProjection(const router::RoadGraph& graph, std::span<const MapRoute> routes, int width);
+  /// Likewise for a plan: the graph's nodes, the tours' lines and stops, and the depots (the
+  /// unassigned jobs, like failed ones, are drawn on the border when outside).
+  MapProjection(const router::RoadGraph& graph, const MapPlan& plan, int width);
 
   struct Point {
     double x = 0, y = 0;
@@ -72,6 +99,10 @@ class MapProjection {
   int caption_band() const;
 
  private:
+  struct Extent;
+  /// Fits `extent` into m_width pixels.
+  void fit(const Extent& extent);
+
   int m_width = 0;
   int m_map_height = 0;
   double m_cos_lat = 1;
@@ -89,5 +120,11 @@ class MapProjection {
 /// the graph has no coordinates.
 MapProjection render_map(const router::RoadGraph& graph, std::span<const MapRoute> routes,
                          const MapSpec& spec, const std::string& path);
+
+/// Writes a plan's picture to `path`, like render_map: the roads in light grey, each tour's line
+/// in route_colour(i) for the i-th tour, its stops as small dots in that colour, the depots as
+/// dark squares, the unassigned jobs as red crosses, and the caption. Throws as render_map.
+MapProjection render_plan(const router::RoadGraph& graph, const MapPlan& plan, const MapSpec& spec,
+                          const std::string& path);
 
 }  // namespace waybill::cli

@@ -1,10 +1,20 @@
 // `waybill render`: a picture of a batch, the road network with a sample of the batch's routes
 // drawn on it (map_render.h). Each route is drawn from its stored polyline when the batch asked
 // for paths; otherwise it is computed again here, on the batch's graph, as the worker did.
+// With --plan, the picture of a plan (`waybill plan`): each tour's drive, depot to depot, routed
+// again leg by leg the same way.
+//
+// The plan's rows are read here with libpqxx rather than through dispatcher::Store, which owns
+// the project's SQL otherwise: they belong in Store (store_inspect.cpp) as plan_tours() and
+// plan_misses() once dispatcher/ is free to change.
+#include <pqxx/pqxx>
+
 #include <cmath>
+#include <cstdint>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/cli_options.h"
@@ -80,7 +90,6 @@ class RouteSketcher {
 
   const SketchCounts& counts() const { return m_counts; }
 
- private:
   std::optional<router::Coordinate> node_coordinate(std::optional<std::int64_t> id) const {
     if (!id) return std::nullopt;
     const auto index = m_graph->index_of(router::NodeId{*id});
@@ -88,6 +97,7 @@ class RouteSketcher {
     return m_graph->coordinate(*index);
   }
 
+ private:
   MapRoute failed(MapRoute route) {
     ++m_counts.failed;
     if (!route.origin && !route.destination) ++m_counts.invisible;
@@ -130,37 +140,306 @@ class RouteSketcher {
   SketchCounts m_counts;
 };
 
+// ---- plans ----------------------------------------------------------------------------------
+
+/// A place a van drives to: a node (a batch in node form) or a point (coordinate form).
+struct Place {
+  std::optional<std::int64_t> node;
+  wire::LatLon point;
+};
+
+/// The place of a depot from its number in the plan's tables: the node id, or for a point
+/// lat_e7 * 2^32 + lon_e7 (dispatcher::DepotKey::id()).
+Place depot_place(std::int64_t depot, bool points) {
+  if (!points) return {depot, {}};
+  const auto lat_e7 = static_cast<std::int32_t>(depot >> 32);
+  const auto lon_e7 = static_cast<std::int32_t>(static_cast<std::uint32_t>(depot & 0xffffffff));
+  return {std::nullopt, {lat_e7 / 1e7, lon_e7 / 1e7}};
+}
+
+/// A job's delivery address from jobs.destination, or jobs.dest_lat_e7 and dest_lon_e7.
+std::optional<Place> destination_place(const pqxx::row& row, int node_column) {
+  if (!row[node_column].is_null()) return Place{row[node_column].as<std::int64_t>(), {}};
+  if (row[node_column + 1].is_null() || row[node_column + 2].is_null()) return std::nullopt;
+  return Place{std::nullopt,
+               {row[node_column + 1].as<std::int32_t>() / 1e7,
+                row[node_column + 2].as<std::int32_t>() / 1e7}};
+}
+
+/// A plan as stored, for drawing.
+struct PlanRows {
+  std::int64_t batch_id = 0;
+  std::uint32_t parts = 0, parts_done = 0;
+  bool finished = false;
+  bool points = false;  ///< the batch is in coordinate form
+  struct Tour {
+    std::int64_t depot = 0;
+    std::vector<Place> stops;  ///< in driving order
+  };
+  std::vector<std::int64_t> depots;  ///< the depot asked for, or every depot with a fleet
+  std::vector<Tour> tours;           ///< by depot, then vehicle
+  std::vector<Place> unassigned;
+  std::uint64_t without_fleet = 0;  ///< no_fleet jobs left out of a picture of every depot
+};
+
+/// The plan's tours and unassigned jobs, of one depot or of every depot with a fleet (the jobs
+/// of depots without one are counted, not listed: they are the rest of a partly planned batch).
+/// Nothing when there is no such plan. Throws std::runtime_error when the plan has no such
+/// depot.
+std::optional<PlanRows> read_plan(const std::string& db, std::int64_t plan_id,
+                                  std::optional<std::int64_t> depot) {
+  pqxx::connection conn(db);
+  pqxx::read_transaction txn(conn);
+  const pqxx::result plan = txn.exec_params(
+      "select p.batch_id, p.parts, p.finished_at is not null,"
+      "       (select count(*) from plan_parts x where x.plan_id = p.id),"
+      "       (select j.origin is null from jobs j where j.batch_id = p.batch_id and j.seq = 0)"
+      "  from plans p where p.id = $1",
+      plan_id);
+  if (plan.empty()) return std::nullopt;
+  PlanRows rows;
+  rows.batch_id = plan[0][0].as<std::int64_t>();
+  rows.parts = plan[0][1].as<std::uint32_t>();
+  rows.finished = plan[0][2].as<bool>();
+  rows.parts_done = plan[0][3].as<std::uint32_t>();
+  rows.points = !plan[0][4].is_null() && plan[0][4].as<bool>();
+
+  if (depot) {
+    const bool known =
+        txn.exec_params1(
+               "select exists (select from plan_fleets where plan_id = $1 and depot = $2)"
+               "    or exists (select from plan_misses where plan_id = $1 and depot = $2)",
+               plan_id, *depot)[0]
+            .as<bool>();
+    if (!known) {
+      throw std::runtime_error(
+          "plan " + std::to_string(plan_id) + " has no depot " + std::to_string(*depot) +
+          " (select depot from plan_summary where plan_id = " + std::to_string(plan_id) + ")");
+    }
+    rows.depots.push_back(*depot);
+  } else {
+    for (const auto& row : txn.exec_params(
+             "select depot from plan_fleets where plan_id = $1 order by depot", plan_id)) {
+      rows.depots.push_back(row[0].as<std::int64_t>());
+    }
+  }
+
+  constexpr const char* kStops =
+      "select s.depot, s.vehicle, j.destination, j.dest_lat_e7, j.dest_lon_e7"
+      "  from tour_stops s join jobs j on j.batch_id = s.batch_id and j.seq = s.job_seq"
+      " where s.plan_id = $1 ";
+  const pqxx::result stops =
+      depot ? txn.exec_params(std::string(kStops) + "and s.depot = $2 order by s.vehicle, s.seq",
+                              plan_id, *depot)
+            : txn.exec_params(std::string(kStops) + "order by s.depot, s.vehicle, s.seq", plan_id);
+  std::optional<std::pair<std::int64_t, std::int32_t>> current;  // (depot, vehicle)
+  for (const auto& row : stops) {
+    const std::pair key{row[0].as<std::int64_t>(), row[1].as<std::int32_t>()};
+    if (key != current) {
+      rows.tours.push_back({key.first, {}});
+      current = key;
+    }
+    if (auto place = destination_place(row, 2)) rows.tours.back().stops.push_back(*place);
+  }
+
+  constexpr const char* kMisses =
+      "select j.destination, j.dest_lat_e7, j.dest_lon_e7"
+      "  from plan_misses x join jobs j on j.batch_id = x.batch_id and j.seq = x.job_seq"
+      " where x.plan_id = $1 ";
+  const pqxx::result misses =
+      depot ? txn.exec_params(std::string(kMisses) + "and x.depot = $2", plan_id, *depot)
+            : txn.exec_params(std::string(kMisses) + "and x.reason <> 'no_fleet'", plan_id);
+  for (const auto& row : misses) {
+    if (auto place = destination_place(row, 0)) rows.unassigned.push_back(*place);
+  }
+  if (!depot) {
+    rows.without_fleet =
+        txn.exec_params1("select count(*) from plan_misses where plan_id = $1"
+                         " and reason = 'no_fleet'",
+                         plan_id)[0]
+            .as<std::uint64_t>();
+  }
+  return rows;
+}
+
+/// Draws tours: each leg (depot -> first stop -> ... -> last stop -> depot) routed again on the
+/// graph by the RouteSketcher, as a job from one place to the next would be; a leg it cannot
+/// route is a straight segment.
+class TourSketcher {
+ public:
+  TourSketcher(const router::RoadGraph& graph, double snap_radius_m)
+      : m_legs(graph, snap_radius_m) {}
+
+  /// Where a place is drawn; nothing for a node the graph does not have.
+  std::optional<router::Coordinate> where(const Place& place) const {
+    return place.node ? m_legs.node_coordinate(place.node) : to_coordinate(place.point);
+  }
+
+  MapTour sketch(const Place& depot, std::span<const Place> stops) {
+    std::vector<const Place*> places;
+    std::vector<router::Coordinate> ends;
+    auto visit = [&](const Place& place) {
+      if (auto at = where(place)) {
+        places.push_back(&place);
+        ends.push_back(*at);
+      }
+    };
+    MapTour tour;
+    visit(depot);
+    for (const Place& stop : stops) {
+      visit(stop);
+      if (auto at = where(stop)) tour.stops.push_back(*at);
+    }
+    visit(depot);
+    std::vector<std::optional<std::vector<router::Coordinate>>> legs;
+    for (std::size_t i = 0; i + 1 < places.size(); ++i) {
+      MapRoute leg = m_legs.sketch(leg_sample(*places[i], *places[i + 1]));
+      if (leg.kind == MapRoute::Kind::path) {
+        ++m_routed;
+        legs.emplace_back(std::move(leg.line));
+      } else {
+        ++m_straight;
+        legs.emplace_back();
+      }
+    }
+    tour.line = join_legs(ends, legs);
+    return tour;
+  }
+
+  std::size_t routed() const { return m_routed; }
+  std::size_t straight() const { return m_straight; }
+
+ private:
+  /// The drive between two places, as a job not routed yet.
+  static dispatcher::RouteSample leg_sample(const Place& from, const Place& to) {
+    dispatcher::RouteSample sample;
+    if (from.node && to.node) {
+      sample.origin = from.node;
+      sample.destination = to.node;
+    } else {
+      sample.points = wire::JobPoints{from.point, to.point};
+    }
+    return sample;
+  }
+
+  RouteSketcher m_legs;
+  std::size_t m_routed = 0, m_straight = 0;
+};
+
+/// `waybill render --plan`: returns the exit status.
+int render_plan_picture(const std::string& db, std::int64_t plan_id,
+                        std::optional<std::int64_t> depot, int width, const std::string& out) {
+  const auto rows = read_plan(db, plan_id, depot);
+  if (!rows) throw std::runtime_error("no plan " + std::to_string(plan_id));
+  dispatcher::Store store(db);
+  const auto overview = store.batch_overview(rows->batch_id);
+  if (!overview) throw std::runtime_error("no batch " + std::to_string(rows->batch_id));
+  const auto info = store.graph_by_id(overview->graph_id);
+  const std::string name = info ? info->name : "#" + std::to_string(overview->graph_id);
+  const router::RoadGraph graph = wire::decode_graph(store.graph_bytes(overview->graph_id));
+  if (!graph.has_coordinates()) {
+    throw std::runtime_error("graph '" + name + "' has no coordinates: import it with --coords");
+  }
+
+  TourSketcher sketcher(graph, overview->snap_radius_m);
+  MapPlan plan;
+  std::size_t stops = 0;
+  for (const PlanRows::Tour& tour : rows->tours) {
+    plan.tours.push_back(sketcher.sketch(depot_place(tour.depot, rows->points), tour.stops));
+    stops += plan.tours.back().stops.size();
+  }
+  for (const std::int64_t d : rows->depots) {
+    if (auto at = sketcher.where(depot_place(d, rows->points))) plan.depots.push_back(*at);
+  }
+  for (const Place& job : rows->unassigned) {
+    if (auto at = sketcher.where(job)) plan.unassigned.push_back(*at);
+  }
+
+  const std::string what =
+      "plan " + std::to_string(plan_id) +
+      (depot ? ", depot " + std::to_string(*depot)
+             : " (" + std::to_string(rows->depots.size()) + " depots with a fleet)");
+  const std::string counts = std::to_string(plan.tours.size()) + " tours, " +
+                             std::to_string(stops) + " stops, " +
+                             std::to_string(rows->unassigned.size()) + " unassigned";
+  std::string unfinished;
+  if (!rows->finished) {
+    unfinished = " (unfinished: " + std::to_string(rows->parts_done) + " of " +
+                 std::to_string(rows->parts) + " parts planned)";
+  }
+  MapSpec spec;
+  spec.width = width;
+  spec.caption = what + " of batch " + std::to_string(rows->batch_id) + " on graph " + name + ": " +
+                 counts + unfinished;
+  if (graph.cost_unit() == router::CostUnit::duration_ms) {
+    spec.attribution = "\u00a9 OpenStreetMap contributors";
+  }
+  const MapProjection picture = render_plan(graph, plan, spec, out);
+  std::cout << out << ": " << picture.width() << " x " << picture.height() << " px, " << what
+            << ": " << counts << " (legs: " << sketcher.routed() << " routed, "
+            << sketcher.straight() << " straight)" << unfinished;
+  if (rows->without_fleet > 0) {
+    std::cout << "; " << rows->without_fleet << " jobs of depots without a fleet not drawn";
+  }
+  std::cout << '\n';
+  return 0;
+}
+
 }  // namespace
 
 int render_command(std::span<const std::string> args) {
   std::string db, out;
-  std::int64_t batch = 0;
+  std::int64_t batch = 0, plan = 0, depot = 0;
   std::size_t sample = 200;
   int width = 1600;
   po::options_description options(
-      "waybill render --db CONNINFO --batch N --out FILE.svg|FILE.png [--sample K] [--width PX]"
+      "waybill render --db CONNINFO --batch N --out FILE.svg|FILE.png [--sample K] [--width PX]\n"
+      "waybill render --db CONNINFO --plan N [--depot D] --out FILE.svg|FILE.png [--width PX]"
       "\n\nDraws a batch: every road of its graph in light grey, and about K of its routes,\n"
       "spread evenly over the batch, in colour (origins as dark squares, destinations as dots,\n"
       "jobs without a route as red crosses). A route is drawn from its stored polyline when\n"
       "the batch was submitted with --paths, and routed again here otherwise. The graph must\n"
-      "have coordinates. The file's extension chooses SVG or PNG.\n\nOptions");
+      "have coordinates. The file's extension chooses SVG or PNG.\n\n"
+      "With --plan, draws a plan of `waybill plan` instead: the tours of depot D (of every\n"
+      "depot with a fleet without --depot), each in a colour of its own along the roads, depot\n"
+      "to depot, its stops as dots in that colour, the depots as dark squares and the jobs no\n"
+      "van takes as red crosses (those of depots without a fleet only with --depot).\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("db", po::value(&db)->default_value(""), "PostgreSQL conninfo (default: PG* variables)")
-      ("batch", po::value(&batch)->required(), "the batch to draw")
+      ("batch", po::value(&batch), "the batch to draw")
+      ("plan", po::value(&plan), "the plan to draw (plan_summary.plan_id)")
+      ("depot", po::value(&depot), "with --plan: only this depot's tours (plan_summary.depot)")
       ("out", po::value(&out)->required(), "the picture to write: .svg or .png")
-      ("sample", po::value(&sample)->default_value(sample), "routes to draw, at most")
+      ("sample", po::value(&sample)->default_value(sample), "routes to draw, at most (--batch)")
       ("width", po::value(&width)->default_value(width),
        "picture width in pixels; the height follows from the map's aspect ratio");
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "render")) return *status;
+  const bool by_plan = vm.count("plan") > 0;
   std::string problem;
-  if (batch <= 0) problem = "--batch must be a batch id (1 or more)";
+  if (by_plan) {
+    if (vm.count("batch")) problem = "--batch and --plan exclude each other: give one";
+    else if (plan <= 0) problem = "--plan must be a plan id (1 or more)";
+  } else {
+    if (!vm.count("batch")) problem = "--batch or --plan is required";
+    else if (batch <= 0) problem = "--batch must be a batch id (1 or more)";
+    else if (vm.count("depot")) problem = "--depot goes with --plan";
+  }
   if (width < 64 || width > 16384) problem = "--width must be 64..16384";
   if (!image_format(out)) problem = "--out " + out + ": the name must end in .svg or .png";
   if (!problem.empty()) {
     std::cerr << "waybill render: " << problem << "\n\n" << options << '\n';
     return 2;
+  }
+  if (by_plan) {
+    try {
+      return render_plan_picture(db, plan, vm.count("depot") ? std::optional(depot) : std::nullopt,
+                                 width, out);
+    } catch (const std::exception& e) {
+      std::cerr << "waybill render: " << e.what() << '\n';
+      return 1;
+    }
   }
   try {
     dispatcher::Store store(db);

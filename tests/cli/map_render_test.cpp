@@ -1,6 +1,7 @@
 // map_render: a hand-made square of roads with one route drawn on it, to PNG (read back and
-// looked at pixel by pixel) and to SVG; the errors that name the file; and the option checks of
-// `waybill render`, which fail before any connection is tried.
+// looked at pixel by pixel) and to SVG; a plan's tours on it; the joining of a tour's legs; the
+// errors that name the file; and the option checks of `waybill render`, which fail before any
+// connection is tried.
 #include "cli/map_render.h"
 
 #include <cairo.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -226,6 +228,50 @@ TEST_F(MapRenderTest, AGraphWithoutCoordinatesIsRefused) {
                std::invalid_argument);
 }
 
+TEST_F(MapRenderTest, APlanHasEachTourInItsColourAndItsUnassignedJobsAsRedCrosses) {
+  const router::RoadGraph graph = square();
+  MapPlan plan;
+  plan.tours.push_back({{kNode1, kNode2, kNode3}, {kNode2, kNode3}});  // out along the south
+  plan.tours.push_back({{kNode1, kNode4, kNode1}, {kNode4}});          // up the west side
+  plan.depots = {kNode1};
+  plan.unassigned = {midpoint(kNode1, kNode3)};
+  const auto path = m_dir / "plan.png";
+  const MapProjection picture =
+      render_plan(graph, plan, {"plan 1 of batch 1 on graph square", "", 800}, path.string());
+  const Png png = read_png(path);
+  EXPECT_EQ(cairo_image_surface_get_height(png.get()), picture.height());
+  EXPECT_THAT(pixel(png.get(), picture(midpoint(kNode1, kNode2))), IsColour(route_colour(0)));
+  EXPECT_THAT(pixel(png.get(), picture(midpoint(kNode2, kNode3))), IsColour(route_colour(0)));
+  EXPECT_THAT(pixel(png.get(), picture(midpoint(kNode1, kNode4))), IsColour(route_colour(1)));
+  // The road no tour takes stays grey; the middle holds the red cross of the unassigned job.
+  const Rgb road = pixel(png.get(), picture(midpoint(kNode3, kNode4)));
+  EXPECT_THAT(road, ::testing::Not(IsColour(kBackground)));
+  EXPECT_THAT(road, ::testing::Not(IsColour(route_colour(0))));
+  const Rgb cross = pixel(png.get(), picture(midpoint(kNode1, kNode3)));
+  EXPECT_GT(cross[0], 0.7);
+  EXPECT_LT(cross[1], 0.3);
+  // The depot's dark square covers its corner, over both tours.
+  const Rgb depot = pixel(png.get(), picture(kNode1));
+  EXPECT_LT(depot[0] + depot[1] + depot[2], 0.8);
+}
+
+TEST(MapRender, LegsJoinEndToEndAndALegWithoutGeometryIsStraight) {
+  using Leg = std::optional<std::vector<Coordinate>>;
+  const Coordinate bend{7'420'000, 43'731'000};
+  // Depot 1 -> 2 along a bend, 2 -> 3 unknown, 3 -> 1 unknown: straight segments.
+  const std::vector<Coordinate> ends{kNode1, kNode2, kNode3, kNode1};
+  const std::vector<Leg> legs{std::vector{kNode1, bend, kNode2}, std::nullopt,
+                              std::vector{kNode3}};  // one point is no geometry
+  EXPECT_EQ(join_legs(ends, legs), (std::vector{kNode1, bend, kNode2, kNode3, kNode1}));
+  // A leg that starts off its end (a snapped point) is kept whole.
+  const std::vector<Leg> snapped{std::vector{bend, kNode2}, std::vector{kNode2, kNode3},
+                                 std::vector{kNode3, kNode1}};
+  EXPECT_EQ(join_legs(ends, snapped), (std::vector{bend, kNode2, kNode3, kNode1}));
+  EXPECT_TRUE(join_legs({}, {}).empty());
+  const std::vector<Coordinate> alone{kNode1};
+  EXPECT_EQ(join_legs(alone, {}), alone);
+}
+
 TEST(MapRender, FormatsGoByExtensionInAnyCase) {
   EXPECT_EQ(image_format("a/map.png"), ImageFormat::png);
   EXPECT_EQ(image_format("MAP.PNG"), ImageFormat::png);
@@ -259,6 +305,11 @@ TEST(RenderCommand, UsageErrorsExitWithTwo) {
   EXPECT_EQ(render_command(Args{"--batch", "0", "--out", "map.png"}), 2);     // batch id
   EXPECT_EQ(render_command(Args{"--batch", "1", "--out", "m.png", "--width", "10"}), 2);
   EXPECT_EQ(render_command(Args{"--batch", "x", "--out", "map.png"}), 2);
+  EXPECT_EQ(render_command(Args{"--plan", "1", "--batch", "1", "--out", "map.png"}), 2);
+  EXPECT_EQ(render_command(Args{"--plan", "0", "--out", "map.png"}), 2);   // plan id
+  EXPECT_EQ(render_command(Args{"--plan", "1", "--out", "map.jpg"}), 2);   // extension
+  EXPECT_EQ(render_command(Args{"--batch", "1", "--depot", "7", "--out", "map.png"}), 2);
+  EXPECT_EQ(render_command(Args{"--plan", "1", "--depot", "x", "--out", "map.png"}), 2);
 }
 
 }  // namespace
