@@ -88,8 +88,8 @@ Solution solve(const Problem& problem, const SolverOptions& options) {
   if (options.time_limit_s <= 0 && options.max_iterations == 0) {
     throw std::invalid_argument("solve: neither a time limit nor an iteration limit");
   }
-  // Keep a little of the budget for writing the result: 1%, between 20 ms and 1 s.
-  const double margin = std::clamp(0.01 * options.time_limit_s, 0.02, 1.0);
+  // Keep a little of the budget for building and writing the result: 1%, between 50 ms and 1 s.
+  const double margin = std::clamp(0.01 * options.time_limit_s, 0.05, 1.0);
   detail::Deadline deadline;
   if (options.time_limit_s > 0) {
     deadline = detail::Deadline(started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
