@@ -165,13 +165,19 @@ std::optional<PlanLease> read(gen::PlanLease::Reader r, std::size_t frame_words,
   for (const auto j : jobs) {
     m.jobs.push_back(PlanJob{j.getSeq(), j.getDestination(), j.getDestLat(), j.getDestLon(), j.getWeightKg(),
                              j.getReadyAt(), j.getDueAt(), j.getServiceS(), j.getPriority()});
-    if (!finite(m.jobs.back().weight_kg, "plan lease: a job's weight", error)) return std::nullopt;
+    if (!finite(m.jobs.back().weight_kg, "plan lease: a job's weight", error) ||
+        !finite(m.jobs.back().dest_lat, "plan lease: a job's latitude", error) ||
+        !finite(m.jobs.back().dest_lon, "plan lease: a job's longitude", error)) {
+      return std::nullopt;
+    }
   }
   m.time_limit_s = r.getTimeLimitS();
   m.snap_radius_m = r.getSnapRadiusM();
   if (!finite(m.time_limit_s, "plan lease: time limit", error) ||
       !finite(m.fleet.capacity_kg, "plan lease: capacity", error) ||
-      !finite(m.snap_radius_m, "plan lease: snap radius", error)) {
+      !finite(m.snap_radius_m, "plan lease: snap radius", error) ||
+      !finite(m.depot_lat, "plan lease: the depot's latitude", error) ||
+      !finite(m.depot_lon, "plan lease: the depot's longitude", error)) {
     return std::nullopt;
   }
   if (m.fleet.vehicles > 100000) {
@@ -218,6 +224,7 @@ std::optional<PlanResult> read(gen::PlanResult::Reader r, std::size_t frame_word
   }
   m.error = str(r.getError());
   m.solve_s = r.getSolveS();
+  if (!finite(m.solve_s, "plan result: solve time", error)) return std::nullopt;
   return m;
 }
 
