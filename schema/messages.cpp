@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 
+#include "schema/detail/codec_helpers.h"
 #include "schema/detail/flat_array.h"
 #include "schema/detail/plan_codec.h"
 #include "schema/waybill.capnp.h"
@@ -51,16 +52,11 @@ static_assert(std::variant_size_v<Message> == 19);
 
 // ---- encode -------------------------------------------------------------------------------------
 
-capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
-
-capnp::Data::Reader data(const std::string& s) {
-  return {reinterpret_cast<const kj::byte*>(s.data()), s.size()};
-}
-
-template <typename T>
-constexpr std::size_t struct_words() {
-  return T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
-}
+using detail::data;
+using detail::list_fits;
+using detail::str;
+using detail::struct_words;
+using detail::text;
 
 std::size_t text_words(const std::string& s) { return (s.size() + 8) / 8; }  // with its NUL
 
@@ -287,12 +283,6 @@ struct Fill {
 
 // ---- decode -------------------------------------------------------------------------------------
 
-std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
-
-std::string str(capnp::Data::Reader d) {
-  return {reinterpret_cast<const char*>(d.begin()), d.size()};
-}
-
 Hello read(gen::Hello::Reader r) {
   return {str(r.getWorkerName()), str(r.getGraphHash()), r.getThreads()};
 }
@@ -306,14 +296,6 @@ Credit read(gen::Credit::Reader r) { return {r.getCredit()}; }
 // Every struct that any version of this schema sends takes at least one word, so a list with
 // more elements than the frame has words is hostile: zero-sized elements that are free on the
 // wire would cost memory and time here.
-bool list_fits(std::size_t elements, std::size_t frame_words, const char* what,
-               std::string& error) {
-  if (elements <= frame_words) return true;
-  error = std::to_string(elements) + " " + what + " in a frame of " +
-          std::to_string(frame_words) + " words";
-  return false;
-}
-
 std::optional<ChunkResult> read(gen::ChunkResult::Reader r, std::size_t frame_words,
                                 std::string& error) {
   ChunkResult m;

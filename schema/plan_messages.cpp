@@ -1,27 +1,13 @@
 // The plan messages on the wire (detail/plan_codec.h).
 #include <cmath>
 
+#include "schema/detail/codec_helpers.h"
 #include "schema/detail/plan_codec.h"
 
 namespace waybill::wire::detail {
 namespace {
 
 namespace gen = waybill::wire::schema;
-
-capnp::Text::Reader text(const std::string& s) { return {s.data(), s.size()}; }
-std::string str(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
-
-template <typename T>
-constexpr std::size_t struct_words() {
-  return T::_capnpPrivate::dataWordSize + T::_capnpPrivate::pointerCount;
-}
-
-bool fits(std::size_t elements, std::size_t frame_words, const char* what, std::string& error) {
-  if (elements <= frame_words) return true;
-  error = std::to_string(elements) + " " + what + " in a frame of " + std::to_string(frame_words) +
-          " words";
-  return false;
-}
 
 bool finite(double v, const char* what, std::string& error) {
   if (std::isfinite(v)) return true;
@@ -160,7 +146,7 @@ std::optional<PlanLease> read(gen::PlanLease::Reader r, std::size_t frame_words,
   m.fleet = PlanFleet{f.getVehicles(),  f.getCapacityKg(), f.getCapacityParcels(), f.getShiftStart(),
                       f.getShiftEnd(),  f.getMaxStops(),   f.getFirstVehicle()};
   const auto jobs = r.getJobs();
-  if (!fits(jobs.size(), frame_words, "plan jobs", error)) return std::nullopt;
+  if (!list_fits(jobs.size(), frame_words, "plan jobs", error)) return std::nullopt;
   m.jobs.reserve(jobs.size());
   for (const auto j : jobs) {
     m.jobs.push_back(PlanJob{j.getSeq(), j.getDestination(), j.getDestLat(), j.getDestLon(), j.getWeightKg(),
@@ -194,14 +180,14 @@ std::optional<PlanResult> read(gen::PlanResult::Reader r, std::size_t frame_word
   m.depot = r.getDepot();
   m.part = r.getPart();
   const auto tours = r.getTours();
-  if (!fits(tours.size(), frame_words, "plan tours", error)) return std::nullopt;
+  if (!list_fits(tours.size(), frame_words, "plan tours", error)) return std::nullopt;
   std::size_t stops_seen = 0;
   for (const auto t : tours) {
     PlanTour tour{t.getVehicle(), t.getDistanceM(), t.getDurationS(), t.getLoadKg(), t.getLoadParcels(),
                   t.getDeparture(), t.getArrival(), {}};
     const auto stops = t.getStops();
     stops_seen += stops.size();
-    if (!fits(stops_seen, frame_words, "plan stops", error)) return std::nullopt;
+    if (!list_fits(stops_seen, frame_words, "plan stops", error)) return std::nullopt;
     for (const auto s : stops) {
       tour.stops.push_back(PlanStop{s.getSeq(), s.getArrival(), s.getDeparture(), s.getWaitingS(),
                                     s.getLatenessS(), s.getLoadKg(), s.getLoadParcels()});
@@ -214,7 +200,7 @@ std::optional<PlanResult> read(gen::PlanResult::Reader r, std::size_t frame_word
     m.tours.push_back(std::move(tour));
   }
   const auto misses = r.getMisses();
-  if (!fits(misses.size(), frame_words, "plan misses", error)) return std::nullopt;
+  if (!list_fits(misses.size(), frame_words, "plan misses", error)) return std::nullopt;
   for (const auto x : misses) {
     m.misses.push_back(PlanMiss{x.getSeq(), str(x.getReason())});
     if (m.misses.back().reason.size() > 200) {

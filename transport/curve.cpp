@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <zmq_addon.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -82,7 +83,11 @@ CurveKeyPair read_key_pair(const std::filesystem::path& file) {
 }
 
 std::string read_public_key(const std::string& key_or_file) {
-  if (is_z85_key(key_or_file)) return key_or_file;
+  // A file first: a path can be 40 characters that are all Z85 digits ("/tmp/x/keys/d.pub").
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(key_or_file, ec) && is_z85_key(key_or_file)) {
+    return key_or_file;
+  }
   std::ifstream in(key_or_file);
   if (!in) throw std::runtime_error(key_or_file + ": neither a Z85 public key nor a readable file");
   if (key_or_file.size() > 4 && key_or_file.ends_with(".key")) {

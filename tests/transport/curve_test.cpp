@@ -29,6 +29,20 @@ TEST(Curve, KeyPairRoundTripsThroughItsFiles) {
   EXPECT_EQ(read_public_key(keys.public_key), keys.public_key);
 }
 
+TEST(Curve, AKeyFileWhosePathLooksLikeAKeyIsReadAsAFile) {
+  // "/tmp/" + 29 letters and digits + "/k.pub" is 40 characters, every one a Z85 digit.
+  std::string name = "wb" + std::to_string(::getpid());
+  name += std::string(29 - name.size(), 'x');
+  const fs::path dir = fs::path("/tmp") / name;
+  fs::create_directories(dir);
+  const std::string file = (dir / "k.pub").string();
+  ASSERT_EQ(file.size(), 40u);
+  const auto keys = generate_key_pair();
+  std::ofstream(file) << keys.public_key << '\n';
+  EXPECT_EQ(read_public_key(file), keys.public_key);
+  fs::remove_all(dir);
+}
+
 TEST(Curve, AllowListKeepsKeysThatContainAHash) {
   // '#' is a Z85 digit, so a key may contain it (never first in a 5-digit group, where it
   // would exceed 2^32: a line starting with '#' is always a comment).
