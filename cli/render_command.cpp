@@ -3,12 +3,6 @@
 // for paths; otherwise it is computed again here, on the batch's graph, as the worker did.
 // With --plan, the picture of a plan (`waybill plan`): each tour's drive, depot to depot, routed
 // again leg by leg the same way.
-//
-// The plan's rows are read here with libpqxx rather than through dispatcher::Store, which owns
-// the project's SQL otherwise: they belong in Store (store_inspect.cpp) as plan_tours() and
-// plan_misses() once dispatcher/ is free to change.
-#include <pqxx/pqxx>
-
 #include <cmath>
 #include <cstdint>
 #include <iostream>
@@ -142,11 +136,7 @@ class RouteSketcher {
 
 // ---- plans ----------------------------------------------------------------------------------
 
-/// A place a van drives to: a node (a batch in node form) or a point (coordinate form).
-struct Place {
-  std::optional<std::int64_t> node;
-  wire::LatLon point;
-};
+using Place = dispatcher::PlanPlace;
 
 /// The place of a depot from its number in the plan's tables: the node id, or for a point
 /// lat_e7 * 2^32 + lon_e7 (dispatcher::DepotKey::id()).
@@ -155,111 +145,6 @@ Place depot_place(std::int64_t depot, bool points) {
   const auto lat_e7 = static_cast<std::int32_t>(depot >> 32);
   const auto lon_e7 = static_cast<std::int32_t>(static_cast<std::uint32_t>(depot & 0xffffffff));
   return {std::nullopt, {lat_e7 / 1e7, lon_e7 / 1e7}};
-}
-
-/// A job's delivery address from jobs.destination, or jobs.dest_lat_e7 and dest_lon_e7.
-std::optional<Place> destination_place(const pqxx::row& row, int node_column) {
-  if (!row[node_column].is_null()) return Place{row[node_column].as<std::int64_t>(), {}};
-  if (row[node_column + 1].is_null() || row[node_column + 2].is_null()) return std::nullopt;
-  return Place{std::nullopt,
-               {row[node_column + 1].as<std::int32_t>() / 1e7,
-                row[node_column + 2].as<std::int32_t>() / 1e7}};
-}
-
-/// A plan as stored, for drawing.
-struct PlanRows {
-  std::int64_t batch_id = 0;
-  std::uint32_t parts = 0, parts_done = 0;
-  bool finished = false;
-  bool points = false;  ///< the batch is in coordinate form
-  struct Tour {
-    std::int64_t depot = 0;
-    std::vector<Place> stops;  ///< in driving order
-  };
-  std::vector<std::int64_t> depots;  ///< the depot asked for, or every depot with a fleet
-  std::vector<Tour> tours;           ///< by depot, then vehicle
-  std::vector<Place> unassigned;
-  std::uint64_t without_fleet = 0;  ///< no_fleet jobs left out of a picture of every depot
-};
-
-/// The plan's tours and unassigned jobs, of one depot or of every depot with a fleet (the jobs
-/// of depots without one are counted, not listed: they are the rest of a partly planned batch).
-/// Nothing when there is no such plan. Throws std::runtime_error when the plan has no such
-/// depot.
-std::optional<PlanRows> read_plan(const std::string& db, std::int64_t plan_id,
-                                  std::optional<std::int64_t> depot) {
-  pqxx::connection conn(db);
-  pqxx::read_transaction txn(conn);
-  const pqxx::result plan = txn.exec_params(
-      "select p.batch_id, p.parts, p.finished_at is not null,"
-      "       (select count(*) from plan_parts x where x.plan_id = p.id),"
-      "       (select j.origin is null from jobs j where j.batch_id = p.batch_id and j.seq = 0)"
-      "  from plans p where p.id = $1",
-      plan_id);
-  if (plan.empty()) return std::nullopt;
-  PlanRows rows;
-  rows.batch_id = plan[0][0].as<std::int64_t>();
-  rows.parts = plan[0][1].as<std::uint32_t>();
-  rows.finished = plan[0][2].as<bool>();
-  rows.parts_done = plan[0][3].as<std::uint32_t>();
-  rows.points = !plan[0][4].is_null() && plan[0][4].as<bool>();
-
-  if (depot) {
-    const bool known =
-        txn.exec_params1(
-               "select exists (select from plan_fleets where plan_id = $1 and depot = $2)"
-               "    or exists (select from plan_misses where plan_id = $1 and depot = $2)",
-               plan_id, *depot)[0]
-            .as<bool>();
-    if (!known) {
-      throw std::runtime_error(
-          "plan " + std::to_string(plan_id) + " has no depot " + std::to_string(*depot) +
-          " (select depot from plan_summary where plan_id = " + std::to_string(plan_id) + ")");
-    }
-    rows.depots.push_back(*depot);
-  } else {
-    for (const auto& row : txn.exec_params(
-             "select depot from plan_fleets where plan_id = $1 order by depot", plan_id)) {
-      rows.depots.push_back(row[0].as<std::int64_t>());
-    }
-  }
-
-  constexpr const char* kStops =
-      "select s.depot, s.vehicle, j.destination, j.dest_lat_e7, j.dest_lon_e7"
-      "  from tour_stops s join jobs j on j.batch_id = s.batch_id and j.seq = s.job_seq"
-      " where s.plan_id = $1 ";
-  const pqxx::result stops =
-      depot ? txn.exec_params(std::string(kStops) + "and s.depot = $2 order by s.vehicle, s.seq",
-                              plan_id, *depot)
-            : txn.exec_params(std::string(kStops) + "order by s.depot, s.vehicle, s.seq", plan_id);
-  std::optional<std::pair<std::int64_t, std::int32_t>> current;  // (depot, vehicle)
-  for (const auto& row : stops) {
-    const std::pair key{row[0].as<std::int64_t>(), row[1].as<std::int32_t>()};
-    if (key != current) {
-      rows.tours.push_back({key.first, {}});
-      current = key;
-    }
-    if (auto place = destination_place(row, 2)) rows.tours.back().stops.push_back(*place);
-  }
-
-  constexpr const char* kMisses =
-      "select j.destination, j.dest_lat_e7, j.dest_lon_e7"
-      "  from plan_misses x join jobs j on j.batch_id = x.batch_id and j.seq = x.job_seq"
-      " where x.plan_id = $1 ";
-  const pqxx::result misses =
-      depot ? txn.exec_params(std::string(kMisses) + "and x.depot = $2", plan_id, *depot)
-            : txn.exec_params(std::string(kMisses) + "and x.reason <> 'no_fleet'", plan_id);
-  for (const auto& row : misses) {
-    if (auto place = destination_place(row, 0)) rows.unassigned.push_back(*place);
-  }
-  if (!depot) {
-    rows.without_fleet =
-        txn.exec_params1("select count(*) from plan_misses where plan_id = $1"
-                         " and reason = 'no_fleet'",
-                         plan_id)[0]
-            .as<std::uint64_t>();
-  }
-  return rows;
 }
 
 /// Draws tours: each leg (depot -> first stop -> ... -> last stop -> depot) routed again on the
@@ -329,9 +214,14 @@ class TourSketcher {
 /// `waybill render --plan`: returns the exit status.
 int render_plan_picture(const std::string& db, std::int64_t plan_id,
                         std::optional<std::int64_t> depot, int width, const std::string& out) {
-  const auto rows = read_plan(db, plan_id, depot);
-  if (!rows) throw std::runtime_error("no plan " + std::to_string(plan_id));
   dispatcher::Store store(db);
+  const auto rows = store.plan_drawing(plan_id, depot);
+  if (!rows) throw std::runtime_error("no plan " + std::to_string(plan_id));
+  if (!rows->has_depot) {
+    throw std::runtime_error(
+        "plan " + std::to_string(plan_id) + " has no depot " + std::to_string(*depot) +
+        " (select depot from plan_summary where plan_id = " + std::to_string(plan_id) + ")");
+  }
   const auto overview = store.batch_overview(rows->batch_id);
   if (!overview) throw std::runtime_error("no batch " + std::to_string(rows->batch_id));
   const auto info = store.graph_by_id(overview->graph_id);
@@ -344,7 +234,7 @@ int render_plan_picture(const std::string& db, std::int64_t plan_id,
   TourSketcher sketcher(graph, overview->snap_radius_m);
   MapPlan plan;
   std::size_t stops = 0;
-  for (const PlanRows::Tour& tour : rows->tours) {
+  for (const dispatcher::PlanDrawing::Tour& tour : rows->tours) {
     plan.tours.push_back(sketcher.sketch(depot_place(tour.depot, rows->points), tour.stops));
     stops += plan.tours.back().stops.size();
   }

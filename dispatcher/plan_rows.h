@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "schema/messages.h"
 #include "schema/plan_messages.h"
 
 namespace waybill::dispatcher {
@@ -82,6 +83,29 @@ struct PlanPartRows {
   std::string failed;  ///< non-empty: the part could not be planned (its jobs are all misses)
   std::vector<wire::PlanTour> tours;
   std::vector<wire::PlanMiss> misses;
+};
+
+/// A place a van drives to: a node (a batch in node form) or a point (coordinate form).
+struct PlanPlace {
+  std::optional<std::int64_t> node;
+  wire::LatLon point;
+};
+
+/// A plan as stored, for drawing (waybill render --plan).
+struct PlanDrawing {
+  std::int64_t batch_id = 0;
+  std::uint32_t parts = 0, parts_done = 0;
+  bool finished = false;
+  bool points = false;     ///< the batch is in coordinate form: depots are DepotKey::id() of points
+  bool has_depot = true;   ///< false when a depot was asked for and the plan has no such depot
+  struct Tour {
+    std::int64_t depot = 0;
+    std::vector<PlanPlace> stops;  ///< in driving order
+  };
+  std::vector<std::int64_t> depots;  ///< the depot asked for, or every depot with a fleet
+  std::vector<Tour> tours;           ///< by depot, then vehicle
+  std::vector<PlanPlace> unassigned;
+  std::uint64_t without_fleet = 0;  ///< no_fleet jobs left out of a picture of every depot
 };
 
 }  // namespace waybill::dispatcher

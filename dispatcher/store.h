@@ -112,6 +112,10 @@ class Store {
   /// in seq order, with their routes when routed: one index lookup on (batch_id, seq), no scan.
   std::vector<RouteSample> sample_routes(std::int64_t batch_id, std::uint64_t accepted,
                                          std::size_t limit);
+  /// A plan's tours and unassigned jobs, of one depot or of every depot with a fleet (the jobs
+  /// of depots without one are counted, not listed: they are the rest of a partly planned
+  /// batch). Nothing when there is no such plan; has_depot false when it has no such depot.
+  std::optional<PlanDrawing> plan_drawing(std::int64_t plan_id, std::optional<std::int64_t> depot);
 
  private:
   struct Impl;

@@ -1,5 +1,5 @@
-// Store: workers, and what operators and the CLI read: batch status, and a batch's routes sampled
-// for drawing (waybill render).
+// Store: workers, and what operators and the CLI read: batch status, a batch's routes sampled
+// for drawing, and a plan's tours for drawing (waybill render).
 #include "dispatcher/store.h"
 
 #include <pqxx/pqxx>
@@ -22,6 +22,14 @@ namespace {
 using detail::append_array_element;
 using detail::closed;
 using detail::parse_degrees_e7;
+
+/// A job's delivery address from jobs.destination, or jobs.dest_lat_e7 and dest_lon_e7.
+std::optional<PlanPlace> destination_place(const pqxx::row& row, int node_column) {
+  if (!row[node_column].is_null()) return PlanPlace{row[node_column].as<std::int64_t>(), {}};
+  if (row[node_column + 1].is_null() || row[node_column + 2].is_null()) return std::nullopt;
+  return PlanPlace{std::nullopt,
+                   {parse_degrees_e7(row[node_column + 1]), parse_degrees_e7(row[node_column + 2])}};
+}
 
 }  // namespace
 
@@ -131,6 +139,80 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
       if (!row[8].is_null()) sample.polyline = row[8].as<std::string>();
     }
     return samples;
+  });
+}
+
+// ---- drawing a plan (waybill render --plan) --------------------------------------------------
+
+std::optional<PlanDrawing> Store::plan_drawing(std::int64_t plan_id,
+                                               std::optional<std::int64_t> depot) {
+  return m_impl->guarded("plan_drawing", [&]() -> std::optional<PlanDrawing> {
+    pqxx::read_transaction txn(m_impl->main());
+    const pqxx::result plan = txn.exec_params(
+        "select p.batch_id, p.parts, p.finished_at is not null,"
+        "       (select count(*) from plan_parts x where x.plan_id = p.id),"
+        "       (select j.origin is null from jobs j where j.batch_id = p.batch_id and j.seq = 0)"
+        "  from plans p where p.id = $1",
+        plan_id);
+    if (plan.empty()) return std::nullopt;
+    PlanDrawing rows;
+    rows.batch_id = plan[0][0].as<std::int64_t>();
+    rows.parts = plan[0][1].as<std::uint32_t>();
+    rows.finished = plan[0][2].as<bool>();
+    rows.parts_done = plan[0][3].as<std::uint32_t>();
+    rows.points = !plan[0][4].is_null() && plan[0][4].as<bool>();
+
+    if (depot) {
+      rows.has_depot =
+          txn.exec_params1(
+                 "select exists (select from plan_fleets where plan_id = $1 and depot = $2)"
+                 "    or exists (select from plan_misses where plan_id = $1 and depot = $2)",
+                 plan_id, *depot)[0]
+              .as<bool>();
+      if (!rows.has_depot) return rows;
+      rows.depots.push_back(*depot);
+    } else {
+      for (const auto& row : txn.exec_params(
+               "select depot from plan_fleets where plan_id = $1 order by depot", plan_id)) {
+        rows.depots.push_back(row[0].as<std::int64_t>());
+      }
+    }
+
+    constexpr const char* kStops =
+        "select s.depot, s.vehicle, j.destination, j.dest_lat_e7, j.dest_lon_e7"
+        "  from tour_stops s join jobs j on j.batch_id = s.batch_id and j.seq = s.job_seq"
+        " where s.plan_id = $1 ";
+    const pqxx::result stops =
+        depot ? txn.exec_params(std::string(kStops) + "and s.depot = $2 order by s.vehicle, s.seq",
+                                plan_id, *depot)
+              : txn.exec_params(std::string(kStops) + "order by s.depot, s.vehicle, s.seq", plan_id);
+    std::optional<std::pair<std::int64_t, std::int32_t>> current;  // (depot, vehicle)
+    for (const auto& row : stops) {
+      const std::pair key{row[0].as<std::int64_t>(), row[1].as<std::int32_t>()};
+      if (key != current) {
+        rows.tours.push_back({key.first, {}});
+        current = key;
+      }
+      if (auto place = destination_place(row, 2)) rows.tours.back().stops.push_back(*place);
+    }
+
+    constexpr const char* kMisses =
+        "select j.destination, j.dest_lat_e7, j.dest_lon_e7"
+        "  from plan_misses x join jobs j on j.batch_id = x.batch_id and j.seq = x.job_seq"
+        " where x.plan_id = $1 ";
+    const pqxx::result misses =
+        depot ? txn.exec_params(std::string(kMisses) + "and x.depot = $2", plan_id, *depot)
+              : txn.exec_params(std::string(kMisses) + "and x.reason <> 'no_fleet'", plan_id);
+    for (const auto& row : misses) {
+      if (auto place = destination_place(row, 0)) rows.unassigned.push_back(*place);
+    }
+    if (!depot) {
+      rows.without_fleet = txn.exec_params1("select count(*) from plan_misses where plan_id = $1"
+                                            " and reason = 'no_fleet'",
+                                            plan_id)[0]
+                               .as<std::uint64_t>();
+    }
+    return rows;
   });
 }
 

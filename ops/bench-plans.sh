@@ -6,15 +6,24 @@
 # `waybill plan --wait` timed from the request to the last part stored. Every plan is checked in
 # SQL (each job once in a tour or unassigned with its reason, capacities, stops, shift, windows,
 # loads), and the summary gives tours, km, driving hours, unassigned, and the speed-up.
-#   ops/bench-plans.sh                       # 100,000 jobs, 20 depots, 2 workers then 1
+# With `osm`, the coordinate-form day: addresses on the OpenStreetMap extract of Monaco (waybill
+# gen --osm: default 5,000 jobs from 3 depots, anywhere in the city), the depots named by
+# depot_lat,depot_lon in the fleet file, travel times from the car profile.
+#   ops/bench-plans.sh                       # NY: 100,000 jobs, 20 depots, 2 workers then 1
+#   ops/bench-plans.sh osm                   # Monaco, coordinate form
 #   JOBS=20000 DEPOTS=5 WORKERS="2" LIMIT=2 ops/bench-plans.sh
 # Results: $RUN_DIR/bench/plans/results.txt.
 set -euo pipefail
 # shellcheck source=ops/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-JOBS=${JOBS:-100000}
-DEPOTS=${DEPOTS:-20}
+mode=${1:-ny}
+[[ $mode == ny || $mode == osm ]] || die "usage: ops/bench-plans.sh [ny|osm]"
+if [[ $mode == ny ]]; then
+  JOBS=${JOBS:-100000} DEPOTS=${DEPOTS:-20}
+else
+  JOBS=${JOBS:-5000} DEPOTS=${DEPOTS:-3}
+fi
 WORKERS=${WORKERS:-2 1}
 LIMIT=${LIMIT:-5} # seconds a part of about 1,000 jobs
 DAY=2026-12-07
@@ -32,9 +41,16 @@ cleanup() {
 trap cleanup EXIT
 pg_start >/dev/null
 
-step "generating the day: $JOBS jobs from $DEPOTS depots"
-python3 "$ROOT/ops/plan_day.py" --coords "$DATA/dimacs/USA-road-d.NY.co.gz" --jobs "$JOBS" \
-  --depots "$DEPOTS" --day "$DAY" --batch "$out/day.csv" --fleet "$out/fleet.csv"
+osm=$DATA/osm/monaco-2025-02-11.osm.pbf
+step "generating the day ($mode): $JOBS jobs from $DEPOTS depots"
+if [[ $mode == ny ]]; then
+  python3 "$ROOT/ops/plan_day.py" --coords "$DATA/dimacs/USA-road-d.NY.co.gz" --jobs "$JOBS" \
+    --depots "$DEPOTS" --day "$DAY" --batch "$out/day.csv" --fleet "$out/fleet.csv"
+else
+  "$waybill" gen --osm "$osm" --jobs "$JOBS" --depots "$DEPOTS" --seed 2020 --out "$out/gen.csv"
+  python3 "$ROOT/ops/plan_day.py" --from "$out/gen.csv" --day "$DAY" --batch "$out/day.csv" \
+    --fleet "$out/fleet.csv"
+fi
 
 # check_plan DB: prints the number of broken rules (0 for a valid plan).
 check_plan() {
@@ -65,17 +81,21 @@ select
 SQL
 }
 
-printf '# %s: %s jobs, %s depots, %s s a part\n' "$(date -u '+%F %T UTC')" "$JOBS" "$DEPOTS" \
-  "$LIMIT" | tee -a "$results"
+printf '# %s: %s, %s jobs, %s depots, %s s a part\n' "$(date -u '+%F %T UTC')" "$mode" "$JOBS" \
+  "$DEPOTS" "$LIMIT" | tee -a "$results"
 declare -A seconds
 for n in $WORKERS; do
   db=$(fresh_db "waybill_plans_$n")
-  step "$n worker(s): importing NY, routing the day"
-  "$waybill" graph import --db "$db" --name ny --dimacs "$DATA/dimacs/USA-road-d.NY.gr.gz" \
-    --coords "$DATA/dimacs/USA-road-d.NY.co.gz" >"$out/import.log" 2>&1
+  step "$n worker(s): importing the graph, routing the day"
+  if [[ $mode == ny ]]; then
+    "$waybill" graph import --db "$db" --name day --dimacs "$DATA/dimacs/USA-road-d.NY.gr.gz" \
+      --coords "$DATA/dimacs/USA-road-d.NY.co.gz" >"$out/import.log" 2>&1
+  else
+    "$waybill" graph import --db "$db" --name day --osm "$osm" >"$out/import.log" 2>&1
+  fi
   start_dispatcher "$db" "$out/dispatcher-$n.log"
   for ((w = 1; w <= n; w++)); do start_worker "$out/worker-$n-$w.log"; done
-  "$waybill" submit --dispatcher "$WAYBILL_CLIENTS" --graph ny "$out/day.csv" \
+  "$waybill" submit --dispatcher "$WAYBILL_CLIENTS" --graph day "$out/day.csv" \
     --depart-at "${DAY}T08:00:00Z" --wait >"$out/submit-$n.log" 2>&1
   step "$n worker(s): planning"
   start=$(date +%s.%N)

@@ -109,6 +109,21 @@ TEST_F(PlanTest, PlansEveryDepotOnceWithinItsFleetAndTheSameFleetIsTheSamePlan) 
   EXPECT_GT(count("select count(*) from plan_summary where plan_id = 1 and vehicles_used > 0"), 0u);
   EXPECT_EQ(count("select count(*) from tour_plan where plan_id = 1"), 600u);
 
+  // The picture reads the stored plan: a depot it does not have is named; this grid has no
+  // coordinates, which render says once it has read the plan and its batch.
+  const std::string png = (m_dir / "tours.png").string(), render_log = (m_dir / "render.log").string();
+  EXPECT_EQ(run(WAYBILL_CLI, {"render", "--db", m_db, "--plan", "1", "--depot", "999999", "--out", png},
+                render_log),
+            1);
+  EXPECT_NE(slurp(render_log).find("plan 1 has no depot 999999"), std::string::npos) << slurp(render_log);
+  EXPECT_EQ(run(WAYBILL_CLI, {"render", "--db", m_db, "--plan", "1", "--depot", depots[0], "--out", png},
+                render_log),
+            1);
+  EXPECT_NE(slurp(render_log).find("graph 'grid' has no coordinates"), std::string::npos)
+      << slurp(render_log);
+  EXPECT_EQ(run(WAYBILL_CLI, {"render", "--db", m_db, "--plan", "7", "--out", png}, render_log), 1);
+  EXPECT_NE(slurp(render_log).find("no plan 7"), std::string::npos) << slurp(render_log);
+
   const auto [again, again_output] = plan(fleet_file);
   EXPECT_EQ(again, 0) << again_output;
   EXPECT_NE(again_output.find("plan 1 (asked before)"), std::string::npos) << again_output;
