@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev nlohmann-json3-dev
   postgresql-15 postgresql-15-pgrouting
   python3 ca-certificates
+  systemd # systemd-analyze: tests/ops checks ops/systemd/ with it (no running systemd needed)
   "$@"
 )
 
