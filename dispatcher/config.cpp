@@ -1,5 +1,9 @@
 #include "dispatcher/config.h"
 
+#include <stdexcept>
+
+#include "telemetry/host_port.h"
+
 namespace waybill::dispatcher {
 
 std::vector<std::string> DispatcherConfig::validate() const {
@@ -19,6 +23,13 @@ std::vector<std::string> DispatcherConfig::validate() const {
     problems.push_back("--max-lost-leases must be 1..1000");
   }
   if (max_message_bytes < (1 << 16)) problems.push_back("--max-message-bytes must be at least 65536");
+  if (!metrics.empty()) {
+    try {
+      telemetry::parse_host_port(metrics);
+    } catch (const std::invalid_argument& e) {
+      problems.push_back(std::string("--metrics: ") + e.what());
+    }
+  }
   if (!insecure && (key_file.empty() || allow_file.empty())) {
     problems.push_back("CurveZMQ needs --key and --allow (waybill keygen makes keys); "
                        "--insecure runs plain TCP instead");

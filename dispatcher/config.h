@@ -30,6 +30,7 @@ struct DispatcherConfig {
   bool insecure = false;       ///< plain TCP: no CurveZMQ, anyone who can connect is served
   std::string key_file;        ///< the dispatcher's key pair (waybill keygen), with CurveZMQ
   std::string allow_file;      ///< public keys of the workers and clients admitted
+  std::string metrics;         ///< HOST:PORT of the operations endpoint; empty: none
 
   /// Every problem with the settings, one line each; empty when they are valid.
   std::vector<std::string> validate() const;

@@ -9,10 +9,12 @@ namespace waybill::dispatcher {
 
 using std::chrono::milliseconds;
 
-DispatcherCore::DispatcherCore(const DispatcherConfig& config, Catalog& catalog, Logger& log)
+DispatcherCore::DispatcherCore(const DispatcherConfig& config, Catalog& catalog, Logger& log,
+                               DispatcherMetrics& metrics)
     : m_config(config),
       m_catalog(catalog),
       m_log(log),
+      m_metrics(metrics),
       m_table({config.max_attempts, config.max_lost_leases}),
       m_routes(config.flush_rows, milliseconds(config.flush_ms)) {}
 
@@ -48,6 +50,7 @@ void DispatcherCore::guarded(F&& body) {
 }
 
 void DispatcherCore::database_lost(const std::string& what) {
+  if (!m_db_broken) m_metrics.db_error("unavailable");
   m_log.error("database: ", what);
   m_db_broken = true;
   m_db_retry_at = m_now + milliseconds(m_db_backoff_ms);
@@ -55,6 +58,9 @@ void DispatcherCore::database_lost(const std::string& what) {
 }
 
 void DispatcherCore::store_failed(const char* task, const StoreOutcome& outcome) {
+  m_metrics.db_error(outcome.kind == StoreOutcome::Kind::internal ? "internal"
+                     : outcome.retryable                          ? "unavailable"
+                                                                  : "refused");
   if (outcome.kind == StoreOutcome::Kind::internal) {
     m_log.error("internal error ", task, " (a bug, not the database): ", outcome.what);
   } else {
@@ -118,6 +124,7 @@ void DispatcherCore::routes_written(std::uint64_t id, const StoreOutcome& outcom
   const auto chunks = m_routes.written(id, outcome.ok(), now);
   if (!outcome.ok()) return store_failed("writing routes", outcome);
   if (!chunks) return;
+  count_outcomes(**chunks);
   guarded([&] {
     for (const ChunkRoutes& c : **chunks) {
       if (m_table.persisted({c.batch_id, c.chunk})) finish_batch(c.batch_id);
@@ -141,6 +148,7 @@ void DispatcherCore::tick(Clock::time_point now) {
       resume_plans();
       m_db_broken = false;
       m_db_backoff_ms = 250;
+      m_metrics.db_reconnects.inc();
       m_log.info("PostgreSQL reconnected");
     }
     store_poisoned(now);
@@ -149,6 +157,10 @@ void DispatcherCore::tick(Clock::time_point now) {
     assign_leases(now);
     assign_plans(now);
   });
+  if (now - m_last_gauges >= milliseconds(500)) {
+    update_gauges();
+    m_last_gauges = now;
+  }
 }
 
 void DispatcherCore::stop(Clock::time_point now) {
@@ -197,6 +209,7 @@ void DispatcherCore::resume() {
     if (m_table.has_batch(b.id)) continue;
     m_table.add_batch(b.id, b.graph_id, b.jobs, b.chunk_size, b.done_chunks);
     m_options[b.id] = b.options;
+    m_batch_graphs[b.id] = b.graph_id;
     m_log.info("batch ", b.id, ": resuming, ", b.done_chunks.size(), " chunks already done");
     if (b.jobs == 0 || b.done_chunks.size() * std::uint64_t{b.chunk_size} >= b.jobs) {
       finish_batch(b.id);
@@ -221,7 +234,50 @@ const DispatcherCore::GraphEntry& DispatcherCore::load_graph(const GraphInfo& in
              entry->hierarchy ? "with its hierarchy (" +
                                     std::to_string(entry->hierarchy->bytes.size()) + " bytes)"
                               : std::string("no hierarchy (import it again to build one)"));
+  m_metrics.graph_seen(info.name);
   return *m_graphs.emplace(info.id, std::move(entry)).first->second;
+}
+
+void DispatcherCore::update_gauges() {
+  const LeaseTable::Summary table = m_table.summary();
+  m_metrics.batches_receiving.set(m_submit ? 1 : 0);
+  m_metrics.batches_queued.set(static_cast<double>(table.batches_queued));
+  m_metrics.batches_routing.set(static_cast<double>(table.batches_routing));
+  m_metrics.chunks_outstanding.set(static_cast<double>(table.chunks_leased));
+  double threads = 0;
+  for (const auto& [peer, conn] : m_conns) threads += conn.threads;
+  m_metrics.workers_connected.set(static_cast<double>(m_conns.size()));
+  m_metrics.worker_threads.set(threads);
+  m_metrics.routes_held.set(static_cast<double>(m_routes.rows_held()));
+  m_metrics.plans_open.set(static_cast<double>(m_plans.size()));
+}
+
+std::string DispatcherCore::graph_label(std::int64_t batch_id) const {
+  const auto it = m_batch_graphs.find(batch_id);
+  if (it == m_batch_graphs.end()) return "unknown";
+  if (const auto g = m_graphs.find(it->second); g != m_graphs.end()) return g->second->info.name;
+  std::string label = "#";  // (not "#" + to_string: GCC 12 warns falsely of overlapping memcpy)
+  label += std::to_string(it->second);
+  return label;
+}
+
+void DispatcherCore::count_outcomes(const std::vector<ChunkRoutes>& chunks) {
+  for (const ChunkRoutes& c : chunks) {
+    std::uint64_t by_status[4] = {};  // routed, unreachable, unsnappable, failed
+    for (const wire::JobOutcome& o : c.outcomes) {
+      switch (o.status) {
+        case wire::JobStatus::ok: ++by_status[0]; break;
+        case wire::JobStatus::unreachable: ++by_status[1]; break;
+        case wire::JobStatus::unsnappable: ++by_status[2]; break;
+        default: ++by_status[3];  // failed, unknown node
+      }
+    }
+    const std::string graph = graph_label(c.batch_id);
+    static constexpr const char* kWhat[] = {"routed", "unreachable", "unsnappable", "failed"};
+    for (int i = 0; i < 4; ++i) {
+      if (by_status[i] > 0) m_metrics.jobs(kWhat[i], graph, by_status[i]);
+    }
+  }
 }
 
 void DispatcherCore::touch_workers(Clock::time_point now) {

@@ -22,6 +22,7 @@
 #include "dispatcher/batch_parser.h"
 #include "dispatcher/catalog.h"
 #include "dispatcher/config.h"
+#include "dispatcher/dispatcher_metrics.h"
 #include "dispatcher/lease_table.h"
 #include "dispatcher/plan_board.h"
 #include "dispatcher/route_writes.h"
@@ -100,7 +101,8 @@ class DispatcherCore {
  public:
   using Clock = std::chrono::steady_clock;
 
-  DispatcherCore(const DispatcherConfig& config, Catalog& catalog, Logger& log);
+  DispatcherCore(const DispatcherConfig& config, Catalog& catalog, Logger& log,
+                 DispatcherMetrics& metrics);
   ~DispatcherCore();
   DispatcherCore(const DispatcherCore&) = delete;
   DispatcherCore& operator=(const DispatcherCore&) = delete;
@@ -200,6 +202,12 @@ class DispatcherCore {
   const GraphEntry& load_graph(const GraphInfo& info);
   void send(Side side, const std::string& peer, wire::Message message, Clock::time_point now);
   void touch_workers(Clock::time_point now);
+  /// The gauges of DispatcherMetrics, from the state now.
+  void update_gauges();
+  /// The name of a batch's graph, for the job counters' label.
+  std::string graph_label(std::int64_t batch_id) const;
+  /// Counts the outcomes of routes stored, by status, on their batch's graph.
+  void count_outcomes(const std::vector<ChunkRoutes>& chunks);
 
   // core_workers.cpp: worker sessions, leases, results
   void on_worker(const std::string& peer, wire::Message& message, Clock::time_point now);
@@ -271,11 +279,13 @@ class DispatcherCore {
   const DispatcherConfig& m_config;
   Catalog& m_catalog;
   Logger& m_log;
+  DispatcherMetrics& m_metrics;
   std::vector<Action> m_actions;
 
   LeaseTable m_table;
   RouteWrites m_routes;
   std::map<std::int64_t, BatchOptions> m_options;  // of the batches in m_table
+  std::map<std::int64_t, std::int64_t> m_batch_graphs;  // graph ids of the batches in m_table
   std::map<std::int64_t, std::unique_ptr<GraphEntry>> m_graphs;
   std::int64_t m_last_graph = 0;
 
@@ -299,6 +309,7 @@ class DispatcherCore {
   Clock::time_point m_db_retry_at;
   Clock::time_point m_last_check;
   Clock::time_point m_last_touch;
+  Clock::time_point m_last_gauges;
 };
 
 }  // namespace waybill::dispatcher

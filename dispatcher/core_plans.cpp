@@ -241,6 +241,7 @@ void DispatcherCore::assign_plans(Clock::time_point now) {
     PlanLeaseOut out{part.key, peer, {}, lease.fleet.first_vehicle, lease.fleet.vehicles};
     for (const auto& j : lease.jobs) out.seqs.push_back(j.seq);
     m_plan_leases[lease.lease_id] = std::move(out);
+    m_metrics.plan_parts_leased.inc();
     m_log.info("plan ", part.key.plan_id, ": depot ", part.key.depot, " part ", part.key.part, " (",
                lease.jobs.size(), " jobs, ", lease.fleet.vehicles, " vans) to worker ", conn.name);
     send(Side::workers, peer, std::move(lease), now);
@@ -262,7 +263,10 @@ void DispatcherCore::store_part(PlanPartRows rows) {
   }
   auto it = m_plans.find(rows.plan_id);
   if (it == m_plans.end()) return;
-  if (stored) ++it->second.done;
+  if (stored) {
+    ++it->second.done;
+    m_metrics.plan_parts_stored.inc();
+  }
   if (it->second.done >= it->second.parts || m_plan_board.open_parts(rows.plan_id) == 0) {
     m_catalog.finish_plan(rows.plan_id);
     m_log.info("plan ", rows.plan_id, ": every part stored");

@@ -7,6 +7,7 @@ namespace waybill::dispatcher {
 /// failed and the reason in its detail, so the batch finishes and an operator sees why.
 void DispatcherCore::store_poisoned(Clock::time_point now) {
   for (Poisoned& p : m_table.take_poisoned()) {
+    m_metrics.chunks_failed.inc();
     m_log.error("batch ", p.grant.ref.batch_id, " chunk ", p.grant.ref.chunk, ": given up, its ",
                 p.grant.count, " jobs are stored as failed: ", p.reason);
     ChunkRoutes routes{p.grant.ref.batch_id, p.grant.ref.chunk, 0, {}};
@@ -33,6 +34,8 @@ void DispatcherCore::finish_batch(std::int64_t batch_id) {
   m_catalog.finish_batch(batch_id);
   m_table.drop_batch(batch_id);
   m_options.erase(batch_id);
+  m_batch_graphs.erase(batch_id);
+  m_metrics.batches_finished.inc();
   m_log.info("batch ", batch_id, " finished");
 }
 

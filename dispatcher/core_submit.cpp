@@ -45,6 +45,7 @@ void DispatcherCore::on_client(const std::string& peer, wire::Message& message,
   } else if (auto* plan = std::get_if<wire::PlanRequest>(&message)) {
     on_plan_request(peer, *plan, now);
   } else {
+    m_metrics.messages_dropped.inc();
     m_log.warn("client ", hex_lower(peer), ": dropped an unexpected message type");
   }
 }
@@ -193,6 +194,9 @@ void DispatcherCore::committed(Clock::time_point now) {
              s.parser->rejected(), " lines rejected");
   m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size);
   m_options[s.batch_id] = s.options;
+  m_batch_graphs[s.batch_id] = s.graph_id;
+  m_metrics.jobs("accepted", graph_label(s.batch_id), s.parser->accepted());
+  m_metrics.jobs("rejected", graph_label(s.batch_id), s.parser->rejected());
   const wire::SubmitReply r = progress(s, Stage::done, s.next_part - 1);
   const auto peer = s.client;
   const bool empty = s.parser->accepted() == 0;

@@ -49,6 +49,7 @@ void DispatcherCore::on_worker(const std::string& peer, wire::Message& message,
     conn.leaving = true;
     m_log.info("worker ", conn.name, " is draining");
   } else if (!std::holds_alternative<wire::Heartbeat>(message)) {
+    m_metrics.messages_dropped.inc();
     m_log.warn("worker ", conn.name, ": dropped an unexpected message type");
   }
 }
@@ -176,6 +177,7 @@ void DispatcherCore::assign_leases(Clock::time_point now) {
     while (conn.ready && !conn.leaving && conn.inflight < conn.window) {
       auto grant = m_table.lease(peer, conn.graph_id, now, milliseconds(m_config.lease_ms));
       if (!grant) break;
+      m_metrics.chunks_leased.inc();
       PendingRead read{peer, conn.serial, *grant, {}};
       read.lease.lease_id = grant->lease_id;
       read.lease.batch_id = static_cast<std::uint64_t>(grant->ref.batch_id);
@@ -207,9 +209,13 @@ void DispatcherCore::check_workers(Clock::time_point now) {
   const auto silence = milliseconds(m_config.heartbeat_ms * m_config.liveness);
   for (auto it = m_conns.begin(); it != m_conns.end();) {
     WorkerConn& conn = it->second;
-    const bool gone = now - conn.last_recv > silence || (conn.leaving && conn.inflight == 0);
+    // A draining worker leaves once it holds nothing: no chunk, and no plan part it is planning.
+    const bool gone = now - conn.last_recv > silence ||
+                      (conn.leaving && conn.inflight == 0 && m_plan_board.held_by(it->first) == 0);
     if (gone) {
       const std::size_t released = m_table.release_worker(it->first);
+      m_metrics.chunks_released.inc(released);
+      if (!conn.leaving) m_metrics.heartbeat_misses.inc();
       if (const std::size_t plans = m_plan_board.release_worker(it->first)) {
         m_log.warn("worker ", conn.name, " lost; ", plans, " plan parts return to the queue");
       }
@@ -228,9 +234,11 @@ void DispatcherCore::check_workers(Clock::time_point now) {
     ++it;
   }
   if (const std::size_t expired = m_table.expire(now)) {
+    m_metrics.chunks_expired.inc(expired);
     m_log.warn(expired, " leases expired; their chunks return to the queue");
   }
   if (const std::size_t expired = m_plan_board.expire(now)) {
+    m_metrics.plan_leases_expired.inc(expired);
     m_log.warn(expired, " plan leases expired; their parts return to the queue");
   }
 }

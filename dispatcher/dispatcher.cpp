@@ -11,7 +11,10 @@
 #include "common/hex.h"
 #include "dispatcher/async_store.h"
 #include "dispatcher/core.h"
+#include "dispatcher/dispatcher_metrics.h"
+#include "dispatcher/status_page.h"
 #include "dispatcher/store.h"
+#include "telemetry/ops_server.h"
 #include "transport/curve.h"
 #include "transport/frames.h"
 
@@ -84,6 +87,7 @@ class Driver {
       : m_config(config),
         m_log(log),
         m_limits(wire::DecodeLimits::for_frames(static_cast<std::uint64_t>(config.max_message_bytes))),
+        m_metrics(m_registry),
         m_clients(context, zmq::socket_type::router),
         m_workers(context, zmq::socket_type::router) {
     for (zmq::socket_t* s : {&m_clients, &m_workers}) {
@@ -103,6 +107,14 @@ class Driver {
     } else {
       m_log.warn("--insecure: plain TCP, no authentication");
     }
+    if (!config.metrics.empty()) {
+      const std::string db = config.db;
+      m_ops = std::make_unique<telemetry::OpsServer>(
+          config.metrics, m_registry, m_beat,
+          telemetry::OpsServer::Handlers{[db] { return dispatcher_readiness(db); },
+                                         [db] { return dispatcher_page(db); }});
+      m_log.info("metrics and health on http://", config.metrics, " (port ", m_ops->port(), ")");
+    }
   }
 
   int run(const std::atomic<bool>& stop) {
@@ -111,6 +123,7 @@ class Driver {
     m_workers.bind(m_config.workers);
     m_log.info("listening: clients on ", m_config.clients, ", workers on ", m_config.workers);
     while (!stop) {
+      m_beat.beat();
       poll();
       if (m_zap) serve_zap();
       drain_workers();
@@ -129,17 +142,19 @@ class Driver {
   bool connect(const std::atomic<bool>& stop) {
     int backoff = 250;
     while (!stop) {
+      m_beat.beat();  // waiting for PostgreSQL is the loop turning: /readyz says what is missing
       try {
         m_store = std::make_unique<Store>(m_config.db);
         m_store->migrate();
         m_catalog = std::make_unique<StoreCatalog>(*m_store);
-        m_core = std::make_unique<DispatcherCore>(m_config, *m_catalog, m_log);
+        m_core = std::make_unique<DispatcherCore>(m_config, *m_catalog, m_log, m_metrics);
         m_core->start(Clock::now());
         m_reads = std::make_unique<AsyncStore>(m_config.db);
         m_writes = std::make_unique<AsyncStore>(m_config.db);
         m_submits = std::make_unique<AsyncStore>(m_config.db);
         return true;
       } catch (const StoreError& e) {
+        m_metrics.db_error("unavailable");
         m_log.error("PostgreSQL unavailable: ", e.what(), "; retrying in ", backoff, " ms");
         std::this_thread::sleep_for(milliseconds(backoff));
         backoff = std::min(backoff * 2, m_config.db_retry_max_ms);
@@ -178,8 +193,10 @@ class Driver {
   std::optional<transport::Received> receive(zmq::socket_t& socket, const char* role) {
     auto in = transport::receive_message(socket, true, m_limits);
     if (in && in->frames != 2) {
+      m_metrics.messages_dropped.inc();
       m_log.warn(role, " socket: dropped ", in->error);
     } else if (in && !in->message) {
+      m_metrics.messages_dropped.inc();
       m_log.warn(role, " ", hex_lower(in->peer), ": dropped a malformed message: ", in->error);
     }
     return in;
@@ -216,9 +233,11 @@ class Driver {
     }
     while (auto done = m_writes->poll()) {
       m_log.debug("wrote routes in ", done->took.count(), " ms");
+      if (!done->error && !done->internal) m_metrics.route_write_seconds.observe(done->took.count() / 1e3);
       m_core->routes_written(done->tag, outcome_of(*done), Clock::now());
     }
     while (auto done = m_submits->poll()) {
+      if (!done->error && !done->internal) m_metrics.submit_part_seconds.observe(done->took.count() / 1e3);
       std::int64_t batch_id = 0;
       if (const auto it = m_begun.find(done->tag); it != m_begun.end()) {
         batch_id = *it->second;
@@ -251,6 +270,9 @@ class Driver {
     });
   }
   void operator()(WriteRoutes& a) {
+    std::size_t rows = 0;
+    for (const ChunkRoutes& c : *a.chunks) rows += c.outcomes.size();
+    m_metrics.route_write_rows.observe(static_cast<double>(rows));
     m_writes->post(a.id, [chunks = std::move(a.chunks)](Store& store) {
       store.record_routes(*chunks);
     });
@@ -303,6 +325,10 @@ class Driver {
   const DispatcherConfig& m_config;
   Logger& m_log;
   const wire::DecodeLimits m_limits;
+  metrics::Registry m_registry;
+  DispatcherMetrics m_metrics;
+  telemetry::LoopBeat m_beat;
+  std::unique_ptr<telemetry::OpsServer> m_ops;  // after what its handlers read
   std::unique_ptr<transport::ZapHandler> m_zap;  // declared before the sockets it guards
   zmq::socket_t m_clients;
   zmq::socket_t m_workers;

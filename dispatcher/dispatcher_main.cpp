@@ -53,6 +53,9 @@ int main(int argc, char** argv) try {
       ("allow", po::value(&c.allow_file),
        "allow-list: public keys of the workers and clients admitted, one per line")
       ("insecure", po::bool_switch(&c.insecure), "plain TCP without CurveZMQ: anyone may connect")
+      ("metrics", po::value(&c.metrics),
+       "HOST:PORT to serve /metrics (Prometheus), /healthz, /readyz and a status page at / "
+       "over HTTP (off when absent; plain HTTP: bind it to a private address)")
       ("verbose,v", "log debug lines");
   po::variables_map vm;
   if (auto status = waybill::parse_command_line(argc, argv, options, vm, kProgram)) return *status;

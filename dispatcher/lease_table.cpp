@@ -173,4 +173,17 @@ std::uint32_t LeaseTable::leased_to(const std::string& worker) const {
 
 void LeaseTable::drop_batch(std::int64_t batch_id) { m_batches.erase(batch_id); }
 
+LeaseTable::Summary LeaseTable::summary() const {
+  Summary s;
+  for (const auto& [id, batch] : m_batches) {
+    bool started = false;
+    for (const Chunk& c : batch.chunks) {
+      if (c.state != State::pending || c.failures > 0 || c.lost > 0) started = true;
+      if (c.state == State::leased) ++s.chunks_leased;
+    }
+    ++(started ? s.batches_routing : s.batches_queued);
+  }
+  return s;
+}
+
 }  // namespace waybill::dispatcher

@@ -93,6 +93,15 @@ class LeaseTable {
   /// Forgets a finished batch.
   void drop_batch(std::int64_t batch_id);
 
+  /// What an operator watches: batches waiting for their first lease and batches being routed,
+  /// chunks out on lease. Walks every chunk: for a gauge, not for every event.
+  struct Summary {
+    std::size_t batches_queued = 0;   ///< no chunk leased or routed yet
+    std::size_t batches_routing = 0;  ///< some chunk leased or routed, not every one done
+    std::size_t chunks_leased = 0;
+  };
+  Summary summary() const;
+
  private:
   struct Chunk {
     State state = State::pending;

@@ -92,6 +92,14 @@ struct ChunkRoutes {
   std::vector<wire::JobOutcome> outcomes;
 };
 
+/// A worker connection as the workers table keeps it (the status page).
+struct WorkerRow {
+  std::string name;
+  std::uint32_t threads = 0;
+  std::uint64_t jobs_done = 0;
+  double seen_s_ago = 0;
+};
+
 /// What drawing a batch needs to know of it (waybill render).
 struct BatchOverview {
   std::int64_t graph_id = 0;

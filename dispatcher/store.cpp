@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -128,6 +129,23 @@ void Store::migrate() {
       txn.exec_params("insert into schema_migrations (name) values ($1)", migration.name);
       txn.commit();
     }
+  });
+}
+
+std::vector<std::string> Store::pending_migrations() {
+  return m_impl->guarded("pending_migrations", [&] {
+    pqxx::nontransaction txn(m_impl->main());
+    std::set<std::string> applied;
+    if (txn.exec1("select to_regclass('schema_migrations') is not null")[0].as<bool>()) {
+      for (const auto& row : txn.exec("select name from schema_migrations")) {
+        applied.insert(row[0].as<std::string>());
+      }
+    }
+    std::vector<std::string> pending;
+    for (std::size_t i = 0; i < detail::kMigrationCount; ++i) {
+      if (!applied.count(detail::kMigrations[i].name)) pending.emplace_back(detail::kMigrations[i].name);
+    }
+    return pending;
   });
 }
 

@@ -27,6 +27,8 @@ class Store {
 
   /// Applies the numbered migrations of sql/ not applied yet, each in its own transaction.
   void migrate();
+  /// The migrations of this binary not applied to the database, in order (empty: up to date).
+  std::vector<std::string> pending_migrations();
 
   // ---- graphs ----
   /// Stores a graph: its serialized bytes and its pgRouting-shaped node and edge tables. When a
@@ -115,6 +117,8 @@ class Store {
   /// A plan's tours and unassigned jobs, of one depot or of every depot with a fleet (the jobs
   /// of depots without one are counted, not listed: they are the rest of a partly planned
   /// batch). Nothing when there is no such plan; has_depot false when it has no such depot.
+  /// Workers seen in the last `seconds` (a connection each), newest first.
+  std::vector<WorkerRow> recent_workers(int seconds);
   std::optional<PlanDrawing> plan_drawing(std::int64_t plan_id, std::optional<std::int64_t> depot);
 
  private:

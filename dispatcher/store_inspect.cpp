@@ -59,6 +59,23 @@ void Store::touch_workers(const std::vector<std::pair<std::int64_t, std::uint64_
   });
 }
 
+std::vector<WorkerRow> Store::recent_workers(int seconds) {
+  return m_impl->guarded("recent_workers", [&] {
+    pqxx::nontransaction txn(m_impl->main());
+    std::vector<WorkerRow> rows;
+    for (const auto& row : txn.exec_params(
+             "select name, threads, jobs_done,"
+             "       extract(epoch from now() - coalesce(last_seen, connected_at))::float8"
+             "  from workers where coalesce(last_seen, connected_at) > now() - make_interval(secs => $1)"
+             " order by id desc limit 200",
+             seconds)) {
+      rows.push_back({row[0].as<std::string>(), row[1].as<std::uint32_t>(),
+                      row[2].as<std::uint64_t>(), row[3].as<double>()});
+    }
+    return rows;
+  });
+}
+
 // ---- inspection -----------------------------------------------------------------------------
 
 std::vector<wire::BatchStatus> Store::batch_status(std::uint64_t batch_id) {

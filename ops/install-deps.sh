@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config g++ zlib1g-dev
   libboost-graph-dev libboost-program-options-dev libpqxx-dev libosmium2-dev
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libssl-dev libcsv-dev libabsl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev nlohmann-json3-dev libcpp-httplib-dev
   postgresql-15 postgresql-15-pgrouting
   python3 ca-certificates
   systemd # systemd-analyze: tests/ops checks ops/systemd/ with it (no running systemd needed)

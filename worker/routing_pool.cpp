@@ -17,8 +17,9 @@ namespace waybill::worker {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-RoutingPool::RoutingPool(LoadedGraph& loaded, unsigned threads, Logger& log)
-    : m_log(&log), m_wake_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+RoutingPool::RoutingPool(LoadedGraph& loaded, unsigned threads, Logger& log,
+                         metrics::Histogram* chunk_seconds)
+    : m_log(&log), m_chunk_seconds(chunk_seconds), m_wake_fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (m_wake_fd < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   for (unsigned t = 0; t < threads; ++t) {
     m_threads.emplace_back([this, &loaded] { serve(loaded); });
@@ -103,6 +104,9 @@ void RoutingPool::serve(LoadedGraph& loaded) {
     try {
       const auto t0 = Clock::now();
       result.outcomes = router.route(lease);
+      if (m_chunk_seconds) {
+        m_chunk_seconds->observe(std::chrono::duration<double>(Clock::now() - t0).count());
+      }
       m_log->debug("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", lease.jobs.size(),
                    " jobs in ",
                    std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), " ms");

@@ -20,6 +20,7 @@
 #include "router/landmarks.h"
 #include "router/snap.h"
 #include "router/tree_cache.h"
+#include "telemetry/metrics.h"
 #include "schema/messages.h"
 
 namespace waybill::worker {
@@ -38,7 +39,9 @@ struct LoadedGraph {
 class RoutingPool {
  public:
   /// `threads` threads routing on `loaded`, which must outlive the pool.
-  RoutingPool(LoadedGraph& loaded, unsigned threads, Logger& log);
+  /// `chunk_seconds`, when given, has each chunk's routing time observed in it.
+  RoutingPool(LoadedGraph& loaded, unsigned threads, Logger& log,
+              metrics::Histogram* chunk_seconds = nullptr);
   ~RoutingPool();
   RoutingPool(const RoutingPool&) = delete;
   RoutingPool& operator=(const RoutingPool&) = delete;
@@ -65,6 +68,7 @@ class RoutingPool {
   void serve(LoadedGraph& loaded);
 
   Logger* m_log;
+  metrics::Histogram* m_chunk_seconds;
   int m_wake_fd = -1;
   std::mutex m_mutex;
   std::condition_variable m_ready;

@@ -24,6 +24,8 @@
 #include "worker/graph_loader.h"
 #include "worker/plan_runner.h"
 #include "worker/routing_pool.h"
+#include "worker/worker_metrics.h"
+#include "telemetry/ops_server.h"
 
 namespace waybill::worker {
 namespace {
@@ -37,10 +39,21 @@ constexpr std::uint32_t kDefaultDispatcherLimit = 4 << 20;
 class Session {
  public:
   Session(const WorkerConfig& config, zmq::context_t& context, Logger& log)
-      : m_config(config), m_context(context), m_log(log), m_cache(config.cache_dir, log) {
+      : m_config(config),
+        m_context(context),
+        m_log(log),
+        m_cache(config.cache_dir, log),
+        m_metrics(m_registry) {
     if (!config.insecure) {
       m_keys = transport::read_key_pair(config.key_file);
       m_dispatcher_key = transport::read_public_key(config.dispatcher_key);
+    }
+    m_metrics.threads.set(config.threads);
+    if (!config.metrics.empty()) {
+      m_ops = std::make_unique<telemetry::OpsServer>(
+          config.metrics, m_registry, m_beat,
+          telemetry::OpsServer::Handlers{[this] { return readiness(); }, [this] { return page(); }});
+      m_log.info("metrics and health on http://", config.metrics, " (port ", m_ops->port(), ")");
     }
   }
 
@@ -50,11 +63,17 @@ class Session {
       bool heard = false;
       if (connect_and_serve(stop, heard) || stop) return 0;
       if (heard) backoff = m_config.reconnect_min_ms;  // it was alive: start the back-off over
+      m_metrics.reconnects.inc();
+      m_metrics.dispatcher_connected.set(0);
+      m_heard_ms.store(0);
       m_log.warn("dispatcher ", m_config.dispatcher, " silent for ",
                  m_config.heartbeat_ms * m_config.liveness, " ms; reconnecting in ", backoff,
                  " ms");
       if (m_pool) m_pool->drop_queued();
-      std::this_thread::sleep_for(milliseconds(backoff));
+      for (auto until = Clock::now() + milliseconds(backoff); Clock::now() < until && !stop;) {
+        m_beat.beat();  // waiting to reconnect is the loop turning
+        std::this_thread::sleep_for(std::min(milliseconds(100), milliseconds(backoff)));
+      }
       backoff = std::min(backoff * 2, m_config.reconnect_max_ms);
     }
   }
@@ -82,9 +101,12 @@ class Session {
     const auto limits =
         wire::DecodeLimits::for_frames(static_cast<std::uint64_t>(m_config.max_message_bytes));
     for (;;) {
+      m_beat.beat();
       wait(socket);
       while (auto in = transport::receive_message(socket, false, limits)) {
         last_recv = Clock::now();
+        if (!heard) m_metrics.dispatcher_connected.set(1);
+        m_heard_ms.store(now_ms());
         heard = true;
         if (!in->message) {
           m_log.warn("dropped a malformed message from the dispatcher: ", in->error);
@@ -94,10 +116,14 @@ class Session {
       }
       if (install_loaded()) grant_credit(socket, stop);
       if (m_planner) {
-        for (auto& result : m_planner->take_done()) send(socket, result);
+        for (auto& result : m_planner->take_done()) {
+          m_metrics.plan_parts.inc();
+          send(socket, result);
+        }
       }
       if (m_pool) {
         for (auto& result : m_pool->take_done()) {
+          count(result);
           // A result too large for one of the dispatcher's messages goes in parts.
           for (const auto& part : wire::split_result(std::move(result), m_dispatcher_limit)) {
             send(socket, part);
@@ -112,6 +138,7 @@ class Session {
       if (stop && (!m_pool || m_pool->idle()) && (!m_planner || !m_planner->busy())) return true;
       const auto now = Clock::now();
       if (now - m_last_send > milliseconds(m_config.heartbeat_ms)) send(socket, wire::Heartbeat{});
+      if (now - m_last_gauges > milliseconds(500)) update_gauges(now);
       if (now - last_recv > silence) return false;
     }
   }
@@ -253,6 +280,7 @@ class Session {
   /// Loads the graph on a background thread (load_graph), so heartbeats go on; install_loaded()
   /// swaps it in when it is ready.
   void start_load(GraphFiles files) {
+    m_load_started = Clock::now();
     m_loading_key = files.graph_hash + "/" + files.hierarchy_hash;
     m_loading = std::async(std::launch::async, [this, files = std::move(files)] {
       return load_graph(files, m_config, m_cache, m_log);
@@ -276,9 +304,64 @@ class Session {
     m_planner.reset();  // the threads reference the old graph
     m_pool.reset();
     m_loaded = std::move(loaded);
-    m_pool = std::make_unique<RoutingPool>(*m_loaded, m_config.threads, m_log);
+    m_trees_seen = {};
+    m_graph_ready.store(true);
+    m_metrics.graph_loaded.set(1);
+    m_metrics.graph_load_seconds.set(std::chrono::duration<double>(Clock::now() - m_load_started).count());
+    m_pool = std::make_unique<RoutingPool>(*m_loaded, m_config.threads, m_log, &m_metrics.routing_seconds);
     m_planner = std::make_unique<PlanRunner>(*m_loaded, m_config.threads, m_log);
     return true;
+  }
+
+  static std::int64_t now_ms() {
+    return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
+  }
+
+  /// A chunk's answer in the counters.
+  void count(const wire::ChunkResult& result) {
+    if (!result.error.empty()) return m_metrics.chunks_failed.inc();
+    if (!result.more) m_metrics.chunks_routed.inc();  // a result in parts is one chunk
+    std::uint64_t ok = 0;
+    for (const auto& o : result.outcomes) ok += o.status == wire::JobStatus::ok;
+    m_metrics.jobs_routed.inc(ok);
+    m_metrics.jobs_answered.inc(result.outcomes.size());
+  }
+
+  /// The tree cache's counts since the last call, and its size.
+  void update_gauges(Clock::time_point now) {
+    m_last_gauges = now;
+    if (!m_loaded) return;
+    const router::TreeCache& trees = m_loaded->trees;
+    const std::size_t hits = trees.hits(), misses = trees.misses();
+    m_metrics.tree_cache_hits.inc(hits - std::min(hits, m_trees_seen.first));
+    m_metrics.tree_cache_misses.inc(misses - std::min(misses, m_trees_seen.second));
+    m_trees_seen = {hits, misses};
+    m_metrics.tree_cache_bytes.set(static_cast<double>(trees.bytes()));
+  }
+
+  /// On the endpoint's threads: from atomics only.
+  telemetry::Readiness readiness() const {
+    if (!m_graph_ready.load()) return {false, "no graph loaded yet"};
+    const std::int64_t heard = m_heard_ms.load();
+    const std::int64_t silence = m_config.heartbeat_ms * m_config.liveness;
+    if (heard == 0 || now_ms() - heard > silence) {
+      return {false, "dispatcher " + m_config.dispatcher + " not heard from in " +
+                         std::to_string(silence) + " ms"};
+    }
+    return {true, "graph loaded, dispatcher " + m_config.dispatcher + " answering"};
+  }
+
+  std::string page() const {
+    const telemetry::Readiness r = readiness();
+    return "<!doctype html><html><head><meta charset=utf-8><meta http-equiv=refresh content=5>"
+           "<title>waybill worker " + telemetry::html_escape(m_config.name) + "</title></head>"
+           "<body style='font:14px/1.4 system-ui,sans-serif;margin:2em'><h1>waybill worker " +
+           telemetry::html_escape(m_config.name) + "</h1><p>dispatcher " +
+           telemetry::html_escape(m_config.dispatcher) + " · " + std::to_string(m_config.threads) +
+           " threads · " + (r.ready ? "ready" : "not ready") + ": " +
+           telemetry::html_escape(r.reason) + "</p><p><a href=/metrics>metrics</a> · "
+           "<a href=/healthz>healthz</a> · <a href=/readyz>readyz</a></p><pre>" +
+           telemetry::html_escape(m_registry.exposition()) + "</pre></body></html>\n";
   }
 
   const WorkerConfig& m_config;
@@ -300,6 +383,15 @@ class Session {
   std::uint64_t m_fetch_total = 0;
   std::string m_fetch;
   Clock::time_point m_last_send = Clock::now();
+  Clock::time_point m_last_gauges = Clock::now();
+  Clock::time_point m_load_started = Clock::now();
+  std::pair<std::size_t, std::size_t> m_trees_seen;  // tree cache hits and misses counted
+  metrics::Registry m_registry;
+  WorkerMetrics m_metrics;
+  telemetry::LoopBeat m_beat;
+  std::atomic<bool> m_graph_ready{false};
+  std::atomic<std::int64_t> m_heard_ms{0};  // when the dispatcher last spoke; 0: not connected
+  std::unique_ptr<telemetry::OpsServer> m_ops;  // last: stopped before what it reads
 };
 
 }  // namespace
@@ -314,6 +406,13 @@ std::vector<std::string> WorkerConfig::validate() const {
     problems.push_back("reconnect back-off must satisfy 1 <= min <= max");
   }
   if (credit_per_thread == 0) problems.push_back("--credit-per-thread must be at least 1");
+  if (!metrics.empty()) {
+    try {
+      telemetry::parse_host_port(metrics);
+    } catch (const std::invalid_argument& e) {
+      problems.push_back(std::string("--metrics: ") + e.what());
+    }
+  }
   if (!insecure && (key_file.empty() || dispatcher_key.empty())) {
     problems.push_back("CurveZMQ needs --key and --dispatcher-key (waybill keygen makes keys); "
                        "--insecure connects over plain TCP instead");

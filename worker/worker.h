@@ -36,6 +36,8 @@ struct WorkerConfig {
   std::string dispatcher_key;      ///< the dispatcher's public key, or a file holding it
 
   /// Every problem with the settings, empty when they are valid.
+  std::string metrics;  ///< HOST:PORT of the operations endpoint; empty: none
+
   std::vector<std::string> validate() const;
 };
 

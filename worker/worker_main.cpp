@@ -60,6 +60,9 @@ int main(int argc, char** argv) try {
       ("dispatcher-key", po::value(&config.dispatcher_key),
        "the dispatcher's public key: 40 Z85 characters, or its .pub file")
       ("insecure", po::bool_switch(&config.insecure), "plain TCP, without CurveZMQ")
+      ("metrics", po::value(&config.metrics),
+       "HOST:PORT to serve /metrics (Prometheus), /healthz, /readyz and a status page at / "
+       "over HTTP (off when absent; plain HTTP: bind it to a private address)")
       ("verbose,v", "log debug lines");
   po::variables_map vm;
   if (auto status = waybill::parse_command_line(argc, argv, options, vm, kProgram)) return *status;

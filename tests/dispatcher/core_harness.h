@@ -223,11 +223,12 @@ class Harness {
     m_reads.clear();
     m_writes.clear();
     m_submits.clear();
-    m_core = std::make_unique<DispatcherCore>(m_config, db, m_log);
+    m_core = std::make_unique<DispatcherCore>(m_config, db, m_log, m_metrics);
     m_core->start(now);
   }
 
   DispatcherCore& core() { return *m_core; }
+  const metrics::Registry& registry() const { return m_registry; }
 
   /// Moves the clock and lets the core's timers run.
   void advance(Clock::duration d) {
@@ -384,6 +385,8 @@ class Harness {
 
   DispatcherConfig m_config;
   Logger m_log{"core-test", LogLevel::error};
+  metrics::Registry m_registry;
+  DispatcherMetrics m_metrics{m_registry};
   std::unique_ptr<DispatcherCore> m_core;
   std::map<std::string, std::deque<wire::Message>> m_inbox;
   std::deque<Action> m_reads, m_writes, m_submits;

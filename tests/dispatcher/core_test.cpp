@@ -33,6 +33,38 @@ TEST(DispatcherCore, RoutesEveryJobOnceAcrossTwoWorkers) {
   expect_routed(h.db.batches.at(id));
 }
 
+TEST(DispatcherCore, CountsJobsLeasesAndWorkersInItsMetrics) {
+  Harness h;
+  h.join("w1", 2);
+  h.join("w2", 2);
+  const auto id = h.submit(30);  // 8 chunks of 4 (the last of 2)
+  ASSERT_NE(id, 0);
+  for (int round = 0; round < 20; ++round) {
+    h.serve("w1");
+    h.serve("w2");
+  }
+  expect_routed(h.db.batches.at(id));
+  for (int i = 0; i < 6; ++i) {  // the gauges follow the state at most every 500 ms
+    h.advance(100ms);
+    h.from_worker("w1", wire::Heartbeat{});
+    h.from_worker("w2", wire::Heartbeat{});
+  }
+  const std::string text = h.registry().exposition();
+  auto has = [&](const std::string& line) {
+    EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos) << line << " not in\n" << text;
+  };
+  const std::string graph = "{graph=\"line\"}";
+  has("waybill_jobs_accepted_total" + graph + " 30");
+  has("waybill_jobs_routed_total" + graph + " 30");
+  has("waybill_jobs_unreachable_total" + graph + " 0");
+  has("waybill_chunks_leased_total 8");
+  has("waybill_batches_finished_total 1");
+  has("waybill_workers_connected 2");
+  has("waybill_routing_threads 2");  // threads as the workers said in their hello (1 each here)
+  has("waybill_chunks_outstanding 0");
+  has("waybill_batches{state=\"routing\"} 0");
+}
+
 TEST(DispatcherCore, ADuplicateResultIsStoredOnce) {
   Harness h;
   h.join("w1");
