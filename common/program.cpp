@@ -14,6 +14,9 @@ extern "C" void on_signal(int) { g_stop = true; }
 const std::atomic<bool>& stop_on_signals() {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
+  // A peer that hangs up mid-reply (an HTTP client of --metrics) is an error on that socket,
+  // not the end of the process.
+  std::signal(SIGPIPE, SIG_IGN);
   return g_stop;
 }
 

@@ -10,6 +10,7 @@ packages=(
   libboost-graph-dev libboost-program-options-dev libpqxx-dev libosmium2-dev
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libssl-dev libcsv-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev nlohmann-json3-dev libcpp-httplib-dev
+  prometheus chromium
   postgresql-15 postgresql-15-pgrouting
   python3 ca-certificates
   systemd # systemd-analyze: tests/ops checks ops/systemd/ with it (no running systemd needed)

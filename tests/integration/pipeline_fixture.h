@@ -60,7 +60,8 @@ struct Batch {
 };
 
 /// `depots` depots with `per_depot` jobs each, `pairs` random pairs (some to the island), and
-/// four bad lines at known places. `salt` makes the content, and so the batch, distinct.
+/// four bad lines at known places (lines 5, 50, 100 and 150: at least 150 jobs in all). `salt`
+/// makes the content, and so the batch, distinct.
 inline Batch make_batch(int depots, int per_depot, int pairs, int salt) {
   std::mt19937 rng(static_cast<unsigned>(salt));
   std::uniform_int_distribution<int> node(1, 1200);
