@@ -23,6 +23,7 @@ struct DispatcherConfig {
   std::size_t flush_rows = 65536;                 ///< persist routes once this many are waiting
   int flush_ms = 100;                             ///< ... or once the oldest waited this long
   int submit_idle_ms = 30000;                     ///< a submit silent this long is rolled back
+  std::uint32_t max_receiving = 4;  ///< batches received at once; more clients wait in a queue
   int max_message_bytes = 4 << 20;                ///< larger incoming frames are refused
   int high_water_mark = 1000;                     ///< queued messages per peer, each way
   std::size_t graph_chunk_bytes = 1 << 20;        ///< graph streamed to workers in such pieces

@@ -16,7 +16,8 @@ DispatcherCore::DispatcherCore(const DispatcherConfig& config, Catalog& catalog,
       m_log(log),
       m_metrics(metrics),
       m_table({config.max_attempts, config.max_lost_leases}),
-      m_routes(config.flush_rows, milliseconds(config.flush_ms)) {}
+      m_routes(config.flush_rows, milliseconds(config.flush_ms)),
+      m_slot_used(std::max<std::uint32_t>(1, config.max_receiving), false) {}
 
 DispatcherCore::~DispatcherCore() = default;
 
@@ -140,10 +141,10 @@ void DispatcherCore::tick(Clock::time_point now) {
       check_workers(now);
       m_last_check = now;
     }
-    check_submit(now);
+    check_submits(now);
     if (m_db_broken) {
       if (now < m_db_retry_at) return;
-      if (m_submit) abort_submit("database connection lost");
+      abort_submits("database connection lost");
       resume();  // throws again while PostgreSQL is still away
       resume_plans();
       m_db_broken = false;
@@ -165,7 +166,7 @@ void DispatcherCore::tick(Clock::time_point now) {
 
 void DispatcherCore::stop(Clock::time_point now) {
   m_now = now;
-  if (m_submit) abort_submit("dispatcher stopping");
+  abort_submits("dispatcher stopping");
   flush(now, true);
 }
 
@@ -177,10 +178,9 @@ DispatcherCore::Clock::time_point DispatcherCore::next_wakeup() const {
     t = std::min(t, *due);
   }
   t = std::min(t, m_last_touch + std::chrono::seconds(5));
-  if (m_submit) {
-    const bool our_turn = m_submit->committing || m_submit->held || m_submit->batch_id == 0;
-    t = std::min(t, m_submit->last + (our_turn ? milliseconds(10000)
-                                                : milliseconds(m_config.submit_idle_ms)));
+  for (const auto& [id, s] : m_open) {
+    const bool our_turn = s->committing || s->held || s->batch_id == 0;
+    t = std::min(t, s->last + (our_turn ? milliseconds(10000) : milliseconds(m_config.submit_idle_ms)));
   }
   return t;
 }
@@ -207,7 +207,7 @@ wire::SubmitReply DispatcherCore::failed(std::uint64_t submit_id, std::string er
 void DispatcherCore::resume() {
   for (const OpenBatch& b : m_catalog.open_batches()) {
     if (m_table.has_batch(b.id)) continue;
-    m_table.add_batch(b.id, b.graph_id, b.jobs, b.chunk_size, b.done_chunks);
+    m_table.add_batch(b.id, b.graph_id, b.jobs, b.chunk_size, b.done_chunks, b.options.priority);
     m_options[b.id] = b.options;
     m_batch_graphs[b.id] = b.graph_id;
     m_log.info("batch ", b.id, ": resuming, ", b.done_chunks.size(), " chunks already done");
@@ -240,7 +240,8 @@ const DispatcherCore::GraphEntry& DispatcherCore::load_graph(const GraphInfo& in
 
 void DispatcherCore::update_gauges() {
   const LeaseTable::Summary table = m_table.summary();
-  m_metrics.batches_receiving.set(m_submit ? 1 : 0);
+  m_metrics.batches_receiving.set(static_cast<double>(m_open.size()));
+  m_metrics.submitters_waiting.set(static_cast<double>(m_waiting.size()));
   m_metrics.batches_queued.set(static_cast<double>(table.batches_queued));
   m_metrics.batches_routing.set(static_cast<double>(table.batches_routing));
   m_metrics.chunks_outstanding.set(static_cast<double>(table.chunks_leased));

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -54,9 +55,10 @@ struct WriteRoutes {
   std::uint64_t id = 0;
   std::shared_ptr<const std::vector<ChunkRoutes>> chunks;
 };
-/// Open a batch's transaction on the submit connection: submit_written(tag, ..., batch id).
+/// Open a batch's transaction on submit connection `slot`: submit_written(tag, ..., batch id).
 struct BeginBatch {
   std::uint64_t tag = 0;
+  std::uint32_t slot = 0;
   std::string content_hash;
   std::int64_t graph_id = 0;
   std::string file_name;
@@ -66,6 +68,7 @@ struct BeginBatch {
 /// Append rows to the open batch, and with `commit` make it durable: submit_written(tag, ...).
 struct StoreRows {
   std::uint64_t tag = 0;
+  std::uint32_t slot = 0;
   std::int64_t batch_id = 0;
   std::shared_ptr<const std::vector<JobRow>> jobs;
   std::shared_ptr<const std::vector<RejectRow>> rejects;
@@ -77,9 +80,11 @@ struct StoreRows {
 /// Roll the open batch's transaction back: submit_written(tag, ...).
 struct AbortBatch {
   std::uint64_t tag = 0;
+  std::uint32_t slot = 0;
 };
-/// The three store tasks run on three connections, each in the order posted: reads
-/// (ReadJobs), route writes (WriteRoutes) and the submit (BeginBatch, StoreRows, AbortBatch).
+/// The store tasks run on connections of their own, each in the order posted: reads (ReadJobs),
+/// route writes (WriteRoutes), and one connection per receiving slot for the submits
+/// (BeginBatch, StoreRows, AbortBatch: config.max_receiving slots).
 using Action = std::variant<Send, ReadJobs, WriteRoutes, BeginBatch, StoreRows, AbortBatch>;
 
 /// How a store task ended.
@@ -158,10 +163,12 @@ class DispatcherCore {
     Clock::time_point last_send;
   };
 
-  /// The one submit in progress: its transaction is open on the submit connection until the
-  /// last part is committed.
+  /// A submit in progress: its transaction is open on its slot's connection until the last part
+  /// is committed.
   struct OpenSubmit {
     std::uint64_t submit_id = 0;
+    std::uint32_t slot = 0;
+    std::size_t tasks = 0;  ///< posted on its connection, outcome not taken yet
     std::string client;
     std::int64_t batch_id = 0;  ///< 0 while the batch is being begun
     std::int64_t graph_id = 0;
@@ -265,14 +272,18 @@ class DispatcherCore {
                       Clock::time_point now);
   void on_status(const std::string& peer, const wire::StatusRequest& request,
                  Clock::time_point now);
+  /// A receiving slot for `peer`'s batch, or its place in the queue (1: next) when every slot
+  /// is taken by others or promised to those ahead of it.
+  std::variant<std::uint32_t, std::uint32_t> take_slot(const std::string& peer, Clock::time_point now);
   void begun(OpenSubmit& s, std::int64_t batch_id, Clock::time_point now);
-  void committed(Clock::time_point now);
-  void abort_submit(const std::string& why);
-  void check_submit(Clock::time_point now);
+  void committed(OpenSubmit& s, Clock::time_point now);
+  void abort_submit(OpenSubmit& s, const std::string& why);
+  void abort_submits(const std::string& why);
+  void check_submits(Clock::time_point now);
   void warm_workers(std::int64_t graph_id, const std::vector<std::int64_t>& depots,
                     const std::vector<wire::LatLon>& depot_points, Clock::time_point now);
   template <class Task>
-  void post_submit(Task task);
+  void post_submit(OpenSubmit& s, Task task);
   wire::SubmitReply progress(const OpenSubmit& s, wire::SubmitReply::Stage stage,
                              std::uint32_t part) const;
 
@@ -299,9 +310,14 @@ class DispatcherCore {
   std::map<std::int64_t, PlanState> m_plans;           // open plans, by id
   std::map<std::uint64_t, PlanLeaseOut> m_plan_leases;  // by lease id
 
-  std::unique_ptr<OpenSubmit> m_submit;
+  std::map<std::uint64_t, std::unique_ptr<OpenSubmit>> m_open;  // receiving now, by submit id
+  std::vector<bool> m_slot_used;                                 // config.max_receiving slots
+  struct Waiting {
+    std::string peer;
+    Clock::time_point last;  ///< its last SubmitBegin: one silent for long has gone
+  };
+  std::deque<Waiting> m_waiting;  // clients queued for a slot, first come first served
   std::uint64_t m_next_submit = 1;
-  std::size_t m_submit_tasks = 0;  // posted on the submit connection, outcome not taken yet
 
   Clock::time_point m_now;  // of the event being handled
   bool m_db_broken = false;

@@ -1,5 +1,6 @@
-// The core's client side: the submit protocol (one batch file streamed in parts, stored in one
-// transaction) and status requests.
+// The core's client side: the submit protocol (a batch file streamed in parts, stored in one
+// transaction on a receiving slot's connection; up to config.max_receiving at once, more clients
+// queued and told their place) and status requests.
 #include <algorithm>
 
 #include "common/hex.h"
@@ -17,7 +18,10 @@ namespace {
 // their replies (each is about 1 MiB of the file, parsed).
 constexpr std::size_t kPartsInFlight = 2;
 
-// Tags of the submit connection's tasks: the submit and the part a task belongs to.
+// A queued client that has not asked again for this long has gone: its place is given up.
+constexpr auto kQueueSilence = std::chrono::seconds(15);
+
+// Tags of the submit connections' tasks: the submit and the part a task belongs to.
 constexpr std::uint32_t kBeginPart = ~0u - 1;
 constexpr std::uint32_t kAbortPart = ~0u;
 constexpr std::uint64_t submit_tag(std::uint64_t submit_id, std::uint32_t part) {
@@ -67,11 +71,11 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     }
     return reply(r);
   }
-  if (m_submit) {
-    if (m_submit->client != peer) {
-      return reply(failed(0, "busy: another submit is in progress; retry"));
+  for (auto& [id, open] : m_open) {
+    if (open->client == peer) {
+      abort_submit(*open, "the client started over");
+      break;
     }
-    abort_submit("the client started over");
   }
   if (!(request.snap_radius_m > 0 && request.snap_radius_m <= 100'000)) {
     return reply(failed(0, "snap radius must be more than 0 and at most 100000 m"));
@@ -82,24 +86,58 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     return reply(failed(0, "no graph named '" + graph_name +
                                "'; import it with 'waybill graph import'"));
   }
+  const auto slot = take_slot(peer, now);
+  if (slot.index() == 1) {
+    wire::SubmitReply r;
+    r.stage = Stage::queued;
+    r.place = std::get<1>(slot);
+    return reply(r);
+  }
   const GraphEntry& g = load_graph(*info);
   auto submit = std::make_unique<OpenSubmit>();
   submit->submit_id = m_next_submit++;
+  submit->slot = std::get<0>(slot);
+  m_slot_used[submit->slot] = true;
   submit->client = peer;
   submit->graph_id = info->id;
   submit->file_name = utf8_prefix(request.file_name, 500);
   submit->parser = std::make_unique<BatchParser>([&graph = g.graph](std::int64_t id) {
     return graph.index_of(router::NodeId{id}).has_value();
   });
-  submit->options = {request.want_paths, request.depart_at, request.snap_radius_m};
+  submit->options = {request.want_paths, request.depart_at, request.snap_radius_m, request.priority};
   submit->last = now;
-  // Answered once the batch's transaction is open (submit_written): until then the submit
+  // Answered once the batch's transaction is open (submit_written): until then the slot's
   // connection may still be rolling back a submit given up on.
-  post_submit(BeginBatch{submit_tag(submit->submit_id, kBeginPart), request.content_hash,
-                         info->id, submit->file_name, m_config.chunk_size, submit->options});
+  post_submit(*submit, BeginBatch{submit_tag(submit->submit_id, kBeginPart), submit->slot,
+                                  request.content_hash, info->id, submit->file_name,
+                                  m_config.chunk_size, submit->options});
   m_log.info("receiving '", submit->file_name, "' (", request.file_bytes, " bytes) on graph '",
-             info->name, "'");
-  m_submit = std::move(submit);
+             info->name, "', slot ", submit->slot);
+  const auto id = submit->submit_id;
+  m_open.emplace(id, std::move(submit));
+}
+
+std::variant<std::uint32_t, std::uint32_t> DispatcherCore::take_slot(const std::string& peer,
+                                                                     Clock::time_point now) {
+  auto queued = std::find_if(m_waiting.begin(), m_waiting.end(),
+                             [&](const Waiting& w) { return w.peer == peer; });
+  if (queued == m_waiting.end()) {
+    m_waiting.push_back({peer, now});
+    queued = std::prev(m_waiting.end());
+  }
+  queued->last = now;
+  // The free slots go to the first clients of the queue, one each.
+  const auto place = static_cast<std::uint32_t>(queued - m_waiting.begin());
+  std::uint32_t free = 0, first_free = 0;
+  for (std::uint32_t i = m_slot_used.size(); i-- > 0;) {
+    if (!m_slot_used[i]) {
+      ++free;
+      first_free = i;
+    }
+  }
+  if (place >= free) return std::variant<std::uint32_t, std::uint32_t>(std::in_place_index<1>, place - free + 1);
+  m_waiting.erase(queued);
+  return std::variant<std::uint32_t, std::uint32_t>(std::in_place_index<0>, first_free);
 }
 
 void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, Clock::time_point now) {
@@ -116,16 +154,16 @@ void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, Clock::time_poi
 
 void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitData& data,
                                     Clock::time_point now) {
-  if (!m_submit || m_submit->submit_id != data.submit_id || m_submit->client != peer ||
-      m_submit->batch_id == 0) {
+  const auto it = m_open.find(data.submit_id);
+  if (it == m_open.end() || it->second->client != peer || it->second->batch_id == 0) {
     return send(Side::clients, peer,
                 failed(data.submit_id, "unknown submit (the dispatcher restarted?); start over"),
                 now);
   }
-  OpenSubmit& s = *m_submit;
+  OpenSubmit& s = *it->second;
   if (data.part != s.next_part) {
     const auto expected = s.next_part;
-    abort_submit("part " + std::to_string(data.part) + " out of order");
+    abort_submit(s, "part " + std::to_string(data.part) + " out of order");
     return send(Side::clients, peer,
                 failed(data.submit_id, "part " + std::to_string(data.part) + " arrived, expected " +
                                            std::to_string(expected)),
@@ -143,15 +181,15 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
   // Jobs routed one by one cost a thousand times a job read off a tree: when most are, smaller
   // chunks spread them evenly over the workers' threads and stay well within a lease.
   s.chunk_size = s.parser->lone_share() > 0.5 ? m_config.lone_chunk_size : m_config.chunk_size;
-  post_submit(StoreRows{submit_tag(s.submit_id, data.part), s.batch_id, std::move(jobs),
-                        std::move(rejects), data.last, s.parser->accepted(), s.parser->rejected(),
-                        s.chunk_size});
+  post_submit(s, StoreRows{submit_tag(s.submit_id, data.part), s.slot, s.batch_id,
+                           std::move(jobs), std::move(rejects), data.last, s.parser->accepted(),
+                           s.parser->rejected(), s.chunk_size});
   ++s.next_part;
   s.last = now;
   const wire::SubmitReply r = progress(s, Stage::part_stored, data.part);
   if (data.last) {
     s.committing = true;  // answered once committed
-  } else if (m_submit_tasks <= kPartsInFlight) {
+  } else if (s.tasks <= kPartsInFlight) {
     send(Side::clients, peer, r, now);
   } else {
     s.held = r;
@@ -161,14 +199,15 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
 void DispatcherCore::submit_written(std::uint64_t tag, const StoreOutcome& outcome,
                                     std::int64_t batch_id, Clock::time_point now) {
   m_now = now;
-  --m_submit_tasks;
-  if (!m_submit || tag >> 32 != m_submit->submit_id) return;  // a given-up submit's
-  OpenSubmit& s = *m_submit;
+  const auto it = m_open.find(tag >> 32);
+  if (it == m_open.end()) return;  // a given-up submit's
+  OpenSubmit& s = *it->second;
+  --s.tasks;
   const auto part = static_cast<std::uint32_t>(tag);
   if (!outcome.ok()) {
     const auto id = part == kBeginPart ? 0 : s.submit_id;
     const auto peer = s.client;
-    abort_submit(outcome.what);
+    abort_submit(s, outcome.what);
     if (outcome.kind == StoreOutcome::Kind::internal) {
       m_log.error("internal error storing a batch (a bug, not the database): ", outcome.what);
     }
@@ -180,19 +219,19 @@ void DispatcherCore::submit_written(std::uint64_t tag, const StoreOutcome& outco
     return;
   }
   if (part == kBeginPart) return begun(s, batch_id, now);
-  if (s.committing && m_submit_tasks == 0) return committed(now);
-  if (s.held && m_submit_tasks <= kPartsInFlight) {
+  if (s.committing && s.tasks == 0) return committed(s, now);
+  if (s.held && s.tasks <= kPartsInFlight) {
     send(Side::clients, s.client, *std::exchange(s.held, std::nullopt), now);
     s.last = now;
   }
 }
 
 /// The last part is durable: the batch is leased from now on, and the client told.
-void DispatcherCore::committed(Clock::time_point now) {
-  OpenSubmit& s = *m_submit;
+void DispatcherCore::committed(OpenSubmit& s, Clock::time_point now) {
   m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
              s.parser->rejected(), " lines rejected");
-  m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size);
+  m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size, {},
+                    s.options.priority);
   m_options[s.batch_id] = s.options;
   m_batch_graphs[s.batch_id] = s.graph_id;
   m_metrics.jobs("accepted", graph_label(s.batch_id), s.parser->accepted());
@@ -201,7 +240,8 @@ void DispatcherCore::committed(Clock::time_point now) {
   const auto peer = s.client;
   const bool empty = s.parser->accepted() == 0;
   const auto batch_id = s.batch_id;
-  m_submit.reset();
+  m_slot_used[s.slot] = false;
+  m_open.erase(s.submit_id);
   send(Side::clients, peer, r, now);
   if (!empty) return;
   try {
@@ -211,30 +251,41 @@ void DispatcherCore::committed(Clock::time_point now) {
   }
 }
 
-void DispatcherCore::abort_submit(const std::string& why) {
-  m_log.warn("batch ", m_submit->batch_id, ": submit abandoned (", why, "); rolled back");
-  post_submit(AbortBatch{submit_tag(m_submit->submit_id, kAbortPart)});
-  m_submit.reset();
+/// Rolls `s` back on its slot's connection and frees the slot (a submit begun there next runs
+/// after the rollback, in order). `s` is gone afterwards.
+void DispatcherCore::abort_submit(OpenSubmit& s, const std::string& why) {
+  m_log.warn("batch ", s.batch_id, ": submit abandoned (", why, "); rolled back");
+  post_submit(s, AbortBatch{submit_tag(s.submit_id, kAbortPart), s.slot});
+  m_slot_used[s.slot] = false;
+  m_open.erase(s.submit_id);
+}
+
+void DispatcherCore::abort_submits(const std::string& why) {
+  while (!m_open.empty()) abort_submit(*m_open.begin()->second, why);
+  m_waiting.clear();
 }
 
 template <class Task>
-void DispatcherCore::post_submit(Task task) {
-  ++m_submit_tasks;
+void DispatcherCore::post_submit(OpenSubmit& s, Task task) {
+  ++s.tasks;
   m_actions.emplace_back(std::in_place_type<Task>, std::move(task));
 }
 
 /// Silence counts only while the client owes the next part; a long commit keeps it waiting.
-void DispatcherCore::check_submit(Clock::time_point now) {
-  if (!m_submit) return;
-  OpenSubmit& s = *m_submit;
-  if (s.committing || s.held || s.batch_id == 0) {
-    if (now - s.last > std::chrono::seconds(10)) {
-      s.last = now;
-      // "Still working": a part already acknowledged, so the client's wait starts over.
-      if (s.batch_id != 0) send(Side::clients, s.client, progress(s, Stage::part_stored, 0), now);
+/// Queued clients that stopped asking lose their place.
+void DispatcherCore::check_submits(Clock::time_point now) {
+  std::erase_if(m_waiting, [&](const Waiting& w) { return now - w.last > kQueueSilence; });
+  for (auto it = m_open.begin(); it != m_open.end();) {
+    OpenSubmit& s = *(it++)->second;  // abort_submit erases s
+    if (s.committing || s.held || s.batch_id == 0) {
+      if (now - s.last > std::chrono::seconds(10)) {
+        s.last = now;
+        // "Still working": a part already acknowledged, so the client's wait starts over.
+        if (s.batch_id != 0) send(Side::clients, s.client, progress(s, Stage::part_stored, 0), now);
+      }
+    } else if (now - s.last > milliseconds(m_config.submit_idle_ms)) {
+      abort_submit(s, "client silent for " + std::to_string(m_config.submit_idle_ms) + " ms");
     }
-  } else if (now - s.last > milliseconds(m_config.submit_idle_ms)) {
-    abort_submit("client silent for " + std::to_string(m_config.submit_idle_ms) + " ms");
   }
 }
 

@@ -151,7 +151,10 @@ class Driver {
         m_core->start(Clock::now());
         m_reads = std::make_unique<AsyncStore>(m_config.db);
         m_writes = std::make_unique<AsyncStore>(m_config.db);
-        m_submits = std::make_unique<AsyncStore>(m_config.db);
+        m_submits.clear();
+        for (std::uint32_t i = 0; i < std::max<std::uint32_t>(1, m_config.max_receiving); ++i) {
+          m_submits.push_back(std::make_unique<AsyncStore>(m_config.db));
+        }
         return true;
       } catch (const StoreError& e) {
         m_metrics.db_error("unavailable");
@@ -165,17 +168,17 @@ class Driver {
 
   /// Waits for a message, a store's outcome, or the core's next timer (at most a second).
   void poll() {
-    zmq::pollitem_t items[] = {{m_workers.handle(), 0, ZMQ_POLLIN, 0},
-                               {m_clients.handle(), 0, ZMQ_POLLIN, 0},
-                               {nullptr, m_reads->wake_fd(), ZMQ_POLLIN, 0},
-                               {nullptr, m_writes->wake_fd(), ZMQ_POLLIN, 0},
-                               {nullptr, m_submits->wake_fd(), ZMQ_POLLIN, 0},
-                               {m_zap ? m_zap->socket().handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+    std::vector<zmq::pollitem_t> items{{m_workers.handle(), 0, ZMQ_POLLIN, 0},
+                                       {m_clients.handle(), 0, ZMQ_POLLIN, 0},
+                                       {nullptr, m_reads->wake_fd(), ZMQ_POLLIN, 0},
+                                       {nullptr, m_writes->wake_fd(), ZMQ_POLLIN, 0}};
+    for (const auto& s : m_submits) items.push_back({nullptr, s->wake_fd(), ZMQ_POLLIN, 0});
+    if (m_zap) items.push_back({m_zap->socket().handle(), 0, ZMQ_POLLIN, 0});
     const auto wait = std::clamp(std::chrono::duration_cast<milliseconds>(
                                      m_core->next_wakeup() - Clock::now() + milliseconds(1)),
                                  milliseconds(0), milliseconds(1000));
     try {
-      zmq::poll(items, m_zap ? 6 : 5, wait);
+      zmq::poll(items, wait);
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;  // a signal: the loop condition sees `stop`
     }
@@ -236,14 +239,18 @@ class Driver {
       if (!done->error && !done->internal) m_metrics.route_write_seconds.observe(done->took.count() / 1e3);
       m_core->routes_written(done->tag, outcome_of(*done), Clock::now());
     }
-    while (auto done = m_submits->poll()) {
-      if (!done->error && !done->internal) m_metrics.submit_part_seconds.observe(done->took.count() / 1e3);
-      std::int64_t batch_id = 0;
-      if (const auto it = m_begun.find(done->tag); it != m_begun.end()) {
-        batch_id = *it->second;
-        m_begun.erase(it);
+    for (const auto& slot : m_submits) {
+      while (auto done = slot->poll()) {
+        if (!done->error && !done->internal) {
+          m_metrics.submit_part_seconds.observe(done->took.count() / 1e3);
+        }
+        std::int64_t batch_id = 0;
+        if (const auto it = m_begun.find(done->tag); it != m_begun.end()) {
+          batch_id = *it->second;
+          m_begun.erase(it);
+        }
+        m_core->submit_written(done->tag, outcome_of(*done), batch_id, Clock::now());
       }
-      m_core->submit_written(done->tag, outcome_of(*done), batch_id, Clock::now());
     }
     execute();
   }
@@ -280,20 +287,20 @@ class Driver {
   void operator()(BeginBatch& a) {
     auto batch_id = std::make_shared<std::int64_t>(0);
     m_begun.emplace(a.tag, batch_id);
-    m_submits->post(a.tag, [batch_id, a](Store& store) {
+    m_submits.at(a.slot)->post(a.tag, [batch_id, a](Store& store) {
       *batch_id = store.begin_batch(a.content_hash, a.graph_id, a.file_name, a.chunk_size,
                                     a.options);
     });
   }
   void operator()(StoreRows& a) {
-    m_submits->post(a.tag, [a](Store& store) {
+    m_submits.at(a.slot)->post(a.tag, [a](Store& store) {
       if (!a.jobs->empty()) store.add_jobs(a.batch_id, *a.jobs);
       if (!a.rejects->empty()) store.add_rejects(a.batch_id, *a.rejects);
       if (a.commit) store.commit_batch(a.batch_id, a.accepted, a.rejected, a.chunk_size);
     });
   }
   void operator()(AbortBatch& a) {
-    m_submits->post(a.tag, [](Store& store) { store.abort_batch(); });
+    m_submits.at(a.slot)->post(a.tag, [](Store& store) { store.abort_batch(); });
   }
 
  private:
@@ -319,7 +326,7 @@ class Driver {
       m_log.error("stopped with ", m_core->routes_held(), " routes not written; their chunks "
                   "are routed again after a restart");
     }
-    m_submits.reset();  // finishes its writes (the rollback)
+    m_submits.clear();  // each finishes its writes (the rollbacks)
   }
 
   const DispatcherConfig& m_config;
@@ -337,7 +344,7 @@ class Driver {
   std::unique_ptr<DispatcherCore> m_core;
   std::unique_ptr<AsyncStore> m_reads;    // reads the jobs of the leases granted
   std::unique_ptr<AsyncStore> m_writes;   // writes routes
-  std::unique_ptr<AsyncStore> m_submits;  // the open submit's transaction
+  std::vector<std::unique_ptr<AsyncStore>> m_submits;  // a receiving slot each: its submit's transaction
   std::map<std::uint64_t, std::shared_ptr<std::vector<wire::JobSpec>>> m_read_jobs;
   std::map<std::uint64_t, std::shared_ptr<std::int64_t>> m_begun;  // batch ids, by tag
 };

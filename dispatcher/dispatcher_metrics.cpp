@@ -41,6 +41,8 @@ DispatcherMetrics::DispatcherMetrics(metrics::Registry& r)
       batches_receiving(r.gauge("waybill_batches", "Batches by state.", {{"state", "receiving"}})),
       batches_queued(r.gauge("waybill_batches", "Batches by state.", {{"state", "queued"}})),
       batches_routing(r.gauge("waybill_batches", "Batches by state.", {{"state", "routing"}})),
+      submitters_waiting(r.gauge("waybill_submitters_waiting",
+                                 "Clients queued for a receiving slot (see --max-receiving).")),
       chunks_outstanding(r.gauge("waybill_chunks_outstanding", "Chunks on lease now.")),
       workers_connected(r.gauge("waybill_workers_connected", "Workers connected now.")),
       worker_threads(r.gauge("waybill_routing_threads", "Routing threads of the workers connected now.")),

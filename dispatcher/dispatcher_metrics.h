@@ -35,6 +35,7 @@ struct DispatcherMetrics {
   metrics::Gauge& batches_receiving;
   metrics::Gauge& batches_queued;
   metrics::Gauge& batches_routing;
+  metrics::Gauge& submitters_waiting;  ///< clients queued for a receiving slot
   metrics::Gauge& chunks_outstanding;
   metrics::Gauge& workers_connected;
   metrics::Gauge& worker_threads;

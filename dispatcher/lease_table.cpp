@@ -5,9 +5,11 @@
 namespace waybill::dispatcher {
 
 void LeaseTable::add_batch(std::int64_t batch_id, std::int64_t graph_id, std::uint64_t jobs,
-                           std::uint32_t chunk_size, const std::vector<std::uint32_t>& done) {
+                           std::uint32_t chunk_size, const std::vector<std::uint32_t>& done,
+                           std::int32_t priority) {
   Batch b;
   b.graph_id = graph_id;
+  b.priority = priority;
   b.jobs = jobs;
   b.chunk_size = chunk_size;
   b.chunks.resize((jobs + chunk_size - 1) / chunk_size);
@@ -16,7 +18,7 @@ void LeaseTable::add_batch(std::int64_t batch_id, std::int64_t graph_id, std::ui
   }
   for (std::uint32_t c = 0; c < b.chunks.size(); ++c) {
     if (b.chunks[c].state == State::pending) {
-      m_queue.push_back({batch_id, c});
+      b.queue.push_back(c);
       ++b.remaining;
     }
   }
@@ -29,38 +31,54 @@ LeaseTable::Chunk* LeaseTable::find(const ChunkRef& ref) {
   return &it->second.chunks[ref.chunk];
 }
 
-std::optional<Grant> LeaseTable::lease(const std::string& worker, std::int64_t graph_id,
-                                       Clock::time_point now, Clock::duration ttl) {
-  for (auto it = m_queue.begin(); it != m_queue.end();) {
-    Chunk* c = find(*it);
-    if (c == nullptr || c->state != State::pending) {  // stale entry
-      it = m_queue.erase(it);
-      continue;
-    }
-    const Batch& b = m_batches.at(it->batch_id);
-    if (b.graph_id != graph_id) {
-      ++it;
-      continue;
-    }
-    const ChunkRef ref = *it;
-    m_queue.erase(it);
-    c->state = State::leased;
-    c->lease_id = m_next_lease++;
-    c->worker = worker;
-    c->deadline = now + ttl;
-    return grant_of(ref, *c);
+bool LeaseTable::has_pending(Batch& b) {
+  while (!b.queue.empty() && b.chunks[b.queue.front()].state != State::pending) {
+    b.queue.pop_front();  // a stale entry: the chunk was leased through a later one
   }
-  return std::nullopt;
+  return !b.queue.empty();
 }
 
-std::optional<std::int64_t> LeaseTable::wanted_graph() const {
-  for (const ChunkRef& ref : m_queue) {
-    const auto it = m_batches.find(ref.batch_id);
-    if (it != m_batches.end() && it->second.chunks[ref.chunk].state == State::pending) {
-      return it->second.graph_id;
-    }
+std::optional<Grant> LeaseTable::lease(const std::string& worker, std::int64_t graph_id,
+                                       Clock::time_point now, Clock::duration ttl) {
+  // The batches in turn, starting after the one leased from last; the first of the highest
+  // priority with a pending chunk on this graph gives the next chunk.
+  Batch* best = nullptr;
+  std::int64_t best_id = 0;
+  auto consider = [&](std::int64_t id, Batch& b) {
+    if (b.graph_id != graph_id || (best && b.priority <= best->priority) || !has_pending(b)) return;
+    best = &b;
+    best_id = id;
+  };
+  const auto after = m_batches.upper_bound(m_turn);
+  for (auto it = after; it != m_batches.end(); ++it) consider(it->first, it->second);
+  for (auto it = m_batches.begin(); it != after; ++it) consider(it->first, it->second);
+  if (!best) return std::nullopt;
+  const std::uint32_t chunk = best->queue.front();
+  best->queue.pop_front();
+  m_turn = best_id;
+  Chunk& c = best->chunks[chunk];
+  c.state = State::leased;
+  c.lease_id = m_next_lease++;
+  c.worker = worker;
+  c.deadline = now + ttl;
+  return grant_of({best_id, chunk}, c);
+}
+
+std::optional<std::int64_t> LeaseTable::wanted_graph() {
+  const Batch* best = nullptr;
+  for (auto& [id, b] : m_batches) {  // oldest first: the first of the highest priority wins
+    if ((!best || b.priority > best->priority) && has_pending(b)) best = &b;
   }
-  return std::nullopt;
+  if (!best) return std::nullopt;
+  return best->graph_id;
+}
+
+std::size_t LeaseTable::pending() const {
+  std::size_t n = 0;
+  for (const auto& [id, b] : m_batches) {
+    for (const std::uint32_t c : b.queue) n += b.chunks[c].state == State::pending;
+  }
+  return n;
 }
 
 bool LeaseTable::accept(const ChunkRef& ref) {
@@ -95,10 +113,11 @@ bool LeaseTable::persisted(const ChunkRef& ref) {
 void LeaseTable::make_pending(const ChunkRef& ref, Chunk& c, bool front) {
   c.state = State::pending;
   c.worker.clear();
+  Batch& b = m_batches.at(ref.batch_id);
   if (front) {
-    m_queue.push_front(ref);
+    b.queue.push_front(ref.chunk);
   } else {
-    m_queue.push_back(ref);
+    b.queue.push_back(ref.chunk);
   }
 }
 

@@ -50,14 +50,18 @@ class LeaseTable {
   explicit LeaseTable(Limits limits) : m_limits(limits) {}
 
   /// Adds a batch of `jobs` jobs cut in chunks of `chunk_size`; `done` chunks need no routing.
+  /// Batches of a higher `priority` are leased first.
   void add_batch(std::int64_t batch_id, std::int64_t graph_id, std::uint64_t jobs,
-                 std::uint32_t chunk_size, const std::vector<std::uint32_t>& done = {});
+                 std::uint32_t chunk_size, const std::vector<std::uint32_t>& done = {},
+                 std::int32_t priority = 0);
 
-  /// The next pending chunk on graph `graph_id`, leased to `worker` until now + ttl.
+  /// The next pending chunk on graph `graph_id`, leased to `worker` until now + ttl: from the
+  /// batches of the highest priority with pending chunks, each in turn (round-robin), so that
+  /// every open batch advances at once.
   std::optional<Grant> lease(const std::string& worker, std::int64_t graph_id,
                              Clock::time_point now, Clock::duration ttl);
-  /// The graph of the oldest batch with pending chunks, if any.
-  std::optional<std::int64_t> wanted_graph() const;
+  /// The graph of the oldest batch of the highest priority with pending chunks, if any.
+  std::optional<std::int64_t> wanted_graph();
 
   /// A result for `ref` arrived. True when it is the first: the chunk moves to persisting and
   /// the caller persists it. False for a chunk already persisting or done (a duplicate), or
@@ -89,7 +93,8 @@ class LeaseTable {
 
   std::uint32_t leased_to(const std::string& worker) const;
   bool has_batch(std::int64_t batch_id) const { return m_batches.count(batch_id) > 0; }
-  std::size_t pending() const { return m_queue.size(); }
+  /// Chunks waiting for a lease.
+  std::size_t pending() const;
   /// Forgets a finished batch.
   void drop_batch(std::int64_t batch_id);
 
@@ -116,8 +121,12 @@ class LeaseTable {
     std::uint64_t jobs = 0;
     std::uint32_t chunk_size = 0;
     std::uint32_t remaining = 0;  // chunks not done
+    std::int32_t priority = 0;    // higher first
     std::vector<Chunk> chunks;
+    std::deque<std::uint32_t> queue;  // its pending chunks, in lease order (may hold stale ones)
   };
+  /// Whether `b` has a pending chunk, dropping stale entries from the front of its queue.
+  static bool has_pending(Batch& b);
 
   Chunk* find(const ChunkRef& ref);
   Grant grant_of(const ChunkRef& ref, const Chunk& c) const;
@@ -127,7 +136,7 @@ class LeaseTable {
   void poison(const ChunkRef& ref, Chunk& c, std::string reason);
 
   std::map<std::int64_t, Batch> m_batches;  // by id: older batches first
-  std::deque<ChunkRef> m_queue;              // pending chunks, in lease order (may hold stale refs)
+  std::int64_t m_turn = 0;                   // the batch leased from last
   std::uint64_t m_next_lease = 1;
   Limits m_limits{};
   std::vector<Poisoned> m_poisoned;

@@ -52,6 +52,7 @@ struct BatchOptions {
   bool want_paths = false;     ///< store each route's encoded polyline
   std::string depart_at;       ///< ISO 8601, for ETAs; empty: none
   double snap_radius_m = 500;  ///< coordinate form: the farthest a road may be
+  std::int32_t priority = 0;   ///< lease order: higher first, equal ones in turn
 };
 
 /// What a graph's arcs carry besides their cost, for graph_edges and graphs.cost_unit.

@@ -52,11 +52,11 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
       const auto id = impl.submit
                           ->exec_params1(
                               "insert into batches (hash, graph_id, file_name, chunk_size,"
-                              " want_paths, depart_at, snap_radius_m)"
-                              " values ($1, $2, $3, $4, $5, nullif($6, '')::timestamptz, $7)"
+                              " want_paths, depart_at, snap_radius_m, priority)"
+                              " values ($1, $2, $3, $4, $5, nullif($6, '')::timestamptz, $7, $8)"
                               " returning id",
                               hash, graph_id, file_name, chunk_size, options.want_paths,
-                              options.depart_at, options.snap_radius_m)[0]
+                              options.depart_at, options.snap_radius_m, options.priority)[0]
                           .as<std::int64_t>();
       for (const detail::Partitioned& table : detail::kBatchTables) {
         detail::create_detached_partition(*impl.submit, table, id);

@@ -37,8 +37,9 @@ using Stage = SubmitReply::Stage;
 static_assert(same(gen::SubmitReply::Stage::BEGUN, Stage::begun) &&
               same(gen::SubmitReply::Stage::PART_STORED, Stage::part_stored) &&
               same(gen::SubmitReply::Stage::DONE, Stage::done) &&
-              same(gen::SubmitReply::Stage::FAILED, Stage::failed));
-constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::FAILED);
+              same(gen::SubmitReply::Stage::FAILED, Stage::failed) &&
+              same(gen::SubmitReply::Stage::QUEUED, Stage::queued));
+constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::QUEUED);
 
 static_assert(same(gen::ChunkError::UNSPECIFIED, ChunkError::unspecified) &&
               same(gen::ChunkError::RETRYABLE, ChunkError::retryable) &&
@@ -221,6 +222,7 @@ struct Fill {
     b.setWantPaths(m.want_paths);
     b.setDepartAt(text(m.depart_at));
     b.setSnapRadiusM(m.snap_radius_m);
+    b.setPriority(m.priority);
   }
   void operator()(const SubmitData& m) {
     auto b = envelope.initSubmitData();
@@ -242,6 +244,7 @@ struct Fill {
     b.setAccepted(m.accepted);
     b.setRejected(m.rejected);
     b.setError(text(m.error));
+    b.setPlace(m.place);
   }
   void operator()(const StatusReply& m) {
     auto b = envelope.initStatusReply();
@@ -404,7 +407,7 @@ std::optional<Warm> read(gen::Warm::Reader r, std::size_t frame_words, std::stri
 SubmitBegin read(gen::SubmitBegin::Reader r) {
   return {str(r.getGraphName()), str(r.getContentHash()), str(r.getFileName()),
           r.getFileBytes(),      r.getWantPaths(),        str(r.getDepartAt()),
-          r.getSnapRadiusM()};
+          r.getSnapRadiusM(),    r.getPriority()};
 }
 
 SubmitData read(gen::SubmitData::Reader r) {
@@ -421,7 +424,7 @@ std::optional<SubmitReply> read(gen::SubmitReply::Reader r, std::string& error) 
   }
   return SubmitReply{static_cast<Stage>(stage), r.getSubmitId(), r.getPart(),
                      r.getBatchId(),            r.getExisting(), r.getAccepted(),
-                     r.getRejected(),           str(r.getError())};
+                     r.getRejected(),           str(r.getError()), r.getPlace()};
 }
 
 std::optional<StatusReply> read(gen::StatusReply::Reader r, std::size_t frame_words,

@@ -172,6 +172,7 @@ struct SubmitBegin {
   bool want_paths = false;     ///< store each route's encoded polyline
   std::string depart_at{};     ///< ISO 8601 departure time for ETAs, or empty
   double snap_radius_m = 500;  ///< for coordinates: the farthest a road may be
+  std::int32_t priority = 0;   ///< lease order: higher first, equal ones in turn
   friend bool operator==(const SubmitBegin&, const SubmitBegin&) = default;
 };
 
@@ -195,7 +196,7 @@ struct StatusRequest {
 /// Answers SubmitBegin (stage begun or done, when the file is stored already), each SubmitData
 /// (stage part_stored) and the last one (stage done, once the batch is durable).
 struct SubmitReply {
-  enum class Stage : std::uint8_t { begun = 0, part_stored = 1, done = 2, failed = 3 };
+  enum class Stage : std::uint8_t { begun = 0, part_stored = 1, done = 2, failed = 3, queued = 4 };
   Stage stage = Stage::begun;
   std::uint64_t submit_id = 0;
   std::uint32_t part = 0;
@@ -204,6 +205,7 @@ struct SubmitReply {
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
   std::string error;  ///< when stage == failed
+  std::uint32_t place = 0;  ///< when stage == queued: the place in the queue, 1 next
   friend bool operator==(const SubmitReply&, const SubmitReply&) = default;
 };
 

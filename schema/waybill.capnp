@@ -146,6 +146,7 @@ struct SubmitBegin {
   wantPaths @4 :Bool;      # store each route's encoded polyline
   departAt @5 :Text;       # ISO 8601 departure time of the batch's vehicles (ETA), or empty
   snapRadiusM @6 :Float64 = 500;  # for coordinates: the farthest a road may be
+  priority @7 :Int32;      # lease order: higher first, equal ones in turn
 }
 
 struct SubmitData {
@@ -167,6 +168,7 @@ struct SubmitReply {
     partStored @1;   # answers a SubmitData
     done @2;         # the batch is durable (or was stored before: existing)
     failed @3;       # see error
+    queued @4;       # answers SubmitBegin: every receiving slot is taken; `place` in the queue
   }
   stage @0 :Stage;
   submitId @1 :UInt64;
@@ -176,6 +178,7 @@ struct SubmitReply {
   accepted @5 :UInt64;     # lines accepted so far
   rejected @6 :UInt64;     # lines rejected so far
   error @7 :Text;          # when stage == failed
+  place @8 :UInt32;        # when stage == queued: 1 is next; send SubmitBegin again to keep it
 }
 
 struct BatchStatus {

@@ -152,7 +152,7 @@ class FakeDatabase final : public Catalog {
     b.hash = a.content_hash;
     b.chunk_size = a.chunk_size;
     b.options = a.options;
-    open_submit = id;
+    open_submits[a.slot] = id;
     return id;
   }
   void store_rows(const StoreRows& a) {
@@ -162,12 +162,14 @@ class FakeDatabase final : public Catalog {
     if (a.commit) {
       b.committed = true;
       b.chunk_size = a.chunk_size;
-      open_submit = 0;
+      open_submits.erase(a.slot);
     }
   }
-  void abort_batch() {
-    if (open_submit != 0) batches.erase(open_submit);
-    open_submit = 0;
+  void abort_batch(std::uint32_t slot) {
+    if (const auto it = open_submits.find(slot); it != open_submits.end()) {
+      batches.erase(it->second);
+      open_submits.erase(it);
+    }
   }
 
   struct Batch {
@@ -183,7 +185,7 @@ class FakeDatabase final : public Catalog {
   std::optional<HierarchyBlob> hierarchy_blob;
   std::map<std::int64_t, Batch> batches;
   std::int64_t next_batch = 1;
-  std::int64_t open_submit = 0;
+  std::map<std::uint32_t, std::int64_t> open_submits;  // batch ids, by receiving slot
   std::int64_t workers = 0;
 
  private:
@@ -377,7 +379,7 @@ class Harness {
     } else if (auto* s = std::get_if<StoreRows>(&a)) {
       m_core->submit_written(s->tag, outcome_of([&] { db.store_rows(*s); }), 0, now);
     } else if (auto* x = std::get_if<AbortBatch>(&a)) {
-      db.abort_batch();
+      db.abort_batch(x->slot);
       m_core->submit_written(x->tag, {}, 0, now);
     }
     tick();

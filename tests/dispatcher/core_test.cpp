@@ -293,15 +293,70 @@ TEST(DispatcherCore, ABugInAStoreTaskIsNotTakenForALostDatabase) {
   expect_routed(h.db.batches.at(id));
 }
 
-TEST(DispatcherCore, ASecondSubmitterIsToldBusy) {
-  Harness h;
-  std::string file = "order_id,origin,destination\nA,1,2\n";
-  h.from_client("c1", wire::SubmitBegin{"line", sha256_hex(file), "a.csv", file.size()});
-  h.run_store();
-  h.from_client("c2", wire::SubmitBegin{"line", sha256_hex(file + "B,1,3\n"), "b.csv", 40});
-  const auto replies = h.received<wire::SubmitReply>("c2");
-  ASSERT_EQ(replies.size(), 1u);
-  EXPECT_EQ(replies[0].error, "busy: another submit is in progress; retry");
+TEST(DispatcherCore, SubmittersBeyondTheSlotsAreQueuedAndServedInTurn) {
+  DispatcherConfig config = Harness::small_config();
+  config.max_receiving = 2;
+  Harness h(config);
+  std::vector<std::string> files;
+  for (int c = 0; c < 4; ++c) {
+    files.push_back("order_id,origin,destination\nA" + std::to_string(c) + ",1,2\nB,1,3\n");
+  }
+  auto begin = [&](int c) {
+    const std::string client = "c" + std::to_string(c);
+    h.from_client(client, wire::SubmitBegin{"line", sha256_hex(files[c]), "f.csv", files[c].size()});
+    h.run_store();
+    const auto replies = h.received<wire::SubmitReply>(client);
+    EXPECT_EQ(replies.size(), 1u);
+    return replies.empty() ? wire::SubmitReply{} : replies.back();
+  };
+  auto send_all = [&](int c, const wire::SubmitReply& begun) {
+    const std::string client = "c" + std::to_string(c);
+    h.from_client(client, wire::SubmitData{begun.submit_id, 0, files[c], true});
+    h.run_store();
+    const auto done = h.received<wire::SubmitReply>(client);
+    EXPECT_EQ(done.size(), 1u);
+    EXPECT_EQ(done.empty() ? wire::SubmitReply::Stage::failed : done.back().stage,
+              wire::SubmitReply::Stage::done);
+  };
+  const auto r0 = begin(0), r1 = begin(1), r2 = begin(2), r3 = begin(3);
+  EXPECT_EQ(r0.stage, wire::SubmitReply::Stage::begun);
+  EXPECT_EQ(r1.stage, wire::SubmitReply::Stage::begun);
+  EXPECT_EQ(r2.stage, wire::SubmitReply::Stage::queued);
+  EXPECT_EQ(r2.place, 1u);
+  EXPECT_EQ(r3.stage, wire::SubmitReply::Stage::queued);
+  EXPECT_EQ(r3.place, 2u);
+  EXPECT_EQ(begin(3).place, 2u);  // asking again keeps the place: c2 is still ahead
+  send_all(1, r1);                // a slot frees: the head of the queue takes it
+  EXPECT_EQ(begin(3).place, 1u);  // ... only the head: c3 is next
+  const auto again2 = begin(2);
+  EXPECT_EQ(again2.stage, wire::SubmitReply::Stage::begun);
+  send_all(0, r0);
+  const auto again3 = begin(3);
+  EXPECT_EQ(again3.stage, wire::SubmitReply::Stage::begun);
+  send_all(2, again2);
+  send_all(3, again3);
+  EXPECT_EQ(h.db.batches.size(), 4u);
+  for (const auto& [id, b] : h.db.batches) {
+    EXPECT_TRUE(b.committed);
+    EXPECT_EQ(b.jobs.size(), 2u);
+  }
+  EXPECT_TRUE(h.db.open_submits.empty());
+}
+
+TEST(DispatcherCore, AQueuedClientThatStopsAskingLosesItsPlace) {
+  DispatcherConfig config = Harness::small_config();
+  config.max_receiving = 1;
+  Harness h(config);
+  const std::string a = "order_id,origin,destination\nA,1,2\n", b = a + "B,1,3\n", c = b + "C,1,4\n";
+  h.from_client("c1", wire::SubmitBegin{"line", sha256_hex(a), "a.csv", a.size()});
+  h.from_client("c2", wire::SubmitBegin{"line", sha256_hex(b), "b.csv", b.size()});
+  h.from_client("c3", wire::SubmitBegin{"line", sha256_hex(c), "c.csv", c.size()});
+  EXPECT_EQ(h.received<wire::SubmitReply>("c3").back().place, 2u);
+  for (int i = 0; i < 20; ++i) {  // c2 is silent; c3 keeps asking
+    h.advance(1s);
+    h.from_client("c3", wire::SubmitBegin{"line", sha256_hex(c), "c.csv", c.size()});
+  }
+  EXPECT_EQ(h.received<wire::SubmitReply>("c3").back().place, 1u);
 }
 
 TEST(DispatcherCore, AClientSilentTooLongIsRolledBack) {

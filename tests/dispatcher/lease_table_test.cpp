@@ -27,6 +27,22 @@ TEST(LeaseTable, LeasesEveryChunkOnceWithTheRightJobRange) {
   EXPECT_EQ(table.leased_to("w"), 3u);
 }
 
+TEST(LeaseTable, OpenBatchesTakeTurnsAndAHigherPriorityGoesFirst) {
+  LeaseTable table;
+  table.add_batch(1, 1, 300, 100);  // 3 chunks each
+  table.add_batch(2, 1, 300, 100);
+  table.add_batch(3, 1, 300, 100);
+  std::vector<std::int64_t> order;
+  for (int i = 0; i < 4; ++i) order.push_back(table.lease("w", 1, t0, 10s)->ref.batch_id);
+  EXPECT_EQ(order, (std::vector<std::int64_t>{1, 2, 3, 1}));
+  // An urgent batch arrives: its chunks go first, then the others take turns again.
+  table.add_batch(4, 1, 200, 100, {}, 5);
+  order.clear();
+  while (auto g = table.lease("w", 1, t0, 10s)) order.push_back(g->ref.batch_id);
+  EXPECT_EQ(order, (std::vector<std::int64_t>{4, 4, 1, 2, 3, 2, 3}));
+  EXPECT_EQ(table.wanted_graph(), std::nullopt);
+}
+
 TEST(LeaseTable, OnlyLeasesChunksOfTheWorkersGraph) {
   LeaseTable table;
   table.add_batch(1, 10, 100, 50);

@@ -112,6 +112,7 @@ std::vector<Message> every_message() {
       SubmitReply{SubmitReply::Stage::part_stored, 18, 4, 0, false, 1000, 3, ""},
       SubmitReply{SubmitReply::Stage::done, 19, 0, 6, true, 2000000, 0, ""},
       SubmitReply{SubmitReply::Stage::failed, 20, 1, 0, false, 0, 0, "graph ny not found"},
+      SubmitReply{SubmitReply::Stage::queued, 0, 0, 0, false, 0, 0, "", 3},
       StatusReply{{{6, "a.csv", "ny", 10, 1, 8, 2, false, 12.5},
                    {5, "b.csv", "ny", 3, 0, 3, 0, true, 0.25}},
                   {{"host-1:4242", 8, 2, 123456, 0.5}, {"host-2:1", 2, 0, 0, 31.0}},

@@ -60,7 +60,8 @@ struct SubmitReply {
     partStored @1;
     done @2;
     failed @3;
-    paused @4;            # new enumerant
+    queued @4;
+    paused @5;            # new enumerant
   }
   stage @0 :Stage;
   submitId @1 :UInt64;
