@@ -28,8 +28,16 @@ std::optional<int> parse_command_line(int argc, char** argv,
                                       boost::program_options::variables_map& vm,
                                       std::string_view program);
 
-/// The log level the command line asks for: debug with --verbose, else info.
+/// Adds the logging options both daemons take: --log-level debug|info|warn|error (info),
+/// --log-format text|json (text), and -v/--verbose, short for --log-level debug. A value not in
+/// the list is a usage error.
+void add_log_options(boost::program_options::options_description& options);
+
+/// The log level the command line asks for: debug with --verbose, else --log-level, else info.
 LogLevel log_level(const boost::program_options::variables_map& vm);
+
+/// How to log, as the command line asks (after add_log_options): level and format, on stderr.
+LogOptions log_options(const boost::program_options::variables_map& vm);
 
 /// Prints each problem that a config's validate() lists on stderr as "PROGRAM: PROBLEM". Returns
 /// 2, a usage error, when there is any; nullopt: go on.

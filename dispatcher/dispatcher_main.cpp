@@ -55,15 +55,22 @@ int main(int argc, char** argv) try {
       ("insecure", po::bool_switch(&c.insecure), "plain TCP without CurveZMQ: anyone may connect")
       ("metrics", po::value(&c.metrics),
        "HOST:PORT to serve /metrics (Prometheus), /healthz, /readyz and a status page at / "
-       "over HTTP (off when absent; plain HTTP: bind it to a private address)")
-      ("verbose,v", "log debug lines");
+       "over HTTP (off when absent; plain HTTP: bind it to a private address)");
+  waybill::add_log_options(options);
   po::variables_map vm;
   if (auto status = waybill::parse_command_line(argc, argv, options, vm, kProgram)) return *status;
   if (auto status = waybill::report_problems(kProgram, c.validate())) return *status;
-  waybill::Logger log("dispatcher", waybill::log_level(vm));
+  waybill::Logger log("dispatcher", waybill::log_options(vm));
   const auto& stop = waybill::stop_on_signals();
   zmq::context_t context;
-  const int status = waybill::dispatcher::run_dispatcher(c, context, log, stop);
+  int status = 1;
+  try {
+    status = waybill::dispatcher::run_dispatcher(c, context, log, stop);
+  } catch (const std::exception& e) {
+    log.error(e.what());  // in the format chosen, as every other line
+    return 1;
+  }
+  log.flush();  // repeats still being counted are summed up before the last line
   log.info("stopped");
   return status;
 } catch (const std::exception& e) {

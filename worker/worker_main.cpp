@@ -62,18 +62,25 @@ int main(int argc, char** argv) try {
       ("insecure", po::bool_switch(&config.insecure), "plain TCP, without CurveZMQ")
       ("metrics", po::value(&config.metrics),
        "HOST:PORT to serve /metrics (Prometheus), /healthz, /readyz and a status page at / "
-       "over HTTP (off when absent; plain HTTP: bind it to a private address)")
-      ("verbose,v", "log debug lines");
+       "over HTTP (off when absent; plain HTTP: bind it to a private address)");
+  waybill::add_log_options(options);
   po::variables_map vm;
   if (auto status = waybill::parse_command_line(argc, argv, options, vm, kProgram)) return *status;
   config.cache_dir = cache_dir;
   config.tree_cache_bytes = tree_cache_mb << 20;
   if (auto status = waybill::report_problems(kProgram, config.validate())) return *status;
-  waybill::Logger log("worker " + config.name, waybill::log_level(vm));
+  waybill::Logger log("worker", waybill::log_options(vm), {.worker = config.name});
   const auto& stop = waybill::stop_on_signals();
   zmq::context_t context;
   log.info("joining ", config.dispatcher, " with ", config.threads, " threads");
-  const int status = waybill::worker::run_worker(config, context, log, stop);
+  int status = 1;
+  try {
+    status = waybill::worker::run_worker(config, context, log, stop);
+  } catch (const std::exception& e) {
+    log.error(e.what());  // in the format chosen, as every other line
+    return 1;
+  }
+  log.flush();  // repeats still being counted are summed up before the last line
   log.info("stopped");
   return status;
 } catch (const std::exception& e) {

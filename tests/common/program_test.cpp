@@ -63,6 +63,61 @@ TEST(ParseCommandLine, UsageErrorsStopWithTwo) {
                      "(see --help)\n");
 }
 
+struct Logging {
+  std::optional<int> status;
+  std::string err;
+  LogOptions options;
+};
+
+Logging parse_logging(std::vector<std::string> args) {
+  Logging parsed;
+  po::options_description options("demo [options]");
+  add_log_options(options);
+  std::vector<char*> argv{const_cast<char*>("demo")};
+  for (std::string& a : args) argv.push_back(a.data());
+  po::variables_map vm;
+  ::testing::internal::CaptureStderr();
+  parsed.status =
+      parse_command_line(static_cast<int>(argv.size()), argv.data(), options, vm, "waybill-demo");
+  parsed.err = ::testing::internal::GetCapturedStderr();
+  if (!parsed.status) parsed.options = log_options(vm);
+  return parsed;
+}
+
+TEST(LogOptions, DefaultToInfoAsText) {
+  const Logging parsed = parse_logging({});
+  EXPECT_EQ(parsed.status, std::nullopt) << parsed.err;
+  EXPECT_EQ(parsed.options.level, LogLevel::info);
+  EXPECT_EQ(parsed.options.format, LogFormat::text);
+}
+
+TEST(LogOptions, LevelAndFormat) {
+  const Logging parsed = parse_logging({"--log-level", "warn", "--log-format=json"});
+  EXPECT_EQ(parsed.status, std::nullopt) << parsed.err;
+  EXPECT_EQ(parsed.options.level, LogLevel::warn);
+  EXPECT_EQ(parsed.options.format, LogFormat::json);
+  EXPECT_EQ(parse_logging({"--log-level", "error"}).options.level, LogLevel::error);
+  EXPECT_EQ(parse_logging({"--log-level", "debug"}).options.level, LogLevel::debug);
+}
+
+TEST(LogOptions, VerboseIsDebug) {
+  EXPECT_EQ(parse_logging({"-v"}).options.level, LogLevel::debug);
+  EXPECT_EQ(parse_logging({"--verbose", "--log-level", "error"}).options.level, LogLevel::debug);
+}
+
+TEST(LogOptions, UnknownValuesAreUsageErrors) {
+  const Logging level = parse_logging({"--log-level", "loud"});
+  EXPECT_EQ(level.status, 2);
+  EXPECT_EQ(level.err,
+            "waybill-demo: the argument ('loud') for option '--log-level' is invalid "
+            "(see --help)\n");
+  const Logging format = parse_logging({"--log-format", "xml"});
+  EXPECT_EQ(format.status, 2);
+  EXPECT_EQ(format.err,
+            "waybill-demo: the argument ('xml') for option '--log-format' is invalid "
+            "(see --help)\n");
+}
+
 TEST(ReportProblems, PrintsEachProblemAndStopsWithTwo) {
   EXPECT_EQ(report_problems("waybill-demo", {}), std::nullopt);
   ::testing::internal::CaptureStderr();
