@@ -131,8 +131,9 @@ void DispatcherCore::on_plan_request(const std::string& peer, const wire::PlanRe
     if (!planned.contains(key)) spec.without_fleet.push_back(key);
   }
   const std::int64_t plan_id = m_catalog.create_plan(spec);
-  m_log.info("plan ", plan_id, ": batch ", batch_id, ", ", spec.fleets.size(), " depots in ",
-             spec.parts, " parts, ", spec.without_fleet.size(), " origins without a fleet");
+  m_log.info(LogFields{.batch = batch_id, .plan = plan_id}, "plan ", plan_id, ": batch ", batch_id,
+             ", ", spec.fleets.size(), " depots in ", spec.parts, " parts, ",
+             spec.without_fleet.size(), " origins without a fleet");
   open_plan(plan_id, batch_id, batch->graph_id, spec.fleets, {}, request.time_limit_s, service);
   reply(wire::PlanReply{static_cast<std::uint64_t>(plan_id), false, spec.parts, 0, spec.parts == 0, ""});
 }
@@ -165,7 +166,8 @@ void DispatcherCore::resume_plans() {
     const auto batch = m_catalog.plan_batch(p.record.batch_id);
     if (!batch) continue;
     const auto [limit, service] = parse_options(p.record.options);
-    m_log.info("plan ", p.record.id, ": resuming, ", p.done.size(), " of ", p.record.parts, " parts stored");
+    m_log.info(LogFields{.batch = p.record.batch_id, .plan = p.record.id}, "plan ", p.record.id,
+               ": resuming, ", p.done.size(), " of ", p.record.parts, " parts stored");
     open_plan(p.record.id, p.record.batch_id, batch->graph_id, p.fleets, p.done, limit, service);
   }
 }
@@ -242,7 +244,11 @@ void DispatcherCore::assign_plans(Clock::time_point now) {
     for (const auto& j : lease.jobs) out.seqs.push_back(j.seq);
     m_plan_leases[lease.lease_id] = std::move(out);
     m_metrics.plan_parts_leased.inc();
-    m_log.info("plan ", part.key.plan_id, ": depot ", part.key.depot, " part ", part.key.part, " (",
+    m_log.info(LogFields{.batch = part.batch_id,
+                         .plan = part.key.plan_id,
+                         .depot = part.key.depot,
+                         .worker = conn.name},
+               "plan ", part.key.plan_id, ": depot ", part.key.depot, " part ", part.key.part, " (",
                lease.jobs.size(), " jobs, ", lease.fleet.vehicles, " vans) to worker ", conn.name);
     send(Side::workers, peer, std::move(lease), now);
   }
@@ -269,7 +275,8 @@ void DispatcherCore::store_part(PlanPartRows rows) {
   }
   if (it->second.done >= it->second.parts || m_plan_board.open_parts(rows.plan_id) == 0) {
     m_catalog.finish_plan(rows.plan_id);
-    m_log.info("plan ", rows.plan_id, ": every part stored");
+    m_log.info(LogFields{.batch = rows.batch_id, .plan = rows.plan_id}, "plan ", rows.plan_id,
+               ": every part stored");
     m_plans.erase(it);
   }
 }
@@ -279,7 +286,8 @@ void DispatcherCore::on_plan_result(const std::string& peer, WorkerConn& conn,
   (void)now;
   const auto out_it = m_plan_leases.find(result.lease_id);
   if (out_it == m_plan_leases.end() || out_it->second.peer != peer) {
-    m_log.warn("worker ", conn.name, ": dropped a plan result for an unknown lease");
+    m_log.warn(LogFields{.worker = conn.name}, "worker ", conn.name,
+               ": dropped a plan result for an unknown lease");
     return;
   }
   const PlanLeaseOut out = std::move(out_it->second);
@@ -295,7 +303,11 @@ void DispatcherCore::on_plan_result(const std::string& peer, WorkerConn& conn,
   rows.worker_id = conn.db_id;
   rows.solve_s = std::isfinite(result.solve_s) ? result.solve_s : 0;
   if (!result.error.empty()) {
-    m_log.warn("worker ", conn.name, " failed plan ", out.key.plan_id, " depot ", out.key.depot,
+    m_log.warn(LogFields{.batch = part->batch_id,
+                         .plan = out.key.plan_id,
+                         .depot = out.key.depot,
+                         .worker = conn.name},
+               "worker ", conn.name, " failed plan ", out.key.plan_id, " depot ", out.key.depot,
                " part ", out.key.part, ": ", result.error);
     if (!m_plan_board.fail(out.key, result.lease_id)) return;
     rows.failed = utf8_prefix(result.error, 500);
@@ -314,8 +326,13 @@ void DispatcherCore::on_plan_result(const std::string& peer, WorkerConn& conn,
   for (const auto& m : result.misses) seen.push_back(m.seq);
   std::sort(seen.begin(), seen.end());
   if (!valid || seen != out.seqs) {
-    m_log.warn("worker ", conn.name, ": dropped a plan result for plan ", out.key.plan_id, " depot ",
-               out.key.depot, " part ", out.key.part, " that does not match its jobs or vans");
+    m_log.warn(LogFields{.batch = part->batch_id,
+                         .plan = out.key.plan_id,
+                         .depot = out.key.depot,
+                         .worker = conn.name},
+               "worker ", conn.name, ": dropped a plan result for plan ", out.key.plan_id,
+               " depot ", out.key.depot, " part ", out.key.part,
+               " that does not match its jobs or vans");
     m_plan_board.fail(out.key, result.lease_id);
     return;
   }

@@ -8,7 +8,8 @@ namespace waybill::dispatcher {
 void DispatcherCore::store_poisoned(Clock::time_point now) {
   for (Poisoned& p : m_table.take_poisoned()) {
     m_metrics.chunks_failed.inc();
-    m_log.error("batch ", p.grant.ref.batch_id, " chunk ", p.grant.ref.chunk, ": given up, its ",
+    m_log.error(LogFields{.batch = p.grant.ref.batch_id, .chunk = p.grant.ref.chunk}, "batch ",
+                p.grant.ref.batch_id, " chunk ", p.grant.ref.chunk, ": given up, its ",
                 p.grant.count, " jobs are stored as failed: ", p.reason);
     ChunkRoutes routes{p.grant.ref.batch_id, p.grant.ref.chunk, 0, {}};
     routes.outcomes.reserve(p.grant.count);
@@ -36,7 +37,7 @@ void DispatcherCore::finish_batch(std::int64_t batch_id) {
   m_options.erase(batch_id);
   m_batch_graphs.erase(batch_id);
   m_metrics.batches_finished.inc();
-  m_log.info("batch ", batch_id, " finished");
+  m_log.info(LogFields{.batch = batch_id}, "batch ", batch_id, " finished");
 }
 
 }  // namespace waybill::dispatcher

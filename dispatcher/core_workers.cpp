@@ -22,7 +22,8 @@ void DispatcherCore::on_worker(const std::string& peer, wire::Message& message,
   if (auto* hello = std::get_if<wire::Hello>(&message)) {
     const WorkerConn& conn = join(peer, utf8_prefix(hello->worker_name, 200),
                                   std::clamp<std::uint32_t>(hello->threads, 1, 1024), now);
-    m_log.info("worker ", conn.name, " joined (", conn.threads, " threads, holds graph ",
+    m_log.info(LogFields{.worker = conn.name}, "worker ", conn.name, " joined (", conn.threads,
+               " threads, holds graph ",
                hello->graph_hash.empty() ? "none" : hello->graph_hash.substr(0, 12), ")");
     return welcome(peer, now);
   }
@@ -30,7 +31,7 @@ void DispatcherCore::on_worker(const std::string& peer, wire::Message& message,
   if (it == m_conns.end()) {
     // A worker that knew the previous dispatcher: take it on without a name.
     const WorkerConn& conn = join(peer, "worker-" + hex_lower(peer), 1, now);
-    m_log.info("worker ", conn.name, " rejoined without a hello");
+    m_log.info(LogFields{.worker = conn.name}, "worker ", conn.name, " rejoined without a hello");
     if (!std::holds_alternative<wire::ChunkResult>(message)) welcome(peer, now);
     it = m_conns.find(peer);
   }
@@ -47,10 +48,11 @@ void DispatcherCore::on_worker(const std::string& peer, wire::Message& message,
     send_graph_chunk(peer, *request, now);
   } else if (std::holds_alternative<wire::Goodbye>(message)) {
     conn.leaving = true;
-    m_log.info("worker ", conn.name, " is draining");
+    m_log.info(LogFields{.worker = conn.name}, "worker ", conn.name, " is draining");
   } else if (!std::holds_alternative<wire::Heartbeat>(message)) {
     m_metrics.messages_dropped.inc();
-    m_log.warn("worker ", conn.name, ": dropped an unexpected message type");
+    m_log.warn(LogFields{.worker = conn.name}, "worker ", conn.name,
+               ": dropped an unexpected message type");
   }
 }
 
@@ -116,7 +118,8 @@ void DispatcherCore::on_result(const std::string& peer, WorkerConn& conn,
                                         [&](const auto& p) { return p.first.first == peer; });
     auto it = m_partials.find(key);
     if (it == m_partials.end() && partials >= static_cast<std::ptrdiff_t>(kMaxPartialsPerWorker)) {
-      m_log.warn("worker ", conn.name, ": dropped a result part beyond ", kMaxPartialsPerWorker,
+      m_log.warn(LogFields{.worker = conn.name}, "worker ", conn.name,
+                 ": dropped a result part beyond ", kMaxPartialsPerWorker,
                  " results in parts at once");
       return;
     }
@@ -124,7 +127,8 @@ void DispatcherCore::on_result(const std::string& peer, WorkerConn& conn,
     partial.ref = ref;
     const std::size_t have = partial.outcomes.size() + result.outcomes.size();
     if (!grant || have > grant->count) {
-      m_log.warn("worker ", conn.name, ": dropped the parts of a result for batch ", ref.batch_id,
+      m_log.warn(LogFields{.batch = ref.batch_id, .chunk = ref.chunk, .worker = conn.name},
+                 "worker ", conn.name, ": dropped the parts of a result for batch ", ref.batch_id,
                  " chunk ", ref.chunk, " that do not match its jobs");
       m_partials.erase(key);
       return;
@@ -148,8 +152,9 @@ void DispatcherCore::on_result(const std::string& peer, WorkerConn& conn,
     valid = result.outcomes[i].seq == grant->first_seq + i;
   }
   if (!valid) {
-    m_log.warn("worker ", conn.name, ": dropped a result for batch ", ref.batch_id, " chunk ",
-               ref.chunk, " that does not match its jobs");
+    m_log.warn(LogFields{.batch = ref.batch_id, .chunk = ref.chunk, .worker = conn.name}, "worker ",
+               conn.name, ": dropped a result for batch ", ref.batch_id, " chunk ", ref.chunk,
+               " that does not match its jobs");
     return;
   }
   if (!m_table.accept(ref)) return;  // someone else answered first: stored once
@@ -160,8 +165,8 @@ void DispatcherCore::on_result(const std::string& peer, WorkerConn& conn,
 void DispatcherCore::on_failure(const std::string& peer, WorkerConn& conn,
                                 const wire::ChunkResult& result, Clock::time_point now) {
   const ChunkRef ref{static_cast<std::int64_t>(result.batch_id), result.chunk};
-  m_log.warn("worker ", conn.name, " failed batch ", ref.batch_id, " chunk ", ref.chunk, ": ",
-             result.error);
+  m_log.warn(LogFields{.batch = ref.batch_id, .chunk = ref.chunk, .worker = conn.name}, "worker ",
+             conn.name, " failed batch ", ref.batch_id, " chunk ", ref.chunk, ": ", result.error);
   if (result.error_kind == wire::ChunkError::graph_mismatch) {
     // The worker is not where we thought: not the chunk's fault. Tell it the graph again.
     m_table.give_back(ref, result.lease_id);
@@ -217,12 +222,14 @@ void DispatcherCore::check_workers(Clock::time_point now) {
       m_metrics.chunks_released.inc(released);
       if (!conn.leaving) m_metrics.heartbeat_misses.inc();
       if (const std::size_t plans = m_plan_board.release_worker(it->first)) {
-        m_log.warn("worker ", conn.name, " lost; ", plans, " plan parts return to the queue");
+        m_log.warn(LogFields{.worker = conn.name}, "worker ", conn.name, " lost; ", plans,
+                   " plan parts return to the queue");
       }
       if (!conn.leaving || released > 0) {
-        m_log.warn("worker ", conn.name, " lost; ", released, " chunks return to the queue");
+        m_log.warn(LogFields{.worker = conn.name}, "worker ", conn.name, " lost; ", released,
+                   " chunks return to the queue");
       } else {
-        m_log.info("worker ", conn.name, " left");
+        m_log.info(LogFields{.worker = conn.name}, "worker ", conn.name, " left");
       }
       forget_partials(it->first);
       it = m_conns.erase(it);

@@ -122,8 +122,9 @@ void PlanRunner::serve() {
       m_todo.pop_front();
       m_running = true;
     }
-    m_log.info("planning plan ", lease.plan_id, " depot ", lease.depot, " part ", lease.part, ": ",
-               lease.jobs.size(), " jobs, ", lease.fleet.vehicles, " vans, ", lease.time_limit_s, " s");
+    m_log.info(LogFields{.plan = lease.plan_id, .depot = lease.depot}, "planning plan ",
+               lease.plan_id, " depot ", lease.depot, " part ", lease.part, ": ", lease.jobs.size(),
+               " jobs, ", lease.fleet.vehicles, " vans, ", lease.time_limit_s, " s");
     wire::PlanResult result = plan_lease(m_loaded, lease, m_threads);
     std::lock_guard lock(m_mutex);
     m_done.push_back(std::move(result));

@@ -107,15 +107,17 @@ void RoutingPool::serve(LoadedGraph& loaded) {
       if (m_chunk_seconds) {
         m_chunk_seconds->observe(std::chrono::duration<double>(Clock::now() - t0).count());
       }
-      m_log->debug("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", lease.jobs.size(),
-                   " jobs in ",
+      m_log->debug(LogFields{.batch = lease.batch_id, .chunk = lease.chunk}, "batch ",
+                   lease.batch_id, " chunk ", lease.chunk, ": ", lease.jobs.size(), " jobs in ",
                    std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), " ms");
     } catch (const std::bad_alloc&) {
-      m_log->error("batch ", lease.batch_id, " chunk ", lease.chunk, ": out of memory");
+      m_log->error(LogFields{.batch = lease.batch_id, .chunk = lease.chunk}, "batch ",
+                   lease.batch_id, " chunk ", lease.chunk, ": out of memory");
       result.error = "out of memory on worker";
       result.error_kind = wire::ChunkError::retryable;
     } catch (const std::exception& e) {
-      m_log->error("batch ", lease.batch_id, " chunk ", lease.chunk, ": ", e.what());
+      m_log->error(LogFields{.batch = lease.batch_id, .chunk = lease.chunk}, "batch ",
+                   lease.batch_id, " chunk ", lease.chunk, ": ", e.what());
       result.error = e.what();
       result.error_kind = wire::ChunkError::bad_chunk;
     }
