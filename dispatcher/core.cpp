@@ -264,6 +264,7 @@ std::string DispatcherCore::graph_label(std::int64_t batch_id) const {
 
 void DispatcherCore::count_outcomes(const std::vector<ChunkRoutes>& chunks) {
   for (const ChunkRoutes& c : chunks) {
+    if (m_cancelled.count(c.batch_id)) continue;  // not written
     std::uint64_t by_status[4] = {};  // routed, unreachable, unsnappable, failed
     for (const wire::JobOutcome& o : c.outcomes) {
       switch (o.status) {

@@ -77,6 +77,11 @@ struct StoreRows {
   std::uint64_t rejected = 0;
   std::uint32_t chunk_size = 0;
 };
+/// Stop routing a batch: its jobs without a route get status cancelled and it is finished, on the
+/// route writes' connection after the writes posted before: cancel_written(batch_id, ...).
+struct CancelBatch {
+  std::int64_t batch_id = 0;
+};
 /// Roll the open batch's transaction back: submit_written(tag, ...).
 struct AbortBatch {
   std::uint64_t tag = 0;
@@ -85,7 +90,8 @@ struct AbortBatch {
 /// The store tasks run on connections of their own, each in the order posted: reads (ReadJobs),
 /// route writes (WriteRoutes), and one connection per receiving slot for the submits
 /// (BeginBatch, StoreRows, AbortBatch: config.max_receiving slots).
-using Action = std::variant<Send, ReadJobs, WriteRoutes, BeginBatch, StoreRows, AbortBatch>;
+using Action =
+    std::variant<Send, ReadJobs, WriteRoutes, BeginBatch, StoreRows, AbortBatch, CancelBatch>;
 
 /// How a store task ended.
 struct StoreOutcome {
@@ -123,6 +129,8 @@ class DispatcherCore {
                  Clock::time_point now);
   void routes_written(std::uint64_t id, const StoreOutcome& outcome, Clock::time_point now);
   void submit_written(std::uint64_t tag, const StoreOutcome& outcome, std::int64_t batch_id,
+                      Clock::time_point now);
+  void cancel_written(std::int64_t batch_id, const StoreOutcome& outcome, std::uint64_t cancelled,
                       Clock::time_point now);
   /// Timers and leasing: call after every round of events, and by next_wakeup() at the latest.
   void tick(Clock::time_point now);
@@ -272,6 +280,7 @@ class DispatcherCore {
                       Clock::time_point now);
   void on_status(const std::string& peer, const wire::StatusRequest& request,
                  Clock::time_point now);
+  void on_cancel(const std::string& peer, const wire::CancelRequest& request, Clock::time_point now);
   /// A receiving slot for `peer`'s batch, or its place in the queue (1: next) when every slot
   /// is taken by others or promised to those ahead of it.
   std::variant<std::uint32_t, std::uint32_t> take_slot(const std::string& peer, Clock::time_point now);
@@ -297,6 +306,8 @@ class DispatcherCore {
   RouteWrites m_routes;
   std::map<std::int64_t, BatchOptions> m_options;  // of the batches in m_table
   std::map<std::int64_t, std::int64_t> m_batch_graphs;  // graph ids of the batches in m_table
+  std::set<std::int64_t> m_cancelled;  // routes of these batches are not written any more
+  std::map<std::int64_t, std::string> m_cancelling;  // batch -> the client waiting for its reply
   std::map<std::int64_t, std::unique_ptr<GraphEntry>> m_graphs;
   std::int64_t m_last_graph = 0;
 

@@ -26,6 +26,13 @@ void DispatcherCore::store_poisoned(Clock::time_point now) {
 /// Posts the next write of routes when one is due (with `force`, whenever routes wait).
 void DispatcherCore::flush(Clock::time_point now, bool force) {
   if (auto write = m_routes.next(now, force)) {
+    if (!m_cancelled.empty()) {  // routes of a cancelled batch are not written: it is finished
+      auto kept = std::make_shared<std::vector<ChunkRoutes>>();
+      for (const ChunkRoutes& c : *write->chunks) {
+        if (!m_cancelled.count(c.batch_id)) kept->push_back(c);
+      }
+      write->chunks = std::move(kept);
+    }
     m_log.debug("writing ", write->chunks->size(), " chunks of routes");
     m_actions.push_back(WriteRoutes{write->id, std::move(write->chunks)});
   }

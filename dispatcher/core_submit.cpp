@@ -48,6 +48,8 @@ void DispatcherCore::on_client(const std::string& peer, wire::Message& message,
     on_status(peer, *status, now);
   } else if (auto* plan = std::get_if<wire::PlanRequest>(&message)) {
     on_plan_request(peer, *plan, now);
+  } else if (auto* cancel = std::get_if<wire::CancelRequest>(&message)) {
+    on_cancel(peer, *cancel, now);
   } else {
     m_metrics.messages_dropped.inc();
     m_log.warn("client ", hex_lower(peer), ": dropped an unexpected message type");
@@ -342,6 +344,56 @@ void DispatcherCore::on_status(const std::string& peer, const wire::StatusReques
                                        static_cast<std::uint32_t>(m_plan_board.leased_parts(id))});
   }
   send(Side::clients, peer, r, now);
+}
+
+/// `waybill cancel`: the batch leaves the lease table at once (results still coming for it are
+/// dropped, routes of it not yet written are not written), then its jobs without a route are
+/// stored as cancelled, after the route writes already posted.
+void DispatcherCore::on_cancel(const std::string& peer, const wire::CancelRequest& request,
+                               Clock::time_point now) {
+  const auto refuse = [&](std::string error) {
+    send(Side::clients, peer, wire::CancelReply{request.batch_id, 0, std::move(error)}, now);
+  };
+  if (request.batch_id == 0 || request.batch_id > static_cast<std::uint64_t>(INT64_MAX)) {
+    return refuse("batch id out of range");
+  }
+  const auto id = static_cast<std::int64_t>(request.batch_id);
+  for (const auto& [submit_id, s] : m_open) {
+    if (s->batch_id == id) return refuse("batch " + std::to_string(id) + " is still being received");
+  }
+  if (m_cancelling.count(id)) return refuse("batch " + std::to_string(id) + " is being cancelled");
+  if (!m_table.has_batch(id)) {
+    const auto status = m_catalog.batch_status(request.batch_id);
+    return refuse(status.empty() ? "no batch " + std::to_string(id)
+                                 : "batch " + std::to_string(id) + " is finished already");
+  }
+  m_table.drop_batch(id);
+  m_options.erase(id);
+  m_batch_graphs.erase(id);
+  m_cancelled.insert(id);
+  m_cancelling[id] = peer;
+  m_log.info("batch ", id, ": cancelled by a client; storing its unrouted jobs as cancelled");
+  m_actions.push_back(CancelBatch{id});
+}
+
+void DispatcherCore::cancel_written(std::int64_t batch_id, const StoreOutcome& outcome,
+                                    std::uint64_t cancelled, Clock::time_point now) {
+  m_now = now;
+  const auto it = m_cancelling.find(batch_id);
+  if (it == m_cancelling.end()) return;
+  const std::string peer = it->second;
+  m_cancelling.erase(it);
+  if (!outcome.ok()) {
+    // Not stored: the batch is resumed from PostgreSQL (it is still open there) when the
+    // database is back, and the client may ask again.
+    m_cancelled.erase(batch_id);
+    send(Side::clients, peer,
+         wire::CancelReply{static_cast<std::uint64_t>(batch_id), 0, "database: " + outcome.what + "; retry"}, now);
+    return store_failed("cancelling a batch", outcome);
+  }
+  m_metrics.batches_finished.inc();
+  m_log.info("batch ", batch_id, ": cancelled, ", cancelled, " jobs were not routed");
+  send(Side::clients, peer, wire::CancelReply{static_cast<std::uint64_t>(batch_id), cancelled, {}}, now);
 }
 
 }  // namespace waybill::dispatcher

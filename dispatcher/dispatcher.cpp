@@ -24,6 +24,9 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
+// Tags of the route writes' connection: a write's id, or this bit and a batch being cancelled.
+constexpr std::uint64_t kCancelTag = std::uint64_t{1} << 63;
+
 /// The core's catalog on the loop's own connection.
 class StoreCatalog final : public Catalog {
  public:
@@ -235,6 +238,16 @@ class Driver {
       m_core->jobs_read(done->tag, outcome_of(*done), std::move(jobs), Clock::now());
     }
     while (auto done = m_writes->poll()) {
+      if (done->tag & kCancelTag) {
+        const auto batch_id = static_cast<std::int64_t>(done->tag & ~kCancelTag);
+        std::uint64_t cancelled = 0;
+        if (const auto it = m_cancelled.find(batch_id); it != m_cancelled.end()) {
+          cancelled = *it->second;
+          m_cancelled.erase(it);
+        }
+        m_core->cancel_written(batch_id, outcome_of(*done), cancelled, Clock::now());
+        continue;
+      }
       m_log.debug("wrote routes in ", done->took.count(), " ms");
       if (!done->error && !done->internal) m_metrics.route_write_seconds.observe(done->took.count() / 1e3);
       m_core->routes_written(done->tag, outcome_of(*done), Clock::now());
@@ -299,6 +312,14 @@ class Driver {
       if (a.commit) store.commit_batch(a.batch_id, a.accepted, a.rejected, a.chunk_size);
     });
   }
+  void operator()(CancelBatch& a) {
+    // On the route writes' connection: after every write posted before, so that no route of the
+    // batch lands after its jobs were marked cancelled.
+    auto cancelled = std::make_shared<std::uint64_t>(0);
+    m_cancelled.emplace(a.batch_id, cancelled);
+    m_writes->post(kCancelTag | static_cast<std::uint64_t>(a.batch_id),
+                   [cancelled, id = a.batch_id](Store& store) { *cancelled = store.cancel_batch(id); });
+  }
   void operator()(AbortBatch& a) {
     m_submits.at(a.slot)->post(a.tag, [](Store& store) { store.abort_batch(); });
   }
@@ -347,6 +368,7 @@ class Driver {
   std::vector<std::unique_ptr<AsyncStore>> m_submits;  // a receiving slot each: its submit's transaction
   std::map<std::uint64_t, std::shared_ptr<std::vector<wire::JobSpec>>> m_read_jobs;
   std::map<std::uint64_t, std::shared_ptr<std::int64_t>> m_begun;  // batch ids, by tag
+  std::map<std::int64_t, std::shared_ptr<std::uint64_t>> m_cancelled;  // jobs cancelled, by batch
 };
 
 }  // namespace

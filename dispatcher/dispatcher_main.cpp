@@ -52,6 +52,9 @@ int main(int argc, char** argv) try {
       ("key", po::value(&c.key_file), "the dispatcher's CurveZMQ key pair file (waybill keygen)")
       ("allow", po::value(&c.allow_file),
        "allow-list: public keys of the workers and clients admitted, one per line")
+      ("max-receiving", po::value(&c.max_receiving)->default_value(c.max_receiving),
+       "batches received at once, each on a PostgreSQL connection of its own; more submitters "
+       "wait in a queue and are told their place")
       ("insecure", po::bool_switch(&c.insecure), "plain TCP without CurveZMQ: anyone may connect")
       ("metrics", po::value(&c.metrics),
        "HOST:PORT to serve /metrics (Prometheus), /healthz, /readyz and a status page at / "

@@ -78,6 +78,10 @@ class Store {
   /// skipped as a whole (its routes are stored already), so a retry or a duplicate is harmless.
   void record_routes(const std::vector<ChunkRoutes>& chunks);
   void finish_batch(std::int64_t batch_id);
+  /// Finishes an open batch as cancelled: its jobs without a route get one with status
+  /// cancelled (route_status 5). Returns how many; 0 when the batch was finished already.
+  std::uint64_t cancel_batch(std::int64_t batch_id);
+  static constexpr int kCancelledStatus = 5;
 
   // ---- workers ----
   /// Registers a worker connection; returns its id.

@@ -186,6 +186,25 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
   });
 }
 
+std::uint64_t Store::cancel_batch(std::int64_t batch_id) {
+  return m_impl->guarded("cancel_batch", [&] {
+    pqxx::work txn(m_impl->main(), "cancel_batch");
+    const auto open = txn.exec_params(
+        "update batches set cancelled_at = now(), finished_at = now()"
+        " where id = $1 and finished_at is null returning id",
+        batch_id);
+    if (open.empty()) return std::uint64_t{0};  // finished meanwhile: nothing to cancel
+    const auto inserted = txn.exec_params(
+        "insert into routes (batch_id, seq, status)"
+        " select j.batch_id, j.seq, $2 from jobs j"
+        "  where j.batch_id = $1"
+        "    and not exists (select from routes r where r.batch_id = $1 and r.seq = j.seq)",
+        batch_id, kCancelledStatus);
+    txn.commit();
+    return static_cast<std::uint64_t>(inserted.affected_rows());
+  });
+}
+
 void Store::finish_batch(std::int64_t batch_id) {
   m_impl->guarded("finish_batch", [&] {
     pqxx::nontransaction txn(m_impl->main());

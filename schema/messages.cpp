@@ -48,8 +48,8 @@ static_assert(same(gen::ChunkError::UNSPECIFIED, ChunkError::unspecified) &&
 
 // The Envelope member ordinals are the indices of wire::Message.
 static_assert(gen::Envelope::HELLO == 0 && gen::Envelope::WARM == 14 &&
-              gen::Envelope::PLAN_RESULT == 18);
-static_assert(std::variant_size_v<Message> == 19);
+              gen::Envelope::PLAN_RESULT == 18 && gen::Envelope::CANCEL_REPLY == 20);
+static_assert(std::variant_size_v<Message> == 21);
 
 // ---- encode -------------------------------------------------------------------------------------
 
@@ -96,6 +96,7 @@ struct EstimateWords {
   }
   std::size_t operator()(const SubmitData& m) const { return 64 + text_words(m.data); }
   std::size_t operator()(const SubmitReply& m) const { return 64 + text_words(m.error); }
+  std::size_t operator()(const CancelReply& m) const { return 64 + text_words(m.error); }
   std::size_t operator()(const StatusReply& m) const {
     std::size_t words = 64 + text_words(m.error);
     for (const BatchStatus& b : m.batches) {
@@ -230,6 +231,15 @@ struct Fill {
     b.setPart(m.part);
     b.setData(data(m.data));
     b.setLast(m.last);
+  }
+  void operator()(const CancelRequest& m) {
+    envelope.initCancelRequest().setBatchId(m.batch_id);
+  }
+  void operator()(const CancelReply& m) {
+    auto b = envelope.initCancelReply();
+    b.setBatchId(m.batch_id);
+    b.setCancelled(m.cancelled);
+    b.setError(text(m.error));
   }
   void operator()(const StatusRequest& m) {
     envelope.initStatusRequest().setBatchId(m.batch_id);
@@ -477,6 +487,11 @@ std::optional<Message> read(gen::Envelope::Reader envelope, std::size_t frame_wo
     case gen::Envelope::PLAN_REPLY: return detail::read(envelope.getPlanReply(), error);
     case gen::Envelope::PLAN_LEASE: return detail::read(envelope.getPlanLease(), frame_words, error);
     case gen::Envelope::PLAN_RESULT: return detail::read(envelope.getPlanResult(), frame_words, error);
+    case gen::Envelope::CANCEL_REQUEST: return CancelRequest{envelope.getCancelRequest().getBatchId()};
+    case gen::Envelope::CANCEL_REPLY: {
+      const auto r = envelope.getCancelReply();
+      return CancelReply{r.getBatchId(), r.getCancelled(), str(r.getError())};
+    }
   }
   // A newer peer's message, or garbage.
   error = "unknown message type " + std::to_string(static_cast<unsigned>(envelope.which()));

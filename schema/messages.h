@@ -249,10 +249,24 @@ struct StatusReply {
   friend bool operator==(const StatusReply&, const StatusReply&) = default;
 };
 
+/// Client -> dispatcher: stop routing a batch (waybill cancel).
+struct CancelRequest {
+  std::uint64_t batch_id = 0;
+  friend bool operator==(const CancelRequest&, const CancelRequest&) = default;
+};
+
+/// Dispatcher -> client: the batch is finished, its jobs not routed by then cancelled.
+struct CancelReply {
+  std::uint64_t batch_id = 0;
+  std::uint64_t cancelled = 0;
+  std::string error;  ///< the request was refused
+  friend bool operator==(const CancelReply&, const CancelReply&) = default;
+};
+
 using Message = std::variant<Hello, GraphRequest, Credit, ChunkResult, Heartbeat, Goodbye, Welcome,
                              GraphChunk, Lease, SubmitBegin, SubmitData, StatusRequest,
                              SubmitReply, StatusReply, Warm, PlanRequest, PlanReply, PlanLease,
-                             PlanResult>;
+                             PlanResult, CancelRequest, CancelReply>;
 
 /// Limits applied to every received message (Cap'n Proto ReaderOptions).
 struct DecodeLimits {

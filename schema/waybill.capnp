@@ -318,6 +318,18 @@ struct PlanReply {
   error @5 :Text;            # the request was refused (e.g. a fleet file's line and field)
 }
 
+# ---- cancelling a batch (waybill cancel) -------------------------------------------------------
+
+struct CancelRequest {
+  batchId @0 :UInt64;
+}
+
+struct CancelReply {
+  batchId @0 :UInt64;
+  cancelled @1 :UInt64;      # jobs not routed by then, now with status cancelled
+  error @2 :Text;            # the request was refused (no such batch, finished already, ...)
+}
+
 # ---- the frame ---------------------------------------------------------------------------------
 
 # Every ZeroMQ frame is one Envelope. Member ordinals equal the index of the alternative in
@@ -343,6 +355,8 @@ struct Envelope {
     planReply @16 :PlanReply;
     planLease @17 :PlanLease;
     planResult @18 :PlanResult;
+    cancelRequest @19 :CancelRequest;
+    cancelReply @20 :CancelReply;
   }
 }
 

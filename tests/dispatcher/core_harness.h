@@ -88,9 +88,16 @@ class FakeDatabase final : public Catalog {
     }
     return std::nullopt;
   }
-  std::vector<wire::BatchStatus> batch_status(std::uint64_t) override {
+  std::vector<wire::BatchStatus> batch_status(std::uint64_t id) override {
     check(Stage::catalog);
-    return {};
+    const auto it = batches.find(static_cast<std::int64_t>(id));
+    if (id == 0 || it == batches.end()) return {};
+    wire::BatchStatus s;
+    s.batch_id = id;
+    s.accepted = it->second.jobs.size();
+    s.routed = it->second.routes.size();
+    s.finished = it->second.finished;
+    return {s};
   }
   std::int64_t add_worker(const std::string&, std::uint32_t) override {
     check(Stage::catalog);
@@ -165,6 +172,21 @@ class FakeDatabase final : public Catalog {
       open_submits.erase(a.slot);
     }
   }
+  std::uint64_t cancel_batch(std::int64_t id) {
+    Batch& b = batches.at(id);
+    if (b.finished) return 0;
+    b.finished = b.cancelled = true;
+    std::uint64_t n = 0;
+    for (const JobRow& j : b.jobs) {
+      if (b.routes.count(j.seq)) continue;
+      wire::JobOutcome o;
+      o.seq = j.seq;
+      o.status = static_cast<wire::JobStatus>(5);
+      b.routes[j.seq] = o;
+      ++n;
+    }
+    return n;
+  }
   void abort_batch(std::uint32_t slot) {
     if (const auto it = open_submits.find(slot); it != open_submits.end()) {
       batches.erase(it->second);
@@ -179,6 +201,7 @@ class FakeDatabase final : public Catalog {
     std::vector<JobRow> jobs;
     bool committed = false;
     bool finished = false;
+    bool cancelled = false;
     std::set<std::uint32_t> done;                 // chunks_done
     std::map<std::uint32_t, wire::JobOutcome> routes;  // by seq
   };
@@ -342,7 +365,7 @@ class Harness {
         m_inbox[send->peer].push_back(std::move(send->message));
       } else if (std::holds_alternative<ReadJobs>(a)) {
         m_reads.push_back(std::move(a));
-      } else if (std::holds_alternative<WriteRoutes>(a)) {
+      } else if (std::holds_alternative<WriteRoutes>(a) || std::holds_alternative<CancelBatch>(a)) {
         m_writes.push_back(std::move(a));
       } else {
         m_submits.push_back(std::move(a));
@@ -378,6 +401,10 @@ class Harness {
       m_core->submit_written(b->tag, outcome, id, now);
     } else if (auto* s = std::get_if<StoreRows>(&a)) {
       m_core->submit_written(s->tag, outcome_of([&] { db.store_rows(*s); }), 0, now);
+    } else if (auto* c = std::get_if<CancelBatch>(&a)) {
+      std::uint64_t n = 0;
+      const auto outcome = outcome_of([&] { n = db.cancel_batch(c->batch_id); });
+      m_core->cancel_written(c->batch_id, outcome, n, now);
     } else if (auto* x = std::get_if<AbortBatch>(&a)) {
       db.abort_batch(x->slot);
       m_core->submit_written(x->tag, {}, 0, now);

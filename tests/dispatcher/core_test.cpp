@@ -359,6 +359,42 @@ TEST(DispatcherCore, AQueuedClientThatStopsAskingLosesItsPlace) {
   EXPECT_EQ(h.received<wire::SubmitReply>("c3").back().place, 1u);
 }
 
+TEST(DispatcherCore, ACancelledBatchStopsAndLeavesTheOthersUntouched) {
+  Harness h;
+  const auto a = h.submit(40);        // 10 chunks of 4
+  const auto b = h.submit(36, "c2");  // 9 chunks
+  h.join("w1", 2);
+  h.run_store();
+  const auto first = h.received<wire::Lease>("w1");
+  ASSERT_EQ(first.size(), 2u);  // one of each batch: they take turns
+  EXPECT_NE(first[0].batch_id, first[1].batch_id);
+  for (const auto& lease : first) h.from_worker("w1", Harness::answer(lease));
+  h.run_store();
+  const auto late = h.received<wire::Lease>("w1");  // the next two, out when the cancel comes
+  h.from_client("op", wire::CancelRequest{static_cast<std::uint64_t>(a)});
+  h.run_store();
+  const auto replies = h.received<wire::CancelReply>("op");
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].error, "");
+  const auto& batch_a = h.db.batches.at(a);
+  EXPECT_TRUE(batch_a.cancelled);
+  EXPECT_EQ(replies[0].cancelled, 40u - 4u);  // one chunk of a was routed before
+  for (const auto& lease : late) h.from_worker("w1", Harness::answer(lease));  // dropped for a
+  h.serve("w1");
+  EXPECT_EQ(batch_a.routes.size(), 40u);  // each job once: routed or cancelled (the fake checks)
+  std::size_t cancelled = 0;
+  for (const auto& [seq, o] : batch_a.routes) cancelled += static_cast<int>(o.status) == 5;
+  EXPECT_EQ(cancelled, 36u);
+  expect_routed(h.db.batches.at(b));
+  // Asked again, or for a batch that does not exist: refused with the reason.
+  h.from_client("op", wire::CancelRequest{static_cast<std::uint64_t>(a)});
+  h.from_client("op", wire::CancelRequest{99});
+  const auto again = h.received<wire::CancelReply>("op");
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].error, "batch " + std::to_string(a) + " is finished already");
+  EXPECT_EQ(again[1].error, "no batch 99");
+}
+
 TEST(DispatcherCore, AClientSilentTooLongIsRolledBack) {
   Harness h;
   std::string file = "order_id,origin,destination\nA,1,2\n";

@@ -54,7 +54,7 @@ TEST(Evolution, NewMessageTypeIsAnError) {
   builder.initRoot<future::Envelope>().initShipment().setShipmentId(5);
   std::string error;
   EXPECT_FALSE(decode_string(to_frame(builder), error));
-  EXPECT_EQ(error, "unknown message type 19");
+  EXPECT_EQ(error, "unknown message type 21");
 }
 
 TEST(Evolution, NewJobStatusIsAnError) {

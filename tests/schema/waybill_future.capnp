@@ -102,6 +102,8 @@ struct Envelope {
     planReply @16 :AnyPointer;
     planLease @17 :AnyPointer;
     planResult @18 :AnyPointer;
-    shipment @19 :Shipment;  # new message
+    cancelRequest @19 :AnyPointer;
+    cancelReply @20 :AnyPointer;
+    shipment @21 :Shipment;  # new message
   }
 }
