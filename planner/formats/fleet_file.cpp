@@ -57,6 +57,11 @@ std::vector<FleetRow> read_fleet(std::istream& in, const std::string& name,
       }
       continue;
     }
+    // A row may leave out the optional max_stops when it is the last column: "…,22:00" as "…,22:00,".
+    const auto stops = column.find("max_stops");
+    if (stops != column.end() && stops->second + 1 == column.size() && fields.size() + 1 == column.size()) {
+      fields.emplace_back();
+    }
     if (fields.size() != column.size()) {
       fail(std::to_string(fields.size()) + " fields, the header has " + std::to_string(column.size()));
     }
