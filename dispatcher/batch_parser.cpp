@@ -68,6 +68,62 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+BatchHeader read_batch_header(std::string_view text, bool too_long) {
+  BatchHeader header;
+  // A UTF-8 byte order mark (spreadsheet exports) is dropped.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  CsvLine& csv = line_scratch();
+  if (const char* problem = split_line(text, too_long, csv)) {
+    header.problem = std::string("bad header: ") + problem;
+    return header;
+  }
+  // Every line of a file with a bad header carries this reason: name the first few problems,
+  // count the rest.
+  constexpr std::size_t kMaxListed = 5;
+  std::string problems;
+  std::size_t listed = 0;
+  std::size_t unlisted = 0;
+  const auto add = [&](std::string problem) {
+    if (listed == kMaxListed) {
+      ++unlisted;
+      return;
+    }
+    problems += problems.empty() ? "bad header: " : "; ";
+    problems += problem;
+    ++listed;
+  };
+  std::array<bool, kColumnCount> seen{};
+  for (std::size_t i = 0; i < csv.size(); ++i) {
+    const std::string_view name = trim(csv.field(i));
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; });
+    const auto it = std::find(kColumnNames.begin(), kColumnNames.end(), lower);
+    if (it == kColumnNames.end()) {
+      add("unknown column " + quoted(name));
+      header.columns.push_back(-1);
+      continue;
+    }
+    const int kind = static_cast<int>(it - kColumnNames.begin());
+    if (seen[kind]) add("duplicate column " + quoted(name));
+    seen[kind] = true;
+    header.columns.push_back(kind);
+  }
+  header.coordinate_form =
+      seen[kOriginLat] || seen[kOriginLon] || seen[kDestLat] || seen[kDestLon];
+  if (header.coordinate_form && (seen[kOrigin] || seen[kDestination])) {
+    add("node columns (origin, destination) and coordinate columns (origin_lat, ...) "
+        "together: a file is in one form");
+  }
+  for (const Column kind : header.coordinate_form ? std::span<const Column>(kCoordinateForm)
+                                                  : std::span<const Column>(kNodeForm)) {
+    if (!seen[kind]) add("missing column " + quoted(kColumnNames[kind]));
+  }
+  if (unlisted > 0) problems += "; and " + std::to_string(unlisted) + " more";
+  header.problem = std::move(problems);
+  return header;
+}
+
 BatchParser::BatchParser(std::function<bool(std::int64_t)> has_node)
     : m_has_node(std::move(has_node)) {
   assert(m_has_node);
@@ -116,73 +172,25 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
   };
   CsvLine& csv = line_scratch();
 
-  if (!m_header_done) {
-    // The first non-blank line is the header. A UTF-8 byte order mark (spreadsheet exports)
-    // is dropped.
+  if (!m_header_done) {  // the first non-blank line is the header
     m_header_done = true;
-    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-    if (const char* problem = split_line(text, too_long, csv)) {
-      m_header_error = std::string("bad header: ") + problem;
-      return;
-    }
-    // Every later line carries this reason: name the first few problems, count the rest.
-    constexpr std::size_t kMaxListed = 5;
-    std::string problems;
-    std::size_t listed = 0;
-    std::size_t unlisted = 0;
-    const auto add = [&](std::string problem) {
-      if (listed == kMaxListed) {
-        ++unlisted;
-        return;
-      }
-      problems += problems.empty() ? "bad header: " : "; ";
-      problems += problem;
-      ++listed;
-    };
-    std::array<bool, kColumnCount> seen{};
-    for (std::size_t i = 0; i < csv.size(); ++i) {
-      const std::string_view name = trim(csv.field(i));
-      std::string lower(name);
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; });
-      const auto it = std::find(kColumnNames.begin(), kColumnNames.end(), lower);
-      if (it == kColumnNames.end()) {
-        add("unknown column " + quoted(name));
-        m_columns.push_back(-1);
-        continue;
-      }
-      const int kind = static_cast<int>(it - kColumnNames.begin());
-      if (seen[kind]) add("duplicate column " + quoted(name));
-      seen[kind] = true;
-      m_columns.push_back(kind);
-    }
-    m_coordinates = seen[kOriginLat] || seen[kOriginLon] || seen[kDestLat] || seen[kDestLon];
-    if (m_coordinates && (seen[kOrigin] || seen[kDestination])) {
-      add("node columns (origin, destination) and coordinate columns (origin_lat, ...) "
-          "together: a file is in one form");
-    }
-    for (const Column kind : m_coordinates ? std::span<const Column>(kCoordinateForm)
-                                           : std::span<const Column>(kNodeForm)) {
-      if (!seen[kind]) add("missing column " + quoted(kColumnNames[kind]));
-    }
-    if (unlisted > 0) problems += "; and " + std::to_string(unlisted) + " more";
-    m_header_error = std::move(problems);
+    m_header = read_batch_header(text, too_long);
     return;
   }
 
-  if (!m_header_error.empty()) return reject(m_header_error);
+  if (!m_header.problem.empty()) return reject(m_header.problem);
   if (const char* problem = split_line(text, too_long, csv)) return reject(problem);
-  if (csv.size() != m_columns.size()) {
-    return reject("wrong column count: expected " + std::to_string(m_columns.size()) + ", got " +
-                  std::to_string(csv.size()));
+  if (csv.size() != m_header.columns.size()) {
+    return reject("wrong column count: expected " + std::to_string(m_header.columns.size()) +
+                  ", got " + std::to_string(csv.size()));
   }
   std::array<std::string_view, kColumnCount> field{};
-  for (std::size_t i = 0; i < csv.size(); ++i) field[m_columns[i]] = csv.field(i);
+  for (std::size_t i = 0; i < csv.size(); ++i) field[m_header.columns[i]] = csv.field(i);
 
   JobRow job;
   if (field[kOrderId].empty()) return reject("empty order_id");
   std::int64_t origin_key = 0;
-  if (m_coordinates) {
+  if (m_header.coordinate_form) {
     // Whether a point is near a road is the worker's to say (status unsnappable): the line
     // is accepted when its coordinates are coordinates.
     wire::JobPoints points;

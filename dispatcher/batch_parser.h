@@ -33,6 +33,22 @@ namespace waybill::dispatcher {
 ///   "bad origin_lat: out of range: '91' (-90..90)"  (longitudes: -180..180)
 ///   "bad CSV: unterminated quote"
 
+/// A batch file's header line, read by the rules BatchParser reads it with. `waybill submit`
+/// checks a file with it before sending a byte, so that client and dispatcher agree on what a
+/// batch file is.
+struct BatchHeader {
+  std::vector<int> columns;      ///< field position -> column kind (-1: an unknown column)
+  bool coordinate_form = false;  ///< it names a coordinate column (origin_lat, ...)
+  /// Empty when the header names the columns of one form and no others; else "bad header: "
+  /// and the first five problems ("missing column 'origin'", "unknown column 'x'", ...), the
+  /// reason BatchParser rejects every line of such a file with.
+  std::string problem;
+};
+
+/// Reads `line`, a header line without its line end (a UTF-8 byte order mark is skipped).
+/// `too_long`: the line was longer than BatchParser::kMaxLineBytes and `line` is its start.
+BatchHeader read_batch_header(std::string_view line, bool too_long = false);
+
 struct LineVerdict {
   bool accepted = false;
   JobRow job;          ///< when accepted (seq is assigned by the parser, dense from 0)
@@ -74,7 +90,7 @@ class BatchParser {
   const std::vector<wire::LatLon>& depot_points() const { return m_depot_points; }
   /// The header named coordinate columns (origin_lat, origin_lon, dest_lat, dest_lon): jobs
   /// carry points, not node ids.
-  bool coordinate_form() const { return m_coordinates; }
+  bool coordinate_form() const { return m_header.coordinate_form; }
   bool depots_known() const { return m_depots_known; }
 
   static constexpr std::size_t kMaxDepots = 4096;
@@ -86,9 +102,8 @@ class BatchParser {
   void close_stretch();
 
   std::function<bool(std::int64_t)> m_has_node;
-  std::vector<int> m_columns;  ///< header position -> column kind
+  BatchHeader m_header;
   bool m_header_done = false;
-  std::string m_header_error;
   std::string m_pending;  ///< an unfinished line carried to the next feed()
   bool m_pending_too_long = false;
   std::uint64_t m_line = 0;
@@ -101,7 +116,6 @@ class BatchParser {
   std::uint64_t m_tree_jobs = 0;  ///< accepted jobs of origins with kTreeJobs in their stretch
   std::vector<std::int64_t> m_depots;
   std::vector<wire::LatLon> m_depot_points;
-  bool m_coordinates = false;
   bool m_depots_known = false;
 };
 

@@ -31,7 +31,7 @@ void BatchParser::close_stretch() {
     if (count < kTreeJobs) continue;
     m_tree_jobs += count;
     if (!m_depots_known && m_depots.size() + m_depot_points.size() < kMaxDepots) {
-      if (m_coordinates) {
+      if (m_header.coordinate_form) {
         m_depot_points.push_back(point_of(origin));
       } else {
         m_depots.push_back(origin);

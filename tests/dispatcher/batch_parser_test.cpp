@@ -471,6 +471,38 @@ TEST(BatchParser, AWideBadHeaderGivesABoundedReason) {
   EXPECT_TRUE(reason.ends_with("; and 295 more")) << reason;
 }
 
+TEST(BatchHeader, ReadAloneAsTheParserReadsIt) {
+  // What `waybill submit` checks before sending a byte: the parser's own rules.
+  const BatchHeader nodes = read_batch_header("\xEF\xBB\xBForder_id, Origin ,destination,weight_kg");
+  EXPECT_EQ(nodes.problem, "");
+  EXPECT_FALSE(nodes.coordinate_form);
+  EXPECT_EQ(nodes.columns.size(), 4u);
+  const BatchHeader points = read_batch_header("order_id,origin_lat,origin_lon,dest_lat,dest_lon");
+  EXPECT_EQ(points.problem, "");
+  EXPECT_TRUE(points.coordinate_form);
+
+  EXPECT_EQ(read_batch_header("order_id;origin;destination").problem,
+            "bad header: unknown column 'order_id;origin;destination'; missing column "
+            "'order_id'; missing column 'origin'; missing column 'destination'");
+  EXPECT_EQ(read_batch_header("J1,17,42").problem,
+            "bad header: unknown column 'J1'; unknown column '17'; unknown column '42'; missing "
+            "column 'order_id'; missing column 'origin'; and 1 more");
+  EXPECT_EQ(read_batch_header("order_id,origin,destination,color").problem,
+            "bad header: unknown column 'color'");
+  EXPECT_EQ(read_batch_header(std::string("a\0b", 3)).problem, "bad header: NUL byte in line");
+  EXPECT_EQ(read_batch_header("order_id,origin", true).problem,
+            "bad header: line longer than 1048576 bytes");
+}
+
+TEST(BatchHeader, ItsProblemIsTheReasonOfEveryLine) {
+  for (const std::string header : {"order_id,origin", "order_id,origin,destination,color",
+                                   "order_id,\"origin,destination", "x;y;z"}) {
+    const Parsed parsed = parse(header + "\nJ1,1,2\n");
+    ASSERT_EQ(parsed.rejects.size(), 1u) << header;
+    EXPECT_EQ(parsed.rejects.front().reason, read_batch_header(header).problem) << header;
+  }
+}
+
 // ---- the mix of origins -----------------------------------------------------------------------
 
 // lone_share: the jobs whose origin has fewer than kTreeJobs jobs in their 4096-job stretch.
