@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "schema/messages.h"
@@ -16,6 +17,13 @@ class socket_t;
 
 namespace waybill::transport {
 
+/// The dispatcher's ZAP handler refused this client's CurveZMQ key (it is not on the
+/// dispatcher's allow-list): trying again will not help.
+class KeyRefused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Client {
  public:
   /// With `key_file` and `dispatcher_key` set, the connection uses CurveZMQ; without, plain TCP.
@@ -26,7 +34,8 @@ class Client {
   /// Sends without waiting for an answer.
   void send(const wire::Message& message);
   /// The next message, or nothing after `timeout` (then the socket is reset: replies to earlier
-  /// requests can no longer arrive). Malformed replies are skipped.
+  /// requests can no longer arrive). Malformed replies are skipped. Throws KeyRefused when the
+  /// dispatcher refuses this client's key.
   std::optional<wire::Message> receive(std::chrono::milliseconds timeout);
   /// send() then receive(), retried `attempts` times on silence.
   std::optional<wire::Message> request(const wire::Message& message,
@@ -35,11 +44,16 @@ class Client {
 
  private:
   void reset();
+  void close();
+  /// Throws KeyRefused when the monitor reports the dispatcher refused the key.
+  void check_monitor();
 
   zmq::context_t& m_context;
   std::string m_endpoint;
   std::string m_public_key, m_secret_key, m_dispatcher_key;  // empty: plain TCP
   std::unique_ptr<zmq::socket_t> m_socket;
+  /// With CurveZMQ: the socket's monitor, reporting a refused handshake (ZAP status 400).
+  std::unique_ptr<zmq::socket_t> m_monitor;
 };
 
 }  // namespace waybill::transport
