@@ -7,7 +7,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config g++ zlib1g-dev
-  libboost-graph-dev libboost-program-options-dev libpqxx-dev libosmium2-dev
+  libboost-graph-dev libboost-program-options-dev libboost-iostreams1.74-dev libzstd-dev
+  libpqxx-dev libosmium2-dev
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev libssl-dev libcsv-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev nlohmann-json3-dev libcpp-httplib-dev
   prometheus chromium
