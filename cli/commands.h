@@ -1,5 +1,6 @@
 // The `waybill` subcommands other than `route`. Each takes its arguments (without the command
-// words) and returns the process exit status: 0 done, 1 failed, 2 usage error.
+// words) and returns the process exit status: 0 done, 1 failed, 2 usage error (`submit`'s own
+// statuses are in cli/submit_command.h).
 #pragma once
 
 #include <iosfwd>

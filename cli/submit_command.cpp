@@ -8,18 +8,21 @@
 #include <cstdlib>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <utility>
 
+#include "cli/submit_command.h"
+
+#include "cli/batch_file.h"
 #include "cli/cli_options.h"
 #include "cli/client_options.h"
 #include "cli/commands.h"
+#include "cli/content_reader.h"
 #include "common/iso8601.h"
-#include "common/sha256.h"
 #include "transport/client.h"
 
 namespace waybill::cli {
@@ -32,51 +35,79 @@ namespace {
 constexpr std::size_t kPartBytes = 1 << 20;  // a submit part: about 1 MiB of whole lines
 constexpr std::size_t kWindow = 4;           // parts sent ahead of their acknowledgements
 
+using Stage = wire::SubmitReply::Stage;
+
+/// A submit that failed; `transient` when trying again may succeed.
 class SubmitError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  SubmitError(const std::string& what, bool transient)
+      : std::runtime_error(what), m_transient(transient) {}
+  bool transient() const { return m_transient; }
+
+ private:
+  bool m_transient;
 };
 
-/// Reads a file in parts of whole lines (a part ends after a newline, or at the end).
+SubmitError dispatcher_failed(const std::string& error) {
+  return SubmitError(error, transient_submit_error(error));
+}
+
+/// Reads a file's content (decompressed) in parts of whole lines (a part ends after a newline,
+/// or at the end).
 class PartReader {
  public:
-  explicit PartReader(const std::string& path) : m_in(path, std::ios::binary) {
-    if (!m_in) throw SubmitError(path + ": cannot open");
-  }
+  explicit PartReader(const std::string& path) : m_in(path) {}
   bool next(std::string& part) {
     part = std::move(m_carry);
     m_carry.clear();
-    if (!m_in && part.empty()) return false;
+    if (m_end && part.empty()) return false;
     const std::size_t have = part.size();
     part.resize(have + kPartBytes);
-    m_in.read(part.data() + have, static_cast<std::streamsize>(kPartBytes));
-    part.resize(have + static_cast<std::size_t>(m_in.gcount()));
-    if (m_in) {  // more follows: carry the unfinished last line over
+    const std::size_t got = m_in.read(part.data() + have, kPartBytes);
+    part.resize(have + got);
+    m_end = got < kPartBytes;
+    if (!m_end) {  // more follows: carry the unfinished last line over
       const auto newline = part.rfind('\n');
       if (newline != std::string::npos) {
         m_carry = part.substr(newline + 1);
         part.resize(newline + 1);
       }
     }
-    return !part.empty() || m_in;
+    return !part.empty() || !m_end;
   }
-  bool done() const { return !m_in && m_carry.empty(); }
+  bool done() const { return m_end && m_carry.empty(); }
 
  private:
-  std::ifstream m_in;
+  ContentReader m_in;
+  bool m_end = false;
   std::string m_carry;
 };
 
+/// The answer to a SubmitBegin. Replies to the parts of an attempt given up on may arrive
+/// first: they name that attempt's submit, which a SubmitBegin's failure never does.
+const wire::SubmitReply* begin_reply(transport::Client& client, const wire::SubmitBegin& begin,
+                                     std::chrono::milliseconds timeout,
+                                     std::optional<wire::Message>& answer) {
+  answer = client.request(begin, timeout, 1);
+  for (;;) {
+    const auto* reply = as<wire::SubmitReply>(answer);
+    if (!reply) return nullptr;
+    const bool stale = reply->stage == Stage::part_stored ||
+                       (reply->stage == Stage::failed && reply->submit_id != 0);
+    if (!stale) return reply;
+    answer = client.receive(timeout);
+  }
+}
 
 /// One attempt at a whole submit. Returns the final reply; throws SubmitError when the
-/// dispatcher fails it or falls silent.
-wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin& begin, const std::string& path,
-                              std::chrono::milliseconds timeout) {
-  const auto first = client.request(begin, timeout, 1);
-  const auto* reply = as<wire::SubmitReply>(first);
-  if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint());
-  if (reply->stage == wire::SubmitReply::Stage::failed) throw SubmitError(reply->error);
-  if (reply->stage == wire::SubmitReply::Stage::done) return *reply;
+/// dispatcher fails it or falls silent, FileError when the file cannot be read.
+wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin& begin,
+                              const std::string& path, std::chrono::milliseconds timeout) {
+  std::optional<wire::Message> first;
+  const auto* reply = begin_reply(client, begin, timeout, first);
+  if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint(), true);
+  if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
+  if (reply->stage == Stage::done) return *reply;
   const std::uint64_t submit_id = reply->submit_id;
 
   PartReader reader(path);
@@ -97,10 +128,14 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
     }
     const auto answer = client.receive(60s);
     const auto* r = as<wire::SubmitReply>(answer);
-    if (!answer) throw SubmitError("the dispatcher fell silent during the submit");
-    if (!r || r->submit_id != submit_id) continue;  // a stale reply
-    if (r->stage == wire::SubmitReply::Stage::failed) throw SubmitError(r->error);
-    if (r->stage == wire::SubmitReply::Stage::done) return *r;
+    if (!answer) throw SubmitError("the dispatcher fell silent during the submit", true);
+    if (!r) continue;
+    // A failure with no submit id answers a message the dispatcher could not handle: this one's.
+    if (r->stage == Stage::failed && (r->submit_id == submit_id || r->submit_id == 0)) {
+      throw dispatcher_failed(r->error);
+    }
+    if (r->submit_id != submit_id) continue;  // a stale reply
+    if (r->stage == Stage::done) return *r;
     acked = std::max(acked, r->part + 1);
   }
 }
@@ -122,7 +157,8 @@ void print_progress(const wire::BatchStatus& b, bool tty, double elapsed) {
   }
 }
 
-/// Polls the batch until it is routed; prints progress, then the summary. Returns 0.
+/// Polls the batch until it is routed; prints progress, then the summary. Returns the exit
+/// status: kAllAccepted, or kSomeRejected.
 int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_point t0) {
   const bool tty = isatty(STDERR_FILENO) != 0;
   auto last_line = Clock::now() - 10s;
@@ -140,7 +176,7 @@ int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_poin
     for (const auto& s : status->batches) {
       if (s.batch_id == batch_id) b = &s;
     }
-    if (!b) throw SubmitError("batch " + std::to_string(batch_id) + " not found");
+    if (!b) throw std::runtime_error("batch " + std::to_string(batch_id) + " not found");
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
     if (tty || b->finished || Clock::now() - last_line >= 5s) {
       print_progress(*b, tty, elapsed);
@@ -153,7 +189,7 @@ int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_poin
                 << ", elapsed " << std::fixed << std::setprecision(1) << elapsed << " s, "
                 << std::setprecision(0) << (elapsed > 0 ? static_cast<double>(b->accepted) / elapsed : 0)
                 << " jobs/s\n";
-      return 0;
+      return b->rejected > 0 ? kSomeRejected : kAllAccepted;
     }
     // Poll every 500 ms (200 ms on a terminal), sooner when the routing rate says the batch is
     // about to finish: the wait then ends within ~20 ms of the last route instead of up to
@@ -172,7 +208,29 @@ int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_poin
   }
 }
 
+/// Says on stderr which lines were rejected, as far as the client can tell without the graph.
+void report_rejects(const std::string& file, const wire::SubmitReply& done) {
+  constexpr std::size_t kExamples = 3;
+  constexpr std::uint64_t kLookedAt = 1'000'000;  // lines: bounds the time and the memory
+  std::vector<RejectExample> examples;
+  try {
+    examples = reject_examples(file, kExamples, kLookedAt);
+  } catch (const FileError&) {  // read a moment ago; if not now, the examples are left out
+  }
+  std::cerr << "waybill submit: " << file << ": " << done.rejected
+            << (done.rejected == 1 ? " line" : " lines") << " rejected"
+            << (examples.empty() ? "" : ", for example:") << '\n';
+  for (const auto& e : examples) std::cerr << "  line " << e.line << ": " << e.reason << '\n';
+  std::cerr << "  every one, with its reason: select line, reason, raw from rejects where "
+               "batch_id = "
+            << done.batch_id << " order by line;\n";
+}
+
 }  // namespace
+
+bool transient_submit_error(std::string_view error) {
+  return error.ends_with("; retry") || error.ends_with("; start over");
+}
 
 int submit_command(std::span<const std::string> args) {
   std::string endpoint = "tcp://127.0.0.1:7410";
@@ -183,11 +241,17 @@ int submit_command(std::span<const std::string> args) {
   double snap_radius_m = 500;
   po::options_description options(
       "waybill submit --dispatcher ENDPOINT --graph NAME FILE [--wait]\n\nStreams a batch file "
-      "(CSV: order_id,origin,destination[,weight_kg,due_at,priority],\nor with "
-      "origin_lat,origin_lon,dest_lat,dest_lon instead of origin,destination) to\nthe dispatcher and "
-      "prints the batch id once the batch is durable. The same file\nsubmitted again is the same "
-      "batch (with the options it was first submitted with).\nAn interrupted submit leaves no "
-      "batch and is retried from the start.\n\nOptions");
+      "(CSV: order_id,origin,destination[,weight_kg,due_at,priority,\nready_at,service_s], or "
+      "with origin_lat,origin_lon,dest_lat,dest_lon instead of\norigin,destination) to the "
+      "dispatcher and prints the batch id once the batch is\ndurable. A gzip or zstd file is read "
+      "as its content (told by its first bytes).\nThe same content submitted again is the same "
+      "batch (with the options it was\nfirst submitted with). A file that is not a batch file "
+      "(empty, binary, no\nheader naming the columns, no line after the header) is refused before "
+      "the\ndispatcher is asked. An interrupted submit leaves no batch and is retried from\nthe "
+      "start; a refusal (unknown graph, refused key) is not retried.\n\nExit status: 0 stored, "
+      "every line accepted; 1 stored, some lines rejected;\n2 nothing stored: usage error, file "
+      "refused or unreadable, graph unknown, key\nor batch refused; 3 nothing stored: no answer "
+      "from the dispatcher or its\ndatabase away, after every attempt.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("dispatcher", po::value(&endpoint)->default_value(endpoint), "the dispatcher's client endpoint")
@@ -209,31 +273,61 @@ int submit_command(std::span<const std::string> args) {
   if (auto status = parse_options(args, options, vm, "submit", "file")) return *status;
   if (!depart_at.empty() && !valid_iso8601(depart_at)) {
     std::cerr << "waybill submit: --depart-at: not an ISO 8601 time: '" << depart_at << "'\n";
-    return 2;
+    return kRefused;
   }
   if (!(snap_radius_m > 0 && snap_radius_m <= 100'000)) {
     std::cerr << "waybill submit: --snap-radius-m must be more than 0 and at most 100000\n";
-    return 2;
+    return kRefused;
+  }
+  if (attempts < 1) {
+    std::cerr << "waybill submit: --attempts must be at least 1\n";
+    return kRefused;
   }
   const auto t0 = Clock::now();
+  wire::SubmitBegin begin;
+  begin.want_paths = vm.count("paths") > 0;
+  begin.depart_at = depart_at;
+  begin.snap_radius_m = snap_radius_m;
+  begin.graph_name = graph;
+  begin.file_name = file;
+  // The file first: one that is not a batch file is refused before the dispatcher is asked.
   try {
-    wire::SubmitBegin begin;
-    begin.want_paths = vm.count("paths") > 0;
-    begin.depart_at = depart_at;
-    begin.snap_radius_m = snap_radius_m;
-    begin.graph_name = graph;
-    begin.content_hash = file_sha256_hex(file);
-    begin.file_name = file;
-    std::ifstream size_probe(file, std::ios::binary | std::ios::ate);
-    begin.file_bytes = static_cast<std::uint64_t>(size_probe.tellg());
-    zmq::context_t context;
-    transport::Client client(context, endpoint, key, server_key);
+    if (const auto problem = batch_file_problem(file)) {
+      std::cerr << "waybill submit: " << file << ": not a batch file, nothing submitted: "
+                << *problem << '\n';
+      return kRefused;
+    }
+    // The identity of a compressed file is its content's: a .gz and its plain form are one batch.
+    const ContentDigest digest = content_digest(file);
+    begin.content_hash = digest.sha256_hex;
+    begin.file_bytes = digest.bytes;
+  } catch (const FileError& e) {
+    std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";
+    return kRefused;
+  }
+  zmq::context_t context;
+  std::optional<transport::Client> client;
+  try {
+    client.emplace(context, endpoint, key, server_key);
+  } catch (const std::exception& e) {
+    std::cerr << "waybill submit: " << e.what() << '\n';
+    return kRefused;
+  }
+  try {
     std::optional<wire::SubmitReply> done;
     for (int attempt = 1; !done; ++attempt) {
       try {
-        done = submit_once(client, begin, file, std::chrono::milliseconds(timeout_ms));
+        done = submit_once(*client, begin, file, std::chrono::milliseconds(timeout_ms));
       } catch (const SubmitError& e) {
-        if (attempt >= attempts) throw;
+        if (!e.transient()) {
+          std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";
+          return kRefused;
+        }
+        if (attempt >= attempts) {
+          std::cerr << "waybill submit: " << e.what() << "; gave up after " << attempts
+                    << (attempts == 1 ? " attempt" : " attempts") << ", nothing submitted\n";
+          return kUnavailable;
+        }
         std::cerr << "waybill submit: " << e.what() << "; retrying (" << attempt << "/" << attempts << ")\n";
         std::this_thread::sleep_for(std::chrono::milliseconds(500 * attempt));
       }
@@ -241,11 +335,18 @@ int submit_command(std::span<const std::string> args) {
     std::cout << "batch " << done->batch_id << (done->existing ? " (already submitted)" : "")
               << ": " << done->accepted << " jobs accepted, " << done->rejected
               << " lines rejected" << std::endl;
-    if (vm.count("wait")) return wait_for(client, done->batch_id, t0);
-    return 0;
+    if (done->rejected > 0) report_rejects(file, *done);
+    if (vm.count("wait")) return wait_for(*client, done->batch_id, t0);
+    return done->rejected > 0 ? kSomeRejected : kAllAccepted;
+  } catch (const transport::KeyRefused& e) {
+    std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";
+    return kRefused;
+  } catch (const FileError& e) {  // read before, but not while sending: the batch is rolled back
+    std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";
+    return kRefused;
   } catch (const std::exception& e) {
     std::cerr << "waybill submit: " << e.what() << '\n';
-    return 1;
+    return kUnavailable;
   }
 }
 

@@ -3,6 +3,7 @@
 // snap each address to its road. Every route is checked against the router library, queried
 // directly here with a plain Dijkstra (the workers answer depots from trees, lone origins with
 // A*), and the extras a coordinate batch asks for are checked where an operator reads them.
+#include <algorithm>
 #include <cmath>
 
 #include "router/endpoint.h"
@@ -59,6 +60,8 @@ TEST_F(CoordinatesTest, AddressesAreSnappedRoutedAndStoredWithTheirGeometry) {
   batch.text += "SEA,43.7000,7.5000,43.7312,7.4197,1.0,1\n";       // in the sea
   batch.text += "SWAP,43.7312,7.4197,7.4246,43.7384,1.0,1\n";      // lon,lat given as lat,lon
   batch.text += "BAD,95.0,7.42,43.73,7.42,1.0,1\n";
+  batch.rejects.emplace_back(std::count(batch.text.begin(), batch.text.end(), '\n'),
+                             "bad origin_lat: out of range: '95.0' (-90..90)");
   batch.accepted += 4;
   submit(batch, "addresses.csv", {"--paths", "--depart-at", "2026-11-11T08:00:00Z"});
 

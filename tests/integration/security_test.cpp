@@ -33,16 +33,21 @@ TEST_F(SecurityTest, AnUnknownKeyCanNeitherSubmitNorTakeWork) {
   start_worker("stranger", keys_of("stranger"));
   const Batch batch = make_batch(2, 100, 50, 11);
 
-  // A client with an unknown key gets no answer at all.
+  // A client with an unknown key is refused at the handshake: told so at once (status 2), not
+  // tried again as if the dispatcher were away.
   auto extra = keys_of("stranger");
-  extra.insert(extra.end(), {"--attempts", "1", "--timeout-ms", "2000"});
+  extra.insert(extra.end(), {"--attempts", "5", "--timeout-ms", "10000"});
+  const auto asked = std::chrono::steady_clock::now();
   const auto [refused, output] = try_submit(batch, "stranger.csv", extra, 30s);
-  EXPECT_EQ(refused, 1) << output;
+  EXPECT_EQ(refused, 2) << output;
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 5s) << output;
+  EXPECT_NE(output.find("refused this client's key"), std::string::npos) << output;
+  EXPECT_EQ(output.find("retrying"), std::string::npos) << output;
   EXPECT_EQ(query("select count(*) from batches")[0][0].as<int>(), 0);
 
   // An admitted client submits; the unknown worker gets none of the work.
   const auto [stored, stored_output] = try_submit(batch, "batch.csv", keys_of("client"), 30s);
-  ASSERT_EQ(stored, 0) << stored_output;
+  ASSERT_EQ(stored, stored_status(batch)) << stored_output;
   std::this_thread::sleep_for(3s);
   EXPECT_EQ(routes(), 0u);
   EXPECT_NE(slurp(m_dir / "dispatcher.log").find("is not on the allow-list"), std::string::npos);

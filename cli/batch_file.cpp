@@ -1,0 +1,202 @@
+#include "cli/batch_file.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "cli/content_reader.h"
+#include "common/hex.h"
+#include "common/utf8.h"
+#include "dispatcher/batch_parser.h"
+
+namespace waybill::cli {
+namespace fs = std::filesystem;
+using dispatcher::BatchParser;
+
+namespace {
+
+constexpr std::size_t kPiece = 1 << 20;
+
+/// The start of a file's content, read on demand, and a cursor over its lines.
+class Head {
+ public:
+  explicit Head(const fs::path& file) : m_reader(file) {}
+
+  /// The next line (without its line end, nor the '\r' of a CRLF) into `text`; false at the end.
+  /// A line longer than BatchParser::kMaxLineBytes (and its '\r') comes cut, with `too_long`.
+  bool next_line(std::string_view& text, bool& too_long) {
+    too_long = false;
+    for (;;) {
+      const std::size_t newline = m_bytes.find('\n', m_pos);
+      const std::size_t end = newline == std::string::npos ? m_bytes.size() : newline;
+      if (end - m_pos > BatchParser::kMaxLineBytes + 1) {
+        too_long = true;
+        text = std::string_view(m_bytes).substr(m_pos, BatchParser::kMaxRawBytes);
+        m_pos = end;  // nothing after a line too long is looked at
+        ++m_line;
+        return true;
+      }
+      if (newline == std::string::npos && more()) continue;
+      if (m_pos == m_bytes.size()) return false;
+      text = std::string_view(m_bytes).substr(m_pos, end - m_pos);
+      if (text.ends_with('\r')) text.remove_suffix(1);
+      m_pos = std::min(end + 1, m_bytes.size());
+      ++m_line;
+      return true;
+    }
+  }
+
+  /// Whether a line follows that the parser does not skip as blank ("" or "\r"), without
+  /// reading it whole.
+  bool another_line() {
+    for (;;) {
+      if (m_pos == m_bytes.size() && !more()) return false;
+      const char c = m_bytes[m_pos];
+      if (c == '\n') {
+        ++m_pos;
+        continue;
+      }
+      if (c != '\r') return true;
+      if (m_pos + 1 == m_bytes.size() && !more()) return false;  // a last line of "\r"
+      if (m_bytes[m_pos + 1] != '\n') return true;
+      m_pos += 2;
+    }
+  }
+
+  std::uint64_t line() const { return m_line; }
+  bool empty() {
+    if (m_bytes.empty()) more();
+    return m_bytes.empty();
+  }
+  Compression compression() const { return m_reader.compression(); }
+
+ private:
+  bool more() {
+    if (m_end) return false;
+    constexpr std::size_t kStep = 1 << 16;
+    const std::size_t have = m_bytes.size();
+    m_bytes.resize(have + kStep);
+    const std::size_t got = m_reader.read(m_bytes.data() + have, kStep);
+    m_bytes.resize(have + got);
+    m_end = got < kStep;
+    return got > 0;
+  }
+
+  ContentReader m_reader;
+  std::string m_bytes;
+  std::size_t m_pos = 0;
+  std::uint64_t m_line = 0;
+  bool m_end = false;
+};
+
+/// What to do about a header that is not one, when the header itself suggests it.
+std::string header_hint(std::string_view header, const dispatcher::BatchHeader& read) {
+  if (header.find(',') == std::string_view::npos) {
+    if (header.find(';') != std::string_view::npos) {
+      return " (its fields are separated by ';'; a batch file's by ',')";
+    }
+    if (header.find('\t') != std::string_view::npos) {
+      return " (its fields are separated by tabs; a batch file's by ',')";
+    }
+  }
+  if (read.columns.empty()) return "";  // not even split into fields
+  for (const int column : read.columns) {
+    if (column >= 0) return "";
+  }
+  return " (the first line must name the columns, e.g. order_id,origin,destination or "
+         "order_id,origin_lat,origin_lon,dest_lat,dest_lon)";
+}
+
+/// SHA-256 fed in pieces (OpenSSL). common/sha256.h hashes a string or a whole file only.
+/// TODO(cleanup): move to common/sha256.h as an incremental digest.
+class Sha256 {
+ public:
+  Sha256() : m_ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+    if (!m_ctx || EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) != 1) {
+      throw std::runtime_error("sha256: cannot start a digest");
+    }
+  }
+  void update(const char* data, std::size_t size) {
+    if (EVP_DigestUpdate(m_ctx.get(), data, size) != 1) {
+      throw std::runtime_error("sha256: EVP_DigestUpdate failed");
+    }
+  }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_DigestFinal_ex(m_ctx.get(), digest, &size) != 1) {
+      throw std::runtime_error("sha256: EVP_DigestFinal_ex failed");
+    }
+    return hex_lower(std::string_view(reinterpret_cast<const char*>(digest), size));
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> m_ctx;
+};
+
+}  // namespace
+
+std::optional<std::string> batch_file_problem(const fs::path& file) {
+  Head head(file);
+  const std::string content = head.compression() == Compression::gzip   ? "its gzip content "
+                              : head.compression() == Compression::zstd ? "its zstd content "
+                                                                        : "it ";
+  if (head.empty()) return content + "is empty";
+  std::string_view header;
+  bool too_long = false;
+  do {
+    if (!head.next_line(header, too_long)) return content + "holds only blank lines";
+  } while (header.empty() && !too_long);
+  const std::string where = "line " + std::to_string(head.line()) + ": ";
+  if (header.starts_with("\xFF\xFE") || header.starts_with("\xFE\xFF")) {
+    return content + "is UTF-16 text: a batch file is UTF-8";
+  }
+  if (header.find('\0') != std::string_view::npos) {
+    return content + "is binary data, not CSV text (" + where + "a NUL byte)";
+  }
+  if (!valid_utf8(header)) return content + "is binary data, not CSV text (" + where + "not UTF-8)";
+  const dispatcher::BatchHeader read = dispatcher::read_batch_header(header, too_long);
+  if (!read.problem.empty()) return where + read.problem + header_hint(header, read);
+  if (!head.another_line()) return content + "holds a header and no jobs";
+  return std::nullopt;
+}
+
+ContentDigest content_digest(const fs::path& file) {
+  ContentReader reader(file);
+  Sha256 digest;
+  std::string piece(kPiece, '\0');
+  while (const std::size_t got = reader.read(piece.data(), piece.size())) {
+    digest.update(piece.data(), got);
+  }
+  return {digest.hex(), reader.position()};
+}
+
+std::vector<RejectExample> reject_examples(const fs::path& file, std::size_t max,
+                                           std::uint64_t max_lines) {
+  ContentReader reader(file);
+  BatchParser parser([](std::int64_t) { return true; });  // whether a node exists: not known here
+  std::vector<dispatcher::JobRow> jobs;
+  std::vector<dispatcher::RejectRow> rejects;
+  std::string piece(kPiece, '\0');
+  while (rejects.size() < max && parser.lines() < max_lines) {
+    const std::size_t got = reader.read(piece.data(), piece.size());
+    if (got == 0) {
+      parser.finish(jobs, rejects);
+      break;
+    }
+    parser.feed(std::string_view(piece.data(), got), jobs, rejects);
+    jobs.clear();
+  }
+  std::vector<RejectExample> examples;
+  for (auto& r : rejects) {
+    if (examples.size() == max || r.line > max_lines) break;
+    examples.push_back({r.line, std::move(r.reason)});
+  }
+  return examples;
+}
+
+}  // namespace waybill::cli
