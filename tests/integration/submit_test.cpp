@@ -1,0 +1,182 @@
+// `waybill submit` as a script sees it, against a real dispatcher, worker and PostgreSQL: a file
+// that is not a batch file stores nothing (status 2); a batch with rejected lines is stored with
+// status 1 and says how many and why; gzip and zstd files are routed as their content; an unknown
+// graph fails at once, while a dispatcher that does not answer is tried again (status 3).
+#include <algorithm>
+#include <sstream>
+#include <string_view>
+
+#include "tests/cli/compress.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace waybill::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SubmitTest : public PipelineTest {
+ protected:
+  struct Run {
+    int status = 0;
+    std::string output;  ///< stdout and stderr
+    double seconds = 0;
+  };
+
+  /// `waybill submit FILE` with `extra` arguments, FILE holding `bytes` as they are.
+  Run submit_file(const std::string& name, std::string_view bytes,
+                  std::vector<std::string> extra = {}) {
+    const auto file = m_dir / name;
+    std::ofstream(file, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const auto log = m_dir / (name + ".submit.log");
+    std::vector<std::string> args{"submit",  "--dispatcher", m_clients,
+                                  "--graph", m_graph_name,   file.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto t0 = std::chrono::steady_clock::now();
+    Process p(WAYBILL_CLI, args, log.string());
+    Run run;
+    run.status = p.wait_for(120s);
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    run.output = slurp(log);
+    return run;
+  }
+
+  std::size_t count(const std::string& sql) { return query(sql)[0][0].as<std::size_t>(); }
+  static bool has(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+  }
+  /// Waits until the dispatcher answers `waybill status`: what follows is timed without its start.
+  void wait_until_answering() {
+    ASSERT_TRUE(eventually(
+        [&] {
+          return run(WAYBILL_CLI, {"status", "--dispatcher", m_clients},
+                     (m_dir / "status.log").string()) == 0;
+        },
+        30s))
+        << slurp(m_dir / "dispatcher.log");
+  }
+};
+
+/// `batch` without its bad lines: every line is accepted.
+Batch without_rejects(Batch batch) {
+  std::istringstream in(batch.text);
+  std::string line, text;
+  for (std::uint64_t number = 1; std::getline(in, line); ++number) {
+    const bool bad = std::any_of(batch.rejects.begin(), batch.rejects.end(),
+                                 [&](const auto& reject) { return reject.first == number; });
+    if (!bad) text += line + '\n';
+  }
+  batch.text = std::move(text);
+  batch.rejects.clear();
+  return batch;
+}
+
+TEST_F(SubmitTest, AFileThatIsNotABatchFileIsRefusedAndStoresNothing) {
+  start_dispatcher();
+  start_worker("w");
+  const std::string binary("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0\n", 30);
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"empty.csv", ""},
+      {"binary.png", binary},
+      {"headerless.csv", "J1,1,2\nJ2,3,4\n"},
+      {"header-only.csv", "order_id,origin,destination\n"},
+      {"semicolons.csv", "order_id;origin;destination\nJ1;1;2\nJ2;3;4\n"},
+      {"header-only.csv.gz", gzip("order_id,origin,destination\n")},
+  };
+  for (const auto& [name, bytes] : files) {
+    const Run run = submit_file(name, bytes);
+    EXPECT_EQ(run.status, 2) << name << ":\n" << run.output;
+    EXPECT_TRUE(has(run.output, name + ": not a batch file, nothing submitted: ")) << run.output;
+    EXPECT_EQ(count("select count(*) from batches"), 0u) << name << ":\n" << run.output;
+  }
+  // Refused before the dispatcher was asked.
+  EXPECT_FALSE(has(slurp(m_dir / "dispatcher.log"), "receiving"))
+      << slurp(m_dir / "dispatcher.log");
+}
+
+TEST_F(SubmitTest, ABatchWithRejectedLinesIsStoredWithStatusOneAndSaysWhy) {
+  start_dispatcher();
+  start_worker("w");
+  const Batch batch = make_batch(2, 100, 100, 41);  // four bad lines
+  ASSERT_EQ(batch.rejects.size(), 4u);
+  const Run run = submit_file("batch.csv", batch.text, {"--wait"});
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_TRUE(has(run.output, "batch 1: " + std::to_string(batch.accepted) +
+                                  " jobs accepted, 4 lines rejected"))
+      << run.output;
+  EXPECT_TRUE(has(run.output, "batch.csv: 4 lines rejected, for example:")) << run.output;
+  EXPECT_TRUE(has(run.output, "  line 6: wrong column count: expected 4, got 2")) << run.output;
+  EXPECT_TRUE(has(run.output, "  line 51: bad origin: not an integer: 'x'")) << run.output;
+  EXPECT_TRUE(has(run.output, "select line, reason, raw from rejects where batch_id = 1"))
+      << run.output;
+  EXPECT_EQ(count("select count(*) from rejects"), 4u);
+  EXPECT_EQ(count("select routed from batch_progress"), batch.accepted);
+
+  // The same file again is the same batch, and the same status.
+  const Run again = submit_file("batch.csv", batch.text);
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_TRUE(has(again.output, "batch 1 (already submitted)")) << again.output;
+
+  // Every line accepted: status 0.
+  const Run clean =
+      submit_file("clean.csv", without_rejects(make_batch(2, 100, 100, 42)).text, {"--wait"});
+  EXPECT_EQ(clean.status, 0) << clean.output;
+  EXPECT_FALSE(has(clean.output, "for example")) << clean.output;
+}
+
+TEST_F(SubmitTest, GzipAndZstdFilesAreRoutedAsTheirContent) {
+  start_dispatcher();
+  start_worker("w");
+  const Batch day = without_rejects(make_batch(3, 100, 200, 43));
+  const Run gz = submit_file("day.csv.gz", gzip(day.text), {"--wait"});
+  EXPECT_EQ(gz.status, 0) << gz.output;
+  EXPECT_TRUE(has(gz.output,
+                  "batch 1: " + std::to_string(day.accepted) + " jobs accepted, 0 lines rejected"))
+      << gz.output;
+  const auto progress = query("select accepted, rejected, routed from batch_progress");
+  ASSERT_EQ(progress.size(), 1u);
+  EXPECT_EQ(progress[0][0].as<std::size_t>(), day.accepted);
+  EXPECT_EQ(progress[0][1].as<std::size_t>(), 0u);
+  EXPECT_EQ(progress[0][2].as<std::size_t>(), day.accepted);
+
+  // A batch is its content: the zstd file and the plain one are that batch.
+  const Run zst = submit_file("day.csv.zst", zstd(day.text));
+  EXPECT_EQ(zst.status, 0) << zst.output;
+  EXPECT_TRUE(has(zst.output, "batch 1 (already submitted): " + std::to_string(day.accepted)))
+      << zst.output;
+  const Run plain = submit_file("day.csv", day.text);
+  EXPECT_TRUE(has(plain.output, "batch 1 (already submitted)")) << plain.output;
+
+  // zstd under a name that does not say so, routed as its content.
+  const Batch other = without_rejects(make_batch(2, 150, 100, 44));
+  const Run named = submit_file("other.csv", zstd(other.text), {"--wait"});
+  EXPECT_EQ(named.status, 0) << named.output;
+  EXPECT_EQ(count("select accepted from batch_progress where batch_id = 2"), other.accepted);
+  EXPECT_EQ(count("select routed from batch_progress where batch_id = 2"), other.accepted);
+  EXPECT_EQ(count("select count(*) from routes"), day.accepted + other.accepted);
+  EXPECT_EQ(count("select count(*) from rejects"), 0u);
+}
+
+TEST_F(SubmitTest, AnUnknownGraphFailsAtOnce) {
+  start_dispatcher();
+  wait_until_answering();
+  m_graph_name = "no-such-graph";
+  const Run run = submit_file("batch.csv", without_rejects(make_batch(2, 100, 100, 45)).text);
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_TRUE(has(run.output, "no graph named 'no-such-graph'")) << run.output;
+  EXPECT_FALSE(has(run.output, "retrying")) << run.output;
+  EXPECT_LT(run.seconds, 3.0) << run.output;  // tried five times, it took 5 s of pauses at least
+  EXPECT_EQ(count("select count(*) from batches"), 0u);
+}
+
+TEST_F(SubmitTest, ADispatcherThatDoesNotAnswerIsTriedAgainThenStatusThree) {
+  // No dispatcher at all.
+  const Run run = submit_file("batch.csv", without_rejects(make_batch(2, 100, 100, 46)).text,
+                              {"--attempts", "2", "--timeout-ms", "300"});
+  EXPECT_EQ(run.status, 3) << run.output;
+  EXPECT_TRUE(has(run.output, "retrying (1/2)")) << run.output;
+  EXPECT_TRUE(has(run.output, "gave up after 2 attempts, nothing submitted")) << run.output;
+}
+
+}  // namespace
+}  // namespace waybill::test
