@@ -104,7 +104,16 @@ const wire::SubmitReply* begin_reply(transport::Client& client, const wire::Subm
 wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin& begin,
                               const std::string& path, std::chrono::milliseconds timeout) {
   std::optional<wire::Message> first;
-  const auto* reply = begin_reply(client, begin, timeout, first);
+  const wire::SubmitReply* reply = nullptr;
+  // Every receiving slot taken: the client waits its turn, asking again well within the 15 s
+  // after which the dispatcher gives a silent client's place up. Not a failure, not an attempt.
+  for (std::uint32_t place = 0;; std::this_thread::sleep_for(500ms)) {
+    reply = begin_reply(client, begin, timeout, first);
+    if (!reply || reply->stage != Stage::queued) break;
+    if (std::exchange(place, reply->place) != reply->place) {
+      std::cerr << "waybill submit: queued: place " << reply->place << '\n';
+    }
+  }
   if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint(), true);
   if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
   if (reply->stage == Stage::done) return *reply;
@@ -237,6 +246,7 @@ int submit_command(std::span<const std::string> args) {
   std::string graph, file;
   int attempts = 5;
   int timeout_ms = 10000;
+  std::int32_t priority = 0;
   std::string depart_at;
   double snap_radius_m = 500;
   po::options_description options(
@@ -247,8 +257,9 @@ int submit_command(std::span<const std::string> args) {
       "as its content (told by its first bytes).\nThe same content submitted again is the same "
       "batch (with the options it was\nfirst submitted with). A file that is not a batch file "
       "(empty, binary, no\nheader naming the columns, no line after the header) is refused before "
-      "the\ndispatcher is asked. An interrupted submit leaves no batch and is retried from\nthe "
-      "start; a refusal (unknown graph, refused key) is not retried.\n\nExit status: 0 stored, "
+      "the\ndispatcher is asked. A client beyond the dispatcher's receiving slots waits its\nturn. "
+      "An interrupted submit leaves no batch and is retried from the start; a\nrefusal (unknown "
+      "graph, refused key) is not retried.\n\nExit status: 0 stored, "
       "every line accepted; 1 stored, some lines rejected;\n2 nothing stored: usage error, file "
       "refused or unreadable, graph unknown, key\nor batch refused; 3 nothing stored: no answer "
       "from the dispatcher or its\ndatabase away, after every attempt.\n\nOptions");
@@ -264,6 +275,8 @@ int submit_command(std::span<const std::string> args) {
        "from it, on graphs whose cost is a travel time")
       ("snap-radius-m", po::value(&snap_radius_m)->default_value(snap_radius_m),
        "coordinate form: a point farther than this from every road is unsnappable")
+      ("priority", po::value(&priority)->default_value(priority),
+       "lease order among the open batches: higher first, equal ones in turn")
       ("attempts", po::value(&attempts)->default_value(attempts), "tries before giving up")
       ("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
        "how long to wait for the dispatcher to answer the start of a submit");
@@ -288,6 +301,7 @@ int submit_command(std::span<const std::string> args) {
   begin.want_paths = vm.count("paths") > 0;
   begin.depart_at = depart_at;
   begin.snap_radius_m = snap_radius_m;
+  begin.priority = priority;
   begin.graph_name = graph;
   begin.file_name = file;
   // The file first: one that is not a batch file is refused before the dispatcher is asked.

@@ -18,10 +18,10 @@ enum SubmitStatus : int {
 
 /// Whether a submit that the dispatcher failed with `error` (SubmitReply::error) may succeed
 /// when tried again. The reply carries no kind, but the dispatcher ends the text of each
-/// transient failure with what the client should do, "; retry" or "; start over" (busy with
-/// another client's submit, database unavailable, a submit it lost in a restart, a part it could
-/// not store); the permanent ones do not ("no graph named ...", "refused: ...", a bad hash or
-/// snap radius).
+/// transient failure with what the client should do, "; retry" or "; start over" (database
+/// unavailable, a submit it lost in a restart, a part it could not store); the permanent ones do
+/// not ("no graph named ...", "refused: ...", a bad hash or snap radius). A client queued for a
+/// receiving slot is not failed: it is answered with the stage `queued`.
 bool transient_submit_error(std::string_view error);
 
 }  // namespace waybill::cli

@@ -26,8 +26,7 @@ using ::testing::Not;
 TEST(SubmitErrors, OnlyTheDispatchersTransientFailuresAreTriedAgain) {
   // The texts of dispatcher/core_submit.cpp and core.cpp, verbatim.
   for (const char* transient :
-       {"busy: another submit is in progress; retry", "database unavailable; retry",
-        "unknown submit (the dispatcher restarted?); start over",
+       {"database unavailable; retry", "unknown submit (the dispatcher restarted?); start over",
         "database: terminating connection due to administrator command; start over"}) {
     EXPECT_TRUE(transient_submit_error(transient)) << transient;
   }

@@ -1,11 +1,18 @@
 // `waybill submit` as a script sees it, against a real dispatcher, worker and PostgreSQL: a file
 // that is not a batch file stores nothing (status 2); a batch with rejected lines is stored with
 // status 1 and says how many and why; gzip and zstd files are routed as their content; an unknown
-// graph fails at once, while a dispatcher that does not answer is tried again (status 3).
+// graph fails at once, while a dispatcher that does not answer is tried again (status 3), and a
+// client queued for a receiving slot waits its turn.
+#include <zmq.hpp>
+
 #include <algorithm>
+#include <optional>
+#include <span>
 #include <sstream>
 #include <string_view>
 
+#include "common/sha256.h"
+#include "schema/messages.h"
 #include "tests/cli/compress.h"
 #include "tests/integration/pipeline_fixture.h"
 
@@ -167,6 +174,55 @@ TEST_F(SubmitTest, AnUnknownGraphFailsAtOnce) {
   EXPECT_FALSE(has(run.output, "retrying")) << run.output;
   EXPECT_LT(run.seconds, 3.0) << run.output;  // tried five times, it took 5 s of pauses at least
   EXPECT_EQ(count("select count(*) from batches"), 0u);
+}
+
+/// The next message on `socket`, or nothing after `timeout`.
+std::optional<wire::Message> receive(zmq::socket_t& socket, std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) == 0) return std::nullopt;
+  zmq::message_t frame;
+  if (!socket.recv(frame)) return std::nullopt;
+  std::string error;
+  return wire::decode(std::span(static_cast<const std::byte*>(frame.data()), frame.size()), error);
+}
+
+TEST_F(SubmitTest, AClientBeyondTheReceivingSlotsWaitsItsTurnWithoutSpendingAttempts) {
+  start_dispatcher({"--insecure", "--max-receiving", "1"});
+  start_worker("w");
+  wait_until_answering();
+  // Another client takes the only receiving slot, and keeps it.
+  const Batch first = without_rejects(make_batch(2, 100, 100, 47));
+  zmq::context_t context;
+  zmq::socket_t holder(context, zmq::socket_type::dealer);
+  holder.set(zmq::sockopt::linger, 0);
+  holder.connect(m_clients);
+  wire::SubmitBegin begin{"grid", sha256_hex(first.text), "first.csv", first.text.size()};
+  const std::string bytes = wire::encode(begin);
+  holder.send(zmq::buffer(bytes));
+  const auto begun = receive(holder, 10s);
+  const auto* reply = begun ? std::get_if<wire::SubmitReply>(&*begun) : nullptr;
+  ASSERT_TRUE(reply && reply->stage == wire::SubmitReply::Stage::begun);
+
+  // One attempt only: were the queue taken for a failure, this submit would end with status 3.
+  const Batch second = without_rejects(make_batch(2, 100, 100, 48));
+  std::ofstream(m_dir / "second.csv") << second.text;
+  const auto log = m_dir / "second.submit.log";
+  Process waiting(WAYBILL_CLI,
+                  {"submit", "--dispatcher", m_clients, "--graph", "grid",
+                   (m_dir / "second.csv").string(), "--attempts", "1", "--priority", "7", "--wait"},
+                  log.string());
+  ASSERT_TRUE(eventually([&] { return has(slurp(log), "queued: place 1"); }, 20s)) << slurp(log);
+  std::this_thread::sleep_for(2s);  // a while in the queue, asking again
+  EXPECT_EQ(waiting.wait_for(0ms), -1) << slurp(log);
+
+  // The slot is freed: the waiting client goes on, and both batches are stored and routed.
+  const std::string last = wire::encode(wire::SubmitData{reply->submit_id, 0, first.text, true});
+  holder.send(zmq::buffer(last));
+  EXPECT_EQ(waiting.wait_for(60s), 0) << slurp(log) << "\n--- dispatcher:\n"
+                                      << slurp(m_dir / "dispatcher.log");
+  EXPECT_TRUE(has(slurp(log), "batch 2: " + std::to_string(second.accepted))) << slurp(log);
+  EXPECT_EQ(count("select count(*) from batches"), 2u);
+  EXPECT_EQ(count("select priority from batches where id = 2"), 7u);
 }
 
 TEST_F(SubmitTest, ADispatcherThatDoesNotAnswerIsTriedAgainThenStatusThree) {
