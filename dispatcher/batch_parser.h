@@ -91,6 +91,10 @@ class BatchParser {
   /// The header named coordinate columns (origin_lat, origin_lon, dest_lat, dest_lon): jobs
   /// carry points, not node ids.
   bool coordinate_form() const { return m_header.coordinate_form; }
+  /// Why the header makes this no batch file ("bad header: ..."); empty while it is good or not
+  /// read yet.
+  const std::string& header_problem() const { return m_header.problem; }
+  bool header_read() const { return m_header_done; }
   bool depots_known() const { return m_depots_known; }
 
   static constexpr std::size_t kMaxDepots = 4096;

@@ -176,6 +176,19 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
   auto rejects = std::make_shared<std::vector<RejectRow>>();
   s.parser->feed(data.data, *jobs, *rejects);
   if (data.last) s.parser->finish(*jobs, *rejects);
+  // Not a batch file: nothing is stored, and the client is told why (waybill submit checks this
+  // before sending; another client may not).
+  std::string refusal;
+  if (!s.parser->header_problem().empty()) {
+    refusal = s.parser->header_problem();
+  } else if (data.last && s.parser->accepted() + s.parser->rejected() == 0) {
+    refusal = s.parser->header_read() ? "no line after the header" : "the file is empty";
+  }
+  if (!refusal.empty()) {
+    const auto submit_id = s.submit_id;
+    abort_submit(s, "not a batch file: " + refusal);
+    return send(Side::clients, peer, failed(submit_id, "refused: not a batch file: " + refusal), now);
+  }
   if (!s.warmed && s.parser->depots_known()) {
     s.warmed = true;
     warm_workers(s.graph_id, s.parser->depots(), s.parser->depot_points(), now);

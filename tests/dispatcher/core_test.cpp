@@ -343,6 +343,29 @@ TEST(DispatcherCore, SubmittersBeyondTheSlotsAreQueuedAndServedInTurn) {
   EXPECT_TRUE(h.db.open_submits.empty());
 }
 
+TEST(DispatcherCore, AFileThatIsNoBatchFileIsRefusedAndNothingIsStored) {
+  Harness h;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"order_id;origin;destination\nA;1;2\n", "refused: not a batch file: bad header: "},
+      {"order_id,origin,destination\n\n\n", "refused: not a batch file: no line after the header"},
+      {"\n\n", "refused: not a batch file: the file is empty"},
+  };
+  for (const auto& [file, error] : cases) {
+    h.from_client("c", wire::SubmitBegin{"line", sha256_hex(file), "x.csv", file.size()});
+    h.run_store();
+    const auto begun = h.received<wire::SubmitReply>("c");
+    ASSERT_EQ(begun.size(), 1u);
+    h.from_client("c", wire::SubmitData{begun[0].submit_id, 0, file, true});
+    h.run_store();
+    const auto replies = h.received<wire::SubmitReply>("c");
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(replies[0].stage, wire::SubmitReply::Stage::failed);
+    EXPECT_EQ(replies[0].error.substr(0, error.size()), error) << replies[0].error;
+  }
+  EXPECT_TRUE(h.db.batches.empty());  // each was rolled back
+  EXPECT_TRUE(h.db.open_submits.empty());
+}
+
 TEST(DispatcherCore, AQueuedClientThatStopsAskingLosesItsPlace) {
   DispatcherConfig config = Harness::small_config();
   config.max_receiving = 1;

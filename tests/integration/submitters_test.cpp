@@ -2,6 +2,7 @@
 // submit at the same moment (beyond the receiving slots: queued, not refused).
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "tests/integration/pipeline_fixture.h"
@@ -44,6 +45,48 @@ TEST_F(SubmittersTest, ACancelledBatchStopsAndTheOthersAreUntouched) {
   EXPECT_NE(slurp(log).find("batch 1 is finished already"), std::string::npos) << slurp(log);
   EXPECT_EQ(run(WAYBILL_CLI, {"cancel", "--dispatcher", m_clients, "77"}, log), 1);
   EXPECT_NE(slurp(log).find("no batch 77"), std::string::npos) << slurp(log);
+}
+
+TEST_F(SubmittersTest, TenClientsSubmittingAtOnceAreAllServedWithoutARefusal) {
+  start_dispatcher({"--insecure", "--max-receiving", "2"});
+  start_worker("w1");
+  start_worker("w2");
+  std::vector<Batch> batches;
+  std::vector<std::unique_ptr<Process>> clients;
+  for (int i = 0; i < 10; ++i) {
+    batches.push_back(make_batch(4, 1500, 200, 70 + i));  // 6,200 jobs each
+    const auto file = m_dir / (std::string("b").append(std::to_string(i)) + ".csv");
+    std::ofstream(file) << batches.back().text;
+  }
+  for (int i = 0; i < 10; ++i) {  // ten processes started at once
+    const std::string name = std::string("b").append(std::to_string(i));
+    clients.push_back(std::make_unique<Process>(
+        WAYBILL_CLI,
+        std::vector<std::string>{"submit", "--dispatcher", m_clients, "--graph", m_graph_name,
+                                 (m_dir / (name + ".csv")).string(), "--wait"},
+        (m_dir / (name + ".log")).string()));
+  }
+  int queued = 0;
+  for (int i = 0; i < 10; ++i) {
+    const std::string log = slurp(m_dir / (std::string("b").append(std::to_string(i)) + ".log"));
+    EXPECT_EQ(clients[i]->wait_for(180s), 1) << log;  // stored, with its four rejected lines
+    const std::string again = slurp(m_dir / (std::string("b").append(std::to_string(i)) + ".log"));
+    EXPECT_EQ(again.find("busy"), std::string::npos) << again;
+    EXPECT_EQ(again.find("retrying"), std::string::npos) << again;
+    queued += again.find("queued: place") != std::string::npos;
+  }
+  EXPECT_GT(queued, 0);  // two slots for ten clients: some waited their turn
+  // Ten batches, every job routed once.
+  ASSERT_EQ(query("select count(*) from batches where finished_at is not null")[0][0].as<int>(), 10);
+  for (int i = 0; i < 10; ++i) {
+    const auto id = query("select id from batches where file_name like '%b" + std::to_string(i) + ".csv'");
+    ASSERT_EQ(id.size(), 1u);
+    const std::string b = id[0][0].as<std::string>();
+    EXPECT_EQ(query("select count(*) from routes where batch_id = " + b)[0][0].as<std::size_t>(),
+              batches[i].accepted);
+    EXPECT_EQ(query("select count(distinct seq) from routes where batch_id = " + b)[0][0].as<std::size_t>(),
+              batches[i].accepted);
+  }
 }
 
 }  // namespace
