@@ -167,8 +167,9 @@ void print_progress(const wire::BatchStatus& b, bool tty, double elapsed) {
 }
 
 /// Polls the batch until it is routed; prints progress, then the summary. Returns the exit
-/// status: kAllAccepted, or kSomeRejected.
-int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_point t0) {
+/// status: kAllAccepted, or with `fail_on_rejects` kSomeRejected when lines were rejected.
+int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_point t0,
+             bool fail_on_rejects) {
   const bool tty = isatty(STDERR_FILENO) != 0;
   auto last_line = Clock::now() - 10s;
   int silent = 0;
@@ -198,7 +199,7 @@ int wait_for(transport::Client& client, std::uint64_t batch_id, Clock::time_poin
                 << ", elapsed " << std::fixed << std::setprecision(1) << elapsed << " s, "
                 << std::setprecision(0) << (elapsed > 0 ? static_cast<double>(b->accepted) / elapsed : 0)
                 << " jobs/s\n";
-      return b->rejected > 0 ? kSomeRejected : kAllAccepted;
+      return b->rejected > 0 && fail_on_rejects ? kSomeRejected : kAllAccepted;
     }
     // Poll every 500 ms (200 ms on a terminal), sooner when the routing rate says the batch is
     // about to finish: the wait then ends within ~20 ms of the last route instead of up to
@@ -259,8 +260,8 @@ int submit_command(std::span<const std::string> args) {
       "(empty, binary, no\nheader naming the columns, no line after the header) is refused before "
       "the\ndispatcher is asked. A client beyond the dispatcher's receiving slots waits its\nturn. "
       "An interrupted submit leaves no batch and is retried from the start; a\nrefusal (unknown "
-      "graph, refused key) is not retried.\n\nExit status: 0 stored, "
-      "every line accepted; 1 stored, some lines rejected;\n2 nothing stored: usage error, file "
+      "graph, refused key) is not retried.\n\nExit status: 0 stored (the summary says how many "
+      "lines were rejected, and\nwhy); 1 stored with rejected lines, with --fail-on-rejects;\n2 nothing stored: usage error, file "
       "refused or unreadable, graph unknown, key\nor batch refused; 3 nothing stored: no answer "
       "from the dispatcher or its\ndatabase away, after every attempt.\n\nOptions");
   options.add_options()
@@ -269,6 +270,7 @@ int submit_command(std::span<const std::string> args) {
       ("graph", po::value(&graph)->required(), "name of the imported graph the jobs refer to")
       ("file", po::value(&file)->required(), "the batch file")
       ("wait", "show progress until the batch is routed, then a summary")
+      ("fail-on-rejects", "exit status 1 when the batch was stored with rejected lines (without it, 0)")
       ("paths", "store each route's geometry (encoded polyline, precision 6) in routes.polyline")
       ("depart-at", po::value(&depart_at),
        "ISO 8601 time the vehicles leave (e.g. 2026-11-11T08:00+08:00): job_routes.eta counts "
@@ -350,8 +352,9 @@ int submit_command(std::span<const std::string> args) {
               << ": " << done->accepted << " jobs accepted, " << done->rejected
               << " lines rejected" << std::endl;
     if (done->rejected > 0) report_rejects(file, *done);
-    if (vm.count("wait")) return wait_for(*client, done->batch_id, t0);
-    return done->rejected > 0 ? kSomeRejected : kAllAccepted;
+    const bool fail_on_rejects = vm.count("fail-on-rejects") > 0;
+    if (vm.count("wait")) return wait_for(*client, done->batch_id, t0, fail_on_rejects);
+    return done->rejected > 0 && fail_on_rejects ? kSomeRejected : kAllAccepted;
   } catch (const transport::KeyRefused& e) {
     std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";
     return kRefused;

@@ -7,8 +7,10 @@ namespace waybill::cli {
 
 /// The exit statuses of `waybill submit`, for scripts. Only 0 and 1 mean that a batch exists.
 enum SubmitStatus : int {
-  kAllAccepted = 0,   ///< the batch is stored, every line accepted (and routed, with --wait)
-  kSomeRejected = 1,  ///< the batch is stored, some lines rejected (`rejects` says which, why)
+  kAllAccepted = 0,   ///< the batch is stored (and routed, with --wait); lines may be rejected
+  kSomeRejected = 1,  ///< with --fail-on-rejects: the batch is stored, some lines rejected
+                      ///< (`rejects` says which, why). Not the default: scripts written before
+                      ///< it (the pipeline's acceptance check among them) take 0 for "stored"
   kRefused = 2,       ///< nothing stored, and trying again will not help: a usage error, a file
                       ///< that is not a batch file or cannot be read, an unknown graph, a key
                       ///< the dispatcher refuses, a batch it refuses

@@ -1,6 +1,6 @@
 // `waybill submit` as a script sees it, against a real dispatcher, worker and PostgreSQL: a file
-// that is not a batch file stores nothing (status 2); a batch with rejected lines is stored with
-// status 1 and says how many and why; gzip and zstd files are routed as their content; an unknown
+// that is not a batch file stores nothing (status 2); a batch with rejected lines is stored and
+// says how many and why (status 1 with --fail-on-rejects, else 0); gzip and zstd files are routed as their content; an unknown
 // graph fails at once, while a dispatcher that does not answer is tried again (status 3), and a
 // client queued for a receiving slot waits its turn.
 #include <zmq.hpp>
@@ -101,12 +101,12 @@ TEST_F(SubmitTest, AFileThatIsNotABatchFileIsRefusedAndStoresNothing) {
       << slurp(m_dir / "dispatcher.log");
 }
 
-TEST_F(SubmitTest, ABatchWithRejectedLinesIsStoredWithStatusOneAndSaysWhy) {
+TEST_F(SubmitTest, ABatchWithRejectedLinesIsStoredAndSaysWhyWithStatusOneOnlyWhenAskedFor) {
   start_dispatcher();
   start_worker("w");
   const Batch batch = make_batch(2, 100, 100, 41);  // four bad lines
   ASSERT_EQ(batch.rejects.size(), 4u);
-  const Run run = submit_file("batch.csv", batch.text, {"--wait"});
+  const Run run = submit_file("batch.csv", batch.text, {"--wait", "--fail-on-rejects"});
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_TRUE(has(run.output, "batch 1: " + std::to_string(batch.accepted) +
                                   " jobs accepted, 4 lines rejected"))
@@ -119,10 +119,14 @@ TEST_F(SubmitTest, ABatchWithRejectedLinesIsStoredWithStatusOneAndSaysWhy) {
   EXPECT_EQ(count("select count(*) from rejects"), 4u);
   EXPECT_EQ(count("select routed from batch_progress"), batch.accepted);
 
-  // The same file again is the same batch, and the same status.
-  const Run again = submit_file("batch.csv", batch.text);
+  // The same file again is the same batch, and the same status; without --fail-on-rejects the
+  // status is 0, as scripts written before it expect of a stored batch.
+  const Run again = submit_file("batch.csv", batch.text, {"--fail-on-rejects"});
   EXPECT_EQ(again.status, 1) << again.output;
   EXPECT_TRUE(has(again.output, "batch 1 (already submitted)")) << again.output;
+  const Run plain = submit_file("batch.csv", batch.text, {"--wait"});
+  EXPECT_EQ(plain.status, 0) << plain.output;
+  EXPECT_TRUE(has(plain.output, "4 lines rejected")) << plain.output;
 
   // Every line accepted: status 0.
   const Run clean =
