@@ -1,15 +1,12 @@
 #include "cli/batch_file.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <memory>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
 
 #include "cli/content_reader.h"
-#include "common/hex.h"
+#include "common/sha256.h"
 #include "common/utf8.h"
 #include "dispatcher/batch_parser.h"
 
@@ -111,32 +108,6 @@ std::string header_hint(std::string_view header, const dispatcher::BatchHeader& 
          "order_id,origin_lat,origin_lon,dest_lat,dest_lon)";
 }
 
-/// SHA-256 fed in pieces (OpenSSL). common/sha256.h hashes a string or a whole file only.
-/// TODO(cleanup): move to common/sha256.h as an incremental digest.
-class Sha256 {
- public:
-  Sha256() : m_ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    if (!m_ctx || EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) != 1) {
-      throw std::runtime_error("sha256: cannot start a digest");
-    }
-  }
-  void update(const char* data, std::size_t size) {
-    if (EVP_DigestUpdate(m_ctx.get(), data, size) != 1) {
-      throw std::runtime_error("sha256: EVP_DigestUpdate failed");
-    }
-  }
-  std::string hex() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    if (EVP_DigestFinal_ex(m_ctx.get(), digest, &size) != 1) {
-      throw std::runtime_error("sha256: EVP_DigestFinal_ex failed");
-    }
-    return hex_lower(std::string_view(reinterpret_cast<const char*>(digest), size));
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> m_ctx;
-};
 
 }  // namespace
 

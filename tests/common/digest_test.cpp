@@ -25,6 +25,15 @@ TEST(Sha256, KnownDigests) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(Sha256, FedInPiecesIsTheDigestOfTheWhole) {
+  const std::string text = "the quick brown fox jumps over the lazy dog, twice over";
+  Sha256 digest;
+  for (std::size_t at = 0; at < text.size(); at += 7) {
+    digest.update(text.data() + at, std::min<std::size_t>(7, text.size() - at));
+  }
+  EXPECT_EQ(digest.hex(), sha256_hex(text));
+}
+
 TEST(Sha256, OfAFileEqualsOfItsBytes) {
   const auto path = std::filesystem::temp_directory_path() / "waybill_sha256_test.bin";
   std::string bytes(3 << 20, 'x');  // several reads
