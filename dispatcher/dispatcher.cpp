@@ -171,17 +171,19 @@ class Driver {
 
   /// Waits for a message, a store's outcome, or the core's next timer (at most a second).
   void poll() {
-    std::vector<zmq::pollitem_t> items{{m_workers.handle(), 0, ZMQ_POLLIN, 0},
-                                       {m_clients.handle(), 0, ZMQ_POLLIN, 0},
-                                       {nullptr, m_reads->wake_fd(), ZMQ_POLLIN, 0},
-                                       {nullptr, m_writes->wake_fd(), ZMQ_POLLIN, 0}};
-    for (const auto& s : m_submits) items.push_back({nullptr, s->wake_fd(), ZMQ_POLLIN, 0});
-    if (m_zap) items.push_back({m_zap->socket().handle(), 0, ZMQ_POLLIN, 0});
+    if (m_poll_items.empty()) {  // what is polled is fixed once connected: built once
+      m_poll_items = {{m_workers.handle(), 0, ZMQ_POLLIN, 0},
+                      {m_clients.handle(), 0, ZMQ_POLLIN, 0},
+                      {nullptr, m_reads->wake_fd(), ZMQ_POLLIN, 0},
+                      {nullptr, m_writes->wake_fd(), ZMQ_POLLIN, 0}};
+      for (const auto& s : m_submits) m_poll_items.push_back({nullptr, s->wake_fd(), ZMQ_POLLIN, 0});
+      if (m_zap) m_poll_items.push_back({m_zap->socket().handle(), 0, ZMQ_POLLIN, 0});
+    }
     const auto wait = std::clamp(std::chrono::duration_cast<milliseconds>(
                                      m_core->next_wakeup() - Clock::now() + milliseconds(1)),
                                  milliseconds(0), milliseconds(1000));
     try {
-      zmq::poll(items, wait);
+      zmq::poll(m_poll_items, wait);
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;  // a signal: the loop condition sees `stop`
     }
@@ -365,7 +367,8 @@ class Driver {
   std::unique_ptr<DispatcherCore> m_core;
   std::unique_ptr<AsyncStore> m_reads;    // reads the jobs of the leases granted
   std::unique_ptr<AsyncStore> m_writes;   // writes routes
-  std::vector<std::unique_ptr<AsyncStore>> m_submits;  // a receiving slot each: its submit's transaction
+  std::vector<std::unique_ptr<AsyncStore>> m_submits;
+  std::vector<zmq::pollitem_t> m_poll_items;  // the sockets and the stores' wake descriptors  // a receiving slot each: its submit's transaction
   std::map<std::uint64_t, std::shared_ptr<std::vector<wire::JobSpec>>> m_read_jobs;
   std::map<std::uint64_t, std::shared_ptr<std::int64_t>> m_begun;  // batch ids, by tag
   std::map<std::int64_t, std::shared_ptr<std::uint64_t>> m_cancelled;  // jobs cancelled, by batch
