@@ -124,8 +124,8 @@ BatchHeader read_batch_header(std::string_view text, bool too_long) {
   return header;
 }
 
-BatchParser::BatchParser(std::function<bool(std::int64_t)> has_node)
-    : m_has_node(std::move(has_node)) {
+BatchParser::BatchParser(std::function<bool(std::int64_t)> has_node, std::uint64_t max_jobs)
+    : m_has_node(std::move(has_node)), m_max_jobs(std::min(max_jobs, kMaxJobs)) {
   assert(m_has_node);
 }
 
@@ -250,14 +250,15 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
     if (auto bad = parse_integer("priority", field[kPriority], priority)) return reject(*bad);
     job.priority = priority;
   }
+  if (m_accepted >= m_max_jobs) {
+    return reject("batch full: at most " + std::to_string(m_max_jobs) +
+                  " jobs in one batch (split the file)");
+  }
   // Last, so that only a line that passes every other check claims its order id. A 64-bit hash
   // stands for the id; a false duplicate needs a collision, about 3e-8 for a million ids.
   const std::uint64_t id_hash = std::hash<std::string_view>{}(field[kOrderId]);
   if (!m_order_ids[id_hash >> 56].insert(id_hash).second) {
     return reject("duplicate order_id " + quoted(field[kOrderId]));
-  }
-  if (m_accepted > std::numeric_limits<std::uint32_t>::max()) {
-    throw std::length_error("batch file has more than 4294967296 jobs");
   }
   job.seq = static_cast<std::uint32_t>(m_accepted);
   job.line = m_line;

@@ -32,6 +32,7 @@ namespace waybill::dispatcher {
 ///   "bad origin_lat: not a number: 'x'"   (likewise origin_lon, dest_lat, dest_lon)
 ///   "bad origin_lat: out of range: '91' (-90..90)"  (longitudes: -180..180)
 ///   "bad CSV: unterminated quote"
+///   "batch full: at most 4294967295 jobs in one batch (split the file)"
 
 /// A batch file's header line, read by the rules BatchParser reads it with. `waybill submit`
 /// checks a file with it before sending a byte, so that client and dispatcher agree on what a
@@ -63,8 +64,13 @@ class BatchParser {
   static constexpr std::size_t kMaxLineBytes = 1 << 20;
   static constexpr std::size_t kMaxRawBytes = 1024;  ///< of a rejected line, kept in rejects
 
-  /// `has_node` answers whether the batch's graph has a node id.
-  explicit BatchParser(std::function<bool(std::int64_t)> has_node);
+  /// A job's seq is 32 bits on the wire and in the dispatcher (jobs.seq is bigint): a batch holds
+  /// at most 2^32 - 1 jobs, and the lines past them are rejected with "batch full: ...".
+  static constexpr std::uint64_t kMaxJobs = 0xFFFF'FFFF;
+
+  /// `has_node` answers whether the batch's graph has a node id; `max_jobs` (at most kMaxJobs)
+  /// lowers the limit, for tests.
+  explicit BatchParser(std::function<bool(std::int64_t)> has_node, std::uint64_t max_jobs = kMaxJobs);
 
   /// Feeds bytes of the file in order (any split: lines may straddle pieces). Complete lines are
   /// parsed and appended to `jobs` / `rejects`. The header line must come first and decides the
@@ -106,6 +112,7 @@ class BatchParser {
   void close_stretch();
 
   std::function<bool(std::int64_t)> m_has_node;
+  std::uint64_t m_max_jobs;
   BatchHeader m_header;
   bool m_header_done = false;
   std::string m_pending;  ///< an unfinished line carried to the next feed()

@@ -57,7 +57,7 @@ std::unique_ptr<pqxx::connection> Store::Impl::open_connection(const std::string
   c->prepare("mark_chunks_done",
              "insert into chunks_done (batch_id, chunk, jobs, unreachable, worker_id, unsnappable,"
              "                         failed)"
-             " select * from unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::bigint[],"
+             " select * from unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::bigint[],"
              "                      $6::int[], $7::int[])"
              " on conflict (batch_id, chunk) do nothing"
              " returning batch_id, chunk");

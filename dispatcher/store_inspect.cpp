@@ -128,7 +128,7 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
   return m_impl->guarded("sample_routes", [&] {
     // The seqs are listed here rather than filtered in SQL (seq % step = 0 would read the whole
     // partition): `seq = any(...)` with batch_id is a lookup on the primary key of the one
-    // partition of each table. seq is an int, so i * accepted < 2^62 fits.
+    // partition of each table. seq is below 2^32, so i * accepted < 2^62 fits.
     const std::uint64_t n = std::min<std::uint64_t>(limit, accepted);
     std::string seqs;
     for (std::uint64_t i = 0; i < n; ++i) append_array_element(seqs, i * accepted / n);
@@ -138,7 +138,7 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
         "       j.dest_lat_e7, j.dest_lon_e7, r.status, r.polyline"
         "  from jobs j"
         "  left join routes r on r.batch_id = $1 and r.seq = j.seq"
-        " where j.batch_id = $1 and j.seq = any($2::int[])"
+        " where j.batch_id = $1 and j.seq = any($2::bigint[])"
         " order by j.seq",
         batch_id, closed(seqs));
     std::vector<RouteSample> samples;

@@ -256,7 +256,7 @@ bool Store::store_plan_part(const PlanPartRows& part) {
         "insert into tour_stops (plan_id, depot, vehicle, seq, batch_id, job_seq, arrival, departure,"
         " waiting_s, lateness_s, load_kg, load_parcels)"
         " select $1, $2, v, s, $3, j, to_timestamp(a), to_timestamp(d), w, l, k, p"
-        " from unnest($4::int[], $5::int[], $6::int[], $7::bigint[], $8::bigint[], $9::int[],"
+        " from unnest($4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[], $9::int[],"
         "             $10::int[], $11::float8[], $12::int[]) as u(v, s, j, a, d, w, l, k, p)",
         part.plan_id, part.depot, part.batch_id, vehicles.text(), seqs.text(), jobs.text(),
         arrivals.text(), departures.text(), waits.text(), late.text(), kgs.text(), parcels.text());
@@ -271,7 +271,7 @@ bool Store::store_plan_part(const PlanPartRows& part) {
     }
     txn.exec_params(
         "insert into plan_misses (plan_id, depot, batch_id, job_seq, reason)"
-        " select $1, $2, $3, s, r from unnest($4::int[], $5::text[]) as u(s, r)",
+        " select $1, $2, $3, s, r from unnest($4::bigint[], $5::text[]) as u(s, r)",
         part.plan_id, part.depot, part.batch_id, miss_seqs.text(), reasons.text());
     txn.commit();
     return true;

@@ -340,6 +340,26 @@ TEST(BatchParser, CoordinateFormCarriesPointsNotNodes) {
   EXPECT_EQ(job_on_line(parsed, 12).points->destination.lon, 100);
 }
 
+TEST(BatchParser, LinesPastTheLastSeqAreRejectedAndTheRestKept) {
+  // The limit is 2^32 - 1 jobs a batch (a seq is 32 bits in the dispatcher and on the wire);
+  // lowered to 3 here. A full batch takes no more jobs; the rejected lines claim no order id.
+  static_assert(BatchParser::kMaxJobs == 4294967295u);
+  BatchParser parser(has_node, 3);
+  std::vector<JobRow> jobs;
+  std::vector<RejectRow> rejects;
+  parser.feed("order_id,origin,destination\nA,1,2\nB,1,2\nX,1\nC,1,2\nD,1,2\nE,1,2\n", jobs, rejects);
+  parser.finish(jobs, rejects);
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[2].order_id, "C");
+  EXPECT_EQ(jobs[2].seq, 2u);
+  ASSERT_EQ(rejects.size(), 3u);
+  EXPECT_EQ(rejects[0].reason, "wrong column count: expected 3, got 2");
+  EXPECT_EQ(rejects[1].line, 6u);
+  EXPECT_EQ(rejects[1].reason, "batch full: at most 3 jobs in one batch (split the file)");
+  EXPECT_EQ(rejects[2].line, 7u);
+  EXPECT_EQ(parser.accepted(), 3u);
+}
+
 TEST(BatchParser, NodeFormJobsHaveNoPoints) {
   const Parsed parsed = parse("order_id,origin,destination\nA,1,2\n");
   ASSERT_EQ(parsed.jobs.size(), 1u);

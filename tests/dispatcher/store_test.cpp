@@ -185,14 +185,14 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigrateTwiceIsANoOp) {
   store();
   const auto applied = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(applied.size(), 10u);
+  ASSERT_EQ(applied.size(), detail::kMigrationCount);
   EXPECT_EQ(applied[0][0].as<std::string>(), "0001_graphs");
-  EXPECT_EQ(applied[9][0].as<std::string>(), "0010_priorities_cancel");
+  EXPECT_EQ(applied[10][0].as<std::string>(), "0011_wide_seqs");
   EXPECT_TRUE(store().pending_migrations().empty());
   store().migrate();
   Store(m_conninfo).migrate();
   const auto again = query("select name, applied_at from schema_migrations order by name");
-  ASSERT_EQ(again.size(), 10u);
+  ASSERT_EQ(again.size(), detail::kMigrationCount);
   for (std::size_t i = 0; i < again.size(); ++i) {
     EXPECT_EQ(again[i][1].as<std::string>(), applied[i][1].as<std::string>());
   }
@@ -213,7 +213,8 @@ TEST_F(StoreTest, ConcurrentMigrationsDoNotRace) {
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) EXPECT_EQ(error, "");
-  EXPECT_EQ(count("select count(*) from schema_migrations"), 10);
+  EXPECT_EQ(count("select count(*) from schema_migrations"),
+            static_cast<std::int64_t>(detail::kMigrationCount));
 }
 
 // ---- graphs ---------------------------------------------------------------------------------
@@ -592,6 +593,49 @@ TEST_F(StoreTest, Migration0006MovesDoublePrecisionCoordinatesToWhole1e7Degrees)
   EXPECT_EQ(count("select count(*) from job_routes where origin_lat = 40.7128345"), 1);
   query(m0006.sql);  // and again: nothing left to move
   EXPECT_EQ(store().read_jobs(id, 0, 4), read);
+}
+
+TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
+  const std::int64_t id = submit("hash-0010", simple_jobs(6));
+  const std::string views = "('job_routes', 'tour_plan', 'plan_unassigned')";
+  const std::string catalog =
+      "select c.relname, pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class')"
+      " from pg_class c where c.relkind = 'v' and c.relname in " + views +
+      " and c.relnamespace = current_schema()::regnamespace order by 1";
+  const auto before = query(catalog);
+  ASSERT_EQ(before.size(), 3u);
+  // The database as 0010 left it: int seqs, the same views.
+  query("drop view job_routes, tour_plan, plan_unassigned;"
+        "alter table jobs alter column seq type int;"
+        "alter table routes alter column seq type int;"
+        "alter table chunks_done alter column chunk type int;"
+        "alter table tour_stops alter column job_seq type int;"
+        "alter table plan_misses alter column job_seq type int");
+  for (const auto& v : before) {
+    pqxx::work txn(sql());
+    txn.exec(std::string("create view ").append(v[0].c_str()).append(" as ").append(v[1].c_str()));
+    txn.exec(std::string("comment on view ").append(v[0].c_str()).append(" is ").append(txn.quote(v[2].c_str())));
+    txn.commit();
+  }
+
+  const detail::Migration& m0011 = detail::kMigrations[10];
+  ASSERT_STREQ(m0011.name, "0011_wide_seqs");
+  query(m0011.sql);
+  EXPECT_EQ(count("select count(*) from information_schema.columns"
+                  " where table_schema = current_schema() and data_type = 'bigint' and"
+                  " (table_name, column_name) in (('jobs', 'seq'), ('routes', 'seq'),"
+                  " ('chunks_done', 'chunk'), ('tour_stops', 'job_seq'), ('plan_misses', 'job_seq'),"
+                  " ('job_routes', 'seq'), ('tour_plan', 'job_seq'), ('plan_unassigned', 'job_seq'))"),
+            8);
+  const auto after = query(catalog);
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(after[i][c].c_str(), std::string(before[i][c].c_str()));
+  }
+  EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + std::to_string(id)), 6);
+  pqxx::work txn(sql());
+  txn.exec("set local role waybill_reader");  // the views made again are granted as before
+  EXPECT_EQ(txn.exec("select count(*) from tour_plan")[0][0].as<int>(), 0);
 }
 
 TEST_F(StoreTest, RecordRoutesStoresAChunkOnce) {
