@@ -14,6 +14,7 @@ int db_migrate_command(std::span<const std::string> args);
 int submit_command(std::span<const std::string> args);
 int status_command(std::span<const std::string> args);
 int cancel_command(std::span<const std::string> args);
+int batch_command(std::span<const std::string> args);
 int plan_command(std::span<const std::string> args);
 int gen_command(std::span<const std::string> args);
 int keygen_command(std::span<const std::string> args);

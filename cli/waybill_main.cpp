@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  submit         stream a batch file to the dispatcher (--wait: until routed)\n"
     "  status         batches, their progress, and the workers\n"
     "  cancel         stop a batch's routing; its unrouted jobs become 'cancelled'\n"
+    "  batch drop     drop a finished batch's jobs, routes, rejects and plans\n"
     "  plan           plan the tours of every depot of a routed batch (--wait: until planned)\n"
     "  gen            write a realistic batch file for demos and benchmarks\n"
     "  render         draw a batch's routes on its road network (SVG or PNG)\n"
@@ -43,6 +44,7 @@ int main(int argc, char** argv) try {
   if (command == "submit") return submit_command(rest);
   if (command == "status") return status_command(rest);
   if (command == "cancel") return cancel_command(rest);
+  if (command == "batch") return batch_command(rest);
   if (command == "plan") return plan_command(rest);
   if (command == "gen") return gen_command(rest);
   if (command == "keygen") return keygen_command(rest);

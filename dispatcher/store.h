@@ -82,6 +82,10 @@ class Store {
   /// cancelled (route_status 5). Returns how many; 0 when the batch was finished already.
   std::uint64_t cancel_batch(std::int64_t batch_id);
   static constexpr int kCancelledStatus = 5;
+  /// Drops a finished batch (store_retention.cpp): its partitions of jobs, routes and rejects,
+  /// its row, and with it its chunks_done rows and plans. Refuses, dropping nothing, a batch that
+  /// does not exist, is not finished (routing or cancelled-but-open) or has a plan in progress.
+  void drop_batch(std::int64_t batch_id);
 
   // ---- workers ----
   /// Registers a worker connection; returns its id.

@@ -802,6 +802,44 @@ TEST_F(StoreTest, WorkersAreRegisteredAndTouched) {
   EXPECT_LT(health[1][3].as<double>(), 30);
 }
 
+// ---- retention ------------------------------------------------------------------------------
+
+TEST_F(StoreTest, DropBatchDropsAFinishedBatchAndNothingElse) {
+  const std::int64_t keep = submit("hash-keep", simple_jobs(8));
+  const std::int64_t gone = submit("hash-gone", simple_jobs(8), 4, {RejectRow{3, "x", "why"}});
+  for (const std::int64_t id : {keep, gone}) {
+    store().record_routes({routes(id, 0, 0, 4, 0), routes(id, 1, 4, 4, 0)});
+  }
+  const auto refused = [&](std::int64_t id) {
+    try {
+      store().drop_batch(id);
+    } catch (const StoreError& e) {
+      EXPECT_EQ(e.kind(), StoreError::Kind::permanent);
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused(gone).find("batch " + std::to_string(gone) + " is not finished"), std::string::npos);
+  EXPECT_NE(refused(999).find("no batch 999"), std::string::npos);
+  EXPECT_EQ(count("select count(*) from jobs"), 16);  // a refusal drops nothing
+
+  store().finish_batch(gone);
+  store().finish_batch(keep);
+  store().drop_batch(gone);
+  const std::string g = std::to_string(gone);
+  EXPECT_EQ(count("select count(*) from batches where id = " + g), 0);
+  EXPECT_EQ(count("select count(*) from chunks_done where batch_id = " + g), 0);
+  EXPECT_EQ(count("select count(*) from pg_class where relname in ('jobs_b" + g + "', 'routes_b" +
+                  g + "', 'rejects_b" + g + "')"),
+            0);
+  EXPECT_EQ(count("select count(*) from rejects"), 0);
+  EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + std::to_string(keep) +
+                  " and status <> 'pending'"),
+            8);
+  EXPECT_EQ(count("select count(*) from batch_progress"), 1);
+  EXPECT_NE(refused(gone).find("no batch"), std::string::npos);  // twice: it is gone
+}
+
 // ---- the inspection role --------------------------------------------------------------------
 
 TEST_F(StoreTest, ReaderRoleReadsButCannotWrite) {
