@@ -1,9 +1,16 @@
-// `waybill batch drop BATCH`: retention of finished batches, straight in PostgreSQL (the
-// dispatcher keeps no state of a finished batch).
+// `waybill batch archive | drop | restore`: retention of finished batches, straight in
+// PostgreSQL (the dispatcher keeps no state of a finished batch).
+#include <boost/iostreams/device/file.hpp>
+#include <boost/iostreams/filter/gzip.hpp>
+#include <boost/iostreams/filter/zstd.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
+
+#include <filesystem>
 #include <iostream>
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "cli/content_reader.h"
 #include "dispatcher/store.h"
 
 namespace waybill::cli {
@@ -39,11 +46,120 @@ int batch_drop_command(std::span<const std::string> args) {
   }
 }
 
+int batch_archive_command(std::span<const std::string> args) {
+  std::string db, to;
+  std::int64_t batch = 0;
+  po::options_description options(
+      "waybill batch archive --db CONNINFO BATCH --to FILE\n\nWrites a finished batch (its row, "
+      "jobs, routes, rejects and chunks_done) to FILE:\nsections of COPY text, compressed when "
+      "FILE ends in .gz or .zst. `waybill batch restore FILE`\nloads it back; `waybill batch drop "
+      "BATCH` then frees its space.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("db", po::value(&db)->default_value(""), "PostgreSQL conninfo (default: PG* variables)")
+      ("to", po::value(&to), "the archive file to write (FILE.tmp until complete)")
+      ("batch", po::value(&batch), "the batch to archive");
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "batch archive", "batch")) return *status;
+  if (batch <= 0 || to.empty()) {
+    std::cerr << "waybill batch archive: which batch, to which file? (waybill batch archive BATCH "
+                 "--to FILE)\n\n"
+              << options << '\n';
+    return 2;
+  }
+  namespace io = boost::iostreams;
+  const std::filesystem::path file(to);
+  std::filesystem::path partial(to);
+  partial += ".tmp";
+  try {
+    dispatcher::Store store(db);
+    {
+      io::filtering_ostream out;
+      if (file.extension() == ".gz") out.push(io::gzip_compressor());
+      if (file.extension() == ".zst") out.push(io::zstd_compressor());
+      out.push(io::file_sink(partial.string(), std::ios::binary));
+      if (!out.component<io::file_sink>(out.size() - 1)->is_open()) {
+        throw std::runtime_error("cannot open " + partial.native() + " for writing");
+      }
+      out.exceptions(std::ios::badbit | std::ios::failbit);
+      store.archive_batch(batch, [&](std::string_view piece) {
+        out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      });
+      out.pop();  // flushes the compressor's end and closes the file
+      while (!out.empty()) out.pop();
+    }
+    std::filesystem::rename(partial, file);
+    std::cout << "batch " << batch << " archived to " << file.string() << '\n';
+    return 0;
+  } catch (const std::exception& e) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    std::cerr << "waybill batch archive: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+int batch_restore_command(std::span<const std::string> args) {
+  std::string db, from;
+  po::options_description options(
+      "waybill batch restore --db CONNINFO FILE\n\nLoads an archive written by `waybill batch "
+      "archive` as a new batch (plain, .gz or .zst),\nin one transaction: a malformed or cut "
+      "archive stores nothing.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("db", po::value(&db)->default_value(""), "PostgreSQL conninfo (default: PG* variables)")
+      ("file", po::value(&from), "the archive");
+  po::variables_map vm;
+  if (auto status = parse_options(args, options, vm, "batch restore", "file")) return *status;
+  if (from.empty()) {
+    std::cerr << "waybill batch restore: which archive? (waybill batch restore FILE)\n\n"
+              << options << '\n';
+    return 2;
+  }
+  try {
+    ContentReader reader(from);
+    std::string buffer(1 << 16, '\0');
+    std::string pending;
+    std::size_t have = 0, at = 0;
+    bool end = false;
+    const auto next_line = [&](std::string& line) {
+      for (;;) {
+        const auto newline = std::string_view(buffer.data() + at, have - at).find('\n');
+        if (newline != std::string_view::npos) {
+          line.assign(pending).append(buffer.data() + at, newline);
+          pending.clear();
+          at += newline + 1;
+          return true;
+        }
+        pending.append(buffer.data() + at, have - at);
+        at = have = 0;
+        if (end || (have = reader.read(buffer.data(), buffer.size())) == 0) {
+          end = true;
+          if (pending.empty()) return false;
+          line = std::move(pending);  // a last line without its newline
+          pending.clear();
+          return true;
+        }
+      }
+    };
+    dispatcher::Store store(db);
+    const std::int64_t id = store.restore_batch(next_line);
+    std::cout << "restored as batch " << id << '\n';
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "waybill batch restore: " << from << ": " << e.what() << '\n';
+    return 1;
+  }
+}
+
 }  // namespace
 
 int batch_command(std::span<const std::string> args) {
-  if (!args.empty() && args[0] == "drop") return batch_drop_command(args.subspan(1));
-  std::cerr << "waybill batch: expected a subcommand: drop\n";
+  const std::string sub = args.empty() ? "" : args[0];
+  if (sub == "drop") return batch_drop_command(args.subspan(1));
+  if (sub == "archive") return batch_archive_command(args.subspan(1));
+  if (sub == "restore") return batch_restore_command(args.subspan(1));
+  std::cerr << "waybill batch: expected a subcommand: archive, drop or restore\n";
   return 2;
 }
 

@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  submit         stream a batch file to the dispatcher (--wait: until routed)\n"
     "  status         batches, their progress, and the workers\n"
     "  cancel         stop a batch's routing; its unrouted jobs become 'cancelled'\n"
+    "  batch archive  write a finished batch to a file; batch restore loads it back\n"
     "  batch drop     drop a finished batch's jobs, routes, rejects and plans\n"
     "  plan           plan the tours of every depot of a routed batch (--wait: until planned)\n"
     "  gen            write a realistic batch file for demos and benchmarks\n"

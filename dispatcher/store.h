@@ -4,9 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -86,6 +88,13 @@ class Store {
   /// its row, and with it its chunks_done rows and plans. Refuses, dropping nothing, a batch that
   /// does not exist, is not finished (routing or cancelled-but-open) or has a plan in progress.
   void drop_batch(std::int64_t batch_id);
+  /// Writes a finished batch as an archive (text: its row, jobs, routes, rejects and chunks_done
+  /// in COPY text sections; see store_retention.cpp) to `out`, in pieces.
+  void archive_batch(std::int64_t batch_id, const std::function<void(std::string_view)>& out);
+  /// Loads an archive, read line by line (without line ends) from `next_line`, as a new batch;
+  /// returns its id. Refuses, storing nothing, an archive that is malformed or cut short
+  /// ("line N: ..."), of a graph not here, or of a batch that is here already (same sha256).
+  std::int64_t restore_batch(const std::function<bool(std::string&)>& next_line);
 
   // ---- workers ----
   /// Registers a worker connection; returns its id.

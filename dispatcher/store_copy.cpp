@@ -29,6 +29,10 @@ void append_copy_text(std::string& out, std::string_view field) {
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 CopyIn::CopyIn(pqxx::transaction_base& txn, const std::string& table,
                std::initializer_list<const char*> columns, Table kind)
+    : CopyIn(txn, table, column_list(columns), kind) {}
+
+CopyIn::CopyIn(pqxx::transaction_base& txn, const std::string& table, const std::string& columns,
+               Table kind)
     : m_writer(txn, statement_head(table, columns, kind), kNoColumns.begin(), kNoColumns.end()) {
   m_buffer.reserve(kCopyBlockBytes + 4096);
 }
@@ -50,16 +54,20 @@ void CopyIn::flush() {
 // ending in a comment that swallows tablewriter's own " FROM STDIN". The store tests check
 // that fresh partitions come out frozen, so a libpqxx that builds the statement otherwise
 // fails them rather than going unnoticed.
-std::string CopyIn::statement_head(const std::string& table,
-                                   std::initializer_list<const char*> columns, Table kind) {
-  std::string head = table + " (";
-  for (const char* column : columns) {
-    if (head.back() != '(') head += ", ";
-    head += column;
-  }
-  head += ')';
+std::string CopyIn::statement_head(const std::string& table, const std::string& columns,
+                                   Table kind) {
+  std::string head = table + " (" + columns + ')';
   if (kind == Table::fresh) head += " from stdin (freeze) --";
   return head;
+}
+
+std::string CopyIn::column_list(std::initializer_list<const char*> columns) {
+  std::string list;
+  for (const char* column : columns) {
+    if (!list.empty()) list += ", ";
+    list += column;
+  }
+  return list;
 }
 #pragma GCC diagnostic pop
 

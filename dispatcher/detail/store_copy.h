@@ -36,6 +36,9 @@ class CopyIn {
   enum class Table { existing, fresh };
   CopyIn(pqxx::transaction_base& txn, const std::string& table,
          std::initializer_list<const char*> columns, Table kind = Table::existing);
+  /// `columns`: the column names separated by commas, as COPY takes them.
+  CopyIn(pqxx::transaction_base& txn, const std::string& table, const std::string& columns,
+         Table kind = Table::existing);
 
   void text(std::string_view value) { append_copy_text(m_buffer, value); }
   template <typename T>
@@ -71,8 +74,9 @@ class CopyIn {
  private:
   void flush();
 
-  static std::string statement_head(const std::string& table,
-                                    std::initializer_list<const char*> columns, Table kind);
+  static std::string statement_head(const std::string& table, const std::string& columns,
+                                    Table kind);
+  static std::string column_list(std::initializer_list<const char*> columns);
   static constexpr std::array<const char*, 0> kNoColumns{};
 
   pqxx::tablewriter m_writer;
