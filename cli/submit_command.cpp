@@ -57,7 +57,43 @@ SubmitError dispatcher_failed(const std::string& error) {
 class PartReader {
  public:
   explicit PartReader(const std::string& path) : m_in(path) {}
+  /// For a submit that resumes a batch: the first part is the header line (the first line that
+  /// is not blank, with the blank ones before it), the next ones the content from byte `offset`.
+  PartReader(const std::string& path, std::uint64_t offset) : m_in(path) {
+    std::string head;
+    std::size_t header_end = std::string::npos;
+    for (std::size_t from = 0; header_end == std::string::npos;) {
+      const std::size_t have = head.size();
+      head.resize(have + kPartBytes);
+      head.resize(have + m_in.read(head.data() + have, kPartBytes));
+      if (head.size() == have) throw FileError(path + ": no header line (the file changed?)");
+      for (std::size_t nl; (nl = head.find('\n', from)) != std::string::npos; from = nl + 1) {
+        const std::string_view line(head.data() + from, nl - from);
+        if (line.find_first_not_of("\r") != std::string_view::npos) {
+          header_end = nl + 1;
+          break;
+        }
+      }
+    }
+    if (offset < header_end) throw FileError(path + ": resume offset inside the header");
+    m_first = head.substr(0, header_end);
+    if (offset <= head.size()) {
+      m_carry = head.substr(offset);
+      return;
+    }
+    std::string skip(kPartBytes, '\0');
+    for (std::uint64_t left = offset - head.size(); left > 0;) {
+      const std::size_t got = m_in.read(skip.data(), std::min<std::uint64_t>(left, kPartBytes));
+      if (got == 0) throw FileError(path + ": shorter than the part already stored (the file changed?)");
+      left -= got;
+    }
+  }
   bool next(std::string& part) {
+    if (m_first) {
+      part = std::move(*m_first);
+      m_first.reset();
+      return true;
+    }
     part = std::move(m_carry);
     m_carry.clear();
     if (m_end && part.empty()) return false;
@@ -81,6 +117,7 @@ class PartReader {
   ContentReader m_in;
   bool m_end = false;
   std::string m_carry;
+  std::optional<std::string> m_first;  ///< a resumed submit's header part
 };
 
 /// The answer to a SubmitBegin. Replies to the parts of an attempt given up on may arrive
@@ -118,8 +155,15 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
   if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
   if (reply->stage == Stage::done) return *reply;
   const std::uint64_t submit_id = reply->submit_id;
+  const std::uint64_t batch_id = reply->batch_id;
+  if (reply->resume_offset > 0) {
+    std::cerr << "waybill submit: batch " << batch_id << " was interrupted; resuming after line "
+              << reply->resume_line << " (" << reply->durable << " jobs stored already)\n";
+  }
+  std::uint64_t durable = reply->durable;
 
-  PartReader reader(path);
+  PartReader reader = reply->resume_offset > 0 ? PartReader(path, reply->resume_offset)
+                                               : PartReader(path);
   std::uint32_t sent = 0;
   std::uint32_t acked = 0;
   bool last_sent = false;
@@ -145,6 +189,11 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
     }
     if (r->submit_id != submit_id) continue;  // a stale reply
     if (r->stage == Stage::done) return *r;
+    if (durable == 0 && r->durable > 0) {
+      std::cerr << "waybill submit: batch " << batch_id << ": receiving; routing has begun ("
+                << r->durable << " jobs stored)\n";
+    }
+    durable = std::max(durable, r->durable);
     acked = std::max(acked, r->part + 1);
   }
 }
@@ -259,8 +308,9 @@ int submit_command(std::span<const std::string> args) {
       "batch (with the options it was\nfirst submitted with). A file that is not a batch file "
       "(empty, binary, no\nheader naming the columns, no line after the header) is refused before "
       "the\ndispatcher is asked. A client beyond the dispatcher's receiving slots waits its\nturn. "
-      "An interrupted submit leaves no batch and is retried from the start; a\nrefusal (unknown "
-      "graph, refused key) is not retried.\n\nExit status: 0 stored (the summary says how many "
+      "The batch is stored in segments as it streams in, and routed from the\nfirst one on. An "
+      "interrupted submit keeps its stored segments: it is retried,\nand the same file submitted "
+      "again later resumes after them. A refusal\n(unknown graph, refused key) is not retried.\n\nExit status: 0 stored (the summary says how many "
       "lines were rejected, and\nwhy); 1 stored with rejected lines, with --fail-on-rejects;\n2 nothing stored: usage error, file "
       "refused or unreadable, graph unknown, key\nor batch refused; 3 nothing stored: no answer "
       "from the dispatcher or its\ndatabase away, after every attempt.\n\nOptions");

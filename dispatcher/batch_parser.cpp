@@ -150,6 +150,16 @@ void BatchParser::feed(std::string_view bytes, std::vector<JobRow>& jobs,
   }
 }
 
+void BatchParser::resume_after(std::uint64_t line, std::uint64_t accepted,
+                               std::uint64_t rejected) {
+  m_resume = Resume{line, accepted, rejected};
+}
+
+void BatchParser::remember_order_id(std::string_view order_id) {
+  const std::uint64_t id_hash = std::hash<std::string_view>{}(order_id);
+  m_order_ids[id_hash >> 56].insert(id_hash);
+}
+
 void BatchParser::finish(std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects) {
   if (!m_pending.empty() || m_pending_too_long) {
     line(m_pending, jobs, rejects);
@@ -175,6 +185,11 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
   if (!m_header_done) {  // the first non-blank line is the header
     m_header_done = true;
     m_header = read_batch_header(text, too_long);
+    if (m_resume) {
+      m_line = m_resume->line;
+      m_accepted = m_resume->accepted;
+      m_rejected = m_resume->rejected;
+    }
     return;
   }
 
@@ -256,7 +271,7 @@ void BatchParser::line(std::string_view text, std::vector<JobRow>& jobs,
   }
   // Last, so that only a line that passes every other check claims its order id. A 64-bit hash
   // stands for the id; a false duplicate needs a collision, about 3e-8 for a million ids.
-  const std::uint64_t id_hash = std::hash<std::string_view>{}(field[kOrderId]);
+  const std::uint64_t id_hash = std::hash<std::string_view>{}(field[kOrderId]);  // as remember_order_id
   if (!m_order_ids[id_hash >> 56].insert(id_hash).second) {
     return reject("duplicate order_id " + quoted(field[kOrderId]));
   }

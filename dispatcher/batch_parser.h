@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +79,12 @@ class BatchParser {
   /// origin_lon, dest_lat, dest_lon). A header that lacks a column of its form, mixes the two
   /// forms or names an unknown column makes every line a reject with reason "bad header: ...".
   void feed(std::string_view bytes, std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
+  /// A submit that resumes a batch: the file's lines up to `line` (the header is line 1) are
+  /// stored already, with `accepted` jobs and `rejected` rejects. Call before feeding; then
+  /// feed the header line, then the file after line `line`: numbering goes on from there.
+  void resume_after(std::uint64_t line, std::uint64_t accepted, std::uint64_t rejected);
+  /// An order id of the batch stored already: a line with it again is a duplicate.
+  void remember_order_id(std::string_view order_id);
   /// Ends the file: parses a last line without a newline.
   void finish(std::vector<JobRow>& jobs, std::vector<RejectRow>& rejects);
 
@@ -101,6 +108,8 @@ class BatchParser {
   /// read yet.
   const std::string& header_problem() const { return m_header.problem; }
   bool header_read() const { return m_header_done; }
+  /// No part of a line is carried over: every byte fed so far belongs to a parsed line.
+  bool at_line_start() const { return m_pending.empty() && !m_pending_too_long; }
   bool depots_known() const { return m_depots_known; }
 
   static constexpr std::size_t kMaxDepots = 4096;
@@ -118,6 +127,10 @@ class BatchParser {
   std::string m_pending;  ///< an unfinished line carried to the next feed()
   bool m_pending_too_long = false;
   std::uint64_t m_line = 0;
+  struct Resume {
+    std::uint64_t line, accepted, rejected;
+  };
+  std::optional<Resume> m_resume;  ///< applied once the header is read
   std::uint64_t m_accepted = 0;
   std::uint64_t m_rejected = 0;
   // The hashes of the order ids, in 256 open-addressing sets picked by the hash's top byte: each

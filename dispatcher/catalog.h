@@ -34,7 +34,7 @@ class Catalog {
   /// The graph's contraction hierarchy, if `waybill graph import` built one.
   virtual std::optional<HierarchyBlob> hierarchy(std::int64_t graph_id) = 0;
   /// The batch of that file's sha256, if one was stored already.
-  virtual std::optional<std::int64_t> batch_by_hash(const std::string& hash) = 0;
+  virtual std::optional<BatchRef> find_batch(const std::string& hash) = 0;
   virtual std::vector<wire::BatchStatus> batch_status(std::uint64_t batch_id) = 0;
   /// Registers a worker connection; returns its id (workers.id).
   virtual std::int64_t add_worker(const std::string& name, std::uint32_t threads) = 0;

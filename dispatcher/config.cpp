@@ -12,6 +12,8 @@ std::vector<std::string> DispatcherConfig::validate() const {
   if (workers.empty()) problems.push_back("--workers is empty");
   if (clients == workers) problems.push_back("--clients and --workers must differ");
   if (max_receiving == 0 || max_receiving > 64) problems.push_back("--max-receiving must be 1..64");
+  if (segment_lines == 0) problems.push_back("--segment-lines must be at least 1");
+  if (segment_ms < 1) problems.push_back("--segment-ms must be at least 1");
   if (chunk_size == 0 || chunk_size > 1'000'000) problems.push_back("--chunk-size must be 1..1000000");
   if (lone_chunk_size == 0 || lone_chunk_size > 1'000'000) {
     problems.push_back("--lone-chunk-size must be 1..1000000");

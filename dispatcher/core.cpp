@@ -207,11 +207,14 @@ wire::SubmitReply DispatcherCore::failed(std::uint64_t submit_id, std::string er
 void DispatcherCore::resume() {
   for (const OpenBatch& b : m_catalog.open_batches()) {
     if (m_table.has_batch(b.id)) continue;
-    m_table.add_batch(b.id, b.graph_id, b.jobs, b.chunk_size, b.done_chunks, b.options.priority);
+    m_table.add_batch(b.id, b.graph_id, b.jobs, b.chunk_size, b.done_chunks, b.options.priority,
+                      b.received);
     m_options[b.id] = b.options;
     m_batch_graphs[b.id] = b.graph_id;
-    m_log.info("batch ", b.id, ": resuming, ", b.done_chunks.size(), " chunks already done");
-    if (b.jobs == 0 || b.done_chunks.size() * std::uint64_t{b.chunk_size} >= b.jobs) {
+    m_log.info("batch ", b.id, ": resuming, ", b.done_chunks.size(), " chunks already done",
+               b.received ? "" : "; still receiving (its submit resumes when the file is sent again)");
+    if (b.received &&
+        (b.jobs == 0 || b.done_chunks.size() * std::uint64_t{b.chunk_size} >= b.jobs)) {
       finish_batch(b.id);
     }
   }

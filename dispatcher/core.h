@@ -55,7 +55,9 @@ struct WriteRoutes {
   std::uint64_t id = 0;
   std::shared_ptr<const std::vector<ChunkRoutes>> chunks;
 };
-/// Open a batch's transaction on submit connection `slot`: submit_written(tag, ..., batch id).
+/// Open a batch's first segment on submit connection `slot`: submit_written(tag, ..., batch id).
+/// With `resume`, open the next segment of that batch, still receiving, instead, and give
+/// `parser` its stored order ids: submit_written(tag, ..., resume, now, where its segments end).
 struct BeginBatch {
   std::uint64_t tag = 0;
   std::uint32_t slot = 0;
@@ -64,18 +66,17 @@ struct BeginBatch {
   std::string file_name;
   std::uint32_t chunk_size = 0;
   BatchOptions options;
+  std::int64_t resume = 0;
+  std::shared_ptr<BatchParser> parser;  ///< with resume
 };
-/// Append rows to the open batch, and with `commit` make it durable: submit_written(tag, ...).
+/// Append rows to the open segment, and with `segment_end` commit it: submit_written(tag, ...).
 struct StoreRows {
   std::uint64_t tag = 0;
   std::uint32_t slot = 0;
   std::int64_t batch_id = 0;
   std::shared_ptr<const std::vector<JobRow>> jobs;
   std::shared_ptr<const std::vector<RejectRow>> rejects;
-  bool commit = false;
-  std::uint64_t accepted = 0;  ///< with commit: the batch's counts and chunk size
-  std::uint64_t rejected = 0;
-  std::uint32_t chunk_size = 0;
+  std::optional<SegmentEnd> segment_end;
 };
 /// Stop routing a batch: its jobs without a route get status cancelled and it is finished, on the
 /// route writes' connection after the writes posted before: cancel_written(batch_id, ...).
@@ -128,8 +129,9 @@ class DispatcherCore {
   void jobs_read(std::uint64_t id, const StoreOutcome& outcome, std::vector<wire::JobSpec> jobs,
                  Clock::time_point now);
   void routes_written(std::uint64_t id, const StoreOutcome& outcome, Clock::time_point now);
+  /// `resumed`: where the durable segments of a resumed batch end (BeginBatch::resume).
   void submit_written(std::uint64_t tag, const StoreOutcome& outcome, std::int64_t batch_id,
-                      Clock::time_point now);
+                      Clock::time_point now, const SegmentMark& resumed = {});
   void cancel_written(std::int64_t batch_id, const StoreOutcome& outcome, std::uint64_t cancelled,
                       Clock::time_point now);
   /// Timers and leasing: call after every round of events, and by next_wakeup() at the latest.
@@ -181,14 +183,24 @@ class DispatcherCore {
     std::int64_t batch_id = 0;  ///< 0 while the batch is being begun
     std::int64_t graph_id = 0;
     std::string file_name;
-    std::unique_ptr<BatchParser> parser;
+    std::shared_ptr<BatchParser> parser;
     std::uint32_t next_part = 0;
     Clock::time_point last;                 ///< the client's last part, or our last reply
     std::optional<wire::SubmitReply> held;  ///< a part's reply, held while the writes lag
     bool committing = false;                ///< the last part is in; the commit is under way
-    std::uint32_t chunk_size = 0;           ///< chosen with the last part
+    std::uint32_t chunk_size = 0;           ///< chosen with the first segment
     bool warmed = false;                    ///< the workers were told the batch's depots
     BatchOptions options;
+    // Segments (streaming submit). A resumed submit's part 0 is the header again: not content
+    // past the durable bytes.
+    std::int64_t resume = 0;           ///< the batch this submit resumes (BeginBatch::resume)
+    std::uint64_t bytes = 0;           ///< of the file's content, through the last part parsed
+    std::uint64_t durable_jobs = 0;    ///< in committed segments
+    bool leased = false;               ///< in the lease table (a segment committed)
+    std::uint64_t segment_lines = 0;   ///< parser lines when the open segment began
+    std::uint64_t segment_jobs = 0;    ///< parser accepted ... (its first seq)
+    std::optional<Clock::time_point> segment_since;  ///< its first part
+    std::deque<std::pair<std::uint32_t, SegmentEnd>> closing;  ///< commits posted, by part
   };
 
   /// A lease granted, waiting for its jobs to be read.
@@ -284,8 +296,13 @@ class DispatcherCore {
   /// A receiving slot for `peer`'s batch, or its place in the queue (1: next) when every slot
   /// is taken by others or promised to those ahead of it.
   std::variant<std::uint32_t, std::uint32_t> take_slot(const std::string& peer, Clock::time_point now);
-  void begun(OpenSubmit& s, std::int64_t batch_id, Clock::time_point now);
-  void committed(OpenSubmit& s, Clock::time_point now);
+  void begun(OpenSubmit& s, std::int64_t batch_id, const SegmentMark& resumed,
+             Clock::time_point now);
+  bool segment_durable(std::int64_t batch_id, std::int64_t graph_id, const BatchOptions& options,
+                       const SegmentEnd& end);
+  void given_up_written(std::uint64_t submit_id, std::uint32_t part, const StoreOutcome& outcome);
+  void committed(OpenSubmit& s, bool finished, Clock::time_point now);
+  void finish_quietly(std::int64_t batch_id);
   void abort_submit(OpenSubmit& s, const std::string& why);
   void abort_submits(const std::string& why);
   void check_submits(Clock::time_point now);
@@ -322,6 +339,14 @@ class DispatcherCore {
   std::map<std::uint64_t, PlanLeaseOut> m_plan_leases;  // by lease id
 
   std::map<std::uint64_t, std::unique_ptr<OpenSubmit>> m_open;  // receiving now, by submit id
+  /// A submit given up on with segment commits still under way: they count when they land.
+  struct GivenUp {
+    std::int64_t batch_id = 0;
+    std::int64_t graph_id = 0;
+    BatchOptions options;
+    std::deque<std::pair<std::uint32_t, SegmentEnd>> closing;
+  };
+  std::map<std::uint64_t, GivenUp> m_given_up;  // by submit id
   std::vector<bool> m_slot_used;                                 // config.max_receiving slots
   struct Waiting {
     std::string peer;

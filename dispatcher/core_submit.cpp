@@ -1,6 +1,11 @@
-// The core's client side: the submit protocol (a batch file streamed in parts, stored in one
-// transaction on a receiving slot's connection; up to config.max_receiving at once, more clients
-// queued and told their place) and status requests.
+// The core's client side: the submit protocol (a batch file streamed in parts, stored in
+// segments, a transaction each, on a receiving slot's connection; up to config.max_receiving at
+// once, more clients queued and told their place) and status requests.
+//
+// A segment closes every config.segment_lines lines, or once it is config.segment_ms old with a
+// chunk of jobs in it, and at the file's end. Once committed its chunks are leased: routing
+// overlaps receiving. An interrupted submit leaves its durable segments (the batch stays
+// receiving); the same file submitted again resumes after them.
 #include <algorithm>
 
 #include "common/hex.h"
@@ -62,28 +67,41 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
   if (!is_hex_lower(request.content_hash, 64)) {
     return reply(failed(0, "content hash must be 64 lower-case hex digits"));
   }
-  if (const auto existing = m_catalog.batch_by_hash(request.content_hash)) {
-    wire::SubmitReply r;
-    r.stage = Stage::done;
-    r.batch_id = static_cast<std::uint64_t>(*existing);
-    r.existing = true;
-    for (const auto& s : m_catalog.batch_status(r.batch_id)) {
-      r.accepted = s.accepted;
-      r.rejected = s.rejected;
-    }
-    return reply(r);
-  }
   for (auto& [id, open] : m_open) {
     if (open->client == peer) {
       abort_submit(*open, "the client started over");
       break;
     }
   }
+  const auto existing = m_catalog.find_batch(request.content_hash);
+  if (existing && existing->received) {
+    wire::SubmitReply r;
+    r.stage = Stage::done;
+    r.batch_id = static_cast<std::uint64_t>(existing->id);
+    r.existing = true;
+    for (const auto& s : m_catalog.batch_status(r.batch_id)) {
+      r.accepted = s.accepted;
+      r.rejected = s.rejected;
+      r.durable = s.accepted;
+    }
+    return reply(r);
+  }
+  if (existing) {
+    // Receiving: this submit resumes it. A submit of it still open is of a client that died
+    // (or of another one sending the same file): the newest takes over.
+    for (auto& [id, open] : m_open) {
+      if (open->batch_id == existing->id || open->resume == existing->id) {
+        abort_submit(*open, "a client submitted the same file again and takes over");
+        break;
+      }
+    }
+  }
   if (!(request.snap_radius_m > 0 && request.snap_radius_m <= 100'000)) {
     return reply(failed(0, "snap radius must be more than 0 and at most 100000 m"));
   }
+  // A resumed batch keeps the graph and options it was first submitted with.
   const std::string graph_name = utf8_prefix(request.graph_name, 200);
-  const auto info = m_catalog.find_graph(graph_name);
+  const auto info = existing ? m_catalog.graph_by_id(existing->graph_id) : m_catalog.find_graph(graph_name);
   if (!info) {
     return reply(failed(0, "no graph named '" + graph_name +
                                "'; import it with 'waybill graph import'"));
@@ -103,18 +121,25 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
   submit->client = peer;
   submit->graph_id = info->id;
   submit->file_name = utf8_prefix(request.file_name, 500);
-  submit->parser = std::make_unique<BatchParser>([&graph = g.graph](std::int64_t id) {
+  submit->parser = std::make_shared<BatchParser>([&graph = g.graph](std::int64_t id) {
     return graph.index_of(router::NodeId{id}).has_value();
   });
   submit->options = {request.want_paths, request.depart_at, request.snap_radius_m, request.priority};
+  if (existing) {
+    submit->resume = existing->id;
+    if (const auto it = m_options.find(existing->id); it != m_options.end()) {
+      submit->options = it->second;
+    }
+  }
   submit->last = now;
-  // Answered once the batch's transaction is open (submit_written): until then the slot's
+  // Answered once the segment's transaction is open (submit_written): until then the slot's
   // connection may still be rolling back a submit given up on.
   post_submit(*submit, BeginBatch{submit_tag(submit->submit_id, kBeginPart), submit->slot,
                                   request.content_hash, info->id, submit->file_name,
-                                  m_config.chunk_size, submit->options});
-  m_log.info("receiving '", submit->file_name, "' (", request.file_bytes, " bytes) on graph '",
-             info->name, "', slot ", submit->slot);
+                                  m_config.chunk_size, submit->options, submit->resume,
+                                  existing ? submit->parser : nullptr});
+  m_log.info(existing ? "resuming '" : "receiving '", submit->file_name, "' (",
+             request.file_bytes, " bytes) on graph '", info->name, "', slot ", submit->slot);
   const auto id = submit->submit_id;
   m_open.emplace(id, std::move(submit));
 }
@@ -142,15 +167,33 @@ std::variant<std::uint32_t, std::uint32_t> DispatcherCore::take_slot(const std::
   return std::variant<std::uint32_t, std::uint32_t>(std::in_place_index<0>, first_free);
 }
 
-void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, Clock::time_point now) {
+void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, const SegmentMark& resumed,
+                           Clock::time_point now) {
   s.batch_id = batch_id;
   s.last = now;
   m_last_graph = s.graph_id;
-  m_log.info("batch ", batch_id, ": receiving '", s.file_name, "'");
   wire::SubmitReply r;
   r.stage = Stage::begun;
   r.submit_id = s.submit_id;
   r.batch_id = static_cast<std::uint64_t>(batch_id);
+  if (s.resume != 0) {
+    // The parser has the stored order ids (BeginBatch); its numbering goes on after them.
+    s.parser->resume_after(resumed.last_line, resumed.accepted, resumed.rejected);
+    s.bytes = resumed.bytes;
+    s.durable_jobs = resumed.accepted;
+    s.chunk_size = resumed.chunk_size;
+    s.segment_lines = resumed.last_line;
+    s.segment_jobs = resumed.accepted;
+    r.resume_line = resumed.last_line;
+    r.resume_offset = resumed.bytes;
+    r.durable = resumed.accepted;
+    r.accepted = resumed.accepted;
+    r.rejected = resumed.rejected;
+    m_log.info("batch ", batch_id, ": resuming '", s.file_name, "' after line ", resumed.last_line,
+               " (", resumed.segments, " segments, ", resumed.accepted, " jobs durable)");
+  } else {
+    m_log.info("batch ", batch_id, ": receiving '", s.file_name, "'");
+  }
   send(Side::clients, s.client, r, now);
 }
 
@@ -176,6 +219,7 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
   auto rejects = std::make_shared<std::vector<RejectRow>>();
   s.parser->feed(data.data, *jobs, *rejects);
   if (data.last) s.parser->finish(*jobs, *rejects);
+  if (s.resume == 0 || data.part > 0) s.bytes += data.data.size();  // a resumed part 0: the header
   // Not a batch file: nothing is stored, and the client is told why (waybill submit checks this
   // before sending; another client may not).
   std::string refusal;
@@ -194,11 +238,30 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
     warm_workers(s.graph_id, s.parser->depots(), s.parser->depot_points(), now);
   }
   // Jobs routed one by one cost a thousand times a job read off a tree: when most are, smaller
-  // chunks spread them evenly over the workers' threads and stay well within a lease.
-  s.chunk_size = s.parser->lone_share() > 0.5 ? m_config.lone_chunk_size : m_config.chunk_size;
+  // chunks spread them evenly over the workers' threads and stay well within a lease. Chosen
+  // until the first segment is committed, fixed from then on.
+  if (s.closing.empty() && s.durable_jobs == 0 && s.resume == 0) {
+    s.chunk_size = s.parser->lone_share() > 0.5 ? m_config.lone_chunk_size : m_config.chunk_size;
+  }
+  if (!s.segment_since) s.segment_since = now;
+  const std::uint64_t segment_jobs = s.parser->accepted() - s.segment_jobs;
+  const bool close =
+      data.last ||
+      (s.parser->at_line_start() &&
+       (s.parser->lines() - s.segment_lines >= m_config.segment_lines ||
+        (now - *s.segment_since >= milliseconds(m_config.segment_ms) &&
+         segment_jobs >= s.chunk_size)));
+  std::optional<SegmentEnd> end;
+  if (close) {
+    end = SegmentEnd{s.parser->accepted(), s.parser->rejected(), s.chunk_size,
+                     s.parser->lines(), s.bytes, data.last};
+    s.closing.emplace_back(data.part, *end);
+    s.segment_since.reset();
+    s.segment_lines = s.parser->lines();
+    s.segment_jobs = s.parser->accepted();
+  }
   post_submit(s, StoreRows{submit_tag(s.submit_id, data.part), s.slot, s.batch_id,
-                           std::move(jobs), std::move(rejects), data.last, s.parser->accepted(),
-                           s.parser->rejected(), s.chunk_size});
+                           std::move(jobs), std::move(rejects), end});
   ++s.next_part;
   s.last = now;
   const wire::SubmitReply r = progress(s, Stage::part_stored, data.part);
@@ -212,13 +275,14 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
 }
 
 void DispatcherCore::submit_written(std::uint64_t tag, const StoreOutcome& outcome,
-                                    std::int64_t batch_id, Clock::time_point now) {
+                                    std::int64_t batch_id, Clock::time_point now,
+                                    const SegmentMark& resumed) {
   m_now = now;
+  const auto part = static_cast<std::uint32_t>(tag);
   const auto it = m_open.find(tag >> 32);
-  if (it == m_open.end()) return;  // a given-up submit's
+  if (it == m_open.end()) return given_up_written(tag >> 32, part, outcome);
   OpenSubmit& s = *it->second;
   --s.tasks;
-  const auto part = static_cast<std::uint32_t>(tag);
   if (!outcome.ok()) {
     const auto id = part == kBeginPart ? 0 : s.submit_id;
     const auto peer = s.client;
@@ -233,43 +297,91 @@ void DispatcherCore::submit_written(std::uint64_t tag, const StoreOutcome& outco
     if (part == kBeginPart && outcome.retryable) database_lost(outcome.what);
     return;
   }
-  if (part == kBeginPart) return begun(s, batch_id, now);
-  if (s.committing && s.tasks == 0) return committed(s, now);
+  if (part == kBeginPart) return begun(s, batch_id, resumed, now);
+  if (!s.closing.empty() && s.closing.front().first == part) {
+    const SegmentEnd end = s.closing.front().second;
+    s.closing.pop_front();
+    s.durable_jobs = end.accepted;
+    const bool finished = segment_durable(s.batch_id, s.graph_id, s.options, end);
+    if (end.last) return committed(s, finished, now);
+  }
   if (s.held && s.tasks <= kPartsInFlight) {
     send(Side::clients, s.client, *std::exchange(s.held, std::nullopt), now);
     s.last = now;
   }
 }
 
-/// The last part is durable: the batch is leased from now on, and the client told.
-void DispatcherCore::committed(OpenSubmit& s, Clock::time_point now) {
-  m_log.info("batch ", s.batch_id, ": stored, ", s.parser->accepted(), " jobs accepted, ",
+/// A segment of batch `batch_id` is durable: its whole chunks (with the file's end, all of them)
+/// are leased from now on. Returns true when this finished the batch (nothing left to route).
+bool DispatcherCore::segment_durable(std::int64_t batch_id, std::int64_t graph_id,
+                                     const BatchOptions& options, const SegmentEnd& end) {
+  if (m_cancelled.count(batch_id)) return false;
+  if (!m_table.has_batch(batch_id)) {
+    m_log.info("batch ", batch_id, ": first segment durable (", end.accepted,
+               end.last ? " jobs, the whole file)" : " jobs); routing while the rest arrives");
+    m_table.add_batch(batch_id, graph_id, end.accepted, end.chunk_size, {}, options.priority,
+                      end.last);
+    m_options[batch_id] = options;
+    m_batch_graphs[batch_id] = graph_id;
+    return end.last && end.accepted == 0;
+  }
+  return m_table.grow_batch(batch_id, end.accepted, end.last);
+}
+
+/// The outcome of a task of a submit given up on: its segment commits still count.
+void DispatcherCore::given_up_written(std::uint64_t submit_id, std::uint32_t part,
+                                      const StoreOutcome& outcome) {
+  const auto it = m_given_up.find(submit_id);
+  if (it == m_given_up.end()) return;
+  GivenUp& g = it->second;
+  if (part == kAbortPart || !outcome.ok()) {
+    m_given_up.erase(it);
+    return;
+  }
+  if (g.closing.empty() || g.closing.front().first != part) return;
+  const SegmentEnd end = g.closing.front().second;
+  g.closing.pop_front();
+  if (segment_durable(g.batch_id, g.graph_id, g.options, end)) finish_quietly(g.batch_id);
+}
+
+/// The last segment is durable: the batch is received, and the client told.
+void DispatcherCore::committed(OpenSubmit& s, bool finished, Clock::time_point now) {
+  m_log.info("batch ", s.batch_id, ": received, ", s.parser->accepted(), " jobs accepted, ",
              s.parser->rejected(), " lines rejected");
-  m_table.add_batch(s.batch_id, s.graph_id, s.parser->accepted(), s.chunk_size, {},
-                    s.options.priority);
-  m_options[s.batch_id] = s.options;
-  m_batch_graphs[s.batch_id] = s.graph_id;
   m_metrics.jobs("accepted", graph_label(s.batch_id), s.parser->accepted());
   m_metrics.jobs("rejected", graph_label(s.batch_id), s.parser->rejected());
   const wire::SubmitReply r = progress(s, Stage::done, s.next_part - 1);
   const auto peer = s.client;
-  const bool empty = s.parser->accepted() == 0;
   const auto batch_id = s.batch_id;
   m_slot_used[s.slot] = false;
   m_open.erase(s.submit_id);
   send(Side::clients, peer, r, now);
-  if (!empty) return;
+  if (finished) finish_quietly(batch_id);
+}
+
+/// finish_batch, a lost database noted (the batch is resumed as an open batch with nothing
+/// left, and finished then).
+void DispatcherCore::finish_quietly(std::int64_t batch_id) {
   try {
     finish_batch(batch_id);
   } catch (const StoreError& e) {
-    database_lost(e.what());  // resumed as an open batch of no jobs, and finished then
+    database_lost(e.what());
   }
 }
 
 /// Rolls `s` back on its slot's connection and frees the slot (a submit begun there next runs
 /// after the rollback, in order). `s` is gone afterwards.
 void DispatcherCore::abort_submit(OpenSubmit& s, const std::string& why) {
-  m_log.warn("batch ", s.batch_id, ": submit abandoned (", why, "); rolled back");
+  if (s.durable_jobs > 0 || s.resume != 0) {
+    m_log.warn("batch ", s.batch_id, ": submit interrupted (", why, "); its open segment rolled "
+               "back, its durable segments kept and routed: the batch stays receiving until the "
+               "same file is submitted again");
+  } else {
+    m_log.warn("batch ", s.batch_id, ": submit abandoned (", why, "); rolled back");
+  }
+  if (!s.closing.empty()) {
+    m_given_up[s.submit_id] = GivenUp{s.batch_id, s.graph_id, s.options, std::move(s.closing)};
+  }
   post_submit(s, AbortBatch{submit_tag(s.submit_id, kAbortPart), s.slot});
   m_slot_used[s.slot] = false;
   m_open.erase(s.submit_id);
@@ -314,6 +426,7 @@ wire::SubmitReply DispatcherCore::progress(const OpenSubmit& s, Stage stage,
   r.batch_id = static_cast<std::uint64_t>(s.batch_id);
   r.accepted = s.parser->accepted();
   r.rejected = s.parser->rejected();
+  r.durable = s.durable_jobs;
   return r;
 }
 
@@ -372,7 +485,7 @@ void DispatcherCore::on_cancel(const std::string& peer, const wire::CancelReques
   }
   const auto id = static_cast<std::int64_t>(request.batch_id);
   for (const auto& [submit_id, s] : m_open) {
-    if (s->batch_id == id) return refuse("batch " + std::to_string(id) + " is still being received");
+    if (s->batch_id == id || s->resume == id) return refuse("batch " + std::to_string(id) + " is still being received");
   }
   if (m_cancelling.count(id)) return refuse("batch " + std::to_string(id) + " is being cancelled");
   if (!m_table.has_batch(id)) {

@@ -41,8 +41,8 @@ class StoreCatalog final : public Catalog {
   std::optional<HierarchyBlob> hierarchy(std::int64_t id) override {
     return m_store.hierarchy(id);
   }
-  std::optional<std::int64_t> batch_by_hash(const std::string& hash) override {
-    return m_store.batch_by_hash(hash);
+  std::optional<BatchRef> find_batch(const std::string& hash) override {
+    return m_store.find_batch(hash);
   }
   std::vector<wire::BatchStatus> batch_status(std::uint64_t id) override {
     return m_store.batch_status(id);
@@ -259,12 +259,13 @@ class Driver {
         if (!done->error && !done->internal) {
           m_metrics.submit_part_seconds.observe(done->took.count() / 1e3);
         }
-        std::int64_t batch_id = 0;
+        Begun begun;
         if (const auto it = m_begun.find(done->tag); it != m_begun.end()) {
-          batch_id = *it->second;
+          begun = *it->second;
           m_begun.erase(it);
         }
-        m_core->submit_written(done->tag, outcome_of(*done), batch_id, Clock::now());
+        m_core->submit_written(done->tag, outcome_of(*done), begun.batch_id, Clock::now(),
+                               begun.mark);
       }
     }
     execute();
@@ -300,18 +301,24 @@ class Driver {
     });
   }
   void operator()(BeginBatch& a) {
-    auto batch_id = std::make_shared<std::int64_t>(0);
-    m_begun.emplace(a.tag, batch_id);
-    m_submits.at(a.slot)->post(a.tag, [batch_id, a](Store& store) {
-      *batch_id = store.begin_batch(a.content_hash, a.graph_id, a.file_name, a.chunk_size,
-                                    a.options);
+    auto begun = std::make_shared<Begun>();
+    m_begun.emplace(a.tag, begun);
+    m_submits.at(a.slot)->post(a.tag, [begun, a](Store& store) {
+      if (a.resume == 0) {
+        begun->batch_id = store.begin_batch(a.content_hash, a.graph_id, a.file_name, a.chunk_size,
+                                            a.options);
+        return;
+      }
+      begun->mark = store.resume_batch(a.resume);
+      store.batch_order_ids(a.resume, [&](std::string_view id) { a.parser->remember_order_id(id); });
+      begun->batch_id = a.resume;
     });
   }
   void operator()(StoreRows& a) {
     m_submits.at(a.slot)->post(a.tag, [a](Store& store) {
-      if (!a.jobs->empty()) store.add_jobs(a.batch_id, *a.jobs);
+      store.add_jobs(a.batch_id, *a.jobs);
       if (!a.rejects->empty()) store.add_rejects(a.batch_id, *a.rejects);
-      if (a.commit) store.commit_batch(a.batch_id, a.accepted, a.rejected, a.chunk_size);
+      if (a.segment_end) store.commit_segment(a.batch_id, *a.segment_end);
     });
   }
   void operator()(CancelBatch& a) {
@@ -370,7 +377,11 @@ class Driver {
   std::vector<std::unique_ptr<AsyncStore>> m_submits;
   std::vector<zmq::pollitem_t> m_poll_items;  // the sockets and the stores' wake descriptors  // a receiving slot each: its submit's transaction
   std::map<std::uint64_t, std::shared_ptr<std::vector<wire::JobSpec>>> m_read_jobs;
-  std::map<std::uint64_t, std::shared_ptr<std::int64_t>> m_begun;  // batch ids, by tag
+  struct Begun {
+    std::int64_t batch_id = 0;
+    SegmentMark mark;  ///< of a resumed batch
+  };
+  std::map<std::uint64_t, std::shared_ptr<Begun>> m_begun;  // by tag
   std::map<std::int64_t, std::shared_ptr<std::uint64_t>> m_cancelled;  // jobs cancelled, by batch
 };
 

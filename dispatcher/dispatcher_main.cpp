@@ -55,6 +55,10 @@ int main(int argc, char** argv) try {
       ("max-receiving", po::value(&c.max_receiving)->default_value(c.max_receiving),
        "batches received at once, each on a PostgreSQL connection of its own; more submitters "
        "wait in a queue and are told their place")
+      ("segment-lines", po::value(&c.segment_lines)->default_value(c.segment_lines),
+       "a batch streaming in is made durable (and routed) in segments: one at this many lines")
+      ("segment-ms", po::value(&c.segment_ms)->default_value(c.segment_ms),
+       "... or once it is this old with a chunk of jobs in it")
       ("insecure", po::bool_switch(&c.insecure), "plain TCP without CurveZMQ: anyone may connect")
       ("metrics", po::value(&c.metrics),
        "HOST:PORT to serve /metrics (Prometheus), /healthz, /readyz and a status page at / "

@@ -6,13 +6,14 @@ namespace waybill::dispatcher {
 
 void LeaseTable::add_batch(std::int64_t batch_id, std::int64_t graph_id, std::uint64_t jobs,
                            std::uint32_t chunk_size, const std::vector<std::uint32_t>& done,
-                           std::int32_t priority) {
+                           std::int32_t priority, bool complete) {
   Batch b;
   b.graph_id = graph_id;
   b.priority = priority;
   b.jobs = jobs;
   b.chunk_size = chunk_size;
-  b.chunks.resize((jobs + chunk_size - 1) / chunk_size);
+  b.complete = complete;
+  b.chunks.resize(complete ? (jobs + chunk_size - 1) / chunk_size : jobs / chunk_size);
   for (std::uint32_t c : done) {
     if (c < b.chunks.size()) b.chunks[c].state = State::done;
   }
@@ -23,6 +24,28 @@ void LeaseTable::add_batch(std::int64_t batch_id, std::int64_t graph_id, std::ui
     }
   }
   m_batches[batch_id] = std::move(b);
+}
+
+bool LeaseTable::grow_batch(std::int64_t batch_id, std::uint64_t jobs, bool complete) {
+  const auto it = m_batches.find(batch_id);
+  if (it == m_batches.end()) return false;
+  Batch& b = it->second;
+  if (b.complete) return false;
+  b.jobs = std::max(b.jobs, jobs);
+  b.complete = complete;
+  const std::size_t chunks = complete ? (b.jobs + b.chunk_size - 1) / b.chunk_size
+                                      : b.jobs / b.chunk_size;
+  for (auto c = static_cast<std::uint32_t>(b.chunks.size()); c < chunks; ++c) {
+    b.chunks.emplace_back();
+    b.queue.push_back(c);
+    ++b.remaining;
+  }
+  return complete && b.remaining == 0;
+}
+
+bool LeaseTable::receiving(std::int64_t batch_id) const {
+  const auto it = m_batches.find(batch_id);
+  return it != m_batches.end() && !it->second.complete;
 }
 
 LeaseTable::Chunk* LeaseTable::find(const ChunkRef& ref) {
@@ -107,7 +130,8 @@ bool LeaseTable::persisted(const ChunkRef& ref) {
   Chunk* c = find(ref);
   if (c == nullptr || c->state != State::persisting) return false;
   c->state = State::done;
-  return --m_batches.at(ref.batch_id).remaining == 0;
+  Batch& b = m_batches.at(ref.batch_id);
+  return --b.remaining == 0 && b.complete;
 }
 
 void LeaseTable::make_pending(const ChunkRef& ref, Chunk& c, bool front) {

@@ -50,10 +50,18 @@ class LeaseTable {
   explicit LeaseTable(Limits limits) : m_limits(limits) {}
 
   /// Adds a batch of `jobs` jobs cut in chunks of `chunk_size`; `done` chunks need no routing.
-  /// Batches of a higher `priority` are leased first.
+  /// Batches of a higher `priority` are leased first. A batch not `complete` is still being
+  /// received: only its whole chunks are leased, and it is not finished until grow_batch says
+  /// it is complete.
   void add_batch(std::int64_t batch_id, std::int64_t graph_id, std::uint64_t jobs,
                  std::uint32_t chunk_size, const std::vector<std::uint32_t>& done = {},
-                 std::int32_t priority = 0);
+                 std::int32_t priority = 0, bool complete = true);
+  /// A batch being received has `jobs` durable jobs now (no fewer than before), and with
+  /// `complete` all of them: the new whole chunks (and then the last, partial one) are pending.
+  /// Returns true when this finished the batch (complete, every chunk done).
+  bool grow_batch(std::int64_t batch_id, std::uint64_t jobs, bool complete);
+  /// Whether the batch is still being received (unknown batches are not).
+  bool receiving(std::int64_t batch_id) const;
 
   /// The next pending chunk on graph `graph_id`, leased to `worker` until now + ttl: from the
   /// batches of the highest priority with pending chunks, each in turn (round-robin), so that
@@ -121,6 +129,7 @@ class LeaseTable {
     std::uint64_t jobs = 0;
     std::uint32_t chunk_size = 0;
     std::uint32_t remaining = 0;  // chunks not done
+    bool complete = true;         // every job is known (false: the file is still arriving)
     std::int32_t priority = 0;    // higher first
     std::vector<Chunk> chunks;
     std::deque<std::uint32_t> queue;  // its pending chunks, in lease order (may hold stale ones)

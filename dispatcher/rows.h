@@ -75,6 +75,36 @@ struct RejectRow {
   std::string reason;
 };
 
+/// A stored batch, found by its file's sha256.
+struct BatchRef {
+  std::int64_t id = 0;
+  std::int64_t graph_id = 0;
+  /// false: its file is still streaming in, or its submit was interrupted (and it was not
+  /// cancelled): a submit of the same file resumes it.
+  bool received = true;
+};
+
+/// Where a batch's durable segments end: what a submit that streams the rest of the file (or
+/// resumes it after an interruption) continues from.
+struct SegmentMark {
+  std::uint32_t segments = 0;  ///< durable segments; the next is numbered so
+  std::uint64_t accepted = 0;  ///< jobs in them (the next job's seq)
+  std::uint64_t rejected = 0;
+  std::uint64_t last_line = 0;  ///< the file's line number of their last line (1: the header)
+  std::uint64_t bytes = 0;      ///< of the file's content, up to the end of that line
+  std::uint32_t chunk_size = 0;
+};
+
+/// The end of a segment being committed: the batch's totals after it.
+struct SegmentEnd {
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  std::uint32_t chunk_size = 0;  ///< fixed by the first segment
+  std::uint64_t last_line = 0;
+  std::uint64_t bytes = 0;
+  bool last = false;  ///< the file is complete: the batch is received
+};
+
 /// An unfinished batch, as a restarted dispatcher resumes it.
 struct OpenBatch {
   std::int64_t id = 0;
@@ -82,6 +112,7 @@ struct OpenBatch {
   std::uint64_t jobs = 0;
   std::uint32_t chunk_size = 0;
   std::vector<std::uint32_t> done_chunks;
+  bool received = true;  ///< false: still receiving (its submit may resume); jobs are the durable ones
   BatchOptions options;  ///< depart_at is not read back: the dispatcher needs it not
 };
 

@@ -86,6 +86,8 @@ pqxx::work& Store::Impl::submit_txn(std::int64_t batch_id) {
 void Store::Impl::drop_submit() noexcept {
   submit.reset();  // rolls back, swallowing errors (e.g. of a broken connection)
   submit_batch = 0;
+  submit_mark = {};
+  segment_first_seq.reset();
 }
 
 void Store::Impl::forget_broken() noexcept {

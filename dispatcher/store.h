@@ -53,21 +53,34 @@ class Store {
   /// Whether the graph has a hierarchy, without reading it.
   bool has_hierarchy(std::int64_t graph_id);
 
-  // ---- submitting a batch: one transaction from begin_batch to commit_batch ----
+  // ---- submitting a batch: in segments, each one transaction (streaming submit) ----
   /// The batch of that content hash, if one was stored already.
   std::optional<std::int64_t> batch_by_hash(const std::string& hash);
-  /// Opens the transaction, creates the batch row and its partitions. Returns the new id.
+  /// The same, with whether it is received whole.
+  std::optional<BatchRef> find_batch(const std::string& hash);
+  /// Opens the first segment's transaction and creates the batch row and its partitions
+  /// (detached until that segment commits). Returns the new id.
   std::int64_t begin_batch(const std::string& hash, std::int64_t graph_id,
                            const std::string& file_name, std::uint32_t chunk_size,
                            const BatchOptions& options = {});
-  /// Appends rows with COPY, inside the open transaction.
+  /// Opens a segment's transaction for a batch still receiving, and says where its durable
+  /// segments end. Throws a permanent StoreError when the batch is received already or gone.
+  SegmentMark resume_batch(std::int64_t batch_id);
+  /// Calls `each` with the order id of every durable job of the open submit's batch (a resumed
+  /// submit rejects a duplicate of one), a segment at a time.
+  void batch_order_ids(std::int64_t batch_id, const std::function<void(std::string_view)>& each);
+  /// Appends rows with COPY to the open segment: jobs to its sub-partition of the batch's jobs
+  /// (jobs_b<ID>_s<segment>, created by the segment's first jobs), rejects to the batch's.
   void add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs);
   void add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rejects);
-  /// Records the counts and the chunk size (chosen once the jobs are known) and commits: from
-  /// here on the batch is durable.
+  /// Commits the open segment: from here on its jobs are durable and may be routed. The next
+  /// segment's transaction opens at once, unless `end.last`, which marks the batch received.
+  void commit_segment(std::int64_t batch_id, const SegmentEnd& end);
+  /// commit_segment of a last segment, for a batch stored in one piece.
   void commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected,
                     std::uint32_t chunk_size);
-  /// Rolls the open submit back: no trace of the batch remains.
+  /// Rolls the open segment back: a batch with no durable segment leaves no trace; one with
+  /// durable segments stays, receiving.
   void abort_batch();
 
   // ---- routing ----

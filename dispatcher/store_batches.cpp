@@ -1,14 +1,16 @@
-// Store: the submit of a batch, one transaction from begin_batch to commit_batch on a connection
-// of its own (see Store::Impl::submit_txn).
+// Store: the submit of a batch, a transaction per segment from begin_batch (or resume_batch) to
+// the last commit_segment, on a connection of its own (see Store::Impl::submit_txn).
 #include "dispatcher/store.h"
 
 #include <pqxx/pqxx>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/utf8.h"
@@ -27,14 +29,26 @@ using detail::CopyIn;
 // ---- submitting a batch ---------------------------------------------------------------------
 
 std::optional<std::int64_t> Store::batch_by_hash(const std::string& hash) {
-  return m_impl->lookup<std::int64_t>(
-      "batch_by_hash", [](const pqxx::row& row) { return row[0].as<std::int64_t>(); },
-      "select id from batches where hash = $1", hash);
+  const auto batch = find_batch(hash);
+  return batch ? std::optional(batch->id) : std::nullopt;
 }
 
-// The batch's partitions are created detached, filled by add_jobs / add_rejects and attached
-// by commit_batch (see detail/store_partitions.h): a submit that streams a file for minutes
-// holds no lock that blocks routing or readers.
+std::optional<BatchRef> Store::find_batch(const std::string& hash) {
+  return m_impl->lookup<BatchRef>(
+      "find_batch",
+      [](const pqxx::row& row) {
+        return BatchRef{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<bool>()};
+      },
+      "select id, graph_id, received_at is not null or finished_at is not null"
+      "  from batches where hash = $1",
+      hash);
+}
+
+// The batch's partitions are created detached and attached when its first segment commits (see
+// detail/store_partitions.h); its jobs partition is partitioned by seq in turn, a sub-partition
+// per segment, each created, filled and attached by its segment's transaction. A submit that
+// streams a file for minutes holds no lock that blocks routing or readers, and each segment's
+// key is built once, sorted.
 std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
                                 const std::string& file_name, std::uint32_t chunk_size,
                                 const BatchOptions& options) {
@@ -58,10 +72,11 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
                               hash, graph_id, file_name, chunk_size, options.want_paths,
                               options.depart_at, options.snap_radius_m, options.priority)[0]
                           .as<std::int64_t>();
-      for (const detail::Partitioned& table : detail::kBatchTables) {
-        detail::create_detached_partition(*impl.submit, table, id);
-      }
+      detail::create_detached_partition(*impl.submit, detail::kBatchTables[0], id, "range (seq)");
+      detail::create_detached_partition(*impl.submit, detail::kBatchTables[1], id);
+      detail::create_detached_partition(*impl.submit, detail::kBatchTables[2], id);
       impl.submit_batch = id;
+      impl.submit_mark.chunk_size = chunk_size;
       return id;
     } catch (...) {
       impl.drop_submit();
@@ -70,10 +85,81 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
   });
 }
 
+SegmentMark Store::resume_batch(std::int64_t batch_id) {
+  return m_impl->guarded("resume_batch", [&] {
+    Impl& impl = *m_impl;
+    if (impl.submit) {
+      throw StoreError(Kind::permanent, "store: resume_batch: the submit of batch " +
+                                            std::to_string(impl.submit_batch) + " is still open");
+    }
+    try {
+      if (!impl.submit_conn) impl.submit_conn = Impl::open_connection(impl.conninfo);
+      impl.submit = std::make_unique<pqxx::work>(*impl.submit_conn, "submit");
+      // The row stays locked to this submit until its next segment commits.
+      const auto batch = impl.submit->exec_params(
+          "select received_at is not null or finished_at is not null, chunk_size"
+          "  from batches where id = $1 for update",
+          batch_id);
+      if (batch.empty() || batch[0][0].as<bool>()) {
+        throw StoreError(Kind::permanent, "store: resume_batch: batch " + std::to_string(batch_id) +
+                                              (batch.empty() ? " is gone" : " is received already"));
+      }
+      const auto r = impl.submit->exec_params1(
+          "select count(*), coalesce(sum(jobs), 0), coalesce(sum(rejects), 0),"
+          "       coalesce(max(last_line), 1), coalesce(max(bytes), 0)"
+          "  from batch_segments where batch_id = $1",
+          batch_id);
+      SegmentMark& mark = impl.submit_mark;
+      mark.segments = r[0].as<std::uint32_t>();
+      mark.accepted = r[1].as<std::uint64_t>();
+      mark.rejected = r[2].as<std::uint64_t>();
+      mark.last_line = r[3].as<std::uint64_t>();
+      mark.bytes = r[4].as<std::uint64_t>();
+      mark.chunk_size = batch[0][1].as<std::uint32_t>();
+      impl.submit_batch = batch_id;
+      return mark;
+    } catch (...) {
+      impl.drop_submit();
+      throw;
+    }
+  });
+}
+
+void Store::batch_order_ids(std::int64_t batch_id,
+                            const std::function<void(std::string_view)>& each) {
+  m_impl->in_submit("batch_order_ids", batch_id, [&](pqxx::work& txn) {
+    const auto segments = txn.exec_params(
+        "select first_seq, jobs from batch_segments where batch_id = $1 and jobs > 0"
+        " order by segment",
+        batch_id);
+    for (const auto& segment : segments) {
+      const auto first = segment[0].as<std::int64_t>();
+      const auto ids = txn.exec_params(
+          "select order_id from jobs where batch_id = $1 and seq >= $2 and seq < $3", batch_id,
+          first, first + segment[1].as<std::int64_t>());
+      for (const auto& row : ids) each(std::string_view(row[0].c_str(), row[0].size()));
+    }
+  });
+}
+
 void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
+  if (jobs.empty()) return;
   m_impl->in_submit("add_jobs", batch_id, [&](pqxx::work& txn) {
+    Impl& impl = *m_impl;
+    const std::string segment = detail::segment_name(batch_id, impl.submit_mark.segments);
+    if (!impl.segment_first_seq) {
+      const std::uint64_t first = jobs.front().seq;
+      // The parent's check, under its name (a partition must have it), and the segment's start.
+      const std::string batch = std::to_string(batch_id);
+      std::string sql = "create table " + segment;
+      sql += " (like jobs including defaults including constraints, constraint jobs_b" + batch;
+      sql += "_key check (batch_id = " + batch + "), constraint " + segment;
+      sql += "_first check (seq >= " + std::to_string(first) + "))";
+      txn.exec(sql);
+      impl.segment_first_seq = first;
+    }
     CopyIn copy(
-        txn, detail::partition_name(detail::kBatchTables[0], batch_id),
+        txn, segment,
         {"batch_id", "seq", "line", "order_id", "origin", "destination", "weight_kg", "due_at",
          "priority", "origin_lat_e7", "origin_lon_e7", "dest_lat_e7", "dest_lon_e7", "ready_at",
          "service_s"},
@@ -123,8 +209,11 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
 
 void Store::add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rejects) {
   m_impl->in_submit("add_rejects", batch_id, [&](pqxx::work& txn) {
+    // Created by this transaction until the first segment commits.
+    const bool fresh = m_impl->submit_mark.segments == 0;
     CopyIn copy(txn, detail::partition_name(detail::kBatchTables[2], batch_id),
-                {"batch_id", "line", "raw", "reason"}, CopyIn::Table::fresh);
+                {"batch_id", "line", "raw", "reason"},
+                fresh ? CopyIn::Table::fresh : CopyIn::Table::existing);
     for (const RejectRow& reject : rejects) {
       copy.number(batch_id);
       copy.tab();
@@ -140,24 +229,70 @@ void Store::add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rej
   });
 }
 
-void Store::commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected,
-                         std::uint32_t chunk_size) {
-  m_impl->in_submit("commit_batch", batch_id, [&](pqxx::work& txn) {
-    txn.exec_params(
-        "update batches set accepted = $2, rejected = $3, chunk_size = $4 where id = $1", batch_id,
-        accepted, rejected, chunk_size);
-    for (const detail::Partitioned& table : detail::kBatchTables) {
-      detail::attach_partition(txn, table, batch_id);
+void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
+  m_impl->in_submit("commit_segment", batch_id, [&](pqxx::work& txn) {
+    Impl& impl = *m_impl;
+    SegmentMark& mark = impl.submit_mark;
+    if (end.accepted < mark.accepted || end.rejected < mark.rejected) {
+      throw StoreError(Kind::permanent, "store: commit_segment: batch " + std::to_string(batch_id) +
+                                            ": counts below the durable ones");
     }
-    // Statistics now, not when autovacuum gets round to it: without them the planner takes
-    // the lease read of a chunk (read_jobs) for a 125-row one and bitmap-scans and sorts it
-    // (1.7 ms for 4,096 jobs, against 0.8 ms for the index scan it picks with them), and
-    // operators' joins over the new batch are planned blind. ANALYZE reads a sample of 30,000
-    // rows whatever the size: 0.5 s for 5,000,000 jobs.
-    txn.exec("analyze " + detail::partition_name(detail::kBatchTables[0], batch_id));
+    const std::uint64_t jobs = end.accepted - mark.accepted;
+    if ((jobs > 0) != impl.segment_first_seq.has_value() ||
+        (jobs > 0 && *impl.segment_first_seq != mark.accepted)) {
+      throw StoreError(Kind::permanent, "store: commit_segment: batch " + std::to_string(batch_id) +
+                                            ": the segment's jobs do not follow the durable ones");
+    }
+    if (jobs > 0) {
+      const std::string segment = detail::segment_name(batch_id, mark.segments);
+      // The key is built once, sorted, and ATTACH takes it for the parent's; the range is
+      // checked by one scan of the segment, in memory still.
+      txn.exec("alter table " + segment + " add primary key (batch_id, seq)");
+      txn.exec("alter table " + detail::partition_name(detail::kBatchTables[0], batch_id) +
+               " attach partition " + segment + " for values from (" +
+               std::to_string(mark.accepted) + ") to (" + std::to_string(end.accepted) + ")");
+      // Statistics now, not when autovacuum gets round to it: without them the planner takes
+      // the lease read of a chunk (read_jobs) for a 125-row one and bitmap-scans and sorts it,
+      // and operators' joins are planned blind. ANALYZE reads a sample of 30,000 rows.
+      txn.exec("analyze " + segment);
+    }
+    if (mark.segments == 0) {
+      detail::attach_partition(txn, detail::kBatchTables[0], batch_id, true);
+      detail::attach_partition(txn, detail::kBatchTables[1], batch_id);
+      detail::attach_partition(txn, detail::kBatchTables[2], batch_id);
+    }
+    txn.exec_params(
+        "insert into batch_segments (batch_id, segment, first_seq, jobs, rejects, last_line,"
+        "                            bytes, committed_at)"
+        " values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())",
+        batch_id, mark.segments, mark.accepted, jobs, end.rejected - mark.rejected,
+        end.last_line, end.bytes);
+    txn.exec_params(
+        "update batches set accepted = $2, rejected = $3, chunk_size = $4,"
+        " received_at = case when $5 then now() end where id = $1",
+        batch_id, end.accepted, end.rejected, end.chunk_size, end.last);
     txn.commit();
   });
-  m_impl->drop_submit();
+  Impl& impl = *m_impl;
+  if (end.last) return impl.drop_submit();
+  // The next segment's transaction, on the same connection.
+  impl.submit_mark = {impl.submit_mark.segments + 1, end.accepted, end.rejected, end.last_line,
+                      end.bytes, end.chunk_size};
+  impl.segment_first_seq.reset();
+  m_impl->guarded("commit_segment", [&] {
+    try {
+      impl.submit = std::make_unique<pqxx::work>(*impl.submit_conn, "submit");
+    } catch (...) {
+      impl.drop_submit();
+      throw;
+    }
+  });
+}
+
+void Store::commit_batch(std::int64_t batch_id, std::uint64_t accepted, std::uint64_t rejected,
+                         std::uint32_t chunk_size) {
+  commit_segment(batch_id, SegmentEnd{accepted, rejected, chunk_size,
+                                      1 + accepted + rejected, 0, true});
 }
 
 void Store::abort_batch() { m_impl->drop_submit(); }

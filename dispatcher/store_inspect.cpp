@@ -82,7 +82,7 @@ std::vector<wire::BatchStatus> Store::batch_status(std::uint64_t batch_id) {
   return m_impl->guarded("batch_status", [&] {
     constexpr const char* kColumns =
         "select batch_id, file_name, graph_name, accepted, rejected, routed, unreachable,"
-        "       finished_at is not null, elapsed_s from batch_progress ";
+        "       finished_at is not null, elapsed_s, state = 'receiving' from batch_progress ";
     pqxx::nontransaction txn(m_impl->main());
     const auto r =
         batch_id != 0
@@ -104,6 +104,7 @@ std::vector<wire::BatchStatus> Store::batch_status(std::uint64_t batch_id) {
       status.unreachable = row[6].as<std::uint64_t>();
       status.finished = row[7].as<bool>();
       status.elapsed_s = row[8].as<double>();
+      status.receiving = row[9].as<bool>();
       statuses.push_back(std::move(status));
     }
     return statuses;

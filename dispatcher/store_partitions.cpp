@@ -10,16 +10,32 @@ std::string partition_name(const Partitioned& table, std::int64_t id) {
 }
 
 void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& table,
-                               std::int64_t id) {
+                               std::int64_t id, const std::string& partition_by) {
   const std::string name = partition_name(table, id);
-  txn.exec("create table " + name + " (like " + table.parent +
-           " including defaults including constraints, constraint " + name + "_key check (" +
-           table.column + " = " + std::to_string(id) + "))");
+  std::string sql = "create table " + name;
+  sql += " (like ";
+  sql += table.parent;
+  sql += " including defaults including constraints, constraint " + name + "_key check (";
+  sql += table.column;
+  sql += " = " + std::to_string(id) + "))";
+  if (!partition_by.empty()) sql += " partition by " + partition_by;
+  txn.exec(sql);
+  if (!partition_by.empty()) {
+    txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
+  }
 }
 
-void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id) {
+std::string segment_name(std::int64_t batch_id, std::uint32_t segment) {
+  std::string name = partition_name(kBatchTables[0], batch_id);
+  name += "_s";
+  name += std::to_string(segment);
+  return name;
+}
+
+void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id,
+                      bool keyed) {
   const std::string name = partition_name(table, id);
-  txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
+  if (!keyed) txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
   txn.exec("alter table " + std::string(table.parent) + " attach partition " + name +
            " for values in (" + std::to_string(id) + ")");
 }

@@ -54,7 +54,7 @@ std::vector<OpenBatch> Store::open_batches() {
         "select b.id, b.graph_id, b.accepted, b.chunk_size,"
         "       (select string_agg(d.chunk::text, ',' order by d.chunk)"
         "          from chunks_done d where d.batch_id = b.id) as done_chunks,"
-        "       b.want_paths, b.snap_radius_m, b.priority"
+        "       b.want_paths, b.snap_radius_m, b.priority, b.received_at is not null"
         "  from batches b where b.finished_at is null order by b.id");
     std::vector<OpenBatch> batches;
     batches.reserve(r.size());
@@ -68,6 +68,7 @@ std::vector<OpenBatch> Store::open_batches() {
       batch.options.want_paths = row[5].as<bool>();
       batch.options.snap_radius_m = row[6].as<double>();
       batch.options.priority = row[7].as<std::int32_t>();
+      batch.received = row[8].as<bool>();
       batches.push_back(std::move(batch));
     }
     return batches;

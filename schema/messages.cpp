@@ -255,6 +255,9 @@ struct Fill {
     b.setRejected(m.rejected);
     b.setError(text(m.error));
     b.setPlace(m.place);
+    b.setResumeLine(m.resume_line);
+    b.setResumeOffset(m.resume_offset);
+    b.setDurable(m.durable);
   }
   void operator()(const StatusReply& m) {
     auto b = envelope.initStatusReply();
@@ -271,6 +274,7 @@ struct Fill {
       sb.setUnreachable(s.unreachable);
       sb.setFinished(s.finished);
       sb.setElapsedSeconds(s.elapsed_s);
+      sb.setReceiving(s.receiving);
     }
     auto workers = b.initWorkers(static_cast<unsigned>(m.workers.size()));
     for (unsigned i = 0; i < workers.size(); ++i) {
@@ -434,7 +438,8 @@ std::optional<SubmitReply> read(gen::SubmitReply::Reader r, std::string& error) 
   }
   return SubmitReply{static_cast<Stage>(stage), r.getSubmitId(), r.getPart(),
                      r.getBatchId(),            r.getExisting(), r.getAccepted(),
-                     r.getRejected(),           str(r.getError()), r.getPlace()};
+                     r.getRejected(),           str(r.getError()), r.getPlace(),
+                     r.getResumeLine(),         r.getResumeOffset(), r.getDurable()};
 }
 
 std::optional<StatusReply> read(gen::StatusReply::Reader r, std::size_t frame_words,
@@ -446,7 +451,7 @@ std::optional<StatusReply> read(gen::StatusReply::Reader r, std::size_t frame_wo
   for (const auto b : batches) {
     m.batches.push_back({b.getBatchId(), str(b.getFileName()), str(b.getGraphName()),
                          b.getAccepted(), b.getRejected(), b.getRouted(), b.getUnreachable(),
-                         b.getFinished(), b.getElapsedSeconds()});
+                         b.getFinished(), b.getElapsedSeconds(), b.getReceiving()});
   }
   const auto workers = r.getWorkers();
   if (!list_fits(workers.size(), frame_words, "worker statuses", error)) return std::nullopt;

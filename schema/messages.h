@@ -206,6 +206,12 @@ struct SubmitReply {
   std::uint64_t rejected = 0;
   std::string error;  ///< when stage == failed
   std::uint32_t place = 0;  ///< when stage == queued: the place in the queue, 1 next
+  /// When stage == begun for a batch still receiving: the lines (the header is line 1) and bytes
+  /// of the file's content already durable. The client sends the header line as part 0, then
+  /// the content from byte resume_offset on.
+  std::uint64_t resume_line = 0;
+  std::uint64_t resume_offset = 0;
+  std::uint64_t durable = 0;  ///< jobs durable so far (in committed segments)
   friend bool operator==(const SubmitReply&, const SubmitReply&) = default;
 };
 
@@ -219,6 +225,7 @@ struct BatchStatus {
   std::uint64_t unreachable = 0;
   bool finished = false;
   double elapsed_s = 0;  ///< since submit; frozen at finish
+  bool receiving = false;  ///< its file is still streaming in (or its submit was interrupted)
   friend bool operator==(const BatchStatus&, const BatchStatus&) = default;
 };
 

@@ -179,6 +179,11 @@ struct SubmitReply {
   rejected @6 :UInt64;     # lines rejected so far
   error @7 :Text;          # when stage == failed
   place @8 :UInt32;        # when stage == queued: 1 is next; send SubmitBegin again to keep it
+  resumeLine @9 :UInt64;   # when stage == begun for a batch still receiving: the file's lines
+                           # (the header is line 1) already durable; send the header line as
+                           # part 0, then the content from byte resumeOffset on
+  resumeOffset @10 :UInt64;
+  durable @11 :UInt64;     # jobs durable so far (committed segments), routed from then on
 }
 
 struct BatchStatus {
@@ -191,6 +196,7 @@ struct BatchStatus {
   unreachable @6 :UInt64;     # routes with status unreachable
   finished @7 :Bool;
   elapsedSeconds @8 :Float64; # since submit; frozen at finish
+  receiving @9 :Bool;         # its file is still streaming in (or its submit was interrupted)
 }
 
 struct WorkerStatus {

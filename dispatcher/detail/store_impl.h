@@ -80,6 +80,10 @@ struct Store::Impl {
   std::unique_ptr<pqxx::connection> submit_conn;  // begin_batch .. commit_batch
   std::unique_ptr<pqxx::work> submit;             // on submit_conn; destroyed before it
   std::int64_t submit_batch = 0;
+  // The open segment of submit_batch: where the durable ones end, and the first seq of its jobs
+  // once its sub-partition exists (its first jobs create it).
+  SegmentMark submit_mark;
+  std::optional<std::uint64_t> segment_first_seq;
 };
 
 }  // namespace waybill::dispatcher

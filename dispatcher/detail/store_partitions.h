@@ -34,9 +34,16 @@ inline constexpr Partitioned kBatchTables[] = {
 
 std::string partition_name(const Partitioned& table, std::int64_t id);
 
+/// Creates the partition, detached. `partition_by` (e.g. "range (seq)") makes it partitioned in
+/// turn, and keyed at once (its own partitions bring their keys).
 void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& table,
-                               std::int64_t id);
+                               std::int64_t id, const std::string& partition_by = {});
 
-void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id);
+/// Gives the partition its primary key (unless `keyed` already) and attaches it.
+void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id,
+                      bool keyed = false);
+
+/// The name of segment `segment`'s sub-partition of a batch's jobs: jobs_b<ID>_s<segment>.
+std::string segment_name(std::int64_t batch_id, std::uint32_t segment);
 
 }  // namespace waybill::dispatcher::detail

@@ -64,7 +64,7 @@ class FakeDatabase final : public Catalog {
     std::vector<OpenBatch> open;
     for (const auto& [id, b] : batches) {
       if (!b.committed || b.finished) continue;
-      OpenBatch o{id, 1, b.jobs.size(), b.chunk_size, {}, b.options};
+      OpenBatch o{id, 1, b.jobs.size(), b.chunk_size, {}, b.received, b.options};
       o.done_chunks.assign(b.done.begin(), b.done.end());
       open.push_back(o);
     }
@@ -81,10 +81,10 @@ class FakeDatabase final : public Catalog {
   std::optional<GraphInfo> latest_graph() override { return graph_by_id(1); }
   std::string graph_bytes(std::int64_t) override { return graph_bytes_; }
   std::optional<HierarchyBlob> hierarchy(std::int64_t) override { return hierarchy_blob; }
-  std::optional<std::int64_t> batch_by_hash(const std::string& hash) override {
+  std::optional<BatchRef> find_batch(const std::string& hash) override {
     check(Stage::catalog);
     for (const auto& [id, b] : batches) {
-      if (b.committed && b.hash == hash) return id;
+      if (b.committed && b.hash == hash) return BatchRef{id, 1, b.received || b.finished};
     }
     return std::nullopt;
   }
@@ -152,8 +152,16 @@ class FakeDatabase final : public Catalog {
       }
     }
   }
-  std::int64_t begin_batch(const BeginBatch& a) {
+  /// As Store::begin_batch, or Store::resume_batch with `a.resume` (`mark`: where it stands).
+  std::int64_t begin_batch(const BeginBatch& a, SegmentMark& mark) {
     check(Stage::begin_batch);
+    if (a.resume != 0) {
+      Batch& b = batches.at(a.resume);
+      mark = {b.segments, b.jobs.size(), 0, b.last_line, b.bytes, b.chunk_size};
+      for (const JobRow& j : b.jobs) a.parser->remember_order_id(j.order_id);
+      open_submits[a.slot] = a.resume;
+      return a.resume;
+    }
     const std::int64_t id = next_batch++;
     Batch& b = batches[id];
     b.hash = a.content_hash;
@@ -165,11 +173,17 @@ class FakeDatabase final : public Catalog {
   void store_rows(const StoreRows& a) {
     check(Stage::store_rows);
     Batch& b = batches.at(a.batch_id);
-    b.jobs.insert(b.jobs.end(), a.jobs->begin(), a.jobs->end());
-    if (a.commit) {
+    b.pending.insert(b.pending.end(), a.jobs->begin(), a.jobs->end());
+    if (const auto& end = a.segment_end) {
+      b.jobs.insert(b.jobs.end(), b.pending.begin(), b.pending.end());
+      b.pending.clear();
       b.committed = true;
-      b.chunk_size = a.chunk_size;
-      open_submits.erase(a.slot);
+      b.received = end->last;
+      b.chunk_size = end->chunk_size;
+      ++b.segments;
+      b.last_line = end->last_line;
+      b.bytes = end->bytes;
+      if (end->last) open_submits.erase(a.slot);
     }
   }
   std::uint64_t cancel_batch(std::int64_t id) {
@@ -189,7 +203,12 @@ class FakeDatabase final : public Catalog {
   }
   void abort_batch(std::uint32_t slot) {
     if (const auto it = open_submits.find(slot); it != open_submits.end()) {
-      batches.erase(it->second);
+      Batch& b = batches.at(it->second);
+      if (b.committed) {
+        b.pending.clear();  // the open segment; the durable ones stay
+      } else {
+        batches.erase(it->second);
+      }
       open_submits.erase(it);
     }
   }
@@ -198,8 +217,13 @@ class FakeDatabase final : public Catalog {
     std::string hash;
     std::uint32_t chunk_size = 0;
     BatchOptions options;
-    std::vector<JobRow> jobs;
-    bool committed = false;
+    std::vector<JobRow> jobs;     // durable: in committed segments
+    std::vector<JobRow> pending;  // in the open segment
+    bool committed = false;       // a segment is durable
+    bool received = false;        // the last segment is
+    std::uint32_t segments = 0;
+    std::uint64_t last_line = 0;
+    std::uint64_t bytes = 0;
     bool finished = false;
     bool cancelled = false;
     std::set<std::uint32_t> done;                 // chunks_done
@@ -397,8 +421,9 @@ class Harness {
       m_core->routes_written(w->id, outcome_of([&] { db.write_routes(*w); }), now);
     } else if (auto* b = std::get_if<BeginBatch>(&a)) {
       std::int64_t id = 0;
-      const auto outcome = outcome_of([&] { id = db.begin_batch(*b); });
-      m_core->submit_written(b->tag, outcome, id, now);
+      SegmentMark mark;
+      const auto outcome = outcome_of([&] { id = db.begin_batch(*b, mark); });
+      m_core->submit_written(b->tag, outcome, id, now, mark);
     } else if (auto* s = std::get_if<StoreRows>(&a)) {
       m_core->submit_written(s->tag, outcome_of([&] { db.store_rows(*s); }), 0, now);
     } else if (auto* c = std::get_if<CancelBatch>(&a)) {

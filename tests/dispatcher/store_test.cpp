@@ -501,7 +501,7 @@ TEST_F(StoreTest, FreshPartitionsAreLoadedFrozen) {
   const std::string b = std::to_string(id);
   const GraphInfo tiny = *store().find_graph("tiny");
   const std::string g = std::to_string(tiny.id);
-  for (const std::string& table : {"jobs_b" + b, "rejects_b" + b, "graph_nodes_g" + g,
+  for (const std::string& table : {"jobs_b" + b + "_s0", "rejects_b" + b, "graph_nodes_g" + g,
                                   "graph_edges_g" + g}) {
     const auto r = query("select all_frozen, all_visible,"
                          "       pg_relation_size('" + table + "') / current_setting('block_size')::int"
@@ -520,9 +520,9 @@ TEST_F(StoreTest, AStoredBatchsJobsHaveStatistics) {
   // partition and bitmap-scans and sorts it.
   const std::int64_t id = submit("hash-analyzed", simple_jobs(5000), 64);
   const std::string b = std::to_string(id);
-  EXPECT_EQ(count("select count(*) from pg_stats where tablename = 'jobs_b" + b + "'"
+  EXPECT_EQ(count("select count(*) from pg_stats where tablename = 'jobs_b" + b + "_s0'"
                   " and schemaname = current_schema() and attname = 'seq' and histogram_bounds is not null"), 1);
-  EXPECT_EQ(count("select count(*) from pg_stat_user_tables where relid = 'jobs_b" + b + "'::regclass"
+  EXPECT_EQ(count("select count(*) from pg_stat_user_tables where relid = 'jobs_b" + b + "_s0'::regclass"
                   " and last_analyze is not null"), 1);
 }
 
@@ -604,7 +604,15 @@ TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
       " and c.relnamespace = current_schema()::regnamespace order by 1";
   const auto before = query(catalog);
   ASSERT_EQ(before.size(), 3u);
-  // The database as 0010 left it: int seqs, the same views.
+  // The database as 0010 left it: int seqs, the same views, and a batch's jobs in one plain
+  // partition (segments came with 0012).
+  const std::string jobs = "jobs_b" + std::to_string(id);
+  query("alter table jobs detach partition " + jobs + ";"
+        "create table " + jobs + "_flat (like " + jobs + " including all);"
+        "insert into " + jobs + "_flat select * from " + jobs + ";"
+        "drop table " + jobs + ";"
+        "alter table " + jobs + "_flat rename to " + jobs + ";"
+        "alter table jobs attach partition " + jobs + " for values in (" + std::to_string(id) + ")");
   query("drop view job_routes, tour_plan, plan_unassigned;"
         "alter table jobs alter column seq type int;"
         "alter table routes alter column seq type int;"
