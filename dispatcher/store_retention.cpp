@@ -94,8 +94,11 @@ void Store::archive_batch(std::int64_t batch_id,
                     out);
     for (const detail::Partitioned& table : detail::kBatchTables) {
       const std::string columns = archived_columns(txn, table.parent);
+      // A query, not the table: a batch's jobs partition is partitioned by segment.
       archive_section(txn, table.parent, columns,
-                      detail::partition_name(table, batch_id) + " (" + columns + ")", out);
+                      "(select " + columns + " from " + detail::partition_name(table, batch_id) +
+                          ")",
+                      out);
     }
     const std::string columns = archived_columns(txn, "chunks_done");
     archive_section(txn, "chunks_done", columns,
@@ -158,13 +161,20 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
         }
         id = txn.exec(std::string("insert into batches (hash, graph_id, file_name, chunk_size,"
                                   " accepted, rejected, submitted_at, finished_at, want_paths,"
-                                  " depart_at, snap_radius_m, priority, cancelled_at)"
+                                  " depart_at, snap_radius_m, priority, cancelled_at, received_at)"
                                   " select r.hash, g.id, r.file_name, r.chunk_size, r.accepted,"
                                   " r.rejected, r.submitted_at, r.finished_at, r.want_paths,"
-                                  " r.depart_at, r.snap_radius_m, r.priority, r.cancelled_at"
+                                  " r.depart_at, r.snap_radius_m, r.priority, r.cancelled_at,"
+                                  " coalesce(r.finished_at, now())"
                                   " from restored_batch r join graphs g on g.name = r.graph"
                                   " returning id"))[0][0]
                  .as<std::int64_t>();
+        // Restored whole: one segment, in one plain partition.
+        txn.exec_params("insert into batch_segments (batch_id, segment, first_seq, jobs, rejects,"
+                        " last_line, bytes)"
+                        " select $1, 0, 0, accepted, rejected, 1 + accepted + rejected, 0"
+                        " from batches where id = $1",
+                        id);
         for (const detail::Partitioned& table : detail::kBatchTables) {
           detail::create_detached_partition(txn, table, id);
         }
