@@ -267,6 +267,8 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
   const wire::SubmitReply r = progress(s, Stage::part_stored, data.part);
   if (data.last) {
     s.committing = true;  // answered once committed
+  } else if (close) {
+    // Answered once the segment is committed, with its jobs counted as durable.
   } else if (s.tasks <= kPartsInFlight) {
     send(Side::clients, peer, r, now);
   } else {
@@ -304,6 +306,8 @@ void DispatcherCore::submit_written(std::uint64_t tag, const StoreOutcome& outco
     s.durable_jobs = end.accepted;
     const bool finished = segment_durable(s.batch_id, s.graph_id, s.options, end);
     if (end.last) return committed(s, finished, now);
+    send(Side::clients, s.client, progress(s, Stage::part_stored, part), now);
+    s.last = now;
   }
   if (s.held && s.tasks <= kPartsInFlight) {
     send(Side::clients, s.client, *std::exchange(s.held, std::nullopt), now);
@@ -404,7 +408,7 @@ void DispatcherCore::check_submits(Clock::time_point now) {
   std::erase_if(m_waiting, [&](const Waiting& w) { return now - w.last > kQueueSilence; });
   for (auto it = m_open.begin(); it != m_open.end();) {
     OpenSubmit& s = *(it++)->second;  // abort_submit erases s
-    if (s.committing || s.held || s.batch_id == 0) {
+    if (s.committing || s.held || s.batch_id == 0 || !s.closing.empty()) {
       if (now - s.last > std::chrono::seconds(10)) {
         s.last = now;
         // "Still working": a part already acknowledged, so the client's wait starts over.
@@ -484,8 +488,16 @@ void DispatcherCore::on_cancel(const std::string& peer, const wire::CancelReques
     return refuse("batch id out of range");
   }
   const auto id = static_cast<std::int64_t>(request.batch_id);
+  // A batch still being received: its submit ends here (its open segment is rolled back; a
+  // segment commit under way is refused by the store once the batch is cancelled).
   for (const auto& [submit_id, s] : m_open) {
-    if (s->batch_id == id || s->resume == id) return refuse("batch " + std::to_string(id) + " is still being received");
+    if (s->batch_id == id || s->resume == id) {
+      if (!m_table.has_batch(id)) {
+        return refuse("batch " + std::to_string(id) + " has no line stored yet; stop its submit instead");
+      }
+      abort_submit(*s, "the batch was cancelled");
+      break;
+    }
   }
   if (m_cancelling.count(id)) return refuse("batch " + std::to_string(id) + " is being cancelled");
   if (!m_table.has_batch(id)) {

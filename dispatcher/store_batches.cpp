@@ -267,10 +267,15 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
         " values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())",
         batch_id, mark.segments, mark.accepted, jobs, end.rejected - mark.rejected,
         end.last_line, end.bytes);
-    txn.exec_params(
+    // A batch cancelled while it was being received takes no more segments.
+    const auto updated = txn.exec_params(
         "update batches set accepted = $2, rejected = $3, chunk_size = $4,"
-        " received_at = case when $5 then now() end where id = $1",
+        " received_at = case when $5 then now() end where id = $1 and finished_at is null",
         batch_id, end.accepted, end.rejected, end.chunk_size, end.last);
+    if (updated.affected_rows() != 1) {
+      throw StoreError(Kind::permanent, "store: commit_segment: batch " + std::to_string(batch_id) +
+                                            " was cancelled");
+    }
     txn.commit();
   });
   Impl& impl = *m_impl;
