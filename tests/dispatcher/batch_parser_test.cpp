@@ -724,3 +724,34 @@ TEST(BatchParser, GeneratedBatchRandomSplits) {
 
 }  // namespace
 }  // namespace waybill::dispatcher
+
+namespace waybill::dispatcher {
+namespace {
+
+TEST(BatchParser, AResumedFileGoesOnNumberingAfterItsStoredLinesAndKnowsTheirOrderIds) {
+  BatchParser parser([](std::int64_t) { return true; });
+  parser.resume_after(11, 9, 1);  // lines 2..11 stored: 9 jobs, 1 reject
+  parser.remember_order_id("A9");
+  std::vector<JobRow> jobs;
+  std::vector<RejectRow> rejects;
+  parser.feed("order_id,origin,destination\n", jobs, rejects);
+  EXPECT_TRUE(parser.at_line_start());
+  parser.feed("B1,1,2\nA9,1,2\nB2,3", jobs, rejects);
+  EXPECT_FALSE(parser.at_line_start());
+  parser.feed(",4\n", jobs, rejects);
+  parser.finish(jobs, rejects);
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].seq, 9u);
+  EXPECT_EQ(jobs[0].line, 12u);
+  EXPECT_EQ(jobs[1].seq, 10u);
+  EXPECT_EQ(jobs[1].line, 14u);
+  ASSERT_EQ(rejects.size(), 1u);
+  EXPECT_EQ(rejects[0].line, 13u);
+  EXPECT_EQ(rejects[0].reason, "duplicate order_id 'A9'");
+  EXPECT_EQ(parser.accepted(), 11u);
+  EXPECT_EQ(parser.rejected(), 2u);
+  EXPECT_EQ(parser.lines(), 14u);
+}
+
+}  // namespace
+}  // namespace waybill::dispatcher

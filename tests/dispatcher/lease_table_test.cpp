@@ -27,6 +27,44 @@ TEST(LeaseTable, LeasesEveryChunkOnceWithTheRightJobRange) {
   EXPECT_EQ(table.leased_to("w"), 3u);
 }
 
+TEST(LeaseTable, ABatchBeingReceivedLeasesItsWholeChunksAndFinishesOnlyWhenComplete) {
+  LeaseTable table;
+  table.add_batch(7, 1, 5'000, 1000, {}, 0, false);  // 5 whole chunks durable, more to come
+  EXPECT_TRUE(table.receiving(7));
+  std::vector<Grant> grants;
+  while (auto g = table.lease("w", 1, t0, 10s)) grants.push_back(*g);
+  ASSERT_EQ(grants.size(), 5u);
+  for (const Grant& g : grants) {
+    ASSERT_TRUE(table.accept(g.ref));
+    EXPECT_FALSE(table.persisted(g.ref)) << "finished while receiving";
+  }
+  // A segment that ends inside a chunk: the partial chunk waits for the next segment.
+  EXPECT_FALSE(table.grow_batch(7, 6'500, false));
+  auto g = table.lease("w", 1, t0, 10s);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->first_seq, 5'000u);
+  EXPECT_EQ(g->count, 1'000u);
+  EXPECT_FALSE(table.lease("w", 1, t0, 10s));
+  ASSERT_TRUE(table.accept(g->ref));
+  EXPECT_FALSE(table.persisted(g->ref));
+  // The last segment: the partial chunk is whole now, and the batch finishes with it.
+  EXPECT_FALSE(table.grow_batch(7, 6'700, true));
+  EXPECT_FALSE(table.receiving(7));
+  g = table.lease("w", 1, t0, 10s);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->first_seq, 6'000u);
+  EXPECT_EQ(g->count, 700u);
+  ASSERT_TRUE(table.accept(g->ref));
+  EXPECT_TRUE(table.persisted(g->ref));
+  EXPECT_FALSE(table.grow_batch(7, 9'999, true)) << "a complete batch does not grow";
+}
+
+TEST(LeaseTable, ALastSegmentWithNoNewChunkFinishesABatchWhoseChunksAreDone) {
+  LeaseTable table;
+  table.add_batch(7, 1, 2'000, 1000, {0, 1}, 0, false);  // resumed: both chunks routed
+  EXPECT_TRUE(table.grow_batch(7, 2'000, true));  // the rest of the file had only rejects
+}
+
 TEST(LeaseTable, OpenBatchesTakeTurnsAndAHigherPriorityGoesFirst) {
   LeaseTable table;
   table.add_batch(1, 1, 300, 100);  // 3 chunks each
