@@ -439,15 +439,16 @@ int status_command(std::span<const std::string> args) {
     std::cerr << "waybill status: no answer from the dispatcher at " << endpoint << '\n';
     return 1;
   }
-  std::printf("%-6s %-30s %-10s %10s %9s %10s %11s %8s %9s\n", "batch", "file", "graph",
-              "accepted", "rejected", "routed", "unreachable", "done", "elapsed");
+  std::printf("%-6s %-30s %-10s %10s %9s %10s %11s %8s %9s  %s\n", "batch", "file", "graph",
+              "accepted", "rejected", "routed", "unreachable", "done", "elapsed", "state");
   for (const auto& b : status->batches) {
-    std::printf("%-6llu %-30.30s %-10.10s %10llu %9llu %10llu %11llu %7.1f%% %8.1fs\n",
+    const char* state = b.finished ? "finished" : b.receiving ? "receiving" : "routing";
+    std::printf("%-6llu %-30.30s %-10.10s %10llu %9llu %10llu %11llu %7.1f%% %8.1fs  %s\n",
                 static_cast<unsigned long long>(b.batch_id), b.file_name.c_str(), b.graph_name.c_str(),
                 static_cast<unsigned long long>(b.accepted), static_cast<unsigned long long>(b.rejected),
                 static_cast<unsigned long long>(b.routed), static_cast<unsigned long long>(b.unreachable),
                 b.accepted ? 100.0 * static_cast<double>(b.routed) / static_cast<double>(b.accepted) : 100.0,
-                b.elapsed_s);
+                b.elapsed_s, state);
   }
   if (!status->plans.empty()) {
     std::printf("\n%-6s %-6s %8s %8s %8s\n", "plan", "batch", "parts", "done", "planning");
