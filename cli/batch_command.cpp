@@ -118,32 +118,10 @@ int batch_restore_command(std::span<const std::string> args) {
   }
   try {
     ContentReader reader(from);
-    std::string buffer(1 << 16, '\0');
-    std::string pending;
-    std::size_t have = 0, at = 0;
-    bool end = false;
-    const auto next_line = [&](std::string& line) {
-      for (;;) {
-        const auto newline = std::string_view(buffer.data() + at, have - at).find('\n');
-        if (newline != std::string_view::npos) {
-          line.assign(pending).append(buffer.data() + at, newline);
-          pending.clear();
-          at += newline + 1;
-          return true;
-        }
-        pending.append(buffer.data() + at, have - at);
-        at = have = 0;
-        if (end || (have = reader.read(buffer.data(), buffer.size())) == 0) {
-          end = true;
-          if (pending.empty()) return false;
-          line = std::move(pending);  // a last line without its newline
-          pending.clear();
-          return true;
-        }
-      }
-    };
+    LineReader lines(reader);
     dispatcher::Store store(db);
-    const std::int64_t id = store.restore_batch(next_line);
+    const std::int64_t id =
+        store.restore_batch([&](std::string& line) { return lines.next(line); });
     std::cout << "restored as batch " << id << '\n';
     return 0;
   } catch (const std::exception& e) {

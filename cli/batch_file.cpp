@@ -21,73 +21,54 @@ constexpr std::size_t kPiece = 1 << 20;
 /// The start of a file's content, read on demand, and a cursor over its lines.
 class Head {
  public:
-  explicit Head(const fs::path& file) : m_reader(file) {}
+  explicit Head(const fs::path& file) : m_reader(file), m_lines(m_reader) {}
 
   /// The next line (without its line end, nor the '\r' of a CRLF) into `text`; false at the end.
   /// A line longer than BatchParser::kMaxLineBytes (and its '\r') comes cut, with `too_long`.
   bool next_line(std::string_view& text, bool& too_long) {
-    too_long = false;
-    for (;;) {
-      const std::size_t newline = m_bytes.find('\n', m_pos);
-      const std::size_t end = newline == std::string::npos ? m_bytes.size() : newline;
-      if (end - m_pos > BatchParser::kMaxLineBytes + 1) {
-        too_long = true;
-        text = std::string_view(m_bytes).substr(m_pos, BatchParser::kMaxRawBytes);
-        m_pos = end;  // nothing after a line too long is looked at
-        ++m_line;
-        return true;
-      }
-      if (newline == std::string::npos && more()) continue;
-      if (m_pos == m_bytes.size()) return false;
-      text = std::string_view(m_bytes).substr(m_pos, end - m_pos);
-      if (text.ends_with('\r')) text.remove_suffix(1);
-      m_pos = std::min(end + 1, m_bytes.size());
-      ++m_line;
-      return true;
+    if (!m_peeked && !m_lines.next(m_line_text, BatchParser::kMaxLineBytes + 1, &m_too_long)) {
+      return false;
     }
+    m_peeked = false;
+    ++m_line;
+    too_long = m_too_long;
+    text = m_line_text;
+    if (too_long) {
+      text = text.substr(0, BatchParser::kMaxRawBytes);
+    } else if (text.ends_with('\r')) {
+      text.remove_suffix(1);
+    }
+    return true;
   }
 
-  /// Whether a line follows that the parser does not skip as blank ("" or "\r"), without
-  /// reading it whole.
+  /// Whether a line follows that the parser does not skip as blank ("" or "\r"), reading at
+  /// most kMaxLineBytes of it.
   bool another_line() {
-    for (;;) {
-      if (m_pos == m_bytes.size() && !more()) return false;
-      const char c = m_bytes[m_pos];
-      if (c == '\n') {
-        ++m_pos;
-        continue;
+    for (;; m_peeked = false) {
+      if (!m_peeked && !m_lines.next(m_line_text, BatchParser::kMaxLineBytes + 1, &m_too_long)) {
+        return false;
       }
-      if (c != '\r') return true;
-      if (m_pos + 1 == m_bytes.size() && !more()) return false;  // a last line of "\r"
-      if (m_bytes[m_pos + 1] != '\n') return true;
-      m_pos += 2;
+      m_peeked = true;
+      if (m_too_long || (!m_line_text.empty() && m_line_text != "\r")) return true;
     }
   }
 
   std::uint64_t line() const { return m_line; }
+  /// No content at all (not even a blank line).
   bool empty() {
-    if (m_bytes.empty()) more();
-    return m_bytes.empty();
+    if (m_peeked || m_line > 0) return false;
+    m_peeked = m_lines.next(m_line_text, BatchParser::kMaxLineBytes + 1, &m_too_long);
+    return !m_peeked && m_lines.consumed() == 0;
   }
   Compression compression() const { return m_reader.compression(); }
 
  private:
-  bool more() {
-    if (m_end) return false;
-    constexpr std::size_t kStep = 1 << 16;
-    const std::size_t have = m_bytes.size();
-    m_bytes.resize(have + kStep);
-    const std::size_t got = m_reader.read(m_bytes.data() + have, kStep);
-    m_bytes.resize(have + got);
-    m_end = got < kStep;
-    return got > 0;
-  }
-
   ContentReader m_reader;
-  std::string m_bytes;
-  std::size_t m_pos = 0;
+  LineReader m_lines;
+  std::string m_line_text;
+  bool m_too_long = false;
+  bool m_peeked = false;  // m_line_text holds the next line already
   std::uint64_t m_line = 0;
-  bool m_end = false;
 };
 
 /// What to do about a header that is not one, when the header itself suggests it.

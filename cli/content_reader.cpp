@@ -168,4 +168,42 @@ std::size_t ContentReader::read(char* data, std::size_t size) {
   return got;
 }
 
+bool LineReader::refill() {
+  if (m_end) return false;
+  constexpr std::size_t kPiece = 1 << 16;
+  m_buffer.erase(0, m_at);
+  m_at = 0;
+  const std::size_t have = m_buffer.size();
+  m_buffer.resize(have + kPiece);
+  const std::size_t got = m_in.read(m_buffer.data() + have, kPiece);
+  m_buffer.resize(have + got);
+  m_end = got == 0;
+  return got > 0;
+}
+
+bool LineReader::next(std::string& line, std::size_t max_bytes, bool* too_long) {
+  line.clear();
+  bool cut = false;
+  for (;;) {
+    const std::size_t newline = m_buffer.find('\n', m_at);
+    const std::size_t end = newline == std::string::npos ? m_buffer.size() : newline;
+    const std::size_t room = cut ? 0 : max_bytes - line.size();
+    line.append(m_buffer, m_at, std::min(end - m_at, room));
+    cut = cut || end - m_at > room;
+    m_consumed += end - m_at;
+    m_at = end;
+    if (newline != std::string::npos) {
+      ++m_at;
+      ++m_consumed;
+      break;
+    }
+    if (!refill()) {
+      if (line.empty() && !cut) return false;
+      break;  // a last line without its newline
+    }
+  }
+  if (too_long) *too_long = cut;
+  return true;
+}
+
 }  // namespace waybill::cli

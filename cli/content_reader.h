@@ -55,4 +55,26 @@ class ContentReader {
   std::unique_ptr<Chain> m_chain;
 };
 
+/// The lines of a ContentReader, one at a time, read in pieces of 64 KiB.
+class LineReader {
+ public:
+  explicit LineReader(ContentReader& in) : m_in(in) {}
+
+  /// The next line into `line`, without its '\n' (a last line may lack one); false at the end.
+  /// A line longer than `max_bytes` comes cut to its first `max_bytes` (the rest is skipped), and
+  /// `too_long`, when given, says so.
+  bool next(std::string& line, std::size_t max_bytes = std::string::npos, bool* too_long = nullptr);
+  /// Bytes of content in the lines returned so far, their '\n's included.
+  std::uint64_t consumed() const { return m_consumed; }
+
+ private:
+  bool refill();
+
+  ContentReader& m_in;
+  std::string m_buffer;
+  std::size_t m_at = 0;
+  bool m_end = false;
+  std::uint64_t m_consumed = 0;
+};
+
 }  // namespace waybill::cli

@@ -60,29 +60,16 @@ class PartReader {
   /// For a submit that resumes a batch: the first part is the header line (the first line that
   /// is not blank, with the blank ones before it), the next ones the content from byte `offset`.
   PartReader(const std::string& path, std::uint64_t offset) : m_in(path) {
-    std::string head;
-    std::size_t header_end = std::string::npos;
-    for (std::size_t from = 0; header_end == std::string::npos;) {
-      const std::size_t have = head.size();
-      head.resize(have + kPartBytes);
-      head.resize(have + m_in.read(head.data() + have, kPartBytes));
-      if (head.size() == have) throw FileError(path + ": no header line (the file changed?)");
-      for (std::size_t nl; (nl = head.find('\n', from)) != std::string::npos; from = nl + 1) {
-        const std::string_view line(head.data() + from, nl - from);
-        if (line.find_first_not_of("\r") != std::string_view::npos) {
-          header_end = nl + 1;
-          break;
-        }
-      }
-    }
-    if (offset < header_end) throw FileError(path + ": resume offset inside the header");
-    m_first = head.substr(0, header_end);
-    if (offset <= head.size()) {
-      m_carry = head.substr(offset);
-      return;
-    }
+    ContentReader head(path);
+    LineReader lines(head);
+    std::string header;
+    do {
+      if (!lines.next(header)) throw FileError(path + ": no header line (the file changed?)");
+    } while (header.empty() || header == "\r");
+    if (offset < lines.consumed()) throw FileError(path + ": resume offset inside the header");
+    m_first = header + '\n';
     std::string skip(kPartBytes, '\0');
-    for (std::uint64_t left = offset - head.size(); left > 0;) {
+    for (std::uint64_t left = offset; left > 0;) {
       const std::size_t got = m_in.read(skip.data(), std::min<std::uint64_t>(left, kPartBytes));
       if (got == 0) throw FileError(path + ": shorter than the part already stored (the file changed?)");
       left -= got;

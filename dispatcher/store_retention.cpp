@@ -159,15 +159,15 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
         if (!found[0][3].is_null()) {
           throw refuse("this batch is here already: batch " + found[0][3].as<std::string>());
         }
-        id = txn.exec(std::string("insert into batches (hash, graph_id, file_name, chunk_size,"
-                                  " accepted, rejected, submitted_at, finished_at, want_paths,"
-                                  " depart_at, snap_radius_m, priority, cancelled_at, received_at)"
-                                  " select r.hash, g.id, r.file_name, r.chunk_size, r.accepted,"
-                                  " r.rejected, r.submitted_at, r.finished_at, r.want_paths,"
-                                  " r.depart_at, r.snap_radius_m, r.priority, r.cancelled_at,"
-                                  " coalesce(r.finished_at, now())"
-                                  " from restored_batch r join graphs g on g.name = r.graph"
-                                  " returning id"))[0][0]
+        id = txn.exec_params1("insert into batches (hash, graph_id, file_name, chunk_size,"
+                              " accepted, rejected, submitted_at, finished_at, want_paths,"
+                              " depart_at, snap_radius_m, priority, cancelled_at, received_at)"
+                              " select r.hash, $1, r.file_name, r.chunk_size, r.accepted,"
+                              " r.rejected, r.submitted_at, r.finished_at, r.want_paths,"
+                              " r.depart_at, r.snap_radius_m, r.priority, r.cancelled_at,"
+                              " coalesce(r.finished_at, now())"
+                              " from restored_batch r returning id",
+                              found[0][2].as<std::int64_t>())[0]
                  .as<std::int64_t>();
         // Restored whole: one segment, in one plain partition.
         txn.exec_params("insert into batch_segments (batch_id, segment, first_seq, jobs, rejects,"

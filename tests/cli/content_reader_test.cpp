@@ -85,6 +85,34 @@ TEST_F(ContentReaderTest, PlainGzipAndZstdAreTheSameContent) {
   }
 }
 
+TEST_F(ContentReaderTest, LinesComeOneAtATimeAcrossPiecesWithTheBytesTheyTook) {
+  // Lines longer than the reader's 64 KiB pieces, blank lines, a CRLF, a last line without '\n'.
+  const std::string long_line(200'000, 'x');
+  const std::string content = "a,b\n\n" + long_line + "\r\n" + long_line + "\nend";
+  for (const auto& name : {std::string("l.csv"), std::string("l.csv.zst")}) {
+    const auto path = name.ends_with(".zst") ? file(name, test::zstd(content)) : file(name, content);
+    ContentReader reader(path);
+    LineReader lines(reader);
+    std::string line;
+    std::vector<std::string> got;
+    while (lines.next(line)) got.push_back(line);
+    EXPECT_EQ(got, (std::vector<std::string>{"a,b", "", long_line + "\r", long_line, "end"})) << name;
+    EXPECT_EQ(lines.consumed(), content.size()) << name;
+  }
+  // Cut at `max_bytes`: the rest of the line is skipped, the next line comes whole.
+  ContentReader reader(file("cut.csv", long_line + "\nnext\n"));
+  LineReader lines(reader);
+  std::string line;
+  bool too_long = false;
+  ASSERT_TRUE(lines.next(line, 10, &too_long));
+  EXPECT_EQ(line, "xxxxxxxxxx");
+  EXPECT_TRUE(too_long);
+  ASSERT_TRUE(lines.next(line, 10, &too_long));
+  EXPECT_EQ(line, "next");
+  EXPECT_FALSE(too_long);
+  EXPECT_FALSE(lines.next(line));
+}
+
 TEST_F(ContentReaderTest, ToldByTheFirstBytesNotTheName) {
   EXPECT_EQ(read_all(file("looks-plain.csv", test::gzip(kBatch))), kBatch);
   EXPECT_EQ(read_all(file("looks-plain.txt", test::zstd(kBatch))), kBatch);
