@@ -83,6 +83,18 @@ pqxx::work& Store::Impl::submit_txn(std::int64_t batch_id) {
   return *submit;
 }
 
+pqxx::work& Store::Impl::open_submit(std::string_view operation) {
+  if (submit) {
+    std::string what = "store: ";
+    what += operation;
+    what += ": the submit of batch " + std::to_string(submit_batch) + " is still open";
+    throw StoreError(Kind::permanent, what);
+  }
+  if (!submit_conn) submit_conn = open_connection(conninfo);
+  submit = std::make_unique<pqxx::work>(*submit_conn, "submit");
+  return *submit;
+}
+
 void Store::Impl::drop_submit() noexcept {
   submit.reset();  // rolls back, swallowing errors (e.g. of a broken connection)
   submit_batch = 0;

@@ -54,15 +54,8 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
                                 const BatchOptions& options) {
   return m_impl->guarded("begin_batch", [&] {
     Impl& impl = *m_impl;
-    if (impl.submit) {
-      throw StoreError(Kind::permanent, "store: begin_batch: the submit of batch " +
-                                            std::to_string(impl.submit_batch) + " is still open");
-    }
+    impl.open_submit("begin_batch");
     try {
-      if (!impl.submit_conn) {
-        impl.submit_conn = Impl::open_connection(impl.conninfo);
-      }
-      impl.submit = std::make_unique<pqxx::work>(*impl.submit_conn, "submit");
       const auto id = impl.submit
                           ->exec_params1(
                               "insert into batches (hash, graph_id, file_name, chunk_size,"
@@ -88,13 +81,8 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
 SegmentMark Store::resume_batch(std::int64_t batch_id) {
   return m_impl->guarded("resume_batch", [&] {
     Impl& impl = *m_impl;
-    if (impl.submit) {
-      throw StoreError(Kind::permanent, "store: resume_batch: the submit of batch " +
-                                            std::to_string(impl.submit_batch) + " is still open");
-    }
+    impl.open_submit("resume_batch");
     try {
-      if (!impl.submit_conn) impl.submit_conn = Impl::open_connection(impl.conninfo);
-      impl.submit = std::make_unique<pqxx::work>(*impl.submit_conn, "submit");
       // The row stays locked to this submit until its next segment commits.
       const auto batch = impl.submit->exec_params(
           "select received_at is not null or finished_at is not null, chunk_size"

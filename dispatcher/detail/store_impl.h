@@ -31,6 +31,10 @@ struct Store::Impl {
   // connection of its own, opened on the first submit: routing and inspection go on meanwhile.
   pqxx::work& submit_txn(std::int64_t batch_id);
 
+  // Opens the submit's transaction (and its connection, the first time). Throws a permanent
+  // StoreError naming `operation` while another submit is open.
+  pqxx::work& open_submit(std::string_view operation);
+
   void drop_submit() noexcept;
 
   // After a failure: forgets the connections that broke (and a submit on a broken one).
