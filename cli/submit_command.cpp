@@ -114,6 +114,10 @@ const wire::SubmitReply* begin_reply(transport::Client& client, const wire::Subm
                                      std::optional<wire::Message>& answer) {
   answer = client.request(begin, timeout, 1);
   for (;;) {
+    if (as<wire::StatusReply>(answer)) {  // a progress report of the attempt given up on
+      answer = client.receive(timeout);
+      continue;
+    }
     const auto* reply = as<wire::SubmitReply>(answer);
     if (!reply) return nullptr;
     const bool stale = reply->stage == Stage::part_stored ||
@@ -125,8 +129,10 @@ const wire::SubmitReply* begin_reply(transport::Client& client, const wire::Subm
 
 /// One attempt at a whole submit. Returns the final reply; throws SubmitError when the
 /// dispatcher fails it or falls silent, FileError when the file cannot be read.
+/// With `progress`, says every 5 s on stderr how far the batch is received and routed.
 wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin& begin,
-                              const std::string& path, std::chrono::milliseconds timeout) {
+                              const std::string& path, std::chrono::milliseconds timeout,
+                              bool progress) {
   std::optional<wire::Message> first;
   const wire::SubmitReply* reply = nullptr;
   // Every receiving slot taken: the client waits its turn, asking again well within the 15 s
@@ -155,7 +161,14 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
   std::uint32_t acked = 0;
   bool last_sent = false;
   std::string part;
+  auto asked = Clock::now();
   for (;;) {
+    // Received and routed both grow while the file streams in: asked for beside the parts (a
+    // status reply is not a submit reply, and is told apart below).
+    if (progress && Clock::now() - asked >= 5s) {
+      client.send(wire::StatusRequest{batch_id});
+      asked = Clock::now();
+    }
     while (!last_sent && sent - acked < kWindow) {
       wire::SubmitData data;
       data.submit_id = submit_id;
@@ -169,6 +182,13 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
     const auto answer = client.receive(60s);
     const auto* r = as<wire::SubmitReply>(answer);
     if (!answer) throw SubmitError("the dispatcher fell silent during the submit", true);
+    if (const auto* status = as<wire::StatusReply>(answer)) {
+      for (const auto& b : status->batches) {
+        if (b.batch_id != batch_id) continue;
+        std::cerr << "batch " << batch_id << ": receiving: " << b.accepted << " jobs stored, "
+                  << b.routed << " routed\n";
+      }
+    }
     if (!r) continue;
     // A failure with no submit id answers a message the dispatcher could not handle: this one's.
     if (r->stage == Stage::failed && (r->submit_id == submit_id || r->submit_id == 0)) {
@@ -370,7 +390,8 @@ int submit_command(std::span<const std::string> args) {
     std::optional<wire::SubmitReply> done;
     for (int attempt = 1; !done; ++attempt) {
       try {
-        done = submit_once(*client, begin, file, std::chrono::milliseconds(timeout_ms));
+        done = submit_once(*client, begin, file, std::chrono::milliseconds(timeout_ms),
+                           vm.count("wait") > 0);
       } catch (const SubmitError& e) {
         if (!e.transient()) {
           std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";

@@ -91,15 +91,37 @@ std::vector<wire::JobOutcome> ChunkRouter::route(const wire::Lease& lease) {
   return out;
 }
 
-std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(router::NodeIndex origin) {
-  return m_trees->get(origin, [&] { return m_query.tree(m_graph->id_of(origin)); });
+namespace {
+
+/// Whether a tree may be computed now: always without a budget, else while it lasts.
+bool spend(std::size_t* budget) {
+  if (!budget) return true;
+  if (*budget == 0) return false;
+  --*budget;
+  return true;
 }
 
-std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(const Endpoint& from) {
+}  // namespace
+
+std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(router::NodeIndex origin,
+                                                                  std::size_t* budget) {
+  return m_trees->get(origin, [&]() -> std::shared_ptr<const router::ShortestPathTree> {
+    if (!spend(budget)) return nullptr;
+    return m_query.tree(m_graph->id_of(origin));
+  });
+}
+
+std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(const Endpoint& from,
+                                                                  std::size_t* budget) {
   // A point on a node grows the node's tree (the same cache key), computed the faster way.
   const auto& first = from.seeds[0];
-  if (from.num_seeds == 1 && first.cost == 0 && first.length_mm == 0) return tree(first.node);
-  return m_trees->get(from, [&] { return m_query.tree(from); });
+  if (from.num_seeds == 1 && first.cost == 0 && first.length_mm == 0) {
+    return tree(first.node, budget);
+  }
+  return m_trees->get(from, [&]() -> std::shared_ptr<const router::ShortestPathTree> {
+    if (!spend(budget)) return nullptr;
+    return m_query.tree(from);
+  });
 }
 
 void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out) {
@@ -107,12 +129,14 @@ void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOut
   // Paths need coordinates to become polylines.
   const bool paths = lease.want_paths && m_graph->has_coordinates();
   const auto order = grouped(jobs, [](const wire::JobSpec& j) { return j.origin; });
+  std::size_t new_trees = kNewTreesPerChunk;
+  std::size_t* budget = m_ch ? &new_trees : nullptr;  // without a hierarchy a tree is cheaper
   for (std::size_t begin = 0; begin < order.size();) {
     std::size_t end = begin + 1;
     const std::int64_t origin = jobs[order[begin]].origin;
     while (end < order.size() && jobs[order[end]].origin == origin) ++end;
     const auto from = m_graph->index_of(router::NodeId{origin});
-    const auto tree_ptr = from && end - begin >= kTreeThreshold ? tree(*from) : nullptr;
+    const auto tree_ptr = from && end - begin >= kTreeThreshold ? tree(*from, budget) : nullptr;
     for (std::size_t k = begin; k < end; ++k) {
       const auto& job = jobs[order[k]];
       const router::NodeId to{job.destination};
@@ -147,6 +171,8 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
   const auto order = grouped(jobs, [](const wire::JobSpec& j) {
     return std::pair(j.points->origin.lat, j.points->origin.lon);
   });
+  std::size_t new_trees = kNewTreesPerChunk;
+  std::size_t* budget = m_ch ? &new_trees : nullptr;
   for (std::size_t begin = 0; begin < order.size();) {
     std::size_t end = begin + 1;
     const wire::LatLon origin = jobs[order[begin]].points->origin;
@@ -163,7 +189,7 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
     }
     const Endpoint& from = *origin_end.endpoint;
     // A depot: the tree of its point (grown from both seeds on a two-way road) answers every job.
-    const auto depot_tree = end - begin >= kTreeThreshold ? tree(from) : nullptr;
+    const auto depot_tree = end - begin >= kTreeThreshold ? tree(from, budget) : nullptr;
     for (std::size_t k = begin; k < end; ++k) {
       const auto& job = jobs[order[k]];
       const router::SnappedEnd& dest_end = dest_snaps[order[k]];

@@ -31,6 +31,11 @@ class ChunkRouter {
   /// origin is a depot, whose jobs fill every chunk of the batch, and its tree (cached, and
   /// shared with the host's other workers) answers them all. Fewer: one query a job.
   static constexpr std::size_t kTreeThreshold = 8;
+  /// Trees a chunk computes at most (with a hierarchy): the first chunks of a batch find few
+  /// trees cached, and computing all of a hundred depots' (tens of milliseconds each) would hold
+  /// the batch's first routes back by seconds. The other depots' jobs of such a chunk go by the
+  /// hierarchy, one query each; their trees come with the next chunks, or from the warm-up.
+  static constexpr std::size_t kNewTreesPerChunk = 16;
 
   ChunkRouter(const router::RoadGraph& graph, const router::ContractionHierarchy* ch,
               const router::Landmarks* landmarks, const router::Snapper* snapper,
@@ -47,8 +52,12 @@ class ChunkRouter {
  private:
   void route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
   void route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
-  std::shared_ptr<const router::ShortestPathTree> tree(router::NodeIndex origin);
-  std::shared_ptr<const router::ShortestPathTree> tree(const router::Endpoint& from);
+  /// The tree of `origin`, cached or computed; with `budget`, computed only while *budget > 0
+  /// (counted down), else null (not cached: the caller routes one query a job).
+  std::shared_ptr<const router::ShortestPathTree> tree(router::NodeIndex origin,
+                                                       std::size_t* budget = nullptr);
+  std::shared_ptr<const router::ShortestPathTree> tree(const router::Endpoint& from,
+                                                       std::size_t* budget = nullptr);
   /// `p` snapped as the start (origin) or the end of a route; never snapped without a snapper.
   router::SnappedEnd snap(const wire::LatLon& p, double radius_m, bool origin) const;
 

@@ -326,6 +326,40 @@ TEST(ChunkRouterRandom, NodeJobsAgreeWithTheReference) {
   }
 }
 
+TEST(ChunkRouterRandom, AChunkComputesAtMostItsBudgetOfTreesAndRoutesTheRestByTheHierarchy) {
+  const std::uint64_t seed = router::testing::test_seed();
+  SCOPED_TRACE(router::testing::seed_trace(seed));
+  std::mt19937_64 rng(seed);
+  TestGraph g;
+  do {
+    g = router::testing::random_graph(rng, 60, 200);
+  } while (g.ids.size() < ChunkRouter::kNewTreesPerChunk + 10);
+  const ReferenceGraph ref(g);
+  const router::RoadGraph graph = router::RoadGraph::build(g.ids, g.arcs);
+  const auto ch = router::ContractionHierarchy::build(graph, 1);
+  router::TreeCache trees(64 << 20);
+  ChunkRouter chunks(graph, &ch, nullptr, nullptr, trees);
+  // Depots, each with enough jobs for a tree: more of them than a chunk may compute trees for.
+  const std::size_t depots = ChunkRouter::kNewTreesPerChunk + 10;
+  std::vector<wire::JobSpec> jobs;
+  for (std::size_t d = 0; d < depots; ++d) {
+    for (std::size_t k = 0; k < ChunkRouter::kTreeThreshold; ++k) {
+      jobs.push_back(node_job(static_cast<std::uint32_t>(jobs.size()), g.ids[d],
+                              g.ids[rng() % g.ids.size()]));
+    }
+  }
+  for (int chunk = 0; chunk < 2; ++chunk) {
+    const auto out = chunks.route(lease_of(jobs, false));
+    ASSERT_EQ(out.size(), jobs.size());
+    for (std::size_t k = 0; k < jobs.size(); ++k) {
+      ASSERT_TRUE(matches_reference(ref, jobs[k], out[k])) << "chunk " << chunk << " job " << k;
+    }
+    // The first chunk grows the budget's trees, the second as many more; the rest go by the
+    // hierarchy meanwhile.
+    EXPECT_EQ(trees.size(), std::min(depots, (chunk + 1) * ChunkRouter::kNewTreesPerChunk));
+  }
+}
+
 // ---- coordinate jobs ----------------------------------------------------------------------
 
 TEST_P(TownTest, RoutesBetweenSnappedPoints) {
