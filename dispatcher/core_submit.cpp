@@ -245,12 +245,14 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
   }
   if (!s.segment_since) s.segment_since = now;
   const std::uint64_t segment_jobs = s.parser->accepted() - s.segment_jobs;
+  // The batch's first segment closes sooner: the first routes wait for it.
+  const bool first = s.durable_jobs == 0 && s.closing.empty() && s.resume == 0;
+  const auto age = milliseconds(first ? std::max(1, m_config.segment_ms / 4) : m_config.segment_ms);
   const bool close =
       data.last ||
       (s.parser->at_line_start() &&
        (s.parser->lines() - s.segment_lines >= m_config.segment_lines ||
-        (now - *s.segment_since >= milliseconds(m_config.segment_ms) &&
-         segment_jobs >= s.chunk_size)));
+        (now - *s.segment_since >= age && segment_jobs >= s.chunk_size)));
   std::optional<SegmentEnd> end;
   if (close) {
     end = SegmentEnd{s.parser->accepted(), s.parser->rejected(), s.chunk_size,
