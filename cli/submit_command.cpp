@@ -140,7 +140,8 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
   for (std::uint32_t place = 0;; std::this_thread::sleep_for(500ms)) {
     reply = begin_reply(client, begin, timeout, first);
     if (!reply || reply->stage != Stage::queued) break;
-    if (std::exchange(place, reply->place) != reply->place) {
+    // Place 0: the dispatcher is preparing this submit (a resume reads the stored part back).
+    if (std::exchange(place, reply->place) != reply->place && reply->place > 0) {
       std::cerr << "waybill submit: queued: place " << reply->place << '\n';
     }
   }
@@ -201,7 +202,7 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
                 << r->durable << " jobs stored)\n";
     }
     durable = std::max(durable, r->durable);
-    acked = std::max(acked, r->part + 1);
+    if (r->stage == Stage::part_stored) acked = std::max(acked, r->part + 1);
   }
 }
 

@@ -183,6 +183,8 @@ class DispatcherCore {
     std::int64_t batch_id = 0;  ///< 0 while the batch is being begun
     std::int64_t graph_id = 0;
     std::string file_name;
+    std::string hash;  ///< of the file's content
+    std::optional<wire::SubmitReply> begun;  ///< the reply that began it, told again if asked
     std::shared_ptr<BatchParser> parser;
     std::uint32_t next_part = 0;
     Clock::time_point last;                 ///< the client's last part, or our last reply

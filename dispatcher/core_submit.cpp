@@ -68,10 +68,19 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     return reply(failed(0, "content hash must be 64 lower-case hex digits"));
   }
   for (auto& [id, open] : m_open) {
-    if (open->client == peer) {
-      abort_submit(*open, "the client started over");
-      break;
+    if (open->client != peer) continue;
+    if (open->hash == request.content_hash && open->next_part == 0) {
+      // Asked again before a part came: while its begin is under way (a resume reads the stored
+      // order ids back, seconds for millions) the client waits as a queued one does, at place
+      // 0; once begun, it is told again.
+      open->last = now;
+      if (open->begun) return reply(*open->begun);
+      wire::SubmitReply r;
+      r.stage = Stage::queued;
+      return reply(r);
     }
+    abort_submit(*open, "the client started over");
+    break;
   }
   const auto existing = m_catalog.find_batch(request.content_hash);
   if (existing && existing->received) {
@@ -121,6 +130,7 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
   submit->client = peer;
   submit->graph_id = info->id;
   submit->file_name = utf8_prefix(request.file_name, 500);
+  submit->hash = request.content_hash;
   submit->parser = std::make_shared<BatchParser>([&graph = g.graph](std::int64_t id) {
     return graph.index_of(router::NodeId{id}).has_value();
   });
@@ -142,6 +152,11 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
              request.file_bytes, " bytes) on graph '", info->name, "', slot ", submit->slot);
   const auto id = submit->submit_id;
   m_open.emplace(id, std::move(submit));
+  if (existing) {  // the client asks again until it is begun
+    wire::SubmitReply r;
+    r.stage = Stage::queued;
+    reply(r);
+  }
 }
 
 std::variant<std::uint32_t, std::uint32_t> DispatcherCore::take_slot(const std::string& peer,
@@ -194,6 +209,7 @@ void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, const SegmentMa
   } else {
     m_log.info("batch ", batch_id, ": receiving '", s.file_name, "'");
   }
+  s.begun = r;
   send(Side::clients, s.client, r, now);
 }
 

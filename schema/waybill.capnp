@@ -178,7 +178,8 @@ struct SubmitReply {
   accepted @5 :UInt64;     # lines accepted so far
   rejected @6 :UInt64;     # lines rejected so far
   error @7 :Text;          # when stage == failed
-  place @8 :UInt32;        # when stage == queued: 1 is next; send SubmitBegin again to keep it
+  place @8 :UInt32;        # when stage == queued: 1 is next (0: this submit is being prepared);
+                           # send SubmitBegin again to keep it
   resumeLine @9 :UInt64;   # when stage == begun for a batch still receiving: the file's lines
                            # (the header is line 1) already durable; send the header line as
                            # part 0, then the content from byte resumeOffset on
