@@ -17,6 +17,7 @@ waybill=$BUILD_DIR/bin/waybill
 graph=$DATA/dimacs/USA-road-d.NY.gr.gz
 out=$RUN_DIR/resume
 mkdir -p "$out"
+rm -f "$out"/*.log
 cleanup() {
   stop_procs
   pg_stop
@@ -65,8 +66,8 @@ picked_up=$(python3 - "$out/dispatcher.log" <<'PY'
 import sys, datetime
 def at(line): return datetime.datetime.fromisoformat(line.split()[0].replace('Z', '+00:00')).timestamp()
 lines = open(sys.argv[1]).read().splitlines()
-a = next(at(l) for l in lines if ": resuming '" in l)
-b = next(at(l) for l in lines if ": resuming '" not in l and "resuming" in l and "after line" in l)
+a = [at(l) for l in lines if "dispatcher: resuming '" in l][-1]
+b = [at(l) for l in lines if "resuming '" in l and "after line" in l][-1]
 print(f"{b - a:.1f}")
 PY
 )
