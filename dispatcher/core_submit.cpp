@@ -253,16 +253,17 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
     s.warmed = true;
     warm_workers(s.graph_id, s.parser->depots(), s.parser->depot_points(), now);
   }
+  // The batch's first segment is open: none committed or being committed, none stored before.
+  const bool first = s.durable_jobs == 0 && s.closing.empty() && s.resume == 0;
   // Jobs routed one by one cost a thousand times a job read off a tree: when most are, smaller
   // chunks spread them evenly over the workers' threads and stay well within a lease. Chosen
-  // until the first segment is committed, fixed from then on.
-  if (s.closing.empty() && s.durable_jobs == 0 && s.resume == 0) {
+  // until the first segment closes, fixed from then on.
+  if (first) {
     s.chunk_size = s.parser->lone_share() > 0.5 ? m_config.lone_chunk_size : m_config.chunk_size;
   }
   if (!s.segment_since) s.segment_since = now;
   const std::uint64_t segment_jobs = s.parser->accepted() - s.segment_jobs;
-  // The batch's first segment closes sooner: the first routes wait for it.
-  const bool first = s.durable_jobs == 0 && s.closing.empty() && s.resume == 0;
+  // The first segment closes sooner: the batch's first routes wait for it.
   const auto age = milliseconds(first ? std::max(1, m_config.segment_ms / 4) : m_config.segment_ms);
   const bool close =
       data.last ||
