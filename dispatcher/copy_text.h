@@ -2,6 +2,7 @@
 // tests reach it; defined in store_copy.cpp, beside the COPY channel (detail/store_copy.h).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,13 @@ namespace waybill::dispatcher::detail {
 /// read as \N (NULL) or end the data (\.). Throws std::invalid_argument on a NUL byte, which
 /// PostgreSQL text cannot hold.
 void append_copy_text(std::string& out, std::string_view field);
+
+/// Appends `element` to `out` as an element of an array literal ({"a","b\"c"}): in double
+/// quotes, with double quote and backslash escaped by a backslash, so that commas, braces,
+/// blanks and the word NULL read as text. The literal is then a field: see append_copy_text.
+void append_array_text(std::string& out, std::string_view element);
+
+/// Appends a length in millimetres as exact decimal metres: 12345 -> "12.345".
+void append_millimetres(std::string& out, std::int64_t mm);
 
 }  // namespace waybill::dispatcher::detail

@@ -65,9 +65,9 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
                               hash, graph_id, file_name, chunk_size, options.want_paths,
                               options.depart_at, options.snap_radius_m, options.priority)[0]
                           .as<std::int64_t>();
-      detail::create_detached_partition(*impl.submit, detail::kBatchTables[0], id, "range (seq)");
-      detail::create_detached_partition(*impl.submit, detail::kBatchTables[1], id);
-      detail::create_detached_partition(*impl.submit, detail::kBatchTables[2], id);
+      detail::create_detached_partition(*impl.submit, detail::kJobs, id, "range (seq)");
+      detail::create_detached_partition(*impl.submit, detail::kRouteBlocks, id);
+      detail::create_detached_partition(*impl.submit, detail::kRejects, id);
       impl.submit_batch = id;
       impl.submit_mark.chunk_size = chunk_size;
       return id;
@@ -199,7 +199,7 @@ void Store::add_rejects(std::int64_t batch_id, const std::vector<RejectRow>& rej
   m_impl->in_submit("add_rejects", batch_id, [&](pqxx::work& txn) {
     // Created by this transaction until the first segment commits.
     const bool fresh = m_impl->submit_mark.segments == 0;
-    CopyIn copy(txn, detail::partition_name(detail::kBatchTables[2], batch_id),
+    CopyIn copy(txn, detail::partition_name(detail::kRejects, batch_id),
                 {"batch_id", "line", "raw", "reason"},
                 fresh ? CopyIn::Table::fresh : CopyIn::Table::existing);
     for (const RejectRow& reject : rejects) {
@@ -236,7 +236,7 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
       // The key is built once, sorted, and ATTACH takes it for the parent's; the range is
       // checked by one scan of the segment, in memory still.
       txn.exec("alter table " + segment + " add primary key (batch_id, seq)");
-      txn.exec("alter table " + detail::partition_name(detail::kBatchTables[0], batch_id) +
+      txn.exec("alter table " + detail::partition_name(detail::kJobs, batch_id) +
                " attach partition " + segment + " for values from (" +
                std::to_string(mark.accepted) + ") to (" + std::to_string(end.accepted) + ")");
       // Statistics now, not when autovacuum gets round to it: without them the planner takes
@@ -245,9 +245,9 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
       txn.exec("analyze " + segment);
     }
     if (mark.segments == 0) {
-      detail::attach_partition(txn, detail::kBatchTables[0], batch_id, true);
-      detail::attach_partition(txn, detail::kBatchTables[1], batch_id);
-      detail::attach_partition(txn, detail::kBatchTables[2], batch_id);
+      detail::attach_partition(txn, detail::kJobs, batch_id, true);
+      detail::attach_partition(txn, detail::kRouteBlocks, batch_id);
+      detail::attach_partition(txn, detail::kRejects, batch_id);
     }
     txn.exec_params(
         "insert into batch_segments (batch_id, segment, first_seq, jobs, rejects, last_line,"

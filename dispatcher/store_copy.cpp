@@ -2,6 +2,7 @@
 // blocks of lines (no per-field strings) and each block is one PQputCopyData call.
 #include "dispatcher/detail/store_copy.h"
 
+#include <charconv>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +22,30 @@ void append_copy_text(std::string& out, std::string_view field) {
       default: out += c;
     }
   }
+}
+
+void append_array_text(std::string& out, std::string_view element) {
+  out += '"';
+  for (const char c : element) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+void append_millimetres(std::string& out, std::int64_t mm) {
+  if (mm < 0) {
+    out += '-';
+    mm = -mm;
+  }
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, mm / 1000);
+  out.append(digits, end);
+  const auto rest = static_cast<int>(mm % 1000);
+  out += '.';
+  out += static_cast<char>('0' + rest / 100);
+  out += static_cast<char>('0' + rest / 10 % 10);
+  out += static_cast<char>('0' + rest % 10);
 }
 
 // ---- COPY -----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
 }
 
 std::string segment_name(std::int64_t batch_id, std::uint32_t segment) {
-  std::string name = partition_name(kBatchTables[0], batch_id);
+  std::string name = partition_name(kJobs, batch_id);
   name += "_s";
   name += std::to_string(segment);
   return name;

@@ -2,9 +2,10 @@
 //
 // An archive is text in sections, each a table's rows in COPY text (what COPY ... FROM STDIN
 // reads) between a line "copy NAME (COLUMNS) from stdin;" and a line "\.", as pg_dump writes
-// them: the batch's row (with its graph's name, not id), then its jobs, routes, rejects and
-// chunks_done. Restoring loads them as a new batch in one transaction, partitions filled before
-// they are attached, as a submit does.
+// them: the batch's row (with its graph's name, not id), then its jobs, routes (a row per route,
+// as the view routes shows them, though they are stored in blocks), rejects and chunks_done.
+// Restoring loads them as a new batch in one transaction, partitions filled before they are
+// attached, as a submit does.
 #include "dispatcher/store.h"
 
 #include <pqxx/pqxx>
@@ -93,10 +94,14 @@ void Store::archive_batch(std::int64_t batch_id,
                         " from batches b join graphs g on g.id = b.graph_id where b.id = " + id + ")",
                     out);
     for (const detail::Partitioned& table : detail::kBatchTables) {
-      const std::string columns = archived_columns(txn, table.parent);
+      const bool blocks = &table == &detail::kRouteBlocks;
+      const char* name = blocks ? "routes" : table.parent;
+      const std::string columns = archived_columns(txn, name);
       // A query, not the table: a batch's jobs partition is partitioned by segment.
-      archive_section(txn, table.parent, columns,
-                      "(select " + columns + " from " + detail::partition_name(table, batch_id) +
+      archive_section(txn, name, columns,
+                      "(select " + columns + " from " +
+                          (blocks ? "routes where batch_id = " + id
+                                  : detail::partition_name(table, batch_id)) +
                           ")",
                       out);
     }
@@ -186,7 +191,15 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
       for (const detail::Partitioned& t : detail::kBatchTables) {
         if (name == t.parent) table = &t;
       }
-      if (table) {
+      if (name == "routes") {  // a row per route: stored as blocks again
+        txn.exec("create temporary table restored_routes (like routes) on commit drop");
+        {
+          detail::CopyIn copy(txn, "restored_routes", columns);
+          copy_rows(copy, name, true);
+        }
+        txn.exec("select insert_route_blocks('restored_routes', '" +
+                 detail::partition_name(detail::kRouteBlocks, id) + "')");
+      } else if (table) {
         detail::CopyIn copy(txn, detail::partition_name(*table, id), columns,
                             detail::CopyIn::Table::fresh);
         copy_rows(copy, name, true);
@@ -201,7 +214,7 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
     for (const detail::Partitioned& table : detail::kBatchTables) {
       detail::attach_partition(txn, table, id);
     }
-    txn.exec("analyze " + detail::partition_name(detail::kBatchTables[0], id));
+    txn.exec("analyze " + detail::partition_name(detail::kJobs, id));
     txn.commit();
     return id;
   });

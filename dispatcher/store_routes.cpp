@@ -10,11 +10,13 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "common/utf8.h"
+#include "dispatcher/copy_text.h"
 #include "dispatcher/detail/store_copy.h"
 #include "dispatcher/detail/store_impl.h"
 #include "dispatcher/detail/store_partitions.h"
@@ -27,6 +29,58 @@ using detail::append_array_element;
 using detail::closed;
 using detail::CopyIn;
 using detail::parse_degrees_e7;
+
+// Routes are stored a block at a time (sql/0013_route_blocks.sql): up to this many consecutive
+// routes of one chunk in a row of route_blocks, as arrays. The views find a job's block with the
+// same number.
+constexpr std::size_t kRouteBlock = 64;
+
+// One column of a block being written: its elements as an array literal ("{1,NULL,3}").
+class BlockColumn {
+ public:
+  void null() {
+    separate();
+    m_text += "NULL";
+  }
+  template <typename T>
+  void number(T value) {
+    separate();
+    char digits[32];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    m_text.append(digits, end);
+    m_any = true;
+  }
+  void millimetres(std::int64_t mm) {
+    separate();
+    detail::append_millimetres(m_text, mm);
+    m_any = true;
+  }
+  void text(std::string_view value) {
+    separate();
+    detail::append_array_text(m_text, value);
+    m_any = true;
+  }
+  /// Writes the column's array and starts the next block's.
+  void write_array(CopyIn& copy) {
+    m_text += '}';
+    copy.text(m_text);
+    clear();
+  }
+  /// Likewise, but null when every element is (a node-form batch has no snap distances).
+  void write(CopyIn& copy) {
+    m_any ? write_array(copy) : (copy.null(), clear());
+  }
+
+ private:
+  void separate() { m_text += m_text.empty() ? '{' : ','; }
+  void clear() {
+    m_text.clear();
+    m_any = false;
+  }
+
+  std::string m_text;
+  bool m_any = false;
+};
 
 std::vector<std::uint32_t> parse_chunk_list(const pqxx::field& field) {
   std::vector<std::uint32_t> chunks;
@@ -140,44 +194,49 @@ void Store::record_routes(const std::vector<ChunkRoutes>& chunks) {
     // every row's partition again, about 3% of the COPY.
     std::stable_sort(to_write.begin(), to_write.end(),
                      [](const auto* a, const auto* b) { return a->batch_id < b->batch_id; });
+    BlockColumn status, cost, hops, distance, origin_snap, destination_snap, polyline, detail;
     for (auto next = to_write.begin(); next != to_write.end();) {
       const std::int64_t batch_id = (*next)->batch_id;
-      CopyIn copy(txn, detail::partition_name(detail::kBatchTables[1], batch_id),
-                  {"batch_id", "seq", "status", "cost", "hops", "worker_id", "distance_m",
+      CopyIn copy(txn, detail::partition_name(detail::kRouteBlocks, batch_id),
+                  {"batch_id", "first_seq", "worker_id", "status", "cost", "hops", "distance_m",
                    "origin_snap_m", "dest_snap_m", "polyline", "detail"});
       for (; next != to_write.end() && (*next)->batch_id == batch_id; ++next) {
+        // A chunk's routes, whole and in seq order (the core checks a worker's answer), from
+        // the chunk's first seq: its blocks start there and every kRouteBlock seqs after it.
         const ChunkRoutes& chunk = **next;
-        for (const wire::JobOutcome& outcome : chunk.outcomes) {
+        for (std::size_t first = 0; first < chunk.outcomes.size(); first += kRouteBlock) {
+          const std::size_t end = std::min(first + kRouteBlock, chunk.outcomes.size());
+          for (std::size_t i = first; i < end; ++i) {
+            const wire::JobOutcome& outcome = chunk.outcomes[i];
+            const bool ok = outcome.status == wire::JobStatus::ok;
+            status.number(static_cast<int>(outcome.status));
+            ok ? cost.number(outcome.cost) : cost.null();
+            ok ? hops.number(outcome.hops) : hops.null();
+            ok && outcome.length_mm >= 0 ? distance.millimetres(outcome.length_mm)
+                                         : distance.null();
+            // Node-form jobs have no snap distance (-1): stored as null.
+            outcome.origin_snap_m >= 0 ? origin_snap.number(outcome.origin_snap_m)
+                                       : origin_snap.null();
+            outcome.destination_snap_m >= 0 ? destination_snap.number(outcome.destination_snap_m)
+                                            : destination_snap.null();
+            ok && !outcome.polyline.empty() ? polyline.text(to_valid_utf8(outcome.polyline))
+                                            : polyline.null();
+            outcome.detail.empty() ? detail.null() : detail.text(to_valid_utf8(outcome.detail));
+          }
           copy.number(chunk.batch_id);
           copy.tab();
-          copy.number(outcome.seq);
-          copy.tab();
-          copy.number(static_cast<int>(outcome.status));
-          copy.tab();
-          if (outcome.status == wire::JobStatus::ok) {
-            copy.number(outcome.cost);
-            copy.tab();
-            copy.number(outcome.hops);
-          } else {
-            copy.null();
-            copy.tab();
-            copy.null();
-          }
+          copy.number(chunk.outcomes[first].seq);
           copy.tab();
           chunk.worker_id > 0 ? copy.number(chunk.worker_id) : copy.null();
-          copy.tab();
-          const bool ok = outcome.status == wire::JobStatus::ok;
-          ok && outcome.length_mm >= 0 ? copy.millimetres(outcome.length_mm) : copy.null();
-          // Node-form jobs have no snap distance (-1): stored as null.
-          copy.tab();
-          outcome.origin_snap_m >= 0 ? copy.number(outcome.origin_snap_m) : copy.null();
-          copy.tab();
-          outcome.destination_snap_m >= 0 ? copy.number(outcome.destination_snap_m) : copy.null();
-          copy.tab();
-          ok && !outcome.polyline.empty() ? copy.text(to_valid_utf8(outcome.polyline))
-                                          : copy.null();
-          copy.tab();
-          outcome.detail.empty() ? copy.null() : copy.text(to_valid_utf8(outcome.detail));
+          for (BlockColumn* column : {&status, &cost, &hops}) {
+            copy.tab();
+            column->write_array(copy);
+          }
+          for (BlockColumn* column :
+               {&distance, &origin_snap, &destination_snap, &polyline, &detail}) {
+            copy.tab();
+            column->write(copy);
+          }
           copy.end_row();
         }
       }
@@ -195,14 +254,24 @@ std::uint64_t Store::cancel_batch(std::int64_t batch_id) {
         " where id = $1 and finished_at is null returning id",
         batch_id);
     if (open.empty()) return std::uint64_t{0};  // finished meanwhile: nothing to cancel
-    const auto inserted = txn.exec_params(
-        "insert into routes (batch_id, seq, status)"
-        " select j.batch_id, j.seq, $2 from jobs j"
-        "  where j.batch_id = $1"
-        "    and not exists (select from routes r where r.batch_id = $1 and r.seq = j.seq)",
+    // The jobs of chunks not routed (a chunk's routes and its chunks_done row are written
+    // together), in blocks as record_routes writes them.
+    const auto cancelled = txn.exec_params1(
+        "with blocks as ("
+        "  insert into route_blocks (batch_id, first_seq, status, cost, hops)"
+        "  select j.batch_id, j.seq - (j.seq % b.chunk_size) % 64, array_agg($2::smallint),"
+        "         array_fill(null::bigint, array[count(*)::int]),"
+        "         array_fill(null::int, array[count(*)::int])"
+        "    from jobs j join batches b on b.id = j.batch_id"
+        "   where j.batch_id = $1"
+        "     and not exists (select from chunks_done d"
+        "                      where d.batch_id = $1 and d.chunk = j.seq / b.chunk_size)"
+        "   group by 1, 2"
+        "  returning cardinality(status) as jobs)"
+        "select coalesce(sum(jobs), 0) from blocks",
         batch_id, kCancelledStatus);
     txn.commit();
-    return static_cast<std::uint64_t>(inserted.affected_rows());
+    return cancelled[0].as<std::uint64_t>();
   });
 }
 

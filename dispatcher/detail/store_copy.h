@@ -49,18 +49,7 @@ class CopyIn {
   }
   void null() { m_buffer += "\\N"; }
   /// A length in millimetres as exact decimal metres: 12345 -> "12.345".
-  void millimetres(std::int64_t mm) {
-    if (mm < 0) {
-      m_buffer += '-';
-      mm = -mm;
-    }
-    number(mm / 1000);
-    const auto rest = static_cast<int>(mm % 1000);
-    m_buffer += '.';
-    m_buffer += static_cast<char>('0' + rest / 100);
-    m_buffer += static_cast<char>('0' + rest / 10 % 10);
-    m_buffer += static_cast<char>('0' + rest % 10);
-  }
+  void millimetres(std::int64_t mm) { append_millimetres(m_buffer, mm); }
   void tab() { m_buffer += '\t'; }
   /// COPY text as it is: the caller escaped it.
   void raw(std::string_view text) { m_buffer += text; }

@@ -28,9 +28,12 @@ inline constexpr Partitioned kGraphNodes{"graph_nodes", "g", "graph_id", "graph_
 inline constexpr Partitioned kGraphEdges{"graph_edges", "g", "graph_id", "graph_id, id"};
 inline constexpr Partitioned kBatchTables[] = {
     {"jobs", "b", "batch_id", "batch_id, seq"},
-    {"routes", "b", "batch_id", "batch_id, seq"},
+    {"route_blocks", "b", "batch_id", "batch_id, first_seq"},
     {"rejects", "b", "batch_id", "batch_id, line"},
 };
+inline constexpr const Partitioned& kJobs = kBatchTables[0];
+inline constexpr const Partitioned& kRouteBlocks = kBatchTables[1];
+inline constexpr const Partitioned& kRejects = kBatchTables[2];
 
 std::string partition_name(const Partitioned& table, std::int64_t id);
 

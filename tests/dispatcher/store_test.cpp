@@ -372,7 +372,7 @@ TEST_F(StoreTest, SubmitStoresJobsAndRejectsVerbatim) {
   const std::string b = std::to_string(id);
   EXPECT_EQ(count("select count(*) from pg_inherits i join pg_class c on c.oid = i.inhrelid"
                   " where c.relnamespace = current_schema()::regnamespace"
-                  "   and c.relname in ('jobs_b" + b + "', 'routes_b" + b + "', 'rejects_b" + b +
+                  "   and c.relname in ('jobs_b" + b + "', 'route_blocks_b" + b + "', 'rejects_b" + b +
                   "')"),
             3);
 }
@@ -429,7 +429,7 @@ TEST_F(StoreTest, FailedSubmitIsRolledBack) {
   store().abort_batch();
   EXPECT_FALSE(store().batch_by_hash("hash-f"));
   EXPECT_EQ(count("select count(*) from pg_tables where schemaname = current_schema()"
-                  " and tablename like '%\\_b%'"),
+                  " and tablename ~ '_b[0-9]+'"),
             0);
 
   const std::int64_t again = submit("hash-f", simple_jobs(2));
@@ -613,9 +613,9 @@ TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
         "drop table " + jobs + ";"
         "alter table " + jobs + "_flat rename to " + jobs + ";"
         "alter table jobs attach partition " + jobs + " for values in (" + std::to_string(id) + ")");
-  query("drop view job_routes, tour_plan, plan_unassigned;"
+  query("drop view job_routes, tour_plan, plan_unassigned, routes;"  // routes: a table until 0013
         "alter table jobs alter column seq type int;"
-        "alter table routes alter column seq type int;"
+        "create table routes (batch_id bigint, seq int) partition by list (batch_id);"
         "alter table chunks_done alter column chunk type int;"
         "alter table tour_stops alter column job_seq type int;"
         "alter table plan_misses alter column job_seq type int");
@@ -644,6 +644,60 @@ TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
   pqxx::work txn(sql());
   txn.exec("set local role waybill_reader");  // the views made again are granted as before
   EXPECT_EQ(txn.exec("select count(*) from tour_plan")[0][0].as<int>(), 0);
+}
+
+TEST_F(StoreTest, Migration0013StoresTheRoutesSoFarInBlocksAndShowsThemAsBefore) {
+  const std::int64_t id = submit("hash-0013", simple_jobs(150), 100);  // chunks of 100
+  const std::string b = std::to_string(id);
+  // The database as 0012 left it: routes a row each, in a partition per batch; chunk 0 routed,
+  // some with a path, a failure with its detail; chunk 1 not yet.
+  query("drop view job_routes, routes;"
+        "drop table route_blocks;"
+        "drop function insert_route_blocks;"
+        "create table routes (batch_id bigint not null, seq bigint not null,"
+        " status smallint not null, cost bigint, hops int, worker_id bigint,"
+        " routed_at timestamptz not null default now(), distance_m float8, origin_snap_m real,"
+        " dest_snap_m real, polyline text, detail text, primary key (batch_id, seq))"
+        " partition by list (batch_id);"
+        "create table routes_b" + b + " partition of routes for values in (" + b + ");"
+        "insert into routes (batch_id, seq, status, cost, hops, worker_id, distance_m, polyline,"
+        " detail)"
+        " select " + b + ", s, case when s = 70 then 3 else 0 end,"
+        "        case when s = 70 then null else 1000 + s end,"
+        "        case when s = 70 then null else s % 7 end, 4,"
+        "        case when s = 70 then null else s * 1.5 end,"
+        "        case when s % 10 = 0 then 'p{\"' || s || '\\' end,"
+        "        case when s = 70 then 'lost, \"badly\"' end"
+        " from generate_series(0, 99) s;"
+        "create view job_routes as select 1 as stand_in");  // 0013 makes it again
+  const std::string columns = "seq, status, cost, hops, worker_id, distance_m, origin_snap_m,"
+                              " dest_snap_m, polyline, detail";
+  const auto before = query("select " + columns + " from routes order by seq");
+  ASSERT_EQ(before.size(), 100u);
+
+  const detail::Migration& m0013 = detail::kMigrations[12];
+  ASSERT_STREQ(m0013.name, "0013_route_blocks");
+  query(m0013.sql);
+  EXPECT_EQ(query("select string_agg(first_seq || ':' || cardinality(status), ' '"
+                  " order by first_seq) from route_blocks_b" + b)[0][0]
+                .as<std::string>(),
+            "0:64 64:36");
+  const auto after = query("select " + columns + " from routes order by seq");
+  ASSERT_EQ(after.size(), before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    for (int c = 0; c < 10; ++c) {
+      EXPECT_EQ(after[i][c].is_null(), before[i][c].is_null()) << i << " " << c;
+      if (!before[i][c].is_null()) {
+        EXPECT_EQ(after[i][c].as<std::string>(), before[i][c].as<std::string>()) << i << " " << c;
+      }
+    }
+  }
+  EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 50);
+  EXPECT_EQ(count("select count(*) from job_routes where status = 'failed'"), 1);
+  // New routes go in blocks beside the converted ones.
+  store().record_routes({routes(id, 1, 100, 50, 0)});
+  EXPECT_EQ(count("select count(*) from routes"), 150);
+  EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
 }
 
 TEST_F(StoreTest, RecordRoutesStoresAChunkOnce) {
@@ -690,15 +744,71 @@ TEST_F(StoreTest, OneWriteStoresTheRoutesOfSeveralBatchesEachInItsPartition) {
   store().record_routes({routes(b, 1, 4, 4, 0), routes(a, 0, 0, 4, 0), routes(b, 0, 0, 4, 0),
                          routes(a, 1, 4, 4, 0), routes(b, 1, 4, 4, 0)});
   for (const std::int64_t id : {a, b}) {
-    const std::string partition = "routes_b" + std::to_string(id);
-    EXPECT_EQ(count("select count(*) from " + partition), 8) << partition;
-    EXPECT_EQ(count("select count(distinct seq) from " + partition + " where batch_id = " +
+    // A block a chunk (chunks of 4 are smaller than a block), in the batch's partition.
+    const std::string partition = "route_blocks_b" + std::to_string(id);
+    EXPECT_EQ(count("select count(*) from " + partition), 2) << partition;
+    EXPECT_EQ(count("select sum(cardinality(status)) from " + partition), 8) << partition;
+    EXPECT_EQ(count("select count(distinct seq) from routes where batch_id = " +
                     std::to_string(id)),
               8)
         << partition;
   }
   EXPECT_EQ(count("select count(*) from chunks_done"), 4);
   EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
+}
+
+TEST_F(StoreTest, RoutesAreStoredInBlocksOf64FromEachChunksStartAndReadBackAJobARow) {
+  // Chunks of 100: blocks start at seqs 0, 64, 100, 164 and 200; the last chunk is partial.
+  const std::int64_t id = submit("hash-blocks", simple_jobs(230), 100);
+  store().record_routes({routes(id, 1, 100, 100, 7), routes(id, 0, 0, 100, 0)});
+  EXPECT_EQ(query("select string_agg(first_seq || ':' || cardinality(status), ' '"
+                  " order by first_seq) from route_blocks")[0][0]
+                .as<std::string>(),
+            "0:64 64:36 100:64 164:36");
+  // Every routed job once through the views, with its own answer.
+  const auto rows = query("select seq, status, cost, hops, worker_id from routes"
+                          " where batch_id = " + std::to_string(id) + " order by seq");
+  ASSERT_EQ(rows.size(), 200u);
+  for (std::uint32_t seq = 0; seq < 200; ++seq) {
+    const auto& row = rows[seq];
+    ASSERT_EQ(row[0].as<std::uint32_t>(), seq);
+    if (seq % 3 == 2) {
+      EXPECT_EQ(row[1].as<int>(), 1) << seq;
+      EXPECT_TRUE(row[2].is_null()) << seq;
+    } else {
+      EXPECT_EQ(row[1].as<int>(), 0) << seq;
+      EXPECT_EQ(row[2].as<std::int64_t>(), 100 + seq) << seq;
+      EXPECT_EQ(row[3].as<int>(), 2) << seq;
+    }
+    EXPECT_EQ(row[4].is_null(), seq < 100) << seq;
+  }
+  EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 30);
+  EXPECT_EQ(count("select cost from job_routes where batch_id = " + std::to_string(id) +
+                  " and order_id = 'J163'"),
+            263);
+  EXPECT_EQ(count("select count(*) from job_routes where status = 'unreachable'"), 66);
+  // Cancelled: the unrouted jobs get blocks of their own, status cancelled.
+  EXPECT_EQ(store().cancel_batch(id), 30u);
+  EXPECT_EQ(count("select count(*) from routes where status = 5"), 30);
+  EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
+}
+
+TEST_F(StoreTest, PathsAndDetailsWithArraySyntaxInThemAreStoredAsTheyAre) {
+  const std::int64_t id = submit("hash-syntax", simple_jobs(4));
+  ChunkRoutes chunk = routes(id, 0, 0, 4, 0);
+  chunk.outcomes[0].polyline = R"(a"b\c,{d}e )";
+  chunk.outcomes[1].polyline = "NULL";
+  chunk.outcomes[2].status = JobStatus::failed;
+  chunk.outcomes[2].detail = "worker said: \"no\", {then} \\ tab\there";
+  store().record_routes({chunk});
+  const auto rows = query("select polyline, detail from routes order by seq");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0][0].as<std::string>(), chunk.outcomes[0].polyline);
+  EXPECT_EQ(rows[1][0].as<std::string>(), "NULL");
+  EXPECT_TRUE(rows[2][0].is_null());
+  EXPECT_EQ(rows[2][1].as<std::string>(), chunk.outcomes[2].detail);
+  EXPECT_TRUE(rows[3][0].is_null());
+  EXPECT_TRUE(rows[3][1].is_null());
 }
 
 TEST_F(StoreTest, FieldsLongerThanACopyBlockAreStoredWhole) {
@@ -839,7 +949,7 @@ TEST_F(StoreTest, DropBatchDropsAFinishedBatchAndNothingElse) {
   EXPECT_EQ(count("select count(*) from chunks_done where batch_id = " + g), 0);
   // (in this test's schema: other tests run beside it, each with its own batch 2)
   EXPECT_EQ(count("select count(*) from pg_class where relnamespace = current_schema()::regnamespace"
-                  " and relname in ('jobs_b" + g + "', 'routes_b" + g + "', 'rejects_b" + g + "')"),
+                  " and relname in ('jobs_b" + g + "', 'route_blocks_b" + g + "', 'rejects_b" + g + "')"),
             0);
   EXPECT_EQ(count("select count(*) from rejects"), 0);
   EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + std::to_string(keep) +
@@ -870,7 +980,7 @@ TEST_F(StoreTest, ReaderRoleReadsButCannotWrite) {
   const std::vector<std::string> writes = {
            "insert into batches (hash, graph_id, file_name, chunk_size) values ('x', 1, 'x', 1)",
            "update jobs set order_id = 'x'",
-           "delete from routes",
+           "delete from route_blocks",
            "delete from jobs_b" + b,
            "update workers set jobs_done = 0",
            "insert into chunks_done values (" + b + ", 9, 1, 0, null, now())",
