@@ -103,8 +103,9 @@ step "checking every route against waybill route"
 psql "$db" -qc "\copy (select origin, destination, coalesce(cost::text, status), order_id from job_routes order by batch_id, seq) to '$out/stored.csv' csv"
 cut -d, -f1,2 "$out/stored.csv" | "$waybill" route --graph "$graph" >"$out/expected.csv"
 psql "$db" -qc "\copy (select line from rejects order by line) to '$out/rejected.txt' csv"
-counts=$(psql "$db" -qtA -F' ' -c "select (select accepted from batches), (select count(*) from routes),
-  (select count(distinct (batch_id, seq)) from routes),
+# Routes stored (the elements of the blocks) and jobs routed (the view routes, a job a row).
+counts=$(psql "$db" -qtA -F' ' -c "select (select accepted from batches),
+  (select coalesce(sum(cardinality(status)), 0) from route_blocks), (select count(*) from routes),
   (select count(*) from jobs j where not exists (select 1 from routes r where r.batch_id = j.batch_id and r.seq = j.seq))")
 python3 - "$out" "$kills" "$dispatcher_restarts" "$pg_restarts" "$elapsed" $counts <<'PY'
 import sys

@@ -71,7 +71,9 @@ b = [at(l) for l in lines if "resuming '" in l and "after line" in l][-1]
 print(f"{b - a:.1f}")
 PY
 )
-read -r total distinct < <(psql "$db" -qtAF ' ' -c "select count(*), count(distinct seq) from routes")
+# Routes stored (the elements of the blocks) and jobs routed (the view routes, a job a row).
+read -r total distinct < <(psql "$db" -qtAF ' ' -c "select (select sum(cardinality(status)) from route_blocks),
+                                                      (select count(*) from routes)")
 lost=$((jobs - distinct))
 doubled=$((total - distinct))
 python3 - <<PY

@@ -3,7 +3,8 @@
 # compact-storage work (issue "one Singles' Day day on one box"). Fills, in a scratch database of
 # the private PostgreSQL, N synthetic routed jobs (depot-day shaped: 100 depots, order ids
 # J0..J<N-1>, NY node ids, costs and hops of NY's range) in
-#   today:   jobs_b1 and routes_b1 as the dispatcher writes them (a row per job, a primary key each)
+#   rows:    jobs_b1 and routes_b1 as the dispatcher wrote them until sql/0013 (a row per job, a
+#            primary key each)
 #   chunked: the jobs as today but keyed by order id, and routes as one row per chunk of 4096
 #            with arrays (status, cost, hops), as lz4-compressed TOAST
 #   arrays:  jobs and routes both as a row per chunk with arrays, plus an order-id index table
@@ -27,7 +28,7 @@ values (1, 'synthetic', '', 264346, 733846, '');
 insert into batches (id, hash, graph_id, file_name, chunk_size, accepted)
 values (1, 'synthetic', 1, 'synthetic.csv', :chunk, :jobs);
 
--- today
+-- rows
 create table jobs_b1 (like jobs including defaults including constraints);
 create table routes_b1 (like routes including defaults including constraints);
 insert into jobs_b1 (batch_id, seq, line, order_id, origin, destination)
@@ -67,7 +68,7 @@ create index on order_ids_a1 (order_id);
 vacuum analyze;
 
 create temporary view sizes as
-with t(layout, rel) as (values ('today', 'jobs_b1'), ('today', 'routes_b1'),
+with t(layout, rel) as (values ('rows', 'jobs_b1'), ('rows', 'routes_b1'),
                                ('chunked', 'jobs_c1'), ('chunked', 'routes_c1'),
                                ('arrays', 'jobs_a1'), ('arrays', 'routes_c1'),
                                ('arrays', 'order_ids_a1'))
