@@ -48,7 +48,7 @@ std::optional<BatchRef> Store::find_batch(const std::string& hash) {
 // detail/store_partitions.h); its jobs partition is partitioned by seq in turn, a sub-partition
 // per segment, each created, filled and attached by its segment's transaction. A submit that
 // streams a file for minutes holds no lock that blocks routing or readers, and each segment's
-// key is built once, sorted.
+// indexes are built once, sorted.
 std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
                                 const std::string& file_name, std::uint32_t chunk_size,
                                 const BatchOptions& options) {
@@ -233,9 +233,9 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
     }
     if (jobs > 0) {
       const std::string segment = detail::segment_name(batch_id, mark.segments);
-      // The key is built once, sorted, and ATTACH takes it for the parent's; the range is
-      // checked by one scan of the segment, in memory still.
-      txn.exec("alter table " + segment + " add primary key (batch_id, seq)");
+      // ATTACH builds the segment's indexes (sql/0014_job_keys.sql) once, sorted, and checks
+      // its range by one scan of it, in memory still. (The first segment's are built when the
+      // batch's partition is attached, below.)
       txn.exec("alter table " + detail::partition_name(detail::kJobs, batch_id) +
                " attach partition " + segment + " for values from (" +
                std::to_string(mark.accepted) + ") to (" + std::to_string(end.accepted) + ")");
@@ -245,7 +245,7 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
       txn.exec("analyze " + segment);
     }
     if (mark.segments == 0) {
-      detail::attach_partition(txn, detail::kJobs, batch_id, true);
+      detail::attach_partition(txn, detail::kJobs, batch_id);
       detail::attach_partition(txn, detail::kRouteBlocks, batch_id);
       detail::attach_partition(txn, detail::kRejects, batch_id);
     }

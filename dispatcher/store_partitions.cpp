@@ -20,9 +20,6 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
   sql += " = " + std::to_string(id) + "))";
   if (!partition_by.empty()) sql += " partition by " + partition_by;
   txn.exec(sql);
-  if (!partition_by.empty()) {
-    txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
-  }
 }
 
 std::string segment_name(std::int64_t batch_id, std::uint32_t segment) {
@@ -32,10 +29,11 @@ std::string segment_name(std::int64_t batch_id, std::uint32_t segment) {
   return name;
 }
 
-void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id,
-                      bool keyed) {
+void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id) {
   const std::string name = partition_name(table, id);
-  if (!keyed) txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
+  if (table.primary_key) {
+    txn.exec("alter table " + name + " add primary key (" + table.primary_key + ")");
+  }
   txn.exec("alter table " + std::string(table.parent) + " attach partition " + name +
            " for values in (" + std::to_string(id) + ")");
 }

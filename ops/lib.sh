@@ -192,6 +192,37 @@ stop_procs() {
   PROCS=()
 }
 
+# ---- measuring (ops/bench, ops/day) ----------------------------------------------------------
+
+now() { date +%s.%N; }
+
+# Peak resident memory (VmHWM) of a process, in MiB.
+peak_mib() { awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo '?'; }
+
+# pg_peak_mib DBNAME CONNINFO: the largest peak among the PostgreSQL backends serving database
+# DBNAME (shared buffers they touched count too).
+pg_peak_mib() {
+  local pid max=0 m
+  for pid in $(psql "$2" -qtAc "select pid from pg_stat_activity where datname = '$1'"); do
+    m=$(peak_mib "$pid")
+    [[ $m =~ ^[0-9]+$ ]] && ((m > max)) && max=$m
+  done
+  echo "$max"
+}
+
+# CPU seconds (user + system) a process has used so far.
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo '?'; }
+
+# pg_cpu_s DBNAME CONNINFO: the CPU seconds of the PostgreSQL backends serving DBNAME, together.
+pg_cpu_s() {
+  local pid total=0 c
+  for pid in $(psql "$2" -qtAc "select pid from pg_stat_activity where datname = '$1'"); do
+    c=$(cpu_s "$pid")
+    [[ $c =~ ^[0-9.]+$ ]] && total=$(python3 -c "print($total + $c)")
+  done
+  printf '%.1f' "$total"
+}
+
 # Run as a command: `ops/lib.sh FUNCTION [ARGS...]`.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   set -euo pipefail

@@ -21,13 +21,15 @@ struct Partitioned {
   const char* parent;
   const char* suffix;       // partition name: <parent>_<suffix><id>
   const char* column;       // the partition key
-  const char* primary_key;  // the parent's primary key columns
+  const char* primary_key;  // the parent's primary key columns; nullptr: none
 };
 
 inline constexpr Partitioned kGraphNodes{"graph_nodes", "g", "graph_id", "graph_id, node_id"};
 inline constexpr Partitioned kGraphEdges{"graph_edges", "g", "graph_id", "graph_id, id"};
 inline constexpr Partitioned kBatchTables[] = {
-    {"jobs", "b", "batch_id", "batch_id, seq"},
+    // No key: a job's indexes (order id, and a BRIN of seq) are the parent's, built on a
+    // partition when it is attached (sql/0014_job_keys.sql).
+    {"jobs", "b", "batch_id", nullptr},
     {"route_blocks", "b", "batch_id", "batch_id, first_seq"},
     {"rejects", "b", "batch_id", "batch_id, line"},
 };
@@ -38,13 +40,13 @@ inline constexpr const Partitioned& kRejects = kBatchTables[2];
 std::string partition_name(const Partitioned& table, std::int64_t id);
 
 /// Creates the partition, detached. `partition_by` (e.g. "range (seq)") makes it partitioned in
-/// turn, and keyed at once (its own partitions bring their keys).
+/// turn (its partitions bring their indexes when attached).
 void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& table,
                                std::int64_t id, const std::string& partition_by = {});
 
-/// Gives the partition its primary key (unless `keyed` already) and attaches it.
-void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id,
-                      bool keyed = false);
+/// Gives the partition its primary key (if the table has one) and attaches it; ATTACH builds
+/// the parent's other indexes on it.
+void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id);
 
 /// The name of segment `segment`'s sub-partition of a batch's jobs: jobs_b<ID>_s<segment>.
 std::string segment_name(std::int64_t batch_id, std::uint32_t segment);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,6 +37,31 @@ TEST(CopyText, EscapesBackslashTabNewlineAndCarriageReturn) {
 TEST(CopyText, RejectsNul) {
   std::string out;
   EXPECT_THROW(append_copy_text(out, std::string_view("a\0b", 3)), std::invalid_argument);
+}
+
+TEST(CopyText, ArrayElementsAreQuotedWithQuoteAndBackslashEscaped) {
+  std::string out = "{";
+  append_array_text(out, "a,b {c}");
+  out += ',';
+  append_array_text(out, "NULL");
+  out += ',';
+  append_array_text(out, R"(say "hi" \ bye)");
+  out += ',';
+  append_array_text(out, "");
+  EXPECT_EQ(out, R"({"a,b {c}","NULL","say \"hi\" \\ bye","")");
+}
+
+TEST(CopyText, MillimetresAreExactDecimalMetres) {
+  const auto metres = [](std::int64_t mm) {
+    std::string out;
+    append_millimetres(out, mm);
+    return out;
+  };
+  EXPECT_EQ(metres(12345), "12.345");
+  EXPECT_EQ(metres(7), "0.007");
+  EXPECT_EQ(metres(0), "0.000");
+  EXPECT_EQ(metres(-1500), "-1.500");
+  EXPECT_EQ(metres(9'000'000'000'000), "9000000000.000");
 }
 
 }  // namespace

@@ -414,17 +414,17 @@ TEST_F(StoreTest, FailedSubmitIsRolledBack) {
   store().abort_batch();
   EXPECT_FALSE(store().batch_by_hash("hash-f"));
 
-  // Duplicate sequence numbers are found when the primary key is built, at commit.
+  // A seq outside its segment's range is found when the segment is attached, at commit.
   id = store().begin_batch("hash-f", tiny.id, "f.csv", 4);
   jobs = simple_jobs(3);
-  jobs[2].seq = 1;
+  jobs[2].seq = 3;
   store().add_jobs(id, jobs);
   try {
     store().commit_batch(id, 3, 0, 4);
     FAIL() << "expected StoreError";
   } catch (const StoreError& e) {
     EXPECT_EQ(e.kind(), StoreError::Kind::permanent);
-    EXPECT_NE(std::string(e.what()).find("[SQLSTATE 23505]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[SQLSTATE 23514]"), std::string::npos) << e.what();
   }
   store().abort_batch();
   EXPECT_FALSE(store().batch_by_hash("hash-f"));
@@ -791,6 +791,39 @@ TEST_F(StoreTest, RoutesAreStoredInBlocksOf64FromEachChunksStartAndReadBackAJobA
   EXPECT_EQ(store().cancel_batch(id), 30u);
   EXPECT_EQ(count("select count(*) from routes where status = 5"), 30);
   EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
+}
+
+TEST_F(StoreTest, AJobIsFoundByItsOrderIdAndItsSeqThroughIndexes) {
+  // Two segments, so that both the first (indexed when the batch is attached) and a later one
+  // (indexed when it is attached itself) are looked at.
+  const GraphInfo tiny = import_tiny();
+  const std::int64_t id = store().begin_batch("hash-lookup", tiny.id, "lookup.csv", 4);
+  const std::vector<JobRow> jobs = simple_jobs(12);
+  store().add_jobs(id, {jobs.begin(), jobs.begin() + 8});
+  store().commit_segment(id, SegmentEnd{.accepted = 8, .chunk_size = 4, .last_line = 9, .bytes = 100});
+  store().add_jobs(id, {jobs.begin() + 8, jobs.end()});
+  store().commit_segment(
+      id, SegmentEnd{.accepted = 12, .chunk_size = 4, .last_line = 13, .bytes = 150, .last = true});
+  store().record_routes({routes(id, 0, 0, 4, 0), routes(id, 2, 8, 4, 0)});
+  const std::string b = std::to_string(id);
+  pqxx::work txn(sql());
+  txn.exec("set local enable_seqscan = off");  // a few rows: show that the indexes serve
+  for (const char* order : {"J1", "J10"}) {
+    const std::string lookup = "select seq, cost from job_routes where batch_id = " + b +
+                               " and order_id = '" + order + "'";
+    std::string plan;
+    for (const auto& row : txn.exec("explain " + lookup)) plan += row[0].as<std::string>() + '\n';
+    EXPECT_NE(plan.find("order_id_idx"), std::string::npos) << plan;
+    const auto found = txn.exec(lookup);
+    ASSERT_EQ(found.size(), 1u) << order;
+    EXPECT_EQ(found[0][1].as<std::int64_t>(), 100 + found[0][0].as<std::int64_t>()) << order;
+  }
+  std::string plan;
+  for (const auto& row : txn.exec("explain select * from jobs where batch_id = " + b +
+                                  " and seq >= 8 and seq < 12")) {
+    plan += row[0].as<std::string>() + '\n';
+  }
+  EXPECT_NE(plan.find("seq_idx"), std::string::npos) << plan;
 }
 
 TEST_F(StoreTest, PathsAndDetailsWithArraySyntaxInThemAreStoredAsTheyAre) {
