@@ -24,7 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 pg_start >/dev/null
-now() { date +%s.%N; }
 db=$(fresh_db waybill_resume)
 "$waybill" graph import --db "$db" --name ny --dimacs "$graph" >/dev/null
 file=${FILE:-$out/batch.csv}
