@@ -147,6 +147,22 @@ void TreeCache::save_shared(const Key& key, const ShortestPathTree& tree) {
 std::size_t TreeCache::shared_loads() const {
   return locked(m_mutex, [this] { return m_shared_loads; });
 }
+std::shared_ptr<const ShortestPathTree> TreeCache::cached(NodeIndex origin) {
+  const Key key = key_of(node_endpoint(origin));
+  std::lock_guard lock(m_mutex);
+  const auto it = m_index.find(key);
+  if (it == m_index.end()) return nullptr;
+  ++m_hits;
+  m_lru.splice(m_lru.begin(), m_lru, it->second);
+  return it->second->second;
+}
+
+bool TreeCache::full() const {
+  return locked(m_mutex, [this] {
+    return !m_lru.empty() && m_bytes + m_bytes / m_lru.size() > m_budget;
+  });
+}
+
 std::size_t TreeCache::bytes() const { return locked(m_mutex, [this] { return m_bytes; }); }
 std::size_t TreeCache::size() const { return locked(m_mutex, [this] { return m_lru.size(); }); }
 std::size_t TreeCache::hits() const { return locked(m_mutex, [this] { return m_hits; }); }

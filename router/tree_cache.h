@@ -46,6 +46,12 @@ class TreeCache {
   /// points that snap to the same place share one tree. A node endpoint and its node share one.
   std::shared_ptr<const ShortestPathTree> get(const Endpoint& from, const Compute& compute);
 
+  /// The cached tree of `origin` (counted as a hit), or null: nothing is computed or read.
+  std::shared_ptr<const ShortestPathTree> cached(NodeIndex origin);
+  /// Whether one more tree of the cached trees' mean size would take the cache past its budget
+  /// (false while it is empty).
+  bool full() const;
+
   std::size_t bytes() const;
   std::size_t size() const;
   std::size_t hits() const;

@@ -136,7 +136,15 @@ void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOut
     const std::int64_t origin = jobs[order[begin]].origin;
     while (end < order.size() && jobs[order[end]].origin == origin) ++end;
     const auto from = m_graph->index_of(router::NodeId{origin});
-    const auto tree_ptr = from && end - begin >= kTreeThreshold ? tree(*from, budget) : nullptr;
+    std::shared_ptr<const router::ShortestPathTree> tree_ptr;
+    if (from) {
+      if (m_jobs_from.size() >= kSeenMax) m_jobs_from.clear();
+      const std::uint32_t seen = m_jobs_from[*from] += static_cast<std::uint32_t>(end - begin);
+      const bool depot =
+          end - begin >= kTreeThreshold || (seen >= kDepotJobs && !m_trees->full());
+      // A cached tree serves any origin's jobs; only a depot's is computed.
+      tree_ptr = depot ? tree(*from, budget) : m_trees->cached(*from);
+    }
     for (std::size_t k = begin; k < end; ++k) {
       const auto& job = jobs[order[k]];
       const router::NodeId to{job.destination};

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "router/ch_query.h"
@@ -36,6 +38,13 @@ class ChunkRouter {
   /// the batch's first routes back by seconds. The other depots' jobs of such a chunk go by the
   /// hierarchy, one query each; their trees come with the next chunks, or from the warm-up.
   static constexpr std::size_t kNewTreesPerChunk = 16;
+  /// An origin with this many jobs in this router's chunks so far is a depot too, though its
+  /// jobs are spread thinner than kTreeThreshold a chunk (a day of a thousand depots has four a
+  /// chunk each): on NY its tree costs about as much as 400 of the hierarchy's queries (25 ms
+  /// against 60 us), so past this many jobs buying it costs at most about twice the better
+  /// choice, whatever the depot's jobs to come. Bought only while the cache has room for it:
+  /// past its budget a new tree would evict another depot's, to be computed again.
+  static constexpr std::uint32_t kDepotJobs = 256;
 
   ChunkRouter(const router::RoadGraph& graph, const router::ContractionHierarchy* ch,
               const router::Landmarks* landmarks, const router::Snapper* snapper,
@@ -66,6 +75,10 @@ class ChunkRouter {
   router::TreeCache* m_trees;
   router::RouteQuery m_query;
   std::optional<router::ChQuery> m_ch;  ///< with a hierarchy
+  /// Jobs seen so far from each origin (node index), for kDepotJobs; forgotten past kSeenMax
+  /// origins, so that batches of scattered origins do not grow it without bound.
+  std::unordered_map<router::NodeIndex, std::uint32_t> m_jobs_from;
+  static constexpr std::size_t kSeenMax = std::size_t{1} << 20;
 };
 
 }  // namespace waybill::worker

@@ -360,6 +360,47 @@ TEST(ChunkRouterRandom, AChunkComputesAtMostItsBudgetOfTreesAndRoutesTheRestByTh
   }
 }
 
+TEST(ChunkRouterRandom, AThinDepotGetsItsTreeOnceItHasHadEnoughJobsAndWhileTheCacheHasRoom) {
+  const std::uint64_t seed = router::testing::test_seed();
+  SCOPED_TRACE(router::testing::seed_trace(seed));
+  std::mt19937_64 rng(seed);
+  TestGraph g;
+  do {
+    g = router::testing::random_graph(rng, 60, 200);
+  } while (g.ids.size() < 3);
+  const ReferenceGraph ref(g);
+  const router::RoadGraph graph = router::RoadGraph::build(g.ids, g.arcs);
+  const auto ch = router::ContractionHierarchy::build(graph, 1);
+  // Room for one tree and a half: the second thin depot finds the cache full.
+  const std::size_t tree_bytes = router::RouteQuery(graph).tree(router::NodeId{g.ids[0]})->bytes();
+  router::TreeCache trees(tree_bytes * 3 / 2);
+  ChunkRouter chunks(graph, &ch, nullptr, nullptr, trees);
+  // Two depots with 4 jobs a chunk each: fewer than kTreeThreshold, as in a day of a thousand
+  // depots. A chunk's origins are taken in id order: the first is bought first.
+  const auto first = std::min(g.ids[0], g.ids[1]), second = std::max(g.ids[0], g.ids[1]);
+  constexpr std::uint32_t kThin = 4;
+  static_assert(kThin < ChunkRouter::kTreeThreshold);
+  const std::size_t chunks_to_depot = ChunkRouter::kDepotJobs / kThin;
+  for (std::size_t chunk = 0; chunk < chunks_to_depot + 2; ++chunk) {
+    std::vector<wire::JobSpec> jobs;
+    for (const auto depot : {second, first}) {
+      for (std::uint32_t k = 0; k < kThin; ++k) {
+        jobs.push_back(node_job(static_cast<std::uint32_t>(jobs.size()), depot,
+                                g.ids[rng() % g.ids.size()]));
+      }
+    }
+    const auto out = chunks.route(lease_of(jobs, false));
+    for (std::size_t k = 0; k < jobs.size(); ++k) {
+      ASSERT_TRUE(matches_reference(ref, jobs[k], out[k])) << "chunk " << chunk << " job " << k;
+    }
+    // Routed by the hierarchy until the depots have had kDepotJobs jobs; then the first's tree
+    // is bought, and the second's is not: it would not fit.
+    EXPECT_EQ(trees.size(), chunk + 1 < chunks_to_depot ? 0u : 1u) << "chunk " << chunk;
+  }
+  EXPECT_TRUE(trees.cached(*graph.index_of(router::NodeId{first})));
+  EXPECT_FALSE(trees.cached(*graph.index_of(router::NodeId{second})));
+}
+
 // ---- coordinate jobs ----------------------------------------------------------------------
 
 TEST_P(TownTest, RoutesBetweenSnappedPoints) {
