@@ -128,8 +128,9 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
   if (accepted == 0 || limit == 0) return {};
   return m_impl->guarded("sample_routes", [&] {
     // The seqs are listed here rather than filtered in SQL (seq % step = 0 would read the whole
-    // partition): `seq = any(...)` with batch_id is a lookup on the primary key of the one
-    // partition of each table. seq is below 2^32, so i * accepted < 2^62 fits.
+    // partition): `seq = any(...)` with batch_id reads the BRIN ranges of those seqs in the one
+    // partition of jobs, and each job's route block by its key. seq is below 2^32, so
+    // i * accepted < 2^62 fits.
     const std::uint64_t n = std::min<std::uint64_t>(limit, accepted);
     std::string seqs;
     for (std::uint64_t i = 0; i < n; ++i) append_array_element(seqs, i * accepted / n);

@@ -19,6 +19,7 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
   sql += table.column;
   sql += " = " + std::to_string(id) + "))";
   if (!partition_by.empty()) sql += " partition by " + partition_by;
+  if (table.storage) sql += std::string(" with (") + table.storage + ")";
   txn.exec(sql);
 }
 

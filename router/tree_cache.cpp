@@ -82,6 +82,7 @@ std::shared_ptr<const ShortestPathTree> TreeCache::get(const Endpoint& from,
     std::lock_guard lock(m_mutex);
     m_computing.erase(origin);
     promise.set_value(tree);
+    if (tree && tree->bytes() > m_budget) m_too_small = true;
     if (tree && tree->bytes() <= m_budget) {
       m_lru.emplace_front(origin, tree);
       m_index.emplace(origin, m_lru.begin());
@@ -159,7 +160,7 @@ std::shared_ptr<const ShortestPathTree> TreeCache::cached(NodeIndex origin) {
 
 bool TreeCache::full() const {
   return locked(m_mutex, [this] {
-    return !m_lru.empty() && m_bytes + m_bytes / m_lru.size() > m_budget;
+    return m_too_small || (!m_lru.empty() && m_bytes + m_bytes / m_lru.size() > m_budget);
   });
 }
 

@@ -48,8 +48,8 @@ class TreeCache {
 
   /// The cached tree of `origin` (counted as a hit), or null: nothing is computed or read.
   std::shared_ptr<const ShortestPathTree> cached(NodeIndex origin);
-  /// Whether one more tree of the cached trees' mean size would take the cache past its budget
-  /// (false while it is empty).
+  /// Whether one more tree of the cached trees' mean size would take the cache past its budget,
+  /// or a tree was larger than the whole budget (false while it is empty until then).
   bool full() const;
 
   std::size_t bytes() const;
@@ -73,6 +73,7 @@ class TreeCache {
   mutable std::mutex m_mutex;
   std::size_t m_budget;
   std::size_t m_bytes = 0;
+  bool m_too_small = false;  // a tree was larger than the whole budget
   std::size_t m_hits = 0;
   std::size_t m_misses = 0;
   std::size_t m_shared_loads = 0;

@@ -2,8 +2,10 @@
 -- routes of one chunk as arrays (status, cost, hops, ...), element i being the route of job
 -- first_seq + i - 1. A row per route cost 125 bytes on disk for 14 bytes of answer (a 24-byte
 -- tuple header, batch_id, seq, worker, time and a primary key entry, every time); a block pays
--- them once for 64 routes. 64 routes stay under PostgreSQL's 2 kB TOAST threshold, so a block is
--- stored plain, uncompressed, and reading one route out of it costs an array subscript.
+-- them once for 64 routes. A block is stored plain, uncompressed, so that reading one route out
+-- of it costs an array subscript: 1 kB with node ids, 2.1 kB with distances and snap distances,
+-- past PostgreSQL's 2 kB threshold for compressing a row, which each partition raises to a page
+-- (toast_tuple_target = 8160; paths of a --paths batch still go to TOAST).
 --
 -- `routes` becomes a view with the columns the table had, a row per routed job, and job_routes
 -- reads the blocks directly: both find a job's block by the primary key, from the job's seq
@@ -88,8 +90,8 @@ begin
            from pg_inherits i
            join pg_class c on c.oid = i.inhrelid
            where i.inhparent = 'routes'::regclass loop
-    execute format('create table route_blocks_b%s partition of route_blocks for values in (%s)',
-                   p.batch_id, p.batch_id);
+    execute format('create table route_blocks_b%s partition of route_blocks for values in (%s)'
+                   ' with (toast_tuple_target = 8160)', p.batch_id, p.batch_id);
     perform insert_route_blocks(p.rel, format('route_blocks_b%s', p.batch_id)::regclass);
   end loop;
 end

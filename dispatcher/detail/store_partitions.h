@@ -22,6 +22,7 @@ struct Partitioned {
   const char* suffix;       // partition name: <parent>_<suffix><id>
   const char* column;       // the partition key
   const char* primary_key;  // the parent's primary key columns; nullptr: none
+  const char* storage = nullptr;  // a partition's storage parameters, if any
 };
 
 inline constexpr Partitioned kGraphNodes{"graph_nodes", "g", "graph_id", "graph_id, node_id"};
@@ -30,7 +31,9 @@ inline constexpr Partitioned kBatchTables[] = {
     // No key: a job's indexes (order id, and a BRIN of seq) are the parent's, built on a
     // partition when it is attached (sql/0014_job_keys.sql).
     {"jobs", "b", "batch_id", nullptr},
-    {"route_blocks", "b", "batch_id", "batch_id, first_seq"},
+    // A block of 64 routes with distances and snap distances is 2.1 kB: kept plain (not
+    // compressed, which every read of one route would undo) up to a page (sql/0013).
+    {"route_blocks", "b", "batch_id", "batch_id, first_seq", "toast_tuple_target = 8160"},
     {"rejects", "b", "batch_id", "batch_id, line"},
 };
 inline constexpr const Partitioned& kJobs = kBatchTables[0];

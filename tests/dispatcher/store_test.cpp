@@ -826,6 +826,29 @@ TEST_F(StoreTest, AJobIsFoundByItsOrderIdAndItsSeqThroughIndexes) {
   EXPECT_NE(plan.find("seq_idx"), std::string::npos) << plan;
 }
 
+TEST_F(StoreTest, ABlockWithDistancesAndSnapsIsStoredPlainNotCompressed) {
+  // 64 routes with a distance and two snap distances each: 2.1 kB, past the 2 kB at which
+  // PostgreSQL compresses a row unless the partition says otherwise.
+  const std::int64_t id = submit("hash-plain", simple_jobs(64), 64);
+  ChunkRoutes chunk = routes(id, 0, 0, 64, 0);
+  for (JobOutcome& o : chunk.outcomes) {
+    o.status = JobStatus::ok;
+    o.hops = 2;
+    o.cost = 1'000'003 * (o.seq + 1);
+    o.length_mm = 987'654'321 + o.seq;
+    o.origin_snap_m = 12.345f + static_cast<float>(o.seq);
+    o.destination_snap_m = 6.789f * static_cast<float>(o.seq);
+  }
+  store().record_routes({chunk});
+  const auto row = query("select pg_column_size(r.*), pg_column_compression(cost),"
+                         " pg_column_compression(distance_m) from route_blocks r");
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_GT(row[0][0].as<int>(), 2032);
+  EXPECT_TRUE(row[0][1].is_null());
+  EXPECT_TRUE(row[0][2].is_null());
+  EXPECT_EQ(count("select count(*) from routes where distance_m = 987654.321 + seq / 1000.0"), 64);
+}
+
 TEST_F(StoreTest, PathsAndDetailsWithArraySyntaxInThemAreStoredAsTheyAre) {
   const std::int64_t id = submit("hash-syntax", simple_jobs(4));
   ChunkRoutes chunk = routes(id, 0, 0, 4, 0);

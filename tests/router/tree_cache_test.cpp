@@ -71,6 +71,24 @@ TEST_F(TreeCacheTest, ComputesOncePerOriginThenHits) {
   EXPECT_EQ(second->route_to(NodeId{2}, false).cost, 110);
 }
 
+TEST_F(TreeCacheTest, IsFullWhenAnotherTreeWouldNotFitOrNoneFitsAtAll) {
+  TreeCache cache(2 * tree_bytes() + tree_bytes() / 2);
+  EXPECT_FALSE(cache.full());  // empty
+  EXPECT_EQ(cache.cached(index(3)), nullptr);
+  cache.get(index(3), computing(3));
+  EXPECT_FALSE(cache.full());
+  EXPECT_NE(cache.cached(index(3)), nullptr);
+  cache.get(index(4), computing(4));
+  EXPECT_TRUE(cache.full());  // a third would not fit
+  EXPECT_EQ(m_computed, 2);   // cached() computes nothing
+
+  TreeCache tiny(tree_bytes() / 2);
+  EXPECT_FALSE(tiny.full());
+  EXPECT_NE(tiny.get(index(3), computing(3)), nullptr);  // returned, not cached
+  EXPECT_EQ(tiny.size(), 0u);
+  EXPECT_TRUE(tiny.full());  // no tree fits: never worth computing one for later
+}
+
 TEST_F(TreeCacheTest, EndpointsAreKeyedByTheirSeeds) {
   TreeCache cache(10 * tree_bytes());
   // A node endpoint is its node: one tree for both ways of asking.
