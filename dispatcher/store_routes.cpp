@@ -259,7 +259,7 @@ std::uint64_t Store::cancel_batch(std::int64_t batch_id) {
     const auto cancelled = txn.exec_params1(
         "with blocks as ("
         "  insert into route_blocks (batch_id, first_seq, status, cost, hops)"
-        "  select j.batch_id, j.seq - (j.seq % b.chunk_size) % 64, array_agg($2::smallint),"
+        "  select j.batch_id, j.seq - (j.seq % b.chunk_size) % $3, array_agg($2::smallint),"
         "         array_fill(null::bigint, array[count(*)::int]),"
         "         array_fill(null::int, array[count(*)::int])"
         "    from jobs j join batches b on b.id = j.batch_id"
@@ -269,7 +269,7 @@ std::uint64_t Store::cancel_batch(std::int64_t batch_id) {
         "   group by 1, 2"
         "  returning cardinality(status) as jobs)"
         "select coalesce(sum(jobs), 0) from blocks",
-        batch_id, kCancelledStatus);
+        batch_id, kCancelledStatus, static_cast<std::int64_t>(kRouteBlock));
     txn.commit();
     return cancelled[0].as<std::uint64_t>();
   });
