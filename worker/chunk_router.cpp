@@ -83,10 +83,13 @@ ChunkRouter::ChunkRouter(const router::RoadGraph& graph, const router::Contracti
 
 std::vector<wire::JobOutcome> ChunkRouter::route(const wire::Lease& lease) {
   std::vector<wire::JobOutcome> out(lease.jobs.size());
+  if (m_batches.size() >= kBatchesMax) m_batches.clear();
+  const bool first = m_batches.insert(lease.batch_id).second;
+  const std::size_t new_trees = first ? 0 : kNewTreesPerChunk;
   if (!lease.jobs.empty() && lease.jobs.front().points) {
-    route_points(lease, out);
+    route_points(lease, new_trees, out);
   } else {
-    route_nodes(lease, out);
+    route_nodes(lease, new_trees, out);
   }
   return out;
 }
@@ -124,12 +127,12 @@ std::shared_ptr<const router::ShortestPathTree> ChunkRouter::tree(const Endpoint
   });
 }
 
-void ChunkRouter::route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out) {
+void ChunkRouter::route_nodes(const wire::Lease& lease, std::size_t new_trees,
+                              std::vector<wire::JobOutcome>& out) {
   const auto& jobs = lease.jobs;
   // Paths need coordinates to become polylines.
   const bool paths = lease.want_paths && m_graph->has_coordinates();
   const auto order = grouped(jobs, [](const wire::JobSpec& j) { return j.origin; });
-  std::size_t new_trees = kNewTreesPerChunk;
   std::size_t* budget = m_ch ? &new_trees : nullptr;  // without a hierarchy a tree is cheaper
   for (std::size_t begin = 0; begin < order.size();) {
     std::size_t end = begin + 1;
@@ -166,7 +169,8 @@ router::SnappedEnd ChunkRouter::snap(const wire::LatLon& p, double radius_m, boo
                 : router::snap_destination(*m_snapper, p.lat, p.lon, radius_m);
 }
 
-void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out) {
+void ChunkRouter::route_points(const wire::Lease& lease, std::size_t new_trees,
+                               std::vector<wire::JobOutcome>& out) {
   const auto& jobs = lease.jobs;
   const double radius = lease.snap_radius_m;
   // Every destination first, in Z-order: a chunk's addresses spread over the whole network, and
@@ -179,7 +183,6 @@ void ChunkRouter::route_points(const wire::Lease& lease, std::vector<wire::JobOu
   const auto order = grouped(jobs, [](const wire::JobSpec& j) {
     return std::pair(j.points->origin.lat, j.points->origin.lon);
   });
-  std::size_t new_trees = kNewTreesPerChunk;
   std::size_t* budget = m_ch ? &new_trees : nullptr;
   for (std::size_t begin = 0; begin < order.size();) {
     std::size_t end = begin + 1;

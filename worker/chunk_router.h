@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "router/ch_query.h"
@@ -38,6 +39,9 @@ class ChunkRouter {
   /// the batch's first routes back by seconds. The other depots' jobs of such a chunk go by the
   /// hierarchy, one query each; their trees come with the next chunks, or from the warm-up.
   static constexpr std::size_t kNewTreesPerChunk = 16;
+  /// ... and none in this router's first chunk of a batch: its jobs all go by the hierarchy
+  /// (4,096 queries, about 130 ms on NY, against half a second and more with 16 trees), so the
+  /// batch's first routes are not held back by trees the next chunks and the warm-up compute.
   /// An origin with this many jobs in this router's chunks so far is a depot too, though its
   /// jobs are spread thinner than kTreeThreshold a chunk (a day of a thousand depots has four a
   /// chunk each, and was routed one query a job). On NY a tree costs as much as about 1,080 of
@@ -59,8 +63,10 @@ class ChunkRouter {
   void warm(const wire::LatLon& origin, double snap_radius_m);
 
  private:
-  void route_nodes(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
-  void route_points(const wire::Lease& lease, std::vector<wire::JobOutcome>& out);
+  void route_nodes(const wire::Lease& lease, std::size_t new_trees,
+                   std::vector<wire::JobOutcome>& out);
+  void route_points(const wire::Lease& lease, std::size_t new_trees,
+                    std::vector<wire::JobOutcome>& out);
   /// The tree of `origin`, cached or computed; with `budget`, computed only while *budget > 0
   /// (counted down), else null (not cached: the caller routes one query a job).
   std::shared_ptr<const router::ShortestPathTree> tree(router::NodeIndex origin,
@@ -79,6 +85,10 @@ class ChunkRouter {
   /// origins, so that batches of scattered origins do not grow it without bound.
   std::unordered_map<router::NodeIndex, std::uint32_t> m_jobs_from;
   static constexpr std::size_t kSeenMax = std::size_t{1} << 20;
+  /// Batches this router has routed a chunk of (for the first chunk's budget); forgotten past
+  /// kBatchesMax.
+  std::unordered_set<std::int64_t> m_batches;
+  static constexpr std::size_t kBatchesMax = 4096;
 };
 
 }  // namespace waybill::worker

@@ -133,14 +133,16 @@ class TownTest : public ::testing::TestWithParam<bool> {
  protected:
   TownTest() : m_ref(town_arcs()), m_graph(town()), m_snapper(m_graph), m_trees(1 << 20) {
     if (GetParam()) m_ch = router::ContractionHierarchy::build(m_graph, 1);
+    // Past its first chunk of the batch (which computes no trees, tested apart): the chunks
+    // routed here are a batch's later ones.
+    m_router.emplace(router(&m_snapper));
+    m_router->route(lease_of({}));
   }
 
   ChunkRouter router(const router::Snapper* snapper) {
     return ChunkRouter(m_graph, m_ch ? &*m_ch : nullptr, nullptr, snapper, m_trees);
   }
-  std::vector<wire::JobOutcome> route(const wire::Lease& lease) {
-    return router(&m_snapper).route(lease);
-  }
+  std::vector<wire::JobOutcome> route(const wire::Lease& lease) { return m_router->route(lease); }
   /// Routes node jobs, and checks every outcome against the reference.
   std::vector<wire::JobOutcome> route_checked(const std::vector<wire::JobSpec>& jobs,
                                               bool want_paths = false) {
@@ -173,6 +175,7 @@ class TownTest : public ::testing::TestWithParam<bool> {
   router::Snapper m_snapper;
   router::TreeCache m_trees;
   std::optional<router::ContractionHierarchy> m_ch;
+  std::optional<ChunkRouter> m_router;
 };
 
 INSTANTIATE_TEST_SUITE_P(LoneOrigins, TownTest, ::testing::Bool(),
@@ -198,6 +201,31 @@ TEST_P(TownTest, ADepotIsAnsweredFromItsTree) {
   EXPECT_EQ(m_trees.misses(), 1u);
   route(lease_of(jobs));
   EXPECT_EQ(m_trees.misses(), 1u);
+}
+
+TEST_P(TownTest, ARoutersFirstChunkOfABatchComputesNoTreesButUsesTheCachedOnes) {
+  std::vector<wire::JobSpec> jobs;
+  for (const NodeId to : {market, school, park, bridge, harbour, island, depot, nowhere, harbour}) {
+    jobs.push_back(node_job(static_cast<std::uint32_t>(jobs.size()), depot, to));
+  }
+  ASSERT_GE(jobs.size(), ChunkRouter::kTreeThreshold);
+  wire::Lease lease = lease_of(jobs);
+  lease.batch_id = 7;
+  ChunkRouter fresh = router(&m_snapper);
+  const auto first = fresh.route(lease);
+  // With a hierarchy the depot's jobs go by it, one query each; without, a tree is cheaper.
+  EXPECT_EQ(m_trees.size(), GetParam() ? 0u : 1u);
+  const auto second = fresh.route(lease);
+  EXPECT_EQ(m_trees.size(), 1u);
+  EXPECT_EQ(first, second);
+  for (std::size_t k = 0; k < jobs.size(); ++k) {
+    EXPECT_TRUE(matches_reference(m_ref, jobs[k], first[k])) << k;
+  }
+  // Another batch's first chunk computes nothing, but reads the cached tree.
+  lease.batch_id = 8;
+  const std::size_t misses = m_trees.misses();
+  EXPECT_EQ(fresh.route(lease), first);
+  EXPECT_EQ(m_trees.misses(), misses);
 }
 
 TEST_P(TownTest, LoneOriginsAreSearchedWithoutATree) {
@@ -348,15 +376,15 @@ TEST(ChunkRouterRandom, AChunkComputesAtMostItsBudgetOfTreesAndRoutesTheRestByTh
                               g.ids[rng() % g.ids.size()]));
     }
   }
-  for (int chunk = 0; chunk < 2; ++chunk) {
+  for (std::size_t chunk = 0; chunk < 3; ++chunk) {
     const auto out = chunks.route(lease_of(jobs, false));
     ASSERT_EQ(out.size(), jobs.size());
     for (std::size_t k = 0; k < jobs.size(); ++k) {
       ASSERT_TRUE(matches_reference(ref, jobs[k], out[k])) << "chunk " << chunk << " job " << k;
     }
-    // The first chunk grows the budget's trees, the second as many more; the rest go by the
-    // hierarchy meanwhile.
-    EXPECT_EQ(trees.size(), std::min(depots, (chunk + 1) * ChunkRouter::kNewTreesPerChunk));
+    // The batch's first chunk grows no trees, the second the budget's, the third as many more;
+    // the rest go by the hierarchy meanwhile.
+    EXPECT_EQ(trees.size(), std::min(depots, chunk * ChunkRouter::kNewTreesPerChunk));
   }
 }
 
