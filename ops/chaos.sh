@@ -9,9 +9,22 @@
 # anything, so the depots are few (DEPOTS=20) and three workers run at once.
 #   ops/chaos.sh                     # 2,000,000 jobs, at least 20 worker kills
 #   JOBS=200000 MIN_KILLS=5 ops/chaos.sh
+#
+# With --failover, PostgreSQL is a primary and a synchronous standby under pg_auto_failover
+# (ops/ha.sh), and the dispatcher is given both (host=a,b ... target_session_attrs=read-write).
+# No worker is killed; the primary's postmaster is, with kill -9, twice: once while the file is
+# still streaming in (and routed meanwhile), once after, while the rest is routed. Nobody touches
+# anything: the monitor promotes the standby, the old primary rejoins as the new standby, the
+# dispatcher reconnects to whichever is primary, the client retries its submit. Prints, per
+# kill, the time until the first route is stored on the new primary, and the routes/s in the 10 s
+# before the kill and after that first route; then the same checks.
+#   ops/chaos.sh --failover          # 2,000,000 jobs
 set -euo pipefail
 # shellcheck source=ops/lib.sh
 source "$(dirname "$0")/lib.sh"
+
+FAILOVER=0
+[[ ${1:-} != --failover ]] || FAILOVER=1
 
 JOBS=${JOBS:-2000000}
 DEPOTS=${DEPOTS:-20}
@@ -19,19 +32,27 @@ KILL_EVERY=${KILL_EVERY:-1}
 WORKERS=${WORKERS:-3}
 MIN_KILLS=${MIN_KILLS:-20}
 require_data
-"$ROOT/ops/build.sh" >/dev/null
+# SKIP_BUILD=1: use the binaries in BUILD_DIR as they are (the suite's test runs so).
+[[ ${SKIP_BUILD:-0} == 1 ]] || "$ROOT/ops/build.sh" >/dev/null
 waybill=$BUILD_DIR/bin/waybill
 out=$RUN_DIR/chaos
 mkdir -p "$out"
-rm -f "$out"/*.log "$out"/*.csv
+rm -f "$out"/*.log "$out"/*.csv "$out"/*.txt "$out"/submit.status
 
 cleanup() {
   stop_procs
-  pg_stop
+  [[ -z ${sampler:-} ]] || kill "$sampler" 2>/dev/null || true
+  if ((FAILOVER)); then "$ROOT/ops/ha.sh" down; else pg_stop; fi
 }
 trap cleanup EXIT
-pg_start >/dev/null
-db=$(fresh_db waybill_chaos)
+if ((FAILOVER)); then
+  "$ROOT/ops/ha.sh" down
+  db=$("$ROOT/ops/ha.sh" up | tail -1)
+  step "PostgreSQL: a primary and a synchronous standby; the dispatcher connects to: $db"
+else
+  pg_start >/dev/null
+  db=$(fresh_db waybill_chaos)
+fi
 graph=$DATA/dimacs/USA-road-d.NY.gr.gz
 "$waybill" graph import --db "$db" --name ny --dimacs "$graph" >/dev/null
 
@@ -61,14 +82,79 @@ new_worker() {
 }
 start_dispatcher "$db" "$out/dispatcher.log"
 for _ in $(seq "$WORKERS"); do new_worker; done
+finished() { [[ $(psql "$db" -qtAc "select count(*) from batches where finished_at is not null" 2>/dev/null) == 1 ]]; }
 
+if ((FAILOVER)); then
+  # Routes stored, every half second, through whichever server is primary: "TIME ROUTES".
+  routes_now() { psql "$db" -qtAc "select coalesce(sum(cardinality(status)), 0) from route_blocks" 2>/dev/null; }
+  (while :; do r=$(routes_now) && [[ -n $r ]] && echo "$(now) $r"; sleep 0.5; done) >"$out/routes.txt" &
+  sampler=$!
+  kill_primary() { # $1: when
+    local before t_kill
+    before=$(routes_now)
+    t_kill=$(now)
+    step "kill -9 the primary's PostgreSQL $1 ($before routes stored)"
+    "$ROOT/ops/ha.sh" kill
+    echo "$t_kill $before" >>"$out/kills.txt"
+  }
+  step "submitting $JOBS jobs (the client retries: --attempts 30)"
+  status_file=$out/submit.status
+  ("$waybill" submit --dispatcher "$WAYBILL_CLIENTS" --graph ny --attempts 30 "$out/batch.csv" \
+    >"$out/submit.log" 2>&1; echo $? >"$status_file") &
+  submitter=$!
+  # The first kill once routing has begun, with the file still streaming in.
+  for _ in $(seq 600); do
+    grep -q 'routing has begun' "$out/submit.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  [[ $(psql "$db" -qtAc "select count(*) from batches where received_at is null") == 1 ]] ||
+    die "the file was stored before the first kill: make JOBS larger"
+  kill_primary "mid-submit"
+  wait "$submitter" || true
+  status=$(cat "$status_file")
+  ((status <= 1)) || die "submit failed: $(tail -2 "$out/submit.log")"
+  # The second once the old primary is back as the standby, while routes are still owed.
+  "$ROOT/ops/ha.sh" wait 300
+  if finished; then
+    echo "warning: the batch finished before the second kill: make JOBS larger"
+  else
+    kill_primary "mid-routing"
+  fi
+  t0=$SECONDS
+  while ! finished; do
+    ((SECONDS - t0 < 1800)) || die "the batch did not finish within 30 minutes"
+    sleep 1
+  done
+  kill "$sampler" 2>/dev/null || true
+  sampler=
+  kills=0 dispatcher_restarts=0 pg_restarts=$(wc -l <"$out/kills.txt")
+  elapsed=$((SECONDS - t0))
+  python3 - "$out" <<'PY'
+import sys
+out = sys.argv[1]
+pts = [tuple(map(float, l.split())) for l in open(f'{out}/routes.txt') if len(l.split()) == 2]
+def rate(t_from, t_to):
+    inside = [(t, r) for t, r in pts if t_from <= t <= t_to]
+    if len(inside) < 2 or inside[-1][0] == inside[0][0]:
+        return float('nan')
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+for line in open(f'{out}/kills.txt'):
+    t_kill, before = map(float, line.split())
+    resumed = next((t for t, r in pts if t > t_kill and r > before), None)
+    if resumed is None:
+        print(f"kill at {before:,.0f} routes: no route stored after it")
+        continue
+    print(f"kill at {before:,.0f} routes: first route on the new primary {resumed - t_kill:.1f} s after"
+          f" the kill; routes/s 10 s before {rate(t_kill - 10, t_kill):,.0f},"
+          f" 10 s after resuming {rate(resumed, resumed + 10):,.0f}")
+PY
+else
 step "submitting $JOBS jobs"
 # Exit status 1: stored, with the bad lines above rejected.
 status=0
 "$waybill" submit --dispatcher "$WAYBILL_CLIENTS" --graph ny "$out/batch.csv" >"$out/submit.log" 2>&1 ||
   status=$?
 ((status <= 1)) || die "submit failed: $(tail -2 "$out/submit.log")"
-finished() { [[ $(psql "$db" -qtAc "select count(*) from batches where finished_at is not null" 2>/dev/null) == 1 ]]; }
 
 kills=0 dispatcher_restarts=0 pg_restarts=0
 t0=$SECONDS
@@ -98,6 +184,7 @@ while ! finished; do
 done
 elapsed=$((SECONDS - t0))
 ((kills >= MIN_KILLS)) || echo "warning: only $kills worker kills before the batch finished (MIN_KILLS=$MIN_KILLS)"
+fi
 
 step "checking every route against waybill route"
 psql "$db" -qc "\copy (select origin, destination, coalesce(cost::text, status), order_id from job_routes order by batch_id, seq) to '$out/stored.csv' csv"

@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev nlohmann-json3-dev libcpp-httplib-dev
   prometheus chromium
   postgresql-15 postgresql-15-pgrouting
+  postgresql-15-auto-failover # pg_autoctl: ops/ha.sh, the failover chaos run
   python3 ca-certificates
   systemd # systemd-analyze: tests/ops checks ops/systemd/ with it (no running systemd needed)
   "$@"

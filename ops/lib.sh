@@ -223,6 +223,21 @@ pg_cpu_s() {
   printf '%.1f' "$total"
 }
 
+# Bytes that went each way over the established TCP connections whose local end is ENDPOINT's
+# port (tcp://HOST:PORT: the dispatcher's side of them), as "SENT RECEIVED", from the kernel's
+# counters (ss -i). Counts the connections open now only.
+tcp_bytes() {
+  ss -tinH state established "( sport = :${1##*:} )" | awk '
+    { for (i = 1; i <= NF; ++i) {
+        if ($i ~ /^bytes_sent:/) { split($i, f, ":"); sent += f[2] }
+        if ($i ~ /^bytes_received:/) { split($i, f, ":"); received += f[2] } } }
+    END { printf "%d %d\n", sent, received }'
+}
+
+# PostgreSQL's write-ahead log position (bytes since the cluster began) on conninfo $1: the
+# difference of two is what a streaming standby is sent.
+wal_lsn_bytes() { psql "$1" -qtAc "select pg_current_wal_lsn() - '0/0'::pg_lsn"; }
+
 # Run as a command: `ops/lib.sh FUNCTION [ARGS...]`.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   set -euo pipefail
