@@ -12,8 +12,11 @@
 #
 # With --failover, PostgreSQL is a primary and a synchronous standby under pg_auto_failover
 # (ops/ha.sh), and the dispatcher is given both (host=a,b ... target_session_attrs=read-write).
-# No worker is killed; the primary's postmaster is, with kill -9, twice: once while the file is
-# still streaming in (and routed meanwhile), once after, while the rest is routed. Nobody touches
+# No worker is killed; the primary's host "dies" (ops/ha.sh kill: kill -9 of its postmaster and
+# of the keeper that would restart it) twice: while the batch's file streams in with its first
+# routes stored, and, once the dead node is back as the standby (ops/ha.sh up),
+# while a second batch (JOBS/4 jobs of 1,000 depots, whose routing outlasts their file) is routed after its
+# file is stored. Nobody touches
 # anything: the monitor promotes the standby, the old primary rejoins as the new standby, the
 # dispatcher reconnects to whichever is primary, the client retries its submit. Prints, per
 # kill, the time until the first route is stored on the new primary, and the routes/s in the 10 s
@@ -85,44 +88,67 @@ for _ in $(seq "$WORKERS"); do new_worker; done
 finished() { [[ $(psql "$db" -qtAc "select count(*) from batches where finished_at is not null" 2>/dev/null) == 1 ]]; }
 
 if ((FAILOVER)); then
-  # Routes stored, every half second, through whichever server is primary: "TIME ROUTES".
-  routes_now() { psql "$db" -qtAc "select coalesce(sum(cardinality(status)), 0) from route_blocks" 2>/dev/null; }
+  # Routes stored, every half second, through whichever server is primary: "TIME ROUTES PORT".
+  routes_now() {
+    psql "$db" -qtA -F' ' -c "select coalesce(sum(cardinality(status)), 0), inet_server_port()
+                              from route_blocks" 2>/dev/null
+  }
   (while :; do r=$(routes_now) && [[ -n $r ]] && echo "$(now) $r"; sleep 0.5; done) >"$out/routes.txt" &
   sampler=$!
   kill_primary() { # $1: when
-    local before t_kill
-    before=$(routes_now)
+    local before port t_kill
+    read -r before port < <(routes_now)
     t_kill=$(now)
-    step "kill -9 the primary's PostgreSQL $1 ($before routes stored)"
+    step "kill -9 the primary's PostgreSQL and its keeper $1 ($before routes stored)"
     "$ROOT/ops/ha.sh" kill
-    echo "$t_kill $before" >>"$out/kills.txt"
+    echo "$t_kill $before $port" >>"$out/kills.txt"
   }
-  step "submitting $JOBS jobs (the client retries: --attempts 30)"
-  status_file=$out/submit.status
-  ("$waybill" submit --dispatcher "$WAYBILL_CLIENTS" --graph ny --attempts 30 "$out/batch.csv" \
-    >"$out/submit.log" 2>&1; echo $? >"$status_file") &
-  submitter=$!
-  # The first kill once routing has begun, with the file still streaming in.
-  for _ in $(seq 600); do
-    grep -q 'routing has begun' "$out/submit.log" 2>/dev/null && break
+  # submit FILE N: submits FILE in the background (the client retries), as batch N.
+  submit() {
+    rm -f "$out/submit$2.status"
+    ("$waybill" submit --dispatcher "$WAYBILL_CLIENTS" --graph ny --attempts 30 "$1" \
+      >"$out/submit$2.log" 2>&1; echo $? >"$out/submit$2.status") &
+  }
+  submitted() { # N: waits for submit N to end; dies unless it stored its batch
+    while [[ ! -f $out/submit$1.status ]]; do sleep 0.2; done
+    (($(cat "$out/submit$1.status") <= 1)) || die "submit $1 failed: $(tail -2 "$out/submit$1.log")"
+  }
+  batch_sql() { psql "$db" -qtAc "$1" 2>/dev/null || true; }
+  routes_of() { batch_sql "select coalesce(sum(cardinality(status)), 0) from route_blocks where batch_id = $1"; }
+
+  # Batch 1: the primary dies while the file streams in, once routes are being stored.
+  step "batch 1: $JOBS jobs; the primary is killed while the file streams in and is routed"
+  submit "$out/batch.csv" 1
+  # (Or once 60% of it is stored, routes or not: a slow box must not see the file end first.)
+  for _ in $(seq 1200); do
+    (($(routes_of 1 || echo 0) > 0)) && break
+    (($(batch_sql "select coalesce(sum(jobs), 0) from batch_segments where batch_id = 1" || echo 0) \
+      > JOBS * 6 / 10)) && break
     sleep 0.1
   done
-  [[ $(psql "$db" -qtAc "select count(*) from batches where received_at is null") == 1 ]] ||
-    die "the file was stored before the first kill: make JOBS larger"
+  [[ $(batch_sql "select count(*) from batches where id = 1 and received_at is null") == 1 ]] ||
+    die "batch 1 was stored whole before the kill: make JOBS larger"
   kill_primary "mid-submit"
-  wait "$submitter" || true
-  status=$(cat "$status_file")
-  ((status <= 1)) || die "submit failed: $(tail -2 "$out/submit.log")"
-  # The second once the old primary is back as the standby, while routes are still owed.
+  submitted 1
+  # Batch 2, once the dead node is back (its host restarted: its keeper makes it the standby):
+  # the primary dies after the file is stored, while the rest of it is routed.
+  "$ROOT/ops/ha.sh" up >/dev/null
   "$ROOT/ops/ha.sh" wait 300
-  if finished; then
-    echo "warning: the batch finished before the second kill: make JOBS larger"
-  else
-    kill_primary "mid-routing"
-  fi
+  # A thousand depots, a few jobs of each in a chunk: routed a hierarchy query a job (until a
+  # depot has had 256), its routing outlasts its file.
+  second_jobs=$((JOBS / 4))
+  "$waybill" gen --graph "$graph" --jobs "$second_jobs" --depots 1000 --seed 10 --out "$out/second.csv"
+  step "batch 2: $second_jobs jobs; the primary is killed once the file is stored, while it is routed"
+  submit "$out/second.csv" 2
+  submitted 2
+  # Its id, as the client printed it (a begin rolled back by the first kill took a number).
+  second=$(grep -o -m1 'batch [0-9]*' "$out/submit2.log" | cut -d' ' -f2)
+  [[ $(batch_sql "select count(*) from batches where id = ${second:-0} and finished_at is null") == 1 ]] ||
+    die "batch 2 was routed before the kill: make JOBS larger"
+  kill_primary "mid-routing"
   t0=$SECONDS
-  while ! finished; do
-    ((SECONDS - t0 < 1800)) || die "the batch did not finish within 30 minutes"
+  until [[ $(batch_sql "select count(*) from batches where finished_at is not null") == 2 ]]; do
+    ((SECONDS - t0 < 1800)) || die "the batches did not finish within 30 minutes"
     sleep 1
   done
   kill "$sampler" 2>/dev/null || true
@@ -132,15 +158,17 @@ if ((FAILOVER)); then
   python3 - "$out" <<'PY'
 import sys
 out = sys.argv[1]
-pts = [tuple(map(float, l.split())) for l in open(f'{out}/routes.txt') if len(l.split()) == 2]
+pts = [tuple(map(float, l.split())) for l in open(f'{out}/routes.txt') if len(l.split()) == 3]
 def rate(t_from, t_to):
-    inside = [(t, r) for t, r in pts if t_from <= t <= t_to]
+    inside = [(t, r) for t, r, _ in pts if t_from <= t <= t_to]
     if len(inside) < 2 or inside[-1][0] == inside[0][0]:
         return float('nan')
     return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
 for line in open(f'{out}/kills.txt'):
-    t_kill, before = map(float, line.split())
-    resumed = next((t for t, r in pts if t > t_kill and r > before), None)
+    t_kill, before, port = map(float, line.split())
+    # A route stored by the new primary: commits of the old one's surviving backends (its
+    # postmaster is dead, they are not yet) do not count.
+    resumed = next((t for t, r, p in pts if t > t_kill and r > before and p != port), None)
     if resumed is None:
         print(f"kill at {before:,.0f} routes: no route stored after it")
         continue
@@ -191,7 +219,7 @@ psql "$db" -qc "\copy (select origin, destination, coalesce(cost::text, status),
 cut -d, -f1,2 "$out/stored.csv" | "$waybill" route --graph "$graph" >"$out/expected.csv"
 psql "$db" -qc "\copy (select line from rejects order by line) to '$out/rejected.txt' csv"
 # Routes stored (the elements of the blocks) and jobs routed (the view routes, a job a row).
-counts=$(psql "$db" -qtA -F' ' -c "select (select accepted from batches),
+counts=$(psql "$db" -qtA -F' ' -c "select (select sum(accepted) from batches),
   (select coalesce(sum(cardinality(status)), 0) from route_blocks), (select count(*) from routes),
   (select count(*) from jobs j where not exists (select 1 from routes r where r.batch_id = j.batch_id and r.seq = j.seq))")
 python3 - "$out" "$kills" "$dispatcher_restarts" "$pg_restarts" "$elapsed" $counts <<'PY'

@@ -8,7 +8,9 @@
 #   ops/ha.sh up        # start (or reuse) them; the last line printed is the dispatcher's conninfo
 #   ops/ha.sh status    # the nodes, their roles and WAL positions; the writer's and a reader's conninfo
 #   ops/ha.sh failover  # a planned switchover: the standby becomes the primary
-#   ops/ha.sh kill      # kill -9 the primary's postmaster (its keeper restarts it as a standby)
+#   ops/ha.sh kill      # the primary's host dies: kill -9 its postmaster and its keeper (which
+#                       # would restart it); the monitor promotes the standby
+#   ops/ha.sh up        # ... again: restarts the dead node's keeper, it rejoins as the standby
 #   ops/ha.sh wait      # wait until a primary and a standby are in place again
 #   ops/ha.sh down      # stop everything and delete $RUN_DIR/ha
 # Environment: HA_PORT (5590: the monitor; the nodes on the next two ports).
@@ -71,11 +73,21 @@ up() {
       --auth trust --no-ssl --pgctl "$PG_BIN/pg_ctl" >>"$HA_DIR/monitor.log" 2>&1 ||
       die "pg_autoctl create monitor failed, see $HA_DIR/monitor.log"
   fi
-  pgrep -f "pg_autoctl run --pgdata $MONITOR\$" >/dev/null || run_keeper "$MONITOR" "$HA_DIR/monitor.log"
+  pgrep -f "^pg_autoctl run --pgdata $MONITOR\$" >/dev/null || run_keeper "$MONITOR" "$HA_DIR/monitor.log"
   for _ in $(seq 60); do
     "$PG_BIN/pg_isready" -q -h localhost -p "$HA_PORT" && break
     sleep 0.5
   done
+  # Failover within about 20 s of a primary's death, not the defaults' 50: checked every 2 s,
+  # unhealthy after 8 s, promoted 10 s later if it has not demoted itself. A primary cut off
+  # from the monitor and its standby demotes itself after 8 s (the keepers' setting, below);
+  # its commits meanwhile wait for a standby that no longer follows it, so none is acknowledged.
+  psql "host=localhost port=$HA_PORT dbname=pg_auto_failover user=$(pg_user)" -q -v ON_ERROR_STOP=1 \
+    -c "alter system set pgautofailover.health_check_period = 2000" \
+    -c "alter system set pgautofailover.health_check_timeout = 2000" \
+    -c "alter system set pgautofailover.node_considered_unhealthy_timeout = 8000" \
+    -c "alter system set pgautofailover.primary_demote_timeout = 10000" \
+    -c "select pg_reload_conf()" >/dev/null
   local n monitor_uri="postgres://autoctl_node@localhost:$HA_PORT/pg_auto_failover?sslmode=disable"
   for n in 1 2; do
     local dir=$HA_DIR/node$n
@@ -97,11 +109,16 @@ up() {
         done
         psql "host=localhost port=$((HA_PORT + 1)) dbname=waybill user=$(pg_user)" -qc checkpoint
       fi
-    elif ! pgrep -f "pg_autoctl run --pgdata $dir\$" >/dev/null; then
+    elif ! pgrep -f "^pg_autoctl (run|create postgres) --pgdata $dir( |\$)" >/dev/null; then
+      # A dead node (ops/ha.sh kill) comes back; its keeper makes it the standby.
+      step "restarting node$n's keeper"
       run_keeper "$dir" "$HA_DIR/node$n.log"
     fi
   done
   wait_healthy 120
+  for n in 1 2; do
+    autoctl config set --pgdata "$HA_DIR/node$n" timeout.network_partition_timeout 8 >/dev/null
+  done
   step "primary and synchronous standby up (ops/ha.sh status); the dispatcher's conninfo:"
   writer_conninfo
 }
@@ -132,10 +149,16 @@ case ${1:-} in
     ;;
   wait) wait_healthy "${2:-180}" ;;
   kill)
+    # The keeper alone would restart its PostgreSQL within a second, often before the monitor
+    # decides anything: that is a restart, not a failover. A host that dies takes both.
     dir=$(primary_dir)
     pid=$(head -1 "$dir/postmaster.pid")
-    kill -9 "$pid"
-    echo "killed the primary's postmaster ($(basename "$dir"), pid $pid)"
+    # The keeper itself (^: not the runuser that started it), a process group leader (setsid).
+    keeper=$(pgrep -f "^pg_autoctl (run|create postgres) --pgdata $dir( |\$)" | head -1)
+    group=$(ps -o pgid= -p "${keeper:-0}" | tr -d ' ' || true)
+    [[ -z $group || $group == "$(ps -o pgid= -p $$ | tr -d ' ')" ]] || kill -9 -- "-$group"
+    kill -9 "$pid" 2>/dev/null || true
+    echo "killed the primary's postmaster and keeper ($(basename "$dir"), pid $pid)"
     ;;
   down)
     for dir in "$HA_DIR"/node1 "$HA_DIR"/node2 "$MONITOR"; do
@@ -145,7 +168,7 @@ case ${1:-} in
     done
     sleep 1
     for dir in "$HA_DIR"/node1 "$HA_DIR"/node2 "$MONITOR"; do
-      [[ -f $dir/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null 2>&1
+      [[ ! -f $dir/postmaster.pid ]] || as_pg "$PG_BIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null 2>&1 || true
     done
     rm -rf "$HA_DIR"
     ;;
