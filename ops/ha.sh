@@ -53,11 +53,20 @@ wait_healthy() {
   die "the nodes did not reach primary + secondary within $1 s:" "$s" "logs: $HA_DIR/*.log"
 }
 
-# Starts a node's keeper (pg_autoctl run), which starts and watches its PostgreSQL.
-run_keeper() {
-  as_pg env XDG_CONFIG_HOME="$HA_DIR/config" XDG_DATA_HOME="$HA_DIR/share" \
-    PG_CONFIG="$PG_BIN/pg_config" setsid pg_autoctl run --pgdata "$1" >>"$2" 2>&1 </dev/null &
+# Runs pg_autoctl ARGS in the background, in a session and process group of its own (with the
+# runuser that starts it as root): `ops/ha.sh kill` kills that group, and nothing in it may
+# reach the caller's.
+detached() {
+  local env=(env XDG_CONFIG_HOME="$HA_DIR/config" XDG_DATA_HOME="$HA_DIR/share" PG_CONFIG="$PG_BIN/pg_config")
+  if ((EUID == 0)); then
+    setsid runuser -u postgres -- "${env[@]}" pg_autoctl "$@" </dev/null &
+  else
+    setsid "${env[@]}" pg_autoctl "$@" </dev/null &
+  fi
 }
+
+# Starts a node's keeper (pg_autoctl run), which starts and watches its PostgreSQL.
+run_keeper() { detached run --pgdata "$1" >>"$2" 2>&1; }
 
 up() {
   command -v pg_autoctl >/dev/null ||
@@ -94,11 +103,9 @@ up() {
     if [[ ! -f $dir/PG_VERSION ]]; then
       step "creating node$n (port $((HA_PORT + n)))"
       # The second is made from the first (pg_basebackup) and becomes its synchronous standby.
-      as_pg env XDG_CONFIG_HOME="$HA_DIR/config" XDG_DATA_HOME="$HA_DIR/share" \
-        PG_CONFIG="$PG_BIN/pg_config" setsid pg_autoctl create postgres --pgdata "$dir" \
-        --pgport $((HA_PORT + n)) --hostname localhost --name "node$n" --dbname waybill \
-        --monitor "$monitor_uri" --auth trust --no-ssl --pgctl "$PG_BIN/pg_ctl" --run \
-        >>"$HA_DIR/node$n.log" 2>&1 </dev/null &
+      detached create postgres --pgdata "$dir" --pgport $((HA_PORT + n)) --hostname localhost \
+        --name "node$n" --dbname waybill --monitor "$monitor_uri" --auth trust --no-ssl \
+        --pgctl "$PG_BIN/pg_ctl" --run >>"$HA_DIR/node$n.log" 2>&1
       # The first must be primary before the second registers. Its buffers are written out
       # then: the second's pg_basebackup asks for a spread checkpoint, which paces even a few
       # hundred dirty buffers over minutes (checkpoint_completion_target of checkpoint_timeout).
