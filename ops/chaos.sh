@@ -12,15 +12,14 @@
 #
 # With --failover, PostgreSQL is a primary and a synchronous standby under pg_auto_failover
 # (ops/ha.sh), and the dispatcher is given both (host=a,b ... target_session_attrs=read-write).
-# No worker is killed; the primary's host "dies" (ops/ha.sh kill: kill -9 of its postmaster and
-# of the keeper that would restart it) twice: while the batch's file streams in with its first
-# routes stored, and, once the dead node is back as the standby (ops/ha.sh up),
-# while a second batch (JOBS/4 jobs of 1,000 depots, whose routing outlasts their file) is routed after its
-# file is stored. Nobody touches
-# anything: the monitor promotes the standby, the old primary rejoins as the new standby, the
-# dispatcher reconnects to whichever is primary, the client retries its submit. Prints, per
-# kill, the time until the first route is stored on the new primary, and the routes/s in the 10 s
-# before the kill and after that first route; then the same checks.
+# No worker is killed; the primary's host "dies" twice (ops/ha.sh kill: kill -9 of its
+# postmaster and of the keeper that would restart it): while batch 1's file streams in with its
+# first routes stored, and, once the dead node is back as the standby (ops/ha.sh up), while
+# batch 2 (JOBS/4 jobs of 1,000 depots, whose routing outlasts their file) is routed after its
+# file is stored. Nothing else is touched: the monitor promotes the standby, the dispatcher
+# reconnects to whichever is primary, the client retries its submit. Prints, per kill, the time
+# until the first route is stored by the new primary and the routes/s in the 10 s before the
+# kill and after that first route; then the same checks over both batches.
 #   ops/chaos.sh --failover          # 2,000,000 jobs
 set -euo pipefail
 # shellcheck source=ops/lib.sh

@@ -134,7 +134,8 @@ status() {
   autoctl show state --pgdata "$MONITOR"
   echo "synchronous standby names on the primary: $(psql "$(writer_conninfo)" -qtAc 'show synchronous_standby_names')"
   echo "writer: $(writer_conninfo)"
-  echo "reader: $(writer_conninfo | sed 's/target_session_attrs=read-write/target_session_attrs=prefer-standby/; s/user=[^ ]*/user=waybill_reader/')"
+  # waybill_reader is a group role: a person logs in as a role granted it (sql/0004_roles.sql).
+  echo "reader (a role in waybill_reader): $(writer_conninfo | sed 's/target_session_attrs=read-write/target_session_attrs=prefer-standby/; s/ user=[^ ]*//')"
 }
 
 # The primary's data folder.
