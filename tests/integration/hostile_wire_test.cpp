@@ -314,6 +314,28 @@ TEST_F(HostileWireTest, GarbageOnBothSocketsNeitherStopsNorBloatsNorDoublesTheBa
   // what it had received but ZeroMQ not yet read.
   zmq::context_t context;
   std::vector<zmq::socket_t> sockets;  // [0] workers, [1] clients, then the oversized two
+  // First, while the batch is still being routed: a worker that grants a credit of 10^9, says
+  // goodbye, and answers every lease it got with an error: its chunks go back to the queue at
+  // once. (Last, it could find the batch routed already: the first chunks go out fast.)
+  {
+    zmq::socket_t greedy = dealer(context, m_workers, 0);
+    sent += send_one(greedy, wire::encode(wire::Credit{1'000'000'000}));
+    std::this_thread::sleep_for(300ms);
+    sent += send_one(greedy, wire::encode(wire::Goodbye{}));
+    std::size_t leases = 0;
+    auto quiet_since = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - quiet_since < 500ms) {
+      const auto m = receive(greedy, 20ms);
+      if (!m) continue;
+      if (const auto* lease = std::get_if<wire::Lease>(&*m)) {
+        ++leases;
+        sent += send_one(greedy, wire::encode(wire::ChunkResult{
+                                     lease->lease_id, lease->batch_id, lease->chunk, {}, "hostile"}));
+        quiet_since = std::chrono::steady_clock::now();
+      }
+    }
+    std::cout << "[ hostile  ] the greedy worker was leased " << leases << " chunks\n";
+  }
   {
     for (const std::string* endpoint : {&m_workers, &m_clients}) {
       zmq::socket_t& s = sockets.emplace_back(dealer(context, *endpoint, 0));
@@ -382,27 +404,6 @@ TEST_F(HostileWireTest, GarbageOnBothSocketsNeitherStopsNorBloatsNorDoublesTheBa
     }
     sample();
 
-    // A worker that grants a credit of 10^9, says goodbye, and answers every lease it got with
-    // an error: its chunks go back to the queue at once.
-    {
-      zmq::socket_t greedy = dealer(context, m_workers, 0);
-      sent += send_one(greedy, wire::encode(wire::Credit{1'000'000'000}));
-      std::this_thread::sleep_for(300ms);
-      sent += send_one(greedy, wire::encode(wire::Goodbye{}));
-      std::size_t leases = 0;
-      auto quiet_since = std::chrono::steady_clock::now();
-      while (std::chrono::steady_clock::now() - quiet_since < 500ms) {
-        const auto m = receive(greedy, 20ms);
-        if (!m) continue;
-        if (const auto* lease = std::get_if<wire::Lease>(&*m)) {
-          ++leases;
-          sent += send_one(greedy, wire::encode(wire::ChunkResult{
-                                       lease->lease_id, lease->batch_id, lease->chunk, {}, "hostile"}));
-          quiet_since = std::chrono::steady_clock::now();
-        }
-      }
-      std::cout << "[ hostile  ] the greedy worker was leased " << leases << " chunks\n";
-    }
 
     // Values PostgreSQL refuses.
     for (const auto& m : poison_for_clients()) sent += send_one(sockets[1], wire::encode(m));
