@@ -114,15 +114,22 @@ up() {
           grep -q '^node1 single single$' <<<"$(states || true)" && break
           sleep 0.5
         done
-        psql "host=localhost port=$((HA_PORT + 1)) dbname=waybill user=$(pg_user)" -qc checkpoint
+        # And every later base backup (a dead node that cannot rewind is copied again) waits
+        # for one spread checkpoint: a tenth of checkpoint_timeout at most, not nine tenths.
+        # (postgresql.auto.conf goes with the base backup: the standby has it too.)
+        psql "host=localhost port=$((HA_PORT + 1)) dbname=waybill user=$(pg_user)" -q \
+          -c "alter system set checkpoint_completion_target = 0.1" -c "select pg_reload_conf()" \
+          -c checkpoint >/dev/null
       fi
     elif ! pgrep -f "^pg_autoctl (run|create postgres) --pgdata $dir( |\$)" >/dev/null; then
-      # A dead node (ops/ha.sh kill) comes back; its keeper makes it the standby.
+      # A dead node (ops/ha.sh kill) comes back; its keeper makes it the standby (by pg_rewind,
+      # or a new base backup, whose checkpoint is quicker with the primary's buffers written).
       step "restarting node$n's keeper"
+      psql "$(writer_conninfo)" -qc checkpoint >/dev/null 2>&1 || true
       run_keeper "$dir" "$HA_DIR/node$n.log"
     fi
   done
-  wait_healthy 120
+  wait_healthy 300
   for n in 1 2; do
     autoctl config set --pgdata "$HA_DIR/node$n" timeout.network_partition_timeout 8 >/dev/null
   done

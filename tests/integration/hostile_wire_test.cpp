@@ -272,6 +272,14 @@ TEST_F(HostileWireTest, GarbageOnBothSocketsNeitherStopsNorBloatsNorDoublesTheBa
   start_worker("w");
   ASSERT_TRUE(eventually([&] { return ready("w"); }, 30s)) << slurp(m_dir / "w.log");
 
+  // A worker that grants a credit of 10^9 before the batch arrives, so that it is leased chunks
+  // whatever the timing; after the submit it says goodbye and answers every lease it got with
+  // an error: its chunks go back to the queue at once.
+  zmq::context_t greedy_context;
+  zmq::socket_t greedy = dealer(greedy_context, m_workers, 0);
+  send_one(greedy, wire::encode(wire::Credit{1'000'000'000}));
+  std::this_thread::sleep_for(300ms);
+
   const Batch batch = make_batch(20, 2000, 20000, 31);
   const auto [stored, output] = try_submit(batch, "batch.csv");
   ASSERT_EQ(stored, stored_status(batch)) << output;
@@ -314,13 +322,8 @@ TEST_F(HostileWireTest, GarbageOnBothSocketsNeitherStopsNorBloatsNorDoublesTheBa
   // what it had received but ZeroMQ not yet read.
   zmq::context_t context;
   std::vector<zmq::socket_t> sockets;  // [0] workers, [1] clients, then the oversized two
-  // First, while the batch is still being routed: a worker that grants a credit of 10^9, says
-  // goodbye, and answers every lease it got with an error: its chunks go back to the queue at
-  // once. (Last, it could find the batch routed already: the first chunks go out fast.)
+  // The greedy worker's goodbye, and its errors for the leases it took.
   {
-    zmq::socket_t greedy = dealer(context, m_workers, 0);
-    sent += send_one(greedy, wire::encode(wire::Credit{1'000'000'000}));
-    std::this_thread::sleep_for(300ms);
     sent += send_one(greedy, wire::encode(wire::Goodbye{}));
     std::size_t leases = 0;
     auto quiet_since = std::chrono::steady_clock::now();
