@@ -3,9 +3,9 @@
 // once, more clients queued and told their place) and status requests.
 //
 // A segment closes every config.segment_lines lines, or once it is config.segment_ms old with a
-// chunk of jobs in it (the first: as soon as it has a chunk of jobs), and at the file's end. Once committed its chunks are leased: routing
-// overlaps receiving. An interrupted submit leaves its durable segments (the batch stays
-// receiving); the same file submitted again resumes after them.
+// chunk of jobs in it (the first: as soon as it has a chunk of jobs), and at the file's end. Once
+// committed its chunks are leased: routing overlaps receiving. An interrupted submit leaves its
+// durable segments (the batch stays receiving); the same file submitted again resumes after them.
 #include <algorithm>
 
 #include "common/hex.h"
