@@ -374,8 +374,8 @@ class Driver {
   std::unique_ptr<DispatcherCore> m_core;
   std::unique_ptr<AsyncStore> m_reads;    // reads the jobs of the leases granted
   std::unique_ptr<AsyncStore> m_writes;   // writes routes
-  std::vector<std::unique_ptr<AsyncStore>> m_submits;
-  std::vector<zmq::pollitem_t> m_poll_items;  // the sockets and the stores' wake descriptors  // a receiving slot each: its submit's transaction
+  std::vector<std::unique_ptr<AsyncStore>> m_submits;  // a receiving slot each: its submit's transaction
+  std::vector<zmq::pollitem_t> m_poll_items;  // the sockets and the stores' wake descriptors
   std::map<std::uint64_t, std::shared_ptr<std::vector<wire::JobSpec>>> m_read_jobs;
   struct Begun {
     std::int64_t batch_id = 0;
@@ -389,7 +389,11 @@ class Driver {
 
 int run_dispatcher(const DispatcherConfig& config, zmq::context_t& context, Logger& log,
                    const std::atomic<bool>& stop) {
-  Driver driver(config, context, log);
+  // Every connection (the loop's catalog, the store threads, /readyz) gives up on a lost link in
+  // seconds: the loop, blocked in a catalog call, would otherwise stop answering heartbeats.
+  DispatcherConfig limited = config;
+  limited.db = with_link_timeouts(config.db);
+  Driver driver(limited, context, log);
   return driver.run(stop);
 }
 

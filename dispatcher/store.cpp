@@ -7,14 +7,17 @@
 // Impl::guarded, through detail::rethrow_as_store_error (store_error.cpp).
 #include "dispatcher/store.h"
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "dispatcher/detail/store_impl.h"
 #include "dispatcher/migrations.h"
@@ -39,6 +42,42 @@ auto guarded(std::string_view operation, F&& body) -> decltype(body()) {
 }
 
 }  // namespace
+
+std::string with_link_timeouts(const std::string& conninfo) {
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(conninfo.c_str(), &error), PQconninfoFree);
+  if (!options) {
+    std::string what = "bad PostgreSQL conninfo: ";
+    what += error ? error : "out of memory";
+    PQfreemem(error);
+    while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+    throw StoreError(Kind::permanent, what);
+  }
+  // PGCONNECT_TIMEOUT, where set, is the operator's word for connect_timeout.
+  const bool env_timeout = std::getenv("PGCONNECT_TIMEOUT") != nullptr;
+  static constexpr std::pair<std::string_view, const char*> kLimits[] = {
+      {"connect_timeout", "2"},  {"keepalives_idle", "2"},      {"keepalives_interval", "1"},
+      {"keepalives_count", "2"}, {"tcp_user_timeout", "4000"}};
+  std::string out;
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
+    const char* value = o->val;
+    for (const auto& [keyword, limit] : kLimits) {
+      if (value || keyword != o->keyword) continue;
+      if (keyword == "connect_timeout" && env_timeout) continue;
+      value = limit;
+    }
+    if (!value) continue;
+    if (!out.empty()) out += ' ';
+    out.append(o->keyword).append("='");
+    for (const char* c = value; *c; ++c) {
+      if (*c == '\'' || *c == '\\') out += '\\';
+      out += *c;
+    }
+    out += '\'';
+  }
+  return out;
+}
 
 // ---- Store::Impl ----------------------------------------------------------------------------
 

@@ -20,6 +20,14 @@
 
 namespace waybill::dispatcher {
 
+/// `conninfo` (key=value pairs or a URI) with limits on how long a lost link or host can hold a
+/// caller, where it sets none of its own: connect_timeout=2 (per host), TCP keepalives (idle 2 s,
+/// a probe a second, 2 unanswered: about 4 s) and tcp_user_timeout=4000 (data unacknowledged
+/// for 4 s). Without them, a connection whose peer vanished without a word (a cut link, a dead
+/// host) waits out the kernel's retransmissions, about 15 minutes. Unix sockets ignore all but
+/// the first. Throws StoreError (permanent) naming the fault when libpq cannot parse it.
+std::string with_link_timeouts(const std::string& conninfo);
+
 class Store {
  public:
   /// Connects (libpq conninfo; empty means libpq's environment). Throws StoreError.
