@@ -51,9 +51,15 @@ void DispatcherCore::guarded(F&& body) {
 }
 
 void DispatcherCore::database_lost(const std::string& what) {
-  if (!m_db_broken) m_metrics.db_error("unavailable");
   m_log.error("database: ", what);
+  // Lost already: other tasks failing meanwhile (a held write, a read) keep the retry's time.
+  if (m_db_broken) return;
+  m_metrics.db_error("unavailable");
   m_db_broken = true;
+  retry_later();
+}
+
+void DispatcherCore::retry_later() {
   m_db_retry_at = m_now + milliseconds(m_db_backoff_ms);
   m_db_backoff_ms = std::min(m_db_backoff_ms * 2, m_config.db_retry_max_ms);
 }
@@ -78,6 +84,12 @@ void DispatcherCore::worker_message(const std::string& peer, wire::Message messa
 void DispatcherCore::client_message(const std::string& peer, wire::Message message,
                                     Clock::time_point now) {
   m_now = now;
+  if (m_db_broken) {
+    // Every request needs PostgreSQL, and trying it would hold the loop (and the workers'
+    // heartbeats) for a connect timeout a request: the client retries once it is back.
+    send(Side::clients, peer, failed(0, "database unavailable; retry"), now);
+    return;
+  }
   try {
     on_client(peer, message, now);
   } catch (const StoreError& e) {
@@ -144,9 +156,14 @@ void DispatcherCore::tick(Clock::time_point now) {
     check_submits(now);
     if (m_db_broken) {
       if (now < m_db_retry_at) return;
-      abort_submits("database connection lost");
-      resume();  // throws again while PostgreSQL is still away
-      resume_plans();
+      try {
+        abort_submits("database connection lost");
+        resume();  // throws again while PostgreSQL is still away
+        resume_plans();
+      } catch (const StoreError& e) {
+        m_log.error("database: ", e.what());
+        return retry_later();
+      }
       m_db_broken = false;
       m_db_backoff_ms = 250;
       m_metrics.db_reconnects.inc();

@@ -223,6 +223,8 @@ class DispatcherCore {
   template <class F>
   void guarded(F&& body);
   void database_lost(const std::string& what);
+  /// Schedules the next try to reconnect, each one later than the last (up to db_retry_max_ms).
+  void retry_later();
   /// A store task failed: the database is lost (retried later), or it was a bug (logged).
   void store_failed(const char* task, const StoreOutcome& outcome);
   static wire::SubmitReply failed(std::uint64_t submit_id, std::string error);

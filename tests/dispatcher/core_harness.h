@@ -49,6 +49,7 @@ class FakeDatabase final : public Catalog {
     m_failures[stage] = {times, retryable, internal};
   }
   void check(Stage stage) {
+    if (stage == Stage::catalog) ++catalog_calls;
     auto it = m_failures.find(stage);
     if (it == m_failures.end() || it->second.times == 0) return;
     --it->second.times;
@@ -57,6 +58,8 @@ class FakeDatabase final : public Catalog {
                                           : StoreError::Kind::permanent,
                      "store: connection to PostgreSQL failed (fake)");
   }
+
+  int catalog_calls = 0;  ///< calls the core made of the catalog, failed or not
 
   // ---- Catalog ----
   std::vector<OpenBatch> open_batches() override {

@@ -252,6 +252,40 @@ TEST(DispatcherCore, ALostDatabaseAtJoinOrInTheCatalogIsRetried) {
   expect_routed(h.db.batches.at(id));
 }
 
+TEST(DispatcherCore, WhileTheDatabaseIsLostClientsAreToldToRetryWithoutAskingIt) {
+  Harness h;
+  const auto id = h.submit(4, "c");
+  h.db.fail(Stage::catalog);
+  h.from_client("c", wire::StatusRequest{static_cast<std::uint64_t>(id)});  // finds it lost
+  ASSERT_EQ(h.received<wire::SubmitReply>("c").size(), 1u);
+  // Lost: each request would wait out a connect timeout with the loop (over a cut link, 2 s
+  // a request): the clients are answered at once and PostgreSQL is not asked.
+  const int calls = h.db.catalog_calls;
+  for (int i = 0; i < 5; ++i) h.from_client("c", wire::StatusRequest{static_cast<std::uint64_t>(id)});
+  EXPECT_EQ(h.db.catalog_calls, calls);
+  const auto replies = h.received<wire::SubmitReply>("c");
+  ASSERT_EQ(replies.size(), 5u);
+  for (const auto& r : replies) {
+    EXPECT_EQ(r.stage, wire::SubmitReply::Stage::failed);
+    EXPECT_EQ(r.error, "database unavailable; retry");
+  }
+  EXPECT_TRUE(h.received<wire::StatusReply>("c").empty());
+  h.advance(300ms);  // reconnected: answered again
+  h.from_client("c", wire::StatusRequest{static_cast<std::uint64_t>(id)});
+  EXPECT_EQ(h.received<wire::StatusReply>("c").size(), 1u);
+}
+
+TEST(DispatcherCore, FailuresWhileTheDatabaseIsLostDoNotPutOffTheRetry) {
+  Harness h;
+  h.db.fail(Stage::catalog, 2);
+  h.from_client("c", wire::StatusRequest{0});  // lost now: the first retry in 250 ms
+  h.advance(100ms);
+  h.from_worker("w1", wire::Hello{"w1", {}, 1});  // add_worker fails too
+  h.advance(160ms);                               // the retry, on time: reconnected
+  const std::string text = h.registry().exposition();
+  EXPECT_NE(text.find("\nwaybill_db_reconnects_total 1\n"), std::string::npos) << text;
+}
+
 TEST(DispatcherCore, ALostDatabaseAtBeginOrWhileStoringRowsFailsTheSubmitClearly) {
   Harness h;
   std::string file = "order_id,origin,destination\nA,1,2\n";
