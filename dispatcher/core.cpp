@@ -160,6 +160,9 @@ void DispatcherCore::tick(Clock::time_point now) {
         abort_submits("database connection lost");
         resume();  // throws again while PostgreSQL is still away
         resume_plans();
+        for (auto& [peer, conn] : m_conns) {  // those that joined while it was away
+          if (conn.db_id == 0) conn.db_id = m_catalog.add_worker(conn.name, conn.threads);
+        }
       } catch (const StoreError& e) {
         m_log.error("database: ", e.what());
         return retry_later();
@@ -304,7 +307,9 @@ void DispatcherCore::count_outcomes(const std::vector<ChunkRoutes>& chunks) {
 
 void DispatcherCore::touch_workers(Clock::time_point now) {
   std::vector<std::pair<std::int64_t, std::uint64_t>> rows;
-  for (const auto& [peer, conn] : m_conns) rows.emplace_back(conn.db_id, conn.jobs_done);
+  for (const auto& [peer, conn] : m_conns) {
+    if (conn.db_id != 0) rows.emplace_back(conn.db_id, conn.jobs_done);
+  }
   m_last_touch = now;
   if (!rows.empty()) m_catalog.touch_workers(rows);
 }

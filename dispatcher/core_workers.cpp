@@ -61,7 +61,9 @@ DispatcherCore::WorkerConn& DispatcherCore::join(const std::string& peer, std::s
   WorkerConn conn;
   conn.name = std::move(name);
   conn.threads = threads;
-  conn.db_id = m_catalog.add_worker(conn.name, conn.threads);
+  // With PostgreSQL lost, asking it would hold the loop a connect timeout per hello, and the
+  // workers, unanswered meanwhile, would come back with another: it is registered on reconnect.
+  if (!m_db_broken) conn.db_id = m_catalog.add_worker(conn.name, conn.threads);
   conn.last_recv = now;
   conn.serial = ++m_conn_serial;
   forget_partials(peer);

@@ -275,13 +275,32 @@ TEST(DispatcherCore, WhileTheDatabaseIsLostClientsAreToldToRetryWithoutAskingIt)
   EXPECT_EQ(h.received<wire::StatusReply>("c").size(), 1u);
 }
 
+TEST(DispatcherCore, AWorkerJoiningWhileTheDatabaseIsLostIsWelcomedAndRegisteredOnReconnect) {
+  Harness h;
+  const auto id = h.submit(4, "c");
+  h.db.fail(Stage::catalog);
+  h.from_client("c", wire::StatusRequest{static_cast<std::uint64_t>(id)});  // lost now
+  const int calls = h.db.catalog_calls;
+  h.join("w1");  // answered at once, PostgreSQL not asked
+  EXPECT_EQ(h.db.catalog_calls, calls);
+  EXPECT_EQ(h.received<wire::Welcome>("w1").size(), 1u);
+  EXPECT_EQ(h.db.workers, 0);
+  h.advance(300ms);  // reconnected: registered, and routing
+  EXPECT_EQ(h.db.workers, 1);
+  h.serve("w1");
+  expect_routed(h.db.batches.at(id));
+}
+
 TEST(DispatcherCore, FailuresWhileTheDatabaseIsLostDoNotPutOffTheRetry) {
   Harness h;
-  h.db.fail(Stage::catalog, 2);
+  h.submit(4);
+  h.join("w1");  // the read of its lease's jobs is under way
+  h.db.fail(Stage::catalog);
+  h.db.fail(Stage::read_jobs);
   h.from_client("c", wire::StatusRequest{0});  // lost now: the first retry in 250 ms
   h.advance(100ms);
-  h.from_worker("w1", wire::Hello{"w1", {}, 1});  // add_worker fails too
-  h.advance(160ms);                               // the retry, on time: reconnected
+  h.run_store();     // the read fails too
+  h.advance(160ms);  // the retry, on time: reconnected
   const std::string text = h.registry().exposition();
   EXPECT_NE(text.find("\nwaybill_db_reconnects_total 1\n"), std::string::npos) << text;
 }
