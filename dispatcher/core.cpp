@@ -155,22 +155,12 @@ void DispatcherCore::tick(Clock::time_point now) {
     }
     check_submits(now);
     if (m_db_broken) {
-      if (now < m_db_retry_at) return;
-      try {
-        abort_submits("database connection lost");
-        resume();  // throws again while PostgreSQL is still away
-        resume_plans();
-        for (auto& [peer, conn] : m_conns) {  // those that joined while it was away
-          if (conn.db_id == 0) conn.db_id = m_catalog.add_worker(conn.name, conn.threads);
-        }
-      } catch (const StoreError& e) {
-        m_log.error("database: ", e.what());
-        return retry_later();
+      // Asked off the loop: the catalog is tried once PostgreSQL answers (probe_done).
+      if (!m_probing && now >= m_db_retry_at) {
+        m_probing = true;
+        m_actions.emplace_back(std::in_place_type<Probe>);
       }
-      m_db_broken = false;
-      m_db_backoff_ms = 250;
-      m_metrics.db_reconnects.inc();
-      m_log.info("PostgreSQL reconnected");
+      return;
     }
     store_poisoned(now);
     flush(now, false);
@@ -184,6 +174,34 @@ void DispatcherCore::tick(Clock::time_point now) {
   }
 }
 
+void DispatcherCore::probe_done(const StoreOutcome& outcome, Clock::time_point now) {
+  m_now = now;
+  m_probing = false;
+  if (!m_db_broken) return;
+  if (!outcome.ok()) {
+    m_log.error("database: ", outcome.what);
+    return retry_later();
+  }
+  try {
+    abort_submits("database connection lost");
+    resume();  // throws if PostgreSQL went away again
+    resume_plans();
+    for (auto& [peer, conn] : m_conns) {  // those that joined while it was away
+      if (conn.db_id == 0) conn.db_id = m_catalog.add_worker(conn.name, conn.threads);
+    }
+  } catch (const StoreError& e) {
+    m_log.error("database: ", e.what());
+    return retry_later();
+  } catch (const std::exception& e) {
+    m_log.error("unexpected: ", e.what());
+    return retry_later();
+  }
+  m_db_broken = false;
+  m_db_backoff_ms = 250;
+  m_metrics.db_reconnects.inc();
+  m_log.info("PostgreSQL reconnected");
+}
+
 void DispatcherCore::stop(Clock::time_point now) {
   m_now = now;
   abort_submits("dispatcher stopping");
@@ -192,12 +210,12 @@ void DispatcherCore::stop(Clock::time_point now) {
 
 DispatcherCore::Clock::time_point DispatcherCore::next_wakeup() const {
   auto t = m_last_check + milliseconds(std::max(50, m_config.heartbeat_ms / 4));
-  if (m_db_broken) {
-    t = std::min(t, m_db_retry_at);
-  } else if (const auto due = m_routes.due()) {
-    t = std::min(t, *due);
+  if (m_db_broken) {  // (nothing is written or touched meanwhile: those timers wait too)
+    if (!m_probing) t = std::min(t, m_db_retry_at);
+  } else {
+    if (const auto due = m_routes.due()) t = std::min(t, *due);
+    t = std::min(t, m_last_touch + std::chrono::seconds(5));
   }
-  t = std::min(t, m_last_touch + std::chrono::seconds(5));
   for (const auto& [id, s] : m_open) {
     const bool our_turn = s->committing || s->held || s->batch_id == 0;
     t = std::min(t, s->last + (our_turn ? milliseconds(10000) : milliseconds(m_config.submit_idle_ms)));

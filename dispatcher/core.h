@@ -88,11 +88,16 @@ struct AbortBatch {
   std::uint64_t tag = 0;
   std::uint32_t slot = 0;
 };
-/// The store tasks run on connections of their own, each in the order posted: reads (ReadJobs),
-/// route writes (WriteRoutes), and one connection per receiving slot for the submits
-/// (BeginBatch, StoreRows, AbortBatch: config.max_receiving slots).
-using Action =
-    std::variant<Send, ReadJobs, WriteRoutes, BeginBatch, StoreRows, AbortBatch, CancelBatch>;
+/// While PostgreSQL is lost: whether it answers again, asked off the loop (a connection attempt
+/// to a host that is gone waits out connect_timeout): probe_done(...).
+struct Probe {};
+
+/// The store tasks run on connections of their own, each in the order posted: reads (ReadJobs,
+/// a few connections taken in turn), route writes (WriteRoutes), one connection per receiving
+/// slot for the submits (BeginBatch, StoreRows, AbortBatch: config.max_receiving slots), and
+/// one for probes.
+using Action = std::variant<Send, ReadJobs, WriteRoutes, BeginBatch, StoreRows, AbortBatch,
+                            CancelBatch, Probe>;
 
 /// How a store task ended.
 struct StoreOutcome {
@@ -129,6 +134,8 @@ class DispatcherCore {
   void jobs_read(std::uint64_t id, const StoreOutcome& outcome, std::vector<wire::JobSpec> jobs,
                  Clock::time_point now);
   void routes_written(std::uint64_t id, const StoreOutcome& outcome, Clock::time_point now);
+  /// The answer to a Probe: PostgreSQL answers again (the core resumes from it), or not yet.
+  void probe_done(const StoreOutcome& outcome, Clock::time_point now);
   /// `resumed`: where the durable segments of a resumed batch end (BeginBatch::resume).
   void submit_written(std::uint64_t tag, const StoreOutcome& outcome, std::int64_t batch_id,
                       Clock::time_point now, const SegmentMark& resumed = {});
@@ -361,6 +368,7 @@ class DispatcherCore {
 
   Clock::time_point m_now;  // of the event being handled
   bool m_db_broken = false;
+  bool m_probing = false;  // a Probe is out
   int m_db_backoff_ms = 250;
   Clock::time_point m_db_retry_at;
   Clock::time_point m_last_check;

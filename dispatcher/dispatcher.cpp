@@ -84,6 +84,11 @@ StoreOutcome outcome_of(const AsyncStore::Done& done) {
   return {};
 }
 
+// Connections reading the jobs of leases, taken in turn. A read is one round trip and its
+// rows: to a PostgreSQL 100 ms away (ops/hosts.sh, scenario slow) one connection read a lease
+// in 220 ms, at most 4-5 leases a second, whatever the workers could take.
+constexpr int kReadConnections = 4;
+
 class Driver {
  public:
   Driver(const DispatcherConfig& config, zmq::context_t& context, Logger& log)
@@ -152,8 +157,12 @@ class Driver {
         m_catalog = std::make_unique<StoreCatalog>(*m_store);
         m_core = std::make_unique<DispatcherCore>(m_config, *m_catalog, m_log, m_metrics);
         m_core->start(Clock::now());
-        m_reads = std::make_unique<AsyncStore>(m_config.db);
+        m_reads.clear();
+        for (int i = 0; i < kReadConnections; ++i) {
+          m_reads.push_back(std::make_unique<AsyncStore>(m_config.db));
+        }
         m_writes = std::make_unique<AsyncStore>(m_config.db);
+        m_probe = std::make_unique<AsyncStore>(m_config.db);
         m_submits.clear();
         for (std::uint32_t i = 0; i < std::max<std::uint32_t>(1, m_config.max_receiving); ++i) {
           m_submits.push_back(std::make_unique<AsyncStore>(m_config.db));
@@ -174,8 +183,9 @@ class Driver {
     if (m_poll_items.empty()) {  // what is polled is fixed once connected: built once
       m_poll_items = {{m_workers.handle(), 0, ZMQ_POLLIN, 0},
                       {m_clients.handle(), 0, ZMQ_POLLIN, 0},
-                      {nullptr, m_reads->wake_fd(), ZMQ_POLLIN, 0},
-                      {nullptr, m_writes->wake_fd(), ZMQ_POLLIN, 0}};
+                      {nullptr, m_writes->wake_fd(), ZMQ_POLLIN, 0},
+                      {nullptr, m_probe->wake_fd(), ZMQ_POLLIN, 0}};
+      for (const auto& r : m_reads) m_poll_items.push_back({nullptr, r->wake_fd(), ZMQ_POLLIN, 0});
       for (const auto& s : m_submits) m_poll_items.push_back({nullptr, s->wake_fd(), ZMQ_POLLIN, 0});
       if (m_zap) m_poll_items.push_back({m_zap->socket().handle(), 0, ZMQ_POLLIN, 0});
     }
@@ -232,13 +242,16 @@ class Driver {
   }
 
   void drain_stores() {
-    while (auto done = m_reads->poll()) {
-      const auto it = m_read_jobs.find(done->tag);
-      auto jobs = std::move(*it->second);
-      m_read_jobs.erase(it);
-      m_log.debug("read the jobs of a lease in ", done->took.count(), " ms");
-      m_core->jobs_read(done->tag, outcome_of(*done), std::move(jobs), Clock::now());
+    for (const auto& reads : m_reads) {
+      while (auto done = reads->poll()) {
+        const auto it = m_read_jobs.find(done->tag);
+        auto jobs = std::move(*it->second);
+        m_read_jobs.erase(it);
+        m_log.debug("read the jobs of a lease in ", done->took.count(), " ms");
+        m_core->jobs_read(done->tag, outcome_of(*done), std::move(jobs), Clock::now());
+      }
     }
+    while (auto done = m_probe->poll()) m_core->probe_done(outcome_of(*done), Clock::now());
     while (auto done = m_writes->poll()) {
       if (done->tag & kCancelTag) {
         const auto batch_id = static_cast<std::int64_t>(done->tag & ~kCancelTag);
@@ -288,9 +301,12 @@ class Driver {
   void operator()(ReadJobs& a) {
     auto jobs = std::make_shared<std::vector<wire::JobSpec>>();
     m_read_jobs.emplace(a.id, jobs);
-    m_reads->post(a.id, [jobs, a](Store& store) {
+    m_reads[m_next_read++ % m_reads.size()]->post(a.id, [jobs, a](Store& store) {
       *jobs = store.read_jobs(a.batch_id, a.first_seq, a.count);
     });
+  }
+  void operator()(Probe&) {
+    m_probe->post(0, [](Store& store) { store.ping(); });
   }
   void operator()(WriteRoutes& a) {
     std::size_t rows = 0;
@@ -372,8 +388,10 @@ class Driver {
   std::unique_ptr<Store> m_store;  // the catalog's connection
   std::unique_ptr<StoreCatalog> m_catalog;
   std::unique_ptr<DispatcherCore> m_core;
-  std::unique_ptr<AsyncStore> m_reads;    // reads the jobs of the leases granted
+  std::vector<std::unique_ptr<AsyncStore>> m_reads;  // read the jobs of the leases granted, in turn
+  std::size_t m_next_read = 0;
   std::unique_ptr<AsyncStore> m_writes;   // writes routes
+  std::unique_ptr<AsyncStore> m_probe;    // asks a lost PostgreSQL whether it answers again
   std::vector<std::unique_ptr<AsyncStore>> m_submits;  // a receiving slot each: its submit's transaction
   std::vector<zmq::pollitem_t> m_poll_items;  // the sockets and the stores' wake descriptors
   std::map<std::uint64_t, std::shared_ptr<std::vector<wire::JobSpec>>> m_read_jobs;

@@ -57,8 +57,8 @@ std::string with_link_timeouts(const std::string& conninfo) {
   // PGCONNECT_TIMEOUT, where set, is the operator's word for connect_timeout.
   const bool env_timeout = std::getenv("PGCONNECT_TIMEOUT") != nullptr;
   static constexpr std::pair<std::string_view, const char*> kLimits[] = {
-      {"connect_timeout", "2"},  {"keepalives_idle", "2"},      {"keepalives_interval", "1"},
-      {"keepalives_count", "2"}, {"tcp_user_timeout", "4000"}};
+      {"connect_timeout", "2"},  {"keepalives_idle", "1"},      {"keepalives_interval", "1"},
+      {"keepalives_count", "2"}, {"tcp_user_timeout", "3000"}};
   std::string out;
   for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
     const char* value = o->val;
@@ -182,6 +182,13 @@ void Store::migrate() {
       txn.exec_params("insert into schema_migrations (name) values ($1)", migration.name);
       txn.commit();
     }
+  });
+}
+
+void Store::ping() {
+  m_impl->guarded("ping", [&] {
+    pqxx::nontransaction txn(m_impl->main());
+    txn.exec1("select 1");
   });
 }
 

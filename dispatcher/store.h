@@ -21,11 +21,13 @@
 namespace waybill::dispatcher {
 
 /// `conninfo` (key=value pairs or a URI) with limits on how long a lost link or host can hold a
-/// caller, where it sets none of its own: connect_timeout=2 (per host), TCP keepalives (idle 2 s,
-/// a probe a second, 2 unanswered: about 4 s) and tcp_user_timeout=4000 (data unacknowledged
-/// for 4 s). Without them, a connection whose peer vanished without a word (a cut link, a dead
-/// host) waits out the kernel's retransmissions, about 15 minutes. Unix sockets ignore all but
-/// the first. Throws StoreError (permanent) naming the fault when libpq cannot parse it.
+/// caller, where it sets none of its own: connect_timeout=2 (per host), TCP keepalives (idle 1 s,
+/// a probe a second, 2 unanswered: about 3 s) and tcp_user_timeout=3000 (data unacknowledged
+/// for 3 s). Without them, a connection whose peer vanished without a word (a cut link, a dead
+/// host) waits out the kernel's retransmissions, about 15 minutes; with them, a catalog call
+/// holds the dispatcher's loop less than the 5 s after which workers take it for dead. Unix
+/// sockets ignore all but the first. Throws StoreError (permanent) naming the fault when libpq
+/// cannot parse it.
 std::string with_link_timeouts(const std::string& conninfo);
 
 class Store {
@@ -39,6 +41,9 @@ class Store {
   void migrate();
   /// The migrations of this binary not applied to the database, in order (empty: up to date).
   std::vector<std::string> pending_migrations();
+  /// Whether the server answers: a round trip (reconnecting first, if the connection was lost).
+  /// Throws StoreError when it does not.
+  void ping();
 
   // ---- graphs ----
   /// Stores a graph: its serialized bytes and its pgRouting-shaped node and edge tables. When a

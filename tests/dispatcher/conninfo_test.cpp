@@ -45,17 +45,17 @@ TEST_F(LinkTimeouts, AreAddedToAKeyValueConninfo) {
   EXPECT_EQ(set.at("dbname"), "waybill");
   EXPECT_EQ(set.at("target_session_attrs"), "read-write");
   EXPECT_EQ(set.at("connect_timeout"), "2");
-  EXPECT_EQ(set.at("keepalives_idle"), "2");
+  EXPECT_EQ(set.at("keepalives_idle"), "1");
   EXPECT_EQ(set.at("keepalives_interval"), "1");
   EXPECT_EQ(set.at("keepalives_count"), "2");
-  EXPECT_EQ(set.at("tcp_user_timeout"), "4000");
+  EXPECT_EQ(set.at("tcp_user_timeout"), "3000");
 }
 
 TEST_F(LinkTimeouts, NeverOverrideWhatTheConninfoOrTheEnvironmentSays) {
   const auto set = parsed(with_link_timeouts("host=db connect_timeout=10 tcp_user_timeout=0"));
   EXPECT_EQ(set.at("connect_timeout"), "10");
   EXPECT_EQ(set.at("tcp_user_timeout"), "0");
-  EXPECT_EQ(set.at("keepalives_idle"), "2");
+  EXPECT_EQ(set.at("keepalives_idle"), "1");
 
   setenv("PGCONNECT_TIMEOUT", "30", 1);
   EXPECT_EQ(parsed(with_link_timeouts("host=db")).count("connect_timeout"), 0u);
@@ -69,7 +69,7 @@ TEST_F(LinkTimeouts, AreAddedToAUriAndToAnEmptyConninfo) {
   EXPECT_EQ(uri.at("port"), "6543");
   EXPECT_EQ(uri.at("dbname"), "waybill");
   EXPECT_EQ(uri.at("sslmode"), "disable");
-  EXPECT_EQ(uri.at("tcp_user_timeout"), "4000");
+  EXPECT_EQ(uri.at("tcp_user_timeout"), "3000");
 
   // Empty: libpq's environment (PGHOST, ...) still decides the rest.
   const auto empty = parsed(with_link_timeouts(""));

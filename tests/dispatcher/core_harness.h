@@ -280,6 +280,9 @@ class Harness {
   }
 
   DispatcherCore& core() { return *m_core; }
+  /// Probes of a lost database stay unanswered while set (a connection attempt under way).
+  bool hold_probes = false;
+  int probes_pending() const { return m_probes; }
   const metrics::Registry& registry() const { return m_registry; }
 
   /// Moves the clock and lets the core's timers run.
@@ -290,6 +293,14 @@ class Harness {
   void tick() {
     m_core->tick(now);
     collect();
+    // A probe of the lost database is answered at once, as PostgreSQL is (through the
+    // catalog's failures), and the loop turns again, as the dispatcher's does after an event.
+    while (m_probes > 0 && !hold_probes) {
+      --m_probes;
+      m_core->probe_done(outcome_of([&] { db.check(Stage::catalog); }), now);
+      m_core->tick(now);
+      collect();
+    }
   }
 
   // ---- peers ----
@@ -390,6 +401,8 @@ class Harness {
     for (Action& a : m_core->take_actions()) {
       if (auto* send = std::get_if<Send>(&a)) {
         m_inbox[send->peer].push_back(std::move(send->message));
+      } else if (std::holds_alternative<Probe>(a)) {
+        ++m_probes;
       } else if (std::holds_alternative<ReadJobs>(a)) {
         m_reads.push_back(std::move(a));
       } else if (std::holds_alternative<WriteRoutes>(a) || std::holds_alternative<CancelBatch>(a)) {
@@ -447,6 +460,7 @@ class Harness {
   std::unique_ptr<DispatcherCore> m_core;
   std::map<std::string, std::deque<wire::Message>> m_inbox;
   std::deque<Action> m_reads, m_writes, m_submits;
+  int m_probes = 0;  // Probe actions not answered yet
 };
 
 }  // namespace waybill::dispatcher::testing

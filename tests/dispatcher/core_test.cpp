@@ -291,6 +291,26 @@ TEST(DispatcherCore, AWorkerJoiningWhileTheDatabaseIsLostIsWelcomedAndRegistered
   expect_routed(h.db.batches.at(id));
 }
 
+TEST(DispatcherCore, ALostDatabaseIsProbedOffTheLoopOneProbeAtATime) {
+  Harness h;
+  const auto id = h.submit(4, "c");
+  h.db.fail(Stage::catalog);
+  h.from_client("c", wire::StatusRequest{static_cast<std::uint64_t>(id)});  // lost now
+  // A probe is a connection attempt (to a host that is gone: connect_timeout): it runs on a
+  // store's thread while the loop goes on; the loop itself never asks the catalog meanwhile.
+  h.hold_probes = true;
+  const int calls = h.db.catalog_calls;
+  for (int i = 0; i < 20; ++i) h.advance(500ms);
+  EXPECT_EQ(h.db.catalog_calls, calls);
+  EXPECT_EQ(h.probes_pending(), 1);
+  EXPECT_LT(h.core().next_wakeup(), h.now + 1s);  // no busy loop on a retry time gone by
+  EXPECT_GT(h.core().next_wakeup(), h.now);
+  h.hold_probes = false;
+  h.tick();  // it answers: the core resumes from the catalog
+  const std::string text = h.registry().exposition();
+  EXPECT_NE(text.find("\nwaybill_db_reconnects_total 1\n"), std::string::npos) << text;
+}
+
 TEST(DispatcherCore, FailuresWhileTheDatabaseIsLostDoNotPutOffTheRetry) {
   Harness h;
   h.submit(4);
