@@ -212,28 +212,5 @@ elapsed=$((SECONDS - t0))
 fi
 
 step "checking every route against waybill route"
-psql "$db" -qc "\copy (select origin, destination, coalesce(cost::text, status), order_id from job_routes order by batch_id, seq) to '$out/stored.csv' csv"
-cut -d, -f1,2 "$out/stored.csv" | "$waybill" route --graph "$graph" >"$out/expected.csv"
-psql "$db" -qc "\copy (select line from rejects order by line) to '$out/rejected.txt' csv"
-# Routes stored (the elements of the blocks) and jobs routed (the view routes, a job a row).
-counts=$(psql "$db" -qtA -F' ' -c "select (select sum(accepted) from batches),
-  (select coalesce(sum(cardinality(status)), 0) from route_blocks), (select count(*) from routes),
-  (select count(*) from jobs j where not exists (select 1 from routes r where r.batch_id = j.batch_id and r.seq = j.seq))")
-python3 - "$out" "$kills" "$dispatcher_restarts" "$pg_restarts" "$elapsed" $counts <<'PY'
-import sys
-out = sys.argv[1]
-kills, d_restarts, pg_restarts, elapsed, accepted, routes, distinct, missing = map(int, sys.argv[2:10])
-stored = [l.rstrip('\n').split(',') for l in open(f'{out}/stored.csv')]
-expected = [l.rstrip('\n').split(',') for l in open(f'{out}/expected.csv')]
-wrong = sum(1 for s, e in zip(stored, expected) if s[2] != e[2])
-bad_lines = open(f'{out}/bad_lines.txt').read().split()
-rejected = open(f'{out}/rejected.txt').read().split()
-lost, duplicated = missing, routes - distinct
-print(f"kills: {kills} workers, {d_restarts} dispatcher, {pg_restarts} PostgreSQL restarts; {elapsed} s")
-print(f"jobs: {accepted}; routes: {routes}; lost: {lost}; duplicated: {duplicated}; "
-      f"wrong: {wrong + abs(len(stored) - len(expected))}; rejects: {len(rejected)}/{len(bad_lines)}")
-ok = lost == 0 and duplicated == 0 and wrong == 0 and len(stored) == len(expected) == accepted \
-     and rejected == bad_lines
-print('chaos: OK' if ok else 'chaos: FAIL')
-sys.exit(0 if ok else 1)
-PY
+echo "kills: $kills workers, $dispatcher_restarts dispatcher, $pg_restarts PostgreSQL restarts; $elapsed s"
+check_routes "$db" "$out" "$out/bad_lines.txt"

@@ -15,6 +15,7 @@ packages=(
   postgresql-15 postgresql-15-pgrouting
   postgresql-15-auto-failover # pg_autoctl: ops/ha.sh, the failover chaos run
   python3 ca-certificates
+  iproute2 # ip, ss, tc: ops/hosts.sh's namespaces and links, ops/bench's byte counters
   systemd # systemd-analyze: tests/ops checks ops/systemd/ with it (no running systemd needed)
   "$@"
 )

@@ -238,6 +238,44 @@ tcp_bytes() {
 # difference of two is what a streaming standby is sent.
 wal_lsn_bytes() { psql "$1" -qtAc "select pg_current_wal_lsn() - '0/0'::pg_lsn"; }
 
+# ---- checking (ops/chaos.sh, ops/hosts.sh) -------------------------------------------------
+
+# check_routes CONNINFO OUT [BAD_LINES]: every accepted job of every batch in the database has
+# exactly one route, equal to `waybill route`'s answer on NY; with BAD_LINES (a file of line
+# numbers), the rejects are exactly those lines. Prints the counts and "routes: OK" (status 0)
+# or "routes: FAIL" (status 1). Leaves stored.csv, expected.csv and rejected.txt in OUT.
+check_routes() {
+  local db=$1 out=$2 bad=${3:-}
+  psql "$db" -qc "\copy (select origin, destination, coalesce(cost::text, status), order_id from job_routes order by batch_id, seq) to '$out/stored.csv' csv"
+  cut -d, -f1,2 "$out/stored.csv" | "$BUILD_DIR/bin/waybill" route --graph "$DATA/dimacs/USA-road-d.NY.gr.gz" >"$out/expected.csv"
+  psql "$db" -qc "\copy (select line from rejects order by line) to '$out/rejected.txt' csv"
+  # Routes stored (the elements of the blocks) and jobs routed (the view routes, a job a row).
+  local counts
+  counts=$(psql "$db" -qtA -F' ' -c "select (select coalesce(sum(accepted), 0) from batches),
+    (select coalesce(sum(cardinality(status)), 0) from route_blocks), (select count(*) from routes),
+    (select count(*) from jobs j where not exists (select 1 from routes r where r.batch_id = j.batch_id and r.seq = j.seq))")
+  # shellcheck disable=SC2086 # four numbers
+  python3 - "$out" "$bad" $counts <<'PY'
+import sys
+out, bad = sys.argv[1], sys.argv[2]
+accepted, routes, distinct, missing = map(int, sys.argv[3:7])
+stored = [l.rstrip('\n').split(',') for l in open(f'{out}/stored.csv')]
+expected = [l.rstrip('\n').split(',') for l in open(f'{out}/expected.csv')]
+wrong = sum(1 for s, e in zip(stored, expected) if s[2] != e[2]) + abs(len(stored) - len(expected))
+rejected = open(f'{out}/rejected.txt').read().split()
+lost, duplicated = missing, routes - distinct
+line = f"jobs: {accepted}; routes: {routes}; lost: {lost}; duplicated: {duplicated}; wrong: {wrong}"
+ok = lost == 0 and duplicated == 0 and wrong == 0 and len(stored) == len(expected) == accepted
+if bad:
+    bad_lines = open(bad).read().split()
+    line += f"; rejects: {len(rejected)}/{len(bad_lines)}"
+    ok = ok and rejected == bad_lines
+print(line)
+print('routes: OK' if ok else 'routes: FAIL')
+sys.exit(0 if ok else 1)
+PY
+}
+
 # Run as a command: `ops/lib.sh FUNCTION [ARGS...]`.
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   set -euo pipefail
