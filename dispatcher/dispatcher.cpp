@@ -302,7 +302,15 @@ class Driver {
     auto jobs = std::make_shared<std::vector<wire::JobSpec>>();
     m_read_jobs.emplace(a.id, jobs);
     m_reads[m_next_read++ % m_reads.size()]->post(a.id, [jobs, a](Store& store) {
-      *jobs = store.read_jobs(a.batch_id, a.first_seq, a.count);
+      try {
+        *jobs = store.read_jobs(a.batch_id, a.first_seq, a.count);
+      } catch (const StoreError& e) {
+        // A connection whose server died since its last use (a failover) fails on first use,
+        // and with four of them each would count as a lost database of its own. A read is safe
+        // to try again, once, on a new connection (Store opens one).
+        if (e.kind() != StoreError::Kind::retryable) throw;
+        *jobs = store.read_jobs(a.batch_id, a.first_seq, a.count);
+      }
     });
   }
   void operator()(Probe&) {
