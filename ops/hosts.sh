@@ -5,19 +5,21 @@
 # workers, .254 the switch). A link is cut by taking its port on the switch down: the packets
 # vanish, nobody is told, as when a cable is pulled.
 #
-#   ops/hosts.sh            # the scenarios below, a batch of JOBS (2,000,000) each; a table at the end
+#   ops/hosts.sh            # the scenarios below, a batch of JOBS (2,000,000) each; a line each at the end
 #   ops/hosts.sh up         # only the rig: namespaces, links, PostgreSQL (then: ip netns exec ...)
 #   ops/hosts.sh down       # stop everything, delete the namespaces
 #
 # The scenarios, each a new batch on NY with the dispatcher and both workers running:
 #   baseline   nothing happens;
-#   worker     worker 1's link is cut for CUT_S (30) seconds once routing has begun;
-#   database   the dispatcher's link to PostgreSQL is cut for CUT_S seconds once routing has begun;
+#   worker     worker 1's link is cut for CUT_S (30) seconds once a tenth of the batch is routed;
+#   database   the dispatcher's link to PostgreSQL is cut for CUT_S seconds, likewise;
 #   slow       every link delays 50 ms each way and loses 1% of the packets (DELAY_MS, LOSS):
 #              with tc netem where the kernel has it, else through ops/relay.py in the switch.
 # Then every job of every batch is checked: exactly one route, equal to `waybill route`'s. Per
-# scenario it prints how long the batch took from the submit's start, the routes/s while the
-# link was cut and after it came back, and when the cut worker was given up and came back.
+# scenario it prints the batch's jobs/s (from the submit's start to its last route stored), and
+# for a cut: when the cut worker was given up and when it was back; when the dispatcher saw the
+# database lost, the routes stored while cut, the first route after the link came back, and how
+# many times a worker took the dispatcher for dead.
 # Needs root (namespaces). Exit status 77 when namespaces cannot be made here (a test skips).
 # Environment: JOBS, DEPOTS (100), CUT_S, DELAY_MS, LOSS, SCENARIOS ("baseline worker database
 # slow"), HOSTS_NS (wbh: the namespaces' prefix), HOSTS_NET (10.77.0), DISPATCHER_ARGS (more
@@ -117,15 +119,18 @@ rig_up() {
 
 # ---- the pipeline in the rig -----------------------------------------------------------------
 
-# netem on every host's port of the switch (each way: the port's egress is the host's ingress,
-# and the host's eth0 the other way), or else the relay; sets DB_HOST and WORKERS_AT.
+# Delay and loss on every path, DELAY_MS and LOSS each way, or else the relay; sets SLOW (netem,
+# relay). netem delays what leaves an interface: the ports of the workers and of PostgreSQL on
+# the switch (towards them) and their own eth0 (from them); the dispatcher's link is left as it
+# is, so that each path (worker - dispatcher, dispatcher - PostgreSQL) crosses one delay each way.
 SLOW=none
 slow_links_on() {
-  local h
-  if tc -n "$NS-sw" qdisc add dev p-db root netem delay "${DELAY_MS}ms" loss "$(python3 -c "print($LOSS * 100)")%" 2>/dev/null; then
-    for h in "${HOSTS[@]}"; do
-      tc -n "$NS-sw" qdisc replace dev "p-$h" root netem delay "${DELAY_MS}ms" loss "$(python3 -c "print($LOSS * 100)")%"
-      [[ $h == disp ]] || tc -n "$NS-$h" qdisc replace dev eth0 root netem delay "${DELAY_MS}ms" loss "$(python3 -c "print($LOSS * 100)")%"
+  local h loss_pct
+  loss_pct=$(python3 -c "print($LOSS * 100)")
+  if tc -n "$NS-sw" qdisc add dev p-db root netem delay "${DELAY_MS}ms" loss "$loss_pct%" 2>/dev/null; then
+    for h in db w1 w2; do
+      tc -n "$NS-sw" qdisc replace dev "p-$h" root netem delay "${DELAY_MS}ms" loss "$loss_pct%"
+      tc -n "$NS-$h" qdisc replace dev eth0 root netem delay "${DELAY_MS}ms" loss "$loss_pct%"
     done
     SLOW=netem
   else
