@@ -7,6 +7,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/client_options.h"
+#include "cli/regions.h"
 #include "cli/commands.h"
 #include "transport/client.h"
 
@@ -16,19 +17,23 @@ using namespace std::chrono_literals;
 
 int cancel_command(std::span<const std::string> args) {
   std::string endpoint = "tcp://127.0.0.1:7410";
+  std::string graph;
   std::uint64_t batch = 0;
   po::options_description options(
-      "waybill cancel --dispatcher ENDPOINT BATCH\n\nStops the routing of a batch: its jobs not "
+      "waybill cancel [--dispatcher ENDPOINT | --graph NAME] BATCH\n\nStops the routing of a batch: its jobs not "
       "routed yet get status 'cancelled'\n(select * from job_routes where status = 'cancelled'), "
       "and the batch is finished.\nOther batches are not disturbed.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("dispatcher", po::value(&endpoint)->default_value(endpoint), "the dispatcher's client endpoint")
-      ("batch", po::value(&batch), "the batch to cancel");
-  std::string key, server_key;
+      ("batch", po::value(&batch), "the batch to cancel")
+      ("graph", po::value(&graph), "ask the dispatcher of this graph's region (the regions file)");
+  std::string key, server_key, regions;
   add_key_options(options, key, server_key);
+  add_regions_option(options, regions);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "cancel", "batch")) return *status;
+  if (auto status = use_region(vm, graph, regions, endpoint, server_key, "cancel")) return *status;
   if (batch == 0) {
     std::cerr << "waybill cancel: which batch? (waybill cancel BATCH)\n\n" << options << '\n';
     return 2;

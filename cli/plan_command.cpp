@@ -13,6 +13,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/client_options.h"
+#include "cli/regions.h"
 #include "cli/commands.h"
 #include "transport/client.h"
 
@@ -22,12 +23,12 @@ namespace po = boost::program_options;
 using namespace std::chrono_literals;
 
 int plan_command(std::span<const std::string> args) {
-  std::string endpoint = "tcp://127.0.0.1:7410", fleet_file;
+  std::string endpoint = "tcp://127.0.0.1:7410", fleet_file, graph;
   std::uint64_t batch = 0;
   double time_limit_s = 10;
   int service_s = -1;
   po::options_description options(
-      "waybill plan --dispatcher ENDPOINT --batch N --fleet FLEET.csv [--time-limit S]\n"
+      "waybill plan [--dispatcher ENDPOINT | --graph NAME] --batch N --fleet FLEET.csv [--time-limit S]\n"
       "             [--service-s S] [--wait]\n\n"
       "Plans every depot of a routed batch: which van takes which deliveries, in which order,\n"
       "arriving when. The workers plan the depots (a large one in parts) and the tours land in\n"
@@ -45,11 +46,14 @@ int plan_command(std::span<const std::string> args) {
        "seconds of search for each depot (each part of a large one)")
       ("service-s", po::value(&service_s)->default_value(service_s),
        "seconds at each door for jobs without service_s (-1: 120)")
-      ("wait", "wait until every depot is planned");
-  std::string key, server_key;
+      ("wait", "wait until every depot is planned")
+      ("graph", po::value(&graph), "ask the dispatcher of this graph's region (the regions file)");
+  std::string key, server_key, regions;
   add_key_options(options, key, server_key);
+  add_regions_option(options, regions);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "plan")) return *status;
+  if (auto status = use_region(vm, graph, regions, endpoint, server_key, "plan")) return *status;
   if (batch == 0 || fleet_file.empty()) {
     std::cerr << "waybill plan: --batch and --fleet are required\n\n" << options << '\n';
     return 2;

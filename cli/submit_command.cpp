@@ -20,6 +20,7 @@
 #include "cli/batch_file.h"
 #include "cli/cli_options.h"
 #include "cli/client_options.h"
+#include "cli/regions.h"
 #include "cli/commands.h"
 #include "cli/content_reader.h"
 #include "common/iso8601.h"
@@ -308,7 +309,7 @@ int submit_command(std::span<const std::string> args) {
   std::string depart_at;
   double snap_radius_m = 500;
   po::options_description options(
-      "waybill submit --dispatcher ENDPOINT --graph NAME FILE [--wait]\n\nStreams a batch file "
+      "waybill submit [--dispatcher ENDPOINT] --graph NAME FILE [--wait]\n\nStreams a batch file "
       "(CSV: order_id,origin,destination[,weight_kg,due_at,priority,\nready_at,service_s], or "
       "with origin_lat,origin_lon,dest_lat,dest_lon instead of\norigin,destination) to the "
       "dispatcher and prints the batch id once the batch is\ndurable. A gzip or zstd file is read "
@@ -318,7 +319,8 @@ int submit_command(std::span<const std::string> args) {
       "the\ndispatcher is asked. A client beyond the dispatcher's receiving slots waits its\nturn. "
       "The batch is stored in segments as it streams in, and routed from the\nfirst one on. An "
       "interrupted submit keeps its stored segments: it is retried,\nand the same file submitted "
-      "again later resumes after them. A refusal\n(unknown graph, refused key) is not retried.\n\nExit status: 0 stored (the summary says how many "
+      "again later resumes after them. A refusal\n(unknown graph, refused key) is not retried. "
+      "Without --dispatcher, the graph's line\nin the regions file names the dispatcher and its key.\n\nExit status: 0 stored (the summary says how many "
       "lines were rejected, and\nwhy); 1 stored with rejected lines, with --fail-on-rejects;\n2 nothing stored: usage error, file "
       "refused or unreadable, graph unknown, key\nor batch refused; 3 nothing stored: no answer "
       "from the dispatcher or its\ndatabase away, after every attempt.\n\nOptions");
@@ -340,10 +342,17 @@ int submit_command(std::span<const std::string> args) {
       ("attempts", po::value(&attempts)->default_value(attempts), "tries before giving up")
       ("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
        "how long to wait for the dispatcher to answer the start of a submit");
-  std::string key, server_key;
+  std::string key, server_key, regions;
   add_key_options(options, key, server_key);
+  add_regions_option(options, regions);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "submit", "file")) return *status;
+  try {
+    choose_dispatcher(vm, graph, regions, endpoint, server_key);
+  } catch (const RegionsError& e) {
+    std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";
+    return kRefused;
+  }
   if (!depart_at.empty() && !valid_iso8601(depart_at)) {
     std::cerr << "waybill submit: --depart-at: not an ISO 8601 time: '" << depart_at << "'\n";
     return kRefused;
@@ -430,16 +439,21 @@ int status_command(std::span<const std::string> args) {
   std::string endpoint = "tcp://127.0.0.1:7410";
   std::uint64_t batch = 0;
   po::options_description options(
-      "waybill status --dispatcher ENDPOINT [BATCH]\n\nBatches (one, or the unfinished and "
-      "recent ones), their progress, and the workers.\n\nOptions");
+      "waybill status [--dispatcher ENDPOINT | --graph NAME] [BATCH]\n\nBatches (one, or the "
+      "unfinished and recent ones), their progress, and the workers.\nWith --graph, of the "
+      "dispatcher of that graph's region (the regions file).\n\nOptions");
+  std::string graph;
   options.add_options()
       ("help,h", "show this help")
       ("dispatcher", po::value(&endpoint)->default_value(endpoint), "the dispatcher's client endpoint")
-      ("batch", po::value(&batch)->default_value(0), "one batch id (0: all recent)");
-  std::string key, server_key;
+      ("batch", po::value(&batch)->default_value(0), "one batch id (0: all recent)")
+      ("graph", po::value(&graph), "ask the dispatcher of this graph's region");
+  std::string key, server_key, regions;
   add_key_options(options, key, server_key);
+  add_regions_option(options, regions);
   po::variables_map vm;
   if (auto status = parse_options(args, options, vm, "status", "batch")) return *status;
+  if (auto status = use_region(vm, graph, regions, endpoint, server_key, "status")) return *status;
   zmq::context_t context;
   transport::Client client(context, endpoint, key, server_key);
   const auto answer = client.request(wire::StatusRequest{batch}, 5s);
