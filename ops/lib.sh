@@ -158,26 +158,28 @@ setup_keys() {
 }
 
 # start_dispatcher CONNINFO LOG [extra args]: starts waybill-dispatcher in the background, with
-# CurveZMQ (setup_keys).
+# CurveZMQ (setup_keys), on WAYBILL_CLIENTS and WAYBILL_WORKERS, with the key pair
+# DISPATCHER_KEY (default: setup_keys' dispatcher.key).
 start_dispatcher() {
   local db=$1 log=$2
   shift 2
   setup_keys
   "$BUILD_DIR/bin/waybill-dispatcher" --db "$db" --clients "$WAYBILL_CLIENTS" \
-    --workers "$WAYBILL_WORKERS" --key "$RUN_DIR/keys/dispatcher.key" \
+    --workers "$WAYBILL_WORKERS" --key "${DISPATCHER_KEY:-$RUN_DIR/keys/dispatcher.key}" \
     --allow "$RUN_DIR/keys/allow" "$@" >>"$log" 2>&1 &
   PROCS+=($!)
   DISPATCHER_PID=$!
 }
 
-# start_worker LOG [extra args]: starts a waybill-worker in the background.
+# start_worker LOG [extra args]: starts a waybill-worker in the background, joining
+# WAYBILL_WORKERS, whose public key is DISPATCHER_KEY's .pub (default: setup_keys' dispatcher's).
 start_worker() {
-  local log=$1
+  local log=$1 key=${DISPATCHER_KEY:-$RUN_DIR/keys/dispatcher.key}
   shift
   setup_keys
   "$BUILD_DIR/bin/waybill-worker" --dispatcher "$WAYBILL_WORKERS" \
     --cache-dir "$RUN_DIR/worker-cache" --key "$RUN_DIR/keys/worker.key" \
-    --dispatcher-key "$RUN_DIR/keys/dispatcher.pub" "$@" >>"$log" 2>&1 &
+    --dispatcher-key "${key%.key}.pub" "$@" >>"$log" 2>&1 &
   PROCS+=($!)
 }
 
@@ -240,14 +242,21 @@ wal_lsn_bytes() { psql "$1" -qtAc "select pg_current_wal_lsn() - '0/0'::pg_lsn";
 
 # ---- checking (ops/chaos.sh, ops/hosts.sh) -------------------------------------------------
 
-# check_routes CONNINFO OUT [BAD_LINES]: every accepted job of every batch in the database has
-# exactly one route, equal to `waybill route`'s answer on NY; with BAD_LINES (a file of line
-# numbers), the rejects are exactly those lines. Prints the counts and "routes: OK" (status 0)
+# check_routes CONNINFO OUT [BAD_LINES [OSM_FILE]]: every accepted job of every batch in the
+# database has exactly one route, equal to `waybill route`'s answer on NY (node ids), or with
+# OSM_FILE on that extract (jobs in coordinate form); with BAD_LINES (a file of line numbers;
+# may be ""), the rejects are exactly those lines. Prints the counts and "routes: OK" (status 0)
 # or "routes: FAIL" (status 1). Leaves stored.csv, expected.csv and rejected.txt in OUT.
 check_routes() {
-  local db=$1 out=$2 bad=${3:-}
-  psql "$db" -qc "\copy (select origin, destination, coalesce(cost::text, status), order_id from job_routes order by batch_id, seq) to '$out/stored.csv' csv"
-  cut -d, -f1,2 "$out/stored.csv" | "$BUILD_DIR/bin/waybill" route --graph "$DATA/dimacs/USA-road-d.NY.gr.gz" >"$out/expected.csv"
+  local db=$1 out=$2 bad=${3:-} osm=${4:-} ends='origin, destination' graph cost_field=2
+  graph=(--graph "$DATA/dimacs/USA-road-d.NY.gr.gz")
+  if [[ -n $osm ]]; then
+    ends='origin_lat, origin_lon, dest_lat, dest_lon' graph=(--osm "$osm") cost_field=4
+  fi
+  psql "$db" -qc "\copy (select $ends, coalesce(cost::text, status), order_id from job_routes order by batch_id, seq) to '$out/stored.csv' csv"
+  # Status 1: some points unsnappable (answered so, in their lines).
+  cut -d, -f"1-$cost_field" "$out/stored.csv" | "$BUILD_DIR/bin/waybill" route "${graph[@]}" \
+    >"$out/expected.csv" 2>"$out/route.err" || (($? == 1)) || die "waybill route failed: $(tail -2 "$out/route.err")"
   psql "$db" -qc "\copy (select line from rejects order by line) to '$out/rejected.txt' csv"
   # Routes stored (the elements of the blocks) and jobs routed (the view routes, a job a row).
   local counts
@@ -255,13 +264,13 @@ check_routes() {
     (select coalesce(sum(cardinality(status)), 0) from route_blocks), (select count(*) from routes),
     (select count(*) from jobs j where not exists (select 1 from routes r where r.batch_id = j.batch_id and r.seq = j.seq))")
   # shellcheck disable=SC2086 # four numbers
-  python3 - "$out" "$bad" $counts <<'PY'
+  python3 - "$out" "$bad" "$cost_field" $counts <<'PY'
 import sys
-out, bad = sys.argv[1], sys.argv[2]
-accepted, routes, distinct, missing = map(int, sys.argv[3:7])
+out, bad, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+accepted, routes, distinct, missing = map(int, sys.argv[4:8])
 stored = [l.rstrip('\n').split(',') for l in open(f'{out}/stored.csv')]
 expected = [l.rstrip('\n').split(',') for l in open(f'{out}/expected.csv')]
-wrong = sum(1 for s, e in zip(stored, expected) if s[2] != e[2]) + abs(len(stored) - len(expected))
+wrong = sum(1 for s, e in zip(stored, expected) if s[k] != e[k]) + abs(len(stored) - len(expected))
 rejected = open(f'{out}/rejected.txt').read().split()
 lost, duplicated = missing, routes - distinct
 line = f"jobs: {accepted}; routes: {routes}; lost: {lost}; duplicated: {duplicated}; wrong: {wrong}"
