@@ -25,6 +25,14 @@ std::vector<std::string_view> blank_separated(std::string_view line) {
   }
 }
 
+/// Where a line's comment begins: a '#' at the start or after a blank. Z85 keys hold '#' too.
+std::size_t comment_start(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) return i;
+  }
+  return line.size();
+}
+
 bool valid_endpoint(std::string_view e) {
   for (std::string_view scheme : {"tcp://", "ipc://"}) {
     if (e.starts_with(scheme) && e.size() > scheme.size()) return true;
@@ -42,7 +50,7 @@ std::vector<Region> parse_regions(std::string_view text, const std::string& file
     std::string_view line = text.substr(0, eol);
     text.remove_prefix(std::min(eol + 1, text.size()));
     ++number;
-    line = trim(line.substr(0, std::min(line.find('#'), line.size())));
+    line = trim(line.substr(0, comment_start(line)));
     if (line.empty()) continue;
     const std::string where = file + " line " + std::to_string(number) + ": ";
     const auto fields = blank_separated(line);
@@ -112,8 +120,12 @@ void choose_dispatcher(const po::variables_map& vm, const std::string& graph,
   if (graph.empty() || (vm.count("dispatcher") && !vm["dispatcher"].defaulted())) return;
   const char* env = std::getenv("WAYBILL_REGIONS");
   const bool named = (vm.count("regions") && !vm["regions"].defaulted()) || (env && *env);
-  std::error_code ec;
-  if (!named && !std::filesystem::exists(regions_file, ec)) return;
+  if (!named) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(regions_file, ec);
+    if (ec) throw RegionsError(regions_file + ": cannot tell whether the regions file exists: " + ec.message());
+    if (!exists) return;
+  }
   const Region region = find_region(read_regions(regions_file), graph, regions_file);
   endpoint = region.endpoint;
   if (!(vm.count("dispatcher-key") && !vm["dispatcher-key"].defaulted())) {

@@ -32,7 +32,8 @@ struct RegionsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The regions of a file's text. `file` names it in errors. Refuses a line without the three
+/// The regions of a file's text. `file` names it in errors. A comment begins with a '#' at the
+/// start of a line or after a blank (a Z85 key may hold '#'). Refuses a line without the three
 /// fields or with more, an endpoint that is not tcp:// or ipc://, and a graph listed twice.
 std::vector<Region> parse_regions(std::string_view text, const std::string& file);
 
@@ -52,7 +53,8 @@ void add_regions_option(boost::program_options::options_description& options, st
 /// Where a command finds its dispatcher. `--dispatcher` given on the command line wins, and the
 /// regions file is not read. Otherwise, with a graph, its line in the regions file gives the
 /// endpoint and, unless --dispatcher-key was given, the key. A regions file that does not exist
-/// is skipped (the default endpoint stays) unless it was named by --regions or $WAYBILL_REGIONS.
+/// is skipped (the default endpoint stays) unless it was named by --regions or $WAYBILL_REGIONS;
+/// one whose existence cannot be told (a folder that cannot be read) is an error.
 /// Fills `endpoint` and `server_key`; RegionsError when the regions file is wrong or has no line
 /// for the graph.
 void choose_dispatcher(const boost::program_options::variables_map& vm, const std::string& graph,

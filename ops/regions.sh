@@ -17,12 +17,14 @@
 #
 # The run: a batch submitted to each region with `waybill submit --graph G` and no --dispatcher
 # (the regions file says where), after a warm-up batch to NY; NY's goes in once Monaco's routes.
-# When Monaco has routed for WINDOW_S seconds (less if NY's batch is three tenths routed
-# first), NY's dispatcher is killed with kill -9 and, WINDOW_S seconds later, started again. It prints Monaco's routes/s
-# in as long before and after the kill, whether Monaco's worker ever lost its dispatcher, and
-# when NY routed again; the coordinator's batch_progress, and a lookup by order id through it against the
-# region's own answer; then every route of each region is checked (check_routes: one route a
-# job, equal to `waybill route`'s).
+# When Monaco has routed for WINDOW_S seconds (less if NY's batch is three tenths routed first),
+# NY's dispatcher is killed with kill -9 and, WINDOW_S seconds later, started again. It prints
+# Monaco's routes/s in as long before and after the kill, whether Monaco's worker ever lost its
+# dispatcher, what the coordinator shows meanwhile, and when NY routed again; the coordinator's
+# batch_progress; what a query over every region does with NY's database away (its foreign
+# server pointed at a port where nothing listens) and one over Monaco alone; a lookup by order
+# id through the coordinator against the region's own answer; then every route of each region
+# is checked (check_routes: one route a job, equal to `waybill route`'s).
 # Environment: NY_JOBS (2,000,000), MONACO_JOBS (4,000,000), WINDOW_S (10), REGIONS_NAME
 # (regions), REGIONS_PORT (7440), SKIP_BUILD, BUILD_DIR, WAYBILL_DATA.
 set -euo pipefail
@@ -48,57 +50,71 @@ FDW_ROLE=waybill_coordinator
 # ---- the coordinator's SQL -----------------------------------------------------------------
 
 # coordinator_sql NAME=CONNINFO...: the SQL that makes a database the coordinator of these
-# regions. Per region: a postgres_fdw server and user mapping from CONNINFO (key=value words;
-# user= and password= go to the mapping, the rest to the server), and a schema NAME holding
-# batches, batch_progress and job_routes imported from the region as foreign tables. Then views
-# of those three names in public: every region's rows, the region's name in the first column.
-# A `where region = '...'` reaches that region alone, and a lookup by batch_id and order_id is
-# sent to the region whole (an index lookup there). Rerunnable: adding a region is a line more
-# and a rerun. Without a password, the mapping is allowed to log in without one (local trust).
+# regions, in one transaction. Per region: a postgres_fdw server "region_NAME" and a user mapping
+# from CONNINFO (key=value words separated by blanks, values without blanks; user= and password=
+# go to the mapping, the rest to the server), and a schema NAME holding batches, batch_progress
+# and job_routes imported from the region as foreign tables. Then views of those three names in
+# public: every region's rows, the region's name in the first column. A `where region = '...'`
+# reaches that region alone, and a lookup by batch_id and order_id is sent to the region whole
+# (an index lookup there). Rerunnable: adding a region is a line more and a rerun; a rerun that
+# fails (a region that does not answer the import) changes nothing. Without a password, the
+# mapping may log in without one: only for a local trust setup, as here.
 coordinator_sql() {
-  local spec region conninfo word key value server_opts user password views=()
+  (($# > 0)) || die "coordinator_sql: no regions given (NAME=CONNINFO ...)"
+  local spec region conninfo words word key value opts mapping regions=() servers=() maps=()
+  # Every spec is checked before a line is written: a half-written script is never run.
+  for spec in "$@"; do
+    region=${spec%%=*} conninfo=${spec#*=}
+    [[ $spec == *=* && $region =~ ^[a-z][a-z0-9_]*$ && $region != public && $region != pg_* &&
+      $region != information_schema ]] ||
+      die "region '$region': a name of lower-case letters, digits and _ (not public, pg_*, information_schema), then =CONNINFO"
+    opts="connect_timeout '2'" mapping="user '$FDW_ROLE'"
+    local password=
+    read -ra words <<<"$conninfo"
+    for word in "${words[@]}"; do
+      key=${word%%=*} value=${word#*=}
+      [[ $word == *=* && $key =~ ^[a-z_]+$ ]] || die "region $region: '$word' is not KEY=VALUE"
+      value=${value//\'/\'\'} # a literal's quotes, doubled
+      case $key in
+        user) mapping="user '$value'" ;;
+        password) password=$value ;;
+        *) opts+=", $key '$value'" ;;
+      esac
+    done
+    if [[ -n $password ]]; then mapping+=", password '$password'"; else mapping+=", password_required 'false'"; fi
+    regions+=("$region") servers+=("$opts") maps+=("$mapping")
+  done
+  echo "begin;"
   echo "create extension if not exists postgres_fdw;"
   echo "do \$\$ begin if not exists (select from pg_roles where rolname = 'waybill_reader') then"
   echo "  create role waybill_reader nologin; end if; end \$\$;"
   for table in batches batch_progress job_routes; do echo "drop view if exists public.$table;"; done
-  for spec in "$@"; do
-    region=${spec%%=*} conninfo=${spec#*=}
-    [[ $region =~ ^[a-z][a-z0-9_]*$ ]] || die "region name '$region': lower-case letters, digits and _"
-    server_opts="connect_timeout '2'" user=$FDW_ROLE password=
-    for word in $conninfo; do
-      key=${word%%=*} value=${word#*=}
-      case $key in
-        user) user=$value ;;
-        password) password=$value ;;
-        *) server_opts+=", $key '$value'" ;;
-      esac
-    done
+  local i
+  for i in "${!regions[@]}"; do
+    region=${regions[$i]}
     cat <<SQL
-drop schema if exists $region cascade;
-drop server if exists region_$region cascade;
-create server region_$region foreign data wrapper postgres_fdw options ($server_opts);
-create user mapping for public server region_$region
-  options (user '$user', $([[ -n $password ]] && echo "password '$password'" || echo "password_required 'false'"));
-create schema $region;
+drop schema if exists "$region" cascade;
+drop server if exists "region_$region" cascade;
+create server "region_$region" foreign data wrapper postgres_fdw options (${servers[$i]});
+create user mapping for public server "region_$region" options (${maps[$i]});
+create schema "$region";
 import foreign schema public limit to (batches, batch_progress, job_routes)
-  from server region_$region into $region;
-grant usage on schema $region to waybill_reader;
-grant select on all tables in schema $region to waybill_reader;
+  from server "region_$region" into "$region";
+grant usage on schema "$region" to waybill_reader;
+grant select on all tables in schema "$region" to waybill_reader;
 SQL
-    views+=("$region")
   done
   for table in batches batch_progress job_routes; do
     echo "create view public.$table as"
-    local first=1
-    for region in "${views[@]}"; do
-      ((first)) || echo "  union all"
-      echo "  select '$region'::text as region, * from $region.$table"
-      first=0
+    for i in "${!regions[@]}"; do
+      ((i == 0)) || echo "  union all"
+      echo "  select '${regions[$i]}'::text as region, * from \"${regions[$i]}\".$table"
     done
     echo ";"
     echo "comment on view public.$table is 'The $table of every region (postgres_fdw), the region first';"
     echo "grant select on public.$table to waybill_reader;"
   done
+  echo "commit;"
 }
 
 # ---- the regions --------------------------------------------------------------------------------
@@ -119,6 +135,11 @@ regions_down() {
   local p pids
   if [[ -f $dir/pids ]]; then
     mapfile -t pids <"$dir/pids"
+    local ours=()
+    for p in "${pids[@]}"; do # only those still waybill's (a pid of a dead one may be reused)
+      grep -qa waybill "/proc/$p/cmdline" 2>/dev/null && ours+=("$p")
+    done
+    pids=("${ours[@]}")
     for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${pids[@]}"; do
       for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -193,7 +214,8 @@ mkdir -p "$dir"
 
 if [[ ${1:-run} == up ]]; then
   regions_up
-  echo "regions file: $dir/regions.conf (export WAYBILL_REGIONS=$dir/regions.conf)"
+  echo "regions file: $dir/regions.conf"
+  echo "clients: export WAYBILL_REGIONS=$dir/regions.conf WAYBILL_KEY=$RUN_DIR/keys/client.key"
   echo "coordinator: $COORDINATOR"
   exit 0
 fi
@@ -220,7 +242,8 @@ export WAYBILL_REGIONS=$dir/regions.conf
 
 # Jobs routed in a region: those of its durable chunks (each stored with its routes in one
 # transaction). Cheap: a row a chunk, where counting the routes themselves reads every block.
-done_in() { psql "$(db_of "$1")" -qtAc "select coalesce(sum(jobs), 0) from chunks_done" 2>/dev/null; }
+# 0 when the database does not answer (the watching loops and the sampler go on).
+done_in() { psql "$(db_of "$1")" -qtAc "select coalesce(sum(jobs), 0) from chunks_done" 2>/dev/null || echo 0; }
 # Routes stored in a region, counted in the blocks.
 routes_in() { psql "$(db_of "$1")" -qtAc "select coalesce(sum(cardinality(status)), 0) from route_blocks" 2>/dev/null; }
 # Jobs routed in each region, about five times a second: "TIME NY MONACO", stamped once both
@@ -232,8 +255,9 @@ sampler=$!
 # file says where. The client retries while a dispatcher is away.
 submit() {
   rm -f "$dir/$1-submit.status"
-  ("$waybill" submit --graph "$1" --attempts 30 "$dir/$1.csv" >"$dir/$1-submit.log" 2>&1
-   echo $? >"$dir/$1-submit.status") &
+  (rc=0
+   "$waybill" submit --graph "$1" --attempts 30 "$dir/$1.csv" >"$dir/$1-submit.log" 2>&1 || rc=$?
+   echo "$rc" >"$dir/$1-submit.status") &
   submits+=($!)
 }
 # NY's worker first computes its depots' trees, for a while with a cold cache: a warm-up batch
@@ -255,8 +279,9 @@ until (($(done_in monaco) > 0)); do
 done
 t_monaco=$(now)
 submit ny
-end=$((${EPOCHREALTIME/./} + WINDOW_S * 1000000))
-while (($(done_in ny) - warm < NY_JOBS * 3 / 10 && ${EPOCHREALTIME/./} < end)); do sleep 0.05; done
+now_ms() { date +%s%3N; }
+end=$(($(now_ms) + WINDOW_S * 1000))
+while (($(done_in ny) - warm < NY_JOBS * 3 / 10 && $(now_ms) < end)); do sleep 0.05; done
 t_kill=$(now)
 ny=$(($(done_in ny) - warm)) mc=$(done_in monaco)
 step "kill -9 NY's dispatcher ($ny NY routes, $mc Monaco routes stored)"
@@ -269,6 +294,11 @@ ny_dead=$(routes_in ny)
 (($(done_in monaco) < MONACO_JOBS)) || die "Monaco's batch was routed before the kill: give it more jobs (MONACO_JOBS)"
 sleep "$((WINDOW_S - 1))"
 ny_dead_end=$(routes_in ny)
+# The coordinator goes on answering for both: NY's database is up, only its dispatcher is dead.
+shown=$(psql "$coordinator" -qtAc "select string_agg(region || ' batch ' || batch_id || ' ' || state, ', '
+                                   order by region, batch_id) from batch_progress") || shown=
+echo "the coordinator while NY's dispatcher is dead: ${shown:-no answer}"
+[[ $shown == *monaco* && $shown == *ny* ]] || ok=0
 echo "ny: $((ny_dead_end - ny_dead)) routes stored from 1 s after the kill until its dispatcher started again"
 ((ny_dead_end == ny_dead)) || ok=0
 step "starting NY's dispatcher again"
@@ -285,9 +315,13 @@ finished() { [[ $(psql "$(db_of "$1")" -qtAc "select count(*) from batches where
 for region in "${REGIONS[@]}"; do
   while ! finished "$region"; do
     ((SECONDS < deadline + 600)) || die "region $region's batch did not finish"
+    if [[ -f $dir/$region-submit.status ]] && (($(cat "$dir/$region-submit.status") > 1)); then
+      die "the submit to $region failed: $(tail -2 "$dir/$region-submit.log")"
+    fi
     sleep 0.5
   done
 done
+wait "${submits[@]}"
 kill "$sampler" 2>/dev/null || true
 sampler=
 
@@ -321,6 +355,15 @@ psql "$coordinator" -c "select region, batch_id, graph_name, state, accepted, ro
 shown=$(psql "$coordinator" -qtA -F' ' -c "select count(distinct region), count(*) filter (where state <> 'finished' or routed <> accepted)
                                           from batch_progress")
 [[ $shown == "2 0" ]] || { echo "the coordinator shows (regions, batches not finished): $shown, not 2 0"; ok=0; }
+
+# A region's database away (here its server pointed at a port where nothing listens): a query
+# over every region fails naming that region's server; one over the others still answers.
+psql "$coordinator" -qc "alter server region_ny options (set port '1')"
+away=$(psql "$coordinator" -qtAc "select count(*) from batch_progress" 2>&1) && away="answered: $away"
+others=$(psql "$coordinator" -qtAc "select count(*) from batch_progress where region = 'monaco'" 2>&1) || others="failed: $others"
+psql "$coordinator" -qc "alter server region_ny options (set port '$(sed -n 4p "$PG_DATA/postmaster.pid")')"
+echo "NY's database away: every region: $(head -1 <<<"$away"); where region = 'monaco': $others batch(es)"
+[[ $away == *'could not connect to server "region_ny"'* && $others =~ ^[0-9]+$ ]] || ok=0
 
 # One order looked up through the coordinator and in its region: the same route.
 order=$(sed -n 1001p "$dir/monaco.csv" | cut -d, -f1)

@@ -132,6 +132,16 @@ TEST_F(RegionsTest, TheKeyIsReadFromItsFileOrTakenAsZ85AndAnUnreadableOneNamesIt
   const auto inline_key = parse_regions("ny tcp://a:1 " + m_keys.public_key + "\n", "r.conf");
   EXPECT_EQ(find_region(inline_key, "ny", "r.conf").dispatcher_key, m_keys.public_key);
 
+  // Z85 holds '#': a key with one is a key, and a comment needs a blank before its '#'.
+  std::string hashed;
+  for (int i = 0; i < 1000 && hashed.find('#') == std::string::npos; ++i) {
+    hashed = transport::generate_key_pair().public_key;  // about one in three holds a '#'
+  }
+  ASSERT_NE(hashed.find('#'), std::string::npos);
+  const auto with_hash = parse_regions("ny tcp://a:1 " + hashed + " # the NY box\n#ny2 tcp://b:2 -\n", "r.conf");
+  ASSERT_EQ(with_hash.size(), 1u);
+  EXPECT_EQ(find_region(with_hash, "ny", "r.conf").dispatcher_key, hashed);
+
   const auto missing = parse_regions("monaco tcp://a:1 -\nny tcp://a:1 /nowhere/ny.pub\n", "r.conf");
   try {
     find_region(missing, "ny", "r.conf");
@@ -164,6 +174,17 @@ TEST_F(RegionsTest, DispatcherOnTheCommandLineWinsThenTheGraphsLineThenTheDefaul
   ::setenv("WAYBILL_REGIONS", (m_dir / "absent.conf").c_str(), 1);
   EXPECT_THROW(chosen({}, "ny"), RegionsError);
   EXPECT_THROW(chosen({"--regions", (m_dir / "absent.conf").string()}, "ny"), RegionsError);
+  ::unsetenv("WAYBILL_REGIONS");
+  // The default file in a folder that cannot be searched: an error, not the default endpoint.
+  if (::geteuid() != 0) {  // root searches any folder
+    fs::create_directories(m_dir / "locked");
+    fs::permissions(m_dir / "locked", fs::perms::none);
+    std::string endpoint = kDefaultEndpoint, key;
+    po::variables_map vm;
+    EXPECT_THROW(choose_dispatcher(vm, "ny", (m_dir / "locked" / "regions.conf").string(), endpoint, key),
+                 RegionsError);
+    fs::permissions(m_dir / "locked", fs::perms::owner_all);
+  }
 }
 
 TEST_F(RegionsTest, SubmitToAGraphWithoutARegionIsRefusedBeforeAnythingIsSent) {
