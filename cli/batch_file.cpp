@@ -1,6 +1,7 @@
 #include "cli/batch_file.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -117,15 +118,36 @@ std::optional<std::string> batch_file_problem(const fs::path& file) {
   return std::nullopt;
 }
 
-ContentDigest content_digest(const fs::path& file) {
+namespace {
+
+/// Hashes the content up to `limit` bytes (past its first kHeadBytes, the head's hash is kept).
+ContentDigest hash_content(const fs::path& file, std::uint64_t limit) {
   ContentReader reader(file);
   Sha256 digest;
+  ContentDigest d;
   std::string piece(kPiece, '\0');
-  while (const std::size_t got = reader.read(piece.data(), piece.size())) {
+  while (reader.position() < limit) {
+    const std::uint64_t to_head = kHeadBytes - std::min(kHeadBytes, reader.position());
+    const std::size_t want = to_head > 0 ? std::min<std::uint64_t>(to_head, kPiece) : kPiece;
+    const std::size_t got = reader.read(piece.data(), want);
+    if (got == 0) break;
     digest.update(piece.data(), got);
+    if (reader.position() == kHeadBytes) d.head_hex = digest.hex_so_far();
   }
-  return {digest.hex(), reader.position()};
+  d.bytes = reader.position();
+  const bool whole = reader.position() < kHeadBytes || reader.read(piece.data(), 1) == 0;
+  if (reader.position() < kHeadBytes) d.head_hex = digest.hex_so_far();
+  if (whole || limit > kHeadBytes) d.sha256_hex = digest.hex();
+  return d;
 }
+
+}  // namespace
+
+ContentDigest content_digest(const fs::path& file) {
+  return hash_content(file, std::numeric_limits<std::uint64_t>::max());
+}
+
+ContentDigest content_head(const fs::path& file) { return hash_content(file, kHeadBytes); }
 
 std::vector<RejectExample> reject_examples(const fs::path& file, std::size_t max,
                                            std::uint64_t max_lines) {

@@ -20,13 +20,21 @@ namespace waybill::cli {
 std::optional<std::string> batch_file_problem(const std::filesystem::path& file);
 
 /// The identity of a batch: the SHA-256 of the file's content (decompressed), and its size.
+/// What names a batch before its file is read whole: the content's first MiB.
+constexpr std::uint64_t kHeadBytes = 1 << 20;
+
 struct ContentDigest {
   std::string sha256_hex;
   std::uint64_t bytes = 0;
+  std::string head_hex;  ///< of the first kHeadBytes (all of it when shorter)
 };
 
 /// Reads the whole content once, in pieces. Throws FileError.
 ContentDigest content_digest(const std::filesystem::path& file);
+
+/// Reads the content's first kHeadBytes: their hash, and with `sha256_hex` non-empty the whole
+/// content's, when it is no longer. Throws FileError.
+ContentDigest content_head(const std::filesystem::path& file);
 
 /// A line the dispatcher's rules reject, and why (the reason as in the rejects table).
 struct RejectExample {

@@ -24,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/content_reader.h"
 #include "common/iso8601.h"
+#include "common/sha256.h"
 #include "transport/client.h"
 
 namespace waybill::cli {
@@ -54,12 +55,13 @@ SubmitError dispatcher_failed(const std::string& error) {
 }
 
 /// Reads a file's content (decompressed) in parts of whole lines (a part ends after a newline,
-/// or at the end).
+/// or at the end), hashing the content as it goes.
 class PartReader {
  public:
   explicit PartReader(const std::string& path) : m_in(path) {}
   /// For a submit that resumes a batch: the first part is the header line (the first line that
   /// is not blank, with the blank ones before it), the next ones the content from byte `offset`.
+  /// The content before it is read (and hashed) but not sent.
   PartReader(const std::string& path, std::uint64_t offset) : m_in(path) {
     ContentReader head(path);
     LineReader lines(head);
@@ -73,6 +75,7 @@ class PartReader {
     for (std::uint64_t left = offset; left > 0;) {
       const std::size_t got = m_in.read(skip.data(), std::min<std::uint64_t>(left, kPartBytes));
       if (got == 0) throw FileError(path + ": shorter than the part already stored (the file changed?)");
+      m_digest.update(skip.data(), got);
       left -= got;
     }
   }
@@ -97,15 +100,19 @@ class PartReader {
         part.resize(newline + 1);
       }
     }
+    m_digest.update(part.data(), part.size());
     return !part.empty() || !m_end;
   }
   bool done() const { return m_end && m_carry.empty(); }
+  /// sha256 of the content up to the end of the last part (or of the skipped content).
+  std::string hash_so_far() const { return m_digest.hex_so_far(); }
 
  private:
   ContentReader m_in;
   bool m_end = false;
   std::string m_carry;
   std::optional<std::string> m_first;  ///< a resumed submit's header part
+  Sha256 m_digest;
 };
 
 /// The answer to a SubmitBegin. Replies to the parts of an attempt given up on may arrive
@@ -131,34 +138,60 @@ const wire::SubmitReply* begin_reply(transport::Client& client, const wire::Subm
 /// One attempt at a whole submit. Returns the final reply; throws SubmitError when the
 /// dispatcher fails it or falls silent, FileError when the file cannot be read.
 /// With `progress`, says every 5 s on stderr how far the batch is received and routed.
-wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin& begin,
+wire::SubmitReply submit_once(transport::Client& client, wire::SubmitBegin& begin,
                               const std::string& path, std::chrono::milliseconds timeout,
                               bool progress) {
   std::optional<wire::Message> first;
   const wire::SubmitReply* reply = nullptr;
-  // Every receiving slot taken: the client waits its turn, asking again well within the 15 s
-  // after which the dispatcher gives a silent client's place up. Not a failure, not an attempt.
-  for (std::uint32_t place = 0;; std::this_thread::sleep_for(500ms)) {
-    reply = begin_reply(client, begin, timeout, first);
-    if (!reply || reply->stage != Stage::queued) break;
-    // Place 0: the dispatcher is preparing this submit (a resume reads the stored part back).
-    if (std::exchange(place, reply->place) != reply->place && reply->place > 0) {
-      std::cerr << "waybill submit: queued: place " << reply->place << '\n';
+  std::optional<PartReader> reader;
+  while (!reader) {
+    // Every receiving slot taken: the client waits its turn, asking again well within the 15 s
+    // after which the dispatcher gives a silent client's place up. Not a failure, not an
+    // attempt.
+    for (std::uint32_t place = 0;; std::this_thread::sleep_for(500ms)) {
+      reply = begin_reply(client, begin, timeout, first);
+      if (!reply || reply->stage != Stage::queued) break;
+      // Place 0: the dispatcher is preparing this submit (a resume reads the stored part back),
+      // or another client's file starting as this one does is being received.
+      if (std::exchange(place, reply->place) != reply->place && reply->place > 0) {
+        std::cerr << "waybill submit: queued: place " << reply->place << '\n';
+      }
     }
-  }
-  if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint(), true);
-  if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
-  if (reply->stage == Stage::done) return *reply;
-  const std::uint64_t submit_id = reply->submit_id;
-  const std::uint64_t batch_id = reply->batch_id;
-  if (reply->resume_offset > 0) {
-    std::cerr << "waybill submit: batch " << batch_id << " was interrupted; resuming after line "
+    if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint(), true);
+    if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
+    if (reply->stage == Stage::done) return *reply;
+    if (reply->stage == Stage::hash_first) {
+      // A stored batch starts as this file does: whether it is this file, the whole content's
+      // hash says.
+      if (!begin.content_hash.empty()) {
+        throw SubmitError("the dispatcher asked for the content's hash, which it was given", false);
+      }
+      std::cerr << "waybill submit: a stored batch starts as " << path
+                << " does; hashing the whole file first\n";
+      begin.content_hash = content_digest(path).sha256_hex;
+      continue;
+    }
+    if (reply->resume_offset == 0) {
+      reader.emplace(path);
+      break;
+    }
+    // A batch still receiving that starts as this file does: resumed only if the file's content
+    // up to where the batch's segments end hashes as the content they were made of.
+    reader.emplace(path, reply->resume_offset);
+    if (!reply->resume_hash.empty() && reader->hash_so_far() != reply->resume_hash) {
+      std::cerr << "waybill submit: batch " << reply->batch_id << " starts as " << path
+                << " does, but is another file's; not resuming it\n";
+      begin.skip_batches.push_back(reply->batch_id);
+      reader.reset();
+      continue;
+    }
+    std::cerr << "waybill submit: batch " << reply->batch_id << " was interrupted; resuming after line "
               << reply->resume_line << " (" << reply->durable << " jobs stored already)\n";
   }
+  const std::uint64_t submit_id = reply->submit_id;
+  const std::uint64_t batch_id = reply->batch_id;
   std::uint64_t durable = reply->durable;
 
-  PartReader reader = reply->resume_offset > 0 ? PartReader(path, reply->resume_offset)
-                                               : PartReader(path);
   std::uint32_t sent = 0;
   std::uint32_t acked = 0;
   bool last_sent = false;
@@ -175,9 +208,10 @@ wire::SubmitReply submit_once(transport::Client& client, const wire::SubmitBegin
       wire::SubmitData data;
       data.submit_id = submit_id;
       data.part = sent++;
-      if (!reader.next(part)) part.clear();
+      if (!reader->next(part)) part.clear();
       data.data = std::move(part);
-      data.last = reader.done();
+      data.last = reader->done();
+      data.content_hash = reader->hash_so_far();
       last_sent = data.last;
       client.send(data);
     }
@@ -339,6 +373,8 @@ int submit_command(std::span<const std::string> args) {
        "coordinate form: a point farther than this from every road is unsnappable")
       ("priority", po::value(&priority)->default_value(priority),
        "lease order among the open batches: higher first, equal ones in turn")
+      ("hash-first", "hash the whole file before sending it (by default it is hashed as it is "
+       "sent, and routing starts sooner)")
       ("attempts", po::value(&attempts)->default_value(attempts), "tries before giving up")
       ("timeout-ms", po::value(&timeout_ms)->default_value(timeout_ms),
        "how long to wait for the dispatcher to answer the start of a submit");
@@ -381,9 +417,15 @@ int submit_command(std::span<const std::string> args) {
       return kRefused;
     }
     // The identity of a compressed file is its content's: a .gz and its plain form are one batch.
-    const ContentDigest digest = content_digest(file);
+    // Its first MiB names it for a start: the rest is hashed while it is sent (a file no
+    // longer than that is hashed whole here), or before, with --hash-first.
+    const ContentDigest digest = vm.count("hash-first") ? content_digest(file) : content_head(file);
     begin.content_hash = digest.sha256_hex;
-    begin.file_bytes = digest.bytes;
+    begin.head_hash = digest.head_hex;
+    std::error_code size_error;  // the log's figure only: 0 when not known
+    begin.file_bytes = digest.sha256_hex.empty() ? std::filesystem::file_size(file, size_error)
+                                                 : digest.bytes;
+    if (size_error) begin.file_bytes = 0;
   } catch (const FileError& e) {
     std::cerr << "waybill submit: " << e.what() << "; nothing submitted\n";
     return kRefused;

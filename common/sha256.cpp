@@ -40,6 +40,14 @@ std::string Sha256::hex() {
   return hex_lower(std::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
+std::string Sha256::hex_so_far() const {
+  Sha256 copy;
+  if (EVP_MD_CTX_copy_ex(copy.m_ctx->evp.get(), m_ctx->evp.get()) != 1) {
+    throw std::runtime_error("sha256: EVP_MD_CTX_copy_ex failed");
+  }
+  return copy.hex();
+}
+
 std::string sha256_hex(std::string_view bytes) {
   Sha256 digest;
   digest.update(bytes.data(), bytes.size());

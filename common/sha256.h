@@ -19,6 +19,8 @@ class Sha256 {
   void update(const void* data, std::size_t size);
   /// Lower-case hex of the digest; ends the computation.
   std::string hex();
+  /// Lower-case hex of the digest of what was fed so far; the computation goes on.
+  std::string hex_so_far() const;
 
  private:
   struct Ctx;

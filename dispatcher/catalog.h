@@ -35,6 +35,8 @@ class Catalog {
   virtual std::optional<HierarchyBlob> hierarchy(std::int64_t graph_id) = 0;
   /// The batch of that file's sha256, if one was stored already.
   virtual std::optional<BatchRef> find_batch(const std::string& hash) = 0;
+  /// The batches whose content's first MiB hashes to `head_hash`, newest first (Store's).
+  virtual std::vector<HeadMatch> batches_by_head(const std::string& head_hash) = 0;
   virtual std::vector<wire::BatchStatus> batch_status(std::uint64_t batch_id) = 0;
   /// Registers a worker connection; returns its id (workers.id).
   virtual std::int64_t add_worker(const std::string& name, std::uint32_t threads) = 0;

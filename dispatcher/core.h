@@ -61,7 +61,8 @@ struct WriteRoutes {
 struct BeginBatch {
   std::uint64_t tag = 0;
   std::uint32_t slot = 0;
-  std::string content_hash;
+  std::string content_hash;  ///< empty: set by the last segment
+  std::string head_hash;
   std::int64_t graph_id = 0;
   std::string file_name;
   std::uint32_t chunk_size = 0;
@@ -190,7 +191,9 @@ class DispatcherCore {
     std::int64_t batch_id = 0;  ///< 0 while the batch is being begun
     std::int64_t graph_id = 0;
     std::string file_name;
-    std::string hash;  ///< of the file's content
+    std::string hash;  ///< of the file's content; empty: sent with the last part
+    std::string head;  ///< of the content's first MiB
+    std::vector<std::uint64_t> skip;  ///< SubmitBegin::skip_batches
     std::optional<wire::SubmitReply> begun;  ///< the reply that began it, told again if asked
     std::shared_ptr<BatchParser> parser;
     std::uint32_t next_part = 0;

@@ -64,12 +64,21 @@ void DispatcherCore::on_client(const std::string& peer, wire::Message& message,
 void DispatcherCore::on_submit_begin(const std::string& peer, const wire::SubmitBegin& request,
                                      Clock::time_point now) {
   const auto reply = [&](wire::Message m) { send(Side::clients, peer, std::move(m), now); };
-  if (!is_hex_lower(request.content_hash, 64)) {
-    return reply(failed(0, "content hash must be 64 lower-case hex digits"));
+  // Without the whole content's hash, the client hashes the content as it sends it: its first
+  // MiB's hash finds the batches it may be, its last part names it.
+  const bool streamed = request.content_hash.empty();
+  // A begin with the content's hash may lack the head's (a client from before 0015): its batch
+  // is then headless, as the batches stored before were.
+  if (!is_hex_lower(request.head_hash, 64) && (streamed || !request.head_hash.empty())) {
+    return reply(failed(0, "head hash (of the content's first MiB) must be 64 lower-case hex digits"));
+  }
+  if (!streamed && !is_hex_lower(request.content_hash, 64)) {
+    return reply(failed(0, "content hash must be 64 lower-case hex digits, or empty"));
   }
   for (auto& [id, open] : m_open) {
     if (open->client != peer) continue;
-    if (open->hash == request.content_hash && open->next_part == 0) {
+    if (open->hash == request.content_hash && open->head == request.head_hash &&
+        open->skip == request.skip_batches && open->next_part == 0) {
       // Asked again before a part came: while its begin is under way (a resume reads the stored
       // order ids back, seconds for millions) the client waits as a queued one does, at place
       // 0; once begun, it is told again.
@@ -82,7 +91,40 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     abort_submit(*open, "the client started over");
     break;
   }
-  const auto existing = m_catalog.find_batch(request.content_hash);
+  // Another client's submit of a file that starts as this one does, and may be it: which file
+  // it is shows when it ends (or is given up as idle). This one waits, at place 0, till then.
+  for (auto& [id, open] : m_open) {
+    if (!open->head.empty() && open->head == request.head_hash &&
+        (streamed || open->hash.empty())) {
+      wire::SubmitReply r;
+      r.stage = Stage::queued;
+      return reply(r);
+    }
+  }
+  std::optional<BatchRef> existing;
+  if (!streamed) {
+    existing = m_catalog.find_batch(request.content_hash);
+  } else {
+    // A batch still receiving is resumed when the client's content hashes, up to where its
+    // segments end, as stored (the client checks: SubmitReply::resume_hash). Any other batch
+    // that may be this file is told apart by the whole content's hash: the client's, first.
+    bool hash_first = false;
+    for (const HeadMatch& m : m_catalog.batches_by_head(request.head_hash)) {
+      const auto id = static_cast<std::uint64_t>(m.batch.id);
+      if (m.headless || m.batch.received || m.segment_hash.empty()) {
+        hash_first = true;
+      } else if (std::find(request.skip_batches.begin(), request.skip_batches.end(), id) ==
+                 request.skip_batches.end()) {
+        existing = m.batch;
+        break;
+      }
+    }
+    if (!existing && hash_first) {
+      wire::SubmitReply r;
+      r.stage = Stage::hash_first;
+      return reply(r);
+    }
+  }
   if (existing && existing->received) {
     wire::SubmitReply r;
     r.stage = Stage::done;
@@ -131,6 +173,8 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
   submit->graph_id = info->id;
   submit->file_name = utf8_prefix(request.file_name, 500);
   submit->hash = request.content_hash;
+  submit->head = request.head_hash;
+  submit->skip = request.skip_batches;
   submit->parser = std::make_shared<BatchParser>([&graph = g.graph](std::int64_t id) {
     return graph.index_of(router::NodeId{id}).has_value();
   });
@@ -145,7 +189,8 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
   // Answered once the segment's transaction is open (submit_written): until then the slot's
   // connection may still be rolling back a submit given up on.
   post_submit(*submit, BeginBatch{submit_tag(submit->submit_id, kBeginPart), submit->slot,
-                                  request.content_hash, info->id, submit->file_name,
+                                  request.content_hash, request.head_hash, info->id,
+                                  submit->file_name,
                                   m_config.chunk_size, submit->options, submit->resume,
                                   existing ? submit->parser : nullptr});
   m_log.info(existing ? "resuming '" : "receiving '", submit->file_name, "' (",
@@ -204,6 +249,7 @@ void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, const SegmentMa
     r.durable = resumed.accepted;
     r.accepted = resumed.accepted;
     r.rejected = resumed.rejected;
+    r.resume_hash = resumed.content_hash;
     m_log.info("batch ", batch_id, ": resuming '", s.file_name, "' after line ", resumed.last_line,
                " (", resumed.segments, " segments, ", resumed.accepted, " jobs durable)");
   } else {
@@ -228,6 +274,26 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
     return send(Side::clients, peer,
                 failed(data.submit_id, "part " + std::to_string(data.part) + " arrived, expected " +
                                            std::to_string(expected)),
+                now);
+  }
+  // The content's hash up to this part's end: kept with a segment that ends here, and at the
+  // end the batch's name (or, when it was begun with one, checked against it).
+  std::string bad_hash;
+  if (!data.content_hash.empty() && !is_hex_lower(data.content_hash, 64)) {
+    bad_hash = "content hash must be 64 lower-case hex digits, or empty";
+  } else if (data.last && s.hash.empty() && data.content_hash.empty()) {
+    bad_hash = "the last part carries no content hash (the begin had none)";
+  } else if (data.last && !s.hash.empty() && !data.content_hash.empty() &&
+             data.content_hash != s.hash) {
+    bad_hash = "the content sent hashes to " + data.content_hash + ", not to " + s.hash +
+               " (the file changed while it was sent?)";
+  }
+  if (!bad_hash.empty()) {
+    const auto submit_id = s.submit_id;
+    abort_submit(s, "part " + std::to_string(data.part) + ": " + bad_hash);
+    return send(Side::clients, peer,
+                failed(submit_id, "part " + std::to_string(data.part) + ": " + bad_hash +
+                                      "; start over"),
                 now);
   }
   // Parsed here; written (COPY) by the submit connection's thread while the next part is parsed.
@@ -275,7 +341,7 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
   std::optional<SegmentEnd> end;
   if (close) {
     end = SegmentEnd{s.parser->accepted(), s.parser->rejected(), s.chunk_size,
-                     s.parser->lines(), s.bytes, data.last};
+                     s.parser->lines(), s.bytes, data.last, data.content_hash};
     s.closing.emplace_back(data.part, *end);
     s.segment_since.reset();
     s.segment_lines = s.parser->lines();

@@ -44,6 +44,9 @@ class StoreCatalog final : public Catalog {
   std::optional<BatchRef> find_batch(const std::string& hash) override {
     return m_store.find_batch(hash);
   }
+  std::vector<HeadMatch> batches_by_head(const std::string& head_hash) override {
+    return m_store.batches_by_head(head_hash);
+  }
   std::vector<wire::BatchStatus> batch_status(std::uint64_t id) override {
     return m_store.batch_status(id);
   }
@@ -330,7 +333,7 @@ class Driver {
     m_submits.at(a.slot)->post(a.tag, [begun, a](Store& store) {
       if (a.resume == 0) {
         begun->batch_id = store.begin_batch(a.content_hash, a.graph_id, a.file_name, a.chunk_size,
-                                            a.options);
+                                            a.options, a.head_hash);
         return;
       }
       begun->mark = store.resume_batch(a.resume);

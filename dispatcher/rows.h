@@ -84,6 +84,16 @@ struct BatchRef {
   bool received = true;
 };
 
+/// A batch whose content starts as a submitted file's does (the same first MiB), or one that
+/// may (stored before batches kept their first MiB's hash: `headless`).
+struct HeadMatch {
+  BatchRef batch;
+  bool headless = false;
+  /// sha256 of the content up to its last durable segment's end, as its client computed it
+  /// (empty when not known): what a submit resuming it must hash to.
+  std::string segment_hash;
+};
+
 /// Where a batch's durable segments end: what a submit that streams the rest of the file (or
 /// resumes it after an interruption) continues from.
 struct SegmentMark {
@@ -93,6 +103,7 @@ struct SegmentMark {
   std::uint64_t last_line = 0;  ///< the file's line number of their last line (1: the header)
   std::uint64_t bytes = 0;      ///< of the file's content, up to the end of that line
   std::uint32_t chunk_size = 0;
+  std::string content_hash;     ///< sha256 of the content up to `bytes`, if the client said
 };
 
 /// The end of a segment being committed: the batch's totals after it.
@@ -103,6 +114,9 @@ struct SegmentEnd {
   std::uint64_t last_line = 0;
   std::uint64_t bytes = 0;
   bool last = false;  ///< the file is complete: the batch is received
+  /// sha256 of the content up to `bytes`, hex, if the client said (with `last`: the batch's
+  /// hash, kept unless the batch has one).
+  std::string content_hash{};
 };
 
 /// An unfinished batch, as a restarted dispatcher resumes it.

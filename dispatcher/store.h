@@ -71,11 +71,15 @@ class Store {
   std::optional<std::int64_t> batch_by_hash(const std::string& hash);
   /// The same, with whether it is received whole.
   std::optional<BatchRef> find_batch(const std::string& hash);
+  /// The batches whose first MiB hashes to `head_hash`, newest first, and one stored before
+  /// 0015 (headless), if any is kept.
+  std::vector<HeadMatch> batches_by_head(const std::string& head_hash);
   /// Opens the first segment's transaction and creates the batch row and its partitions
-  /// (detached until that segment commits). Returns the new id.
+  /// (detached until that segment commits). Returns the new id. `hash` may be empty (the last
+  /// segment sets it); `head_hash` is the content's first MiB's.
   std::int64_t begin_batch(const std::string& hash, std::int64_t graph_id,
                            const std::string& file_name, std::uint32_t chunk_size,
-                           const BatchOptions& options = {});
+                           const BatchOptions& options = {}, const std::string& head_hash = {});
   /// Opens a segment's transaction for a batch still receiving, and says where its durable
   /// segments end. Throws a permanent StoreError when the batch is received already or gone.
   SegmentMark resume_batch(std::int64_t batch_id);

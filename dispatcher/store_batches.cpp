@@ -44,6 +44,32 @@ std::optional<BatchRef> Store::find_batch(const std::string& hash) {
       hash);
 }
 
+std::vector<HeadMatch> Store::batches_by_head(const std::string& head_hash) {
+  return m_impl->guarded("batches_by_head", [&] {
+    pqxx::nontransaction txn(m_impl->main(), "batches_by_head");
+    const auto rows = txn.exec_params(
+        "(select id, graph_id, received_at is not null or finished_at is not null, false, id"
+        "   from batches where head_hash = $1 order by id desc)"
+        " union all"
+        " (select id, graph_id, true, true, id from batches where head_hash is null limit 1)",
+        head_hash);
+    std::vector<HeadMatch> matches;
+    for (const auto& row : rows) {
+      HeadMatch m{BatchRef{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<bool>()},
+                  row[3].as<bool>(), {}};
+      if (!m.batch.received) {
+        const auto last = txn.exec_params(
+            "select content_hash from batch_segments where batch_id = $1"
+            " order by segment desc limit 1",
+            m.batch.id);
+        if (!last.empty() && !last[0][0].is_null()) m.segment_hash = last[0][0].as<std::string>();
+      }
+      matches.push_back(std::move(m));
+    }
+    return matches;
+  });
+}
+
 // The batch's partitions are created detached and attached when its first segment commits (see
 // detail/store_partitions.h); its jobs partition is partitioned by seq in turn, a sub-partition
 // per segment, each created, filled and attached by its segment's transaction. A submit that
@@ -51,7 +77,7 @@ std::optional<BatchRef> Store::find_batch(const std::string& hash) {
 // indexes are built once, sorted.
 std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
                                 const std::string& file_name, std::uint32_t chunk_size,
-                                const BatchOptions& options) {
+                                const BatchOptions& options, const std::string& head_hash) {
   return m_impl->guarded("begin_batch", [&] {
     Impl& impl = *m_impl;
     impl.open_submit("begin_batch");
@@ -59,11 +85,13 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
       const auto id = impl.submit
                           ->exec_params1(
                               "insert into batches (hash, graph_id, file_name, chunk_size,"
-                              " want_paths, depart_at, snap_radius_m, priority)"
-                              " values ($1, $2, $3, $4, $5, nullif($6, '')::timestamptz, $7, $8)"
+                              " want_paths, depart_at, snap_radius_m, priority, head_hash)"
+                              " values (nullif($1, ''), $2, $3, $4, $5,"
+                              "         nullif($6, '')::timestamptz, $7, $8, nullif($9, ''))"
                               " returning id",
                               hash, graph_id, file_name, chunk_size, options.want_paths,
-                              options.depart_at, options.snap_radius_m, options.priority)[0]
+                              options.depart_at, options.snap_radius_m, options.priority,
+                              head_hash)[0]
                           .as<std::int64_t>();
       detail::create_detached_partition(*impl.submit, detail::kJobs, id, "range (seq)");
       detail::create_detached_partition(*impl.submit, detail::kRouteBlocks, id);
@@ -94,7 +122,8 @@ SegmentMark Store::resume_batch(std::int64_t batch_id) {
       }
       const auto r = impl.submit->exec_params1(
           "select count(*), coalesce(sum(jobs), 0), coalesce(sum(rejects), 0),"
-          "       coalesce(max(last_line), 1), coalesce(max(bytes), 0)"
+          "       coalesce(max(last_line), 1), coalesce(max(bytes), 0),"
+          "       coalesce((array_agg(content_hash order by segment desc))[1], '')"
           "  from batch_segments where batch_id = $1",
           batch_id);
       SegmentMark& mark = impl.submit_mark;
@@ -103,6 +132,7 @@ SegmentMark Store::resume_batch(std::int64_t batch_id) {
       mark.rejected = r[2].as<std::uint64_t>();
       mark.last_line = r[3].as<std::uint64_t>();
       mark.bytes = r[4].as<std::uint64_t>();
+      mark.content_hash = r[5].as<std::string>();
       mark.chunk_size = batch[0][1].as<std::uint32_t>();
       impl.submit_batch = batch_id;
       return mark;
@@ -251,18 +281,28 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
     }
     txn.exec_params(
         "insert into batch_segments (batch_id, segment, first_seq, jobs, rejects, last_line,"
-        "                            bytes, committed_at)"
-        " values ($1, $2, $3, $4, $5, $6, $7, clock_timestamp())",
+        "                            bytes, content_hash, committed_at)"
+        " values ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), clock_timestamp())",
         batch_id, mark.segments, mark.accepted, jobs, end.rejected - mark.rejected,
-        end.last_line, end.bytes);
-    // A batch cancelled while it was being received takes no more segments.
+        end.last_line, end.bytes, end.content_hash);
+    // A batch cancelled while it was being received takes no more segments. The last segment
+    // names a batch streamed before its file was hashed whole.
     const auto updated = txn.exec_params(
         "update batches set accepted = $2, rejected = $3, chunk_size = $4,"
-        " received_at = case when $5 then now() end where id = $1 and finished_at is null",
-        batch_id, end.accepted, end.rejected, end.chunk_size, end.last);
-    if (updated.affected_rows() != 1) {
+        " received_at = case when $5 then now() end,"
+        " hash = case when $5 then coalesce(hash, nullif($6, '')) else hash end"
+        " where id = $1 and finished_at is null returning coalesce(hash, '')",
+        batch_id, end.accepted, end.rejected, end.chunk_size, end.last, end.content_hash);
+    if (updated.size() != 1) {
       throw StoreError(Kind::permanent, "store: commit_segment: batch " + std::to_string(batch_id) +
                                             " was cancelled");
+    }
+    // A batch resumed by a submit that hashed as it sent: the same start, but another file.
+    if (end.last && !end.content_hash.empty() &&
+        updated[0][0].as<std::string>() != end.content_hash) {
+      throw StoreError(Kind::permanent, "store: commit_segment: batch " + std::to_string(batch_id) +
+                                            " is of content " + updated[0][0].as<std::string>() +
+                                            ", not " + end.content_hash);
     }
     txn.commit();
   });
@@ -270,7 +310,7 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
   if (end.last) return impl.drop_submit();
   // The next segment's transaction, on the same connection.
   impl.submit_mark = {impl.submit_mark.segments + 1, end.accepted, end.rejected, end.last_line,
-                      end.bytes, end.chunk_size};
+                      end.bytes, end.chunk_size, end.content_hash};
   impl.segment_first_seq.reset();
   m_impl->guarded("commit_segment", [&] {
     try {

@@ -30,15 +30,17 @@ namespace {
 // The batch's row as archived, and the temporary table it is restored through.
 constexpr const char* kBatchColumns =
     "hash, graph, file_name, chunk_size, accepted, rejected, submitted_at, finished_at,"
-    " want_paths, depart_at, snap_radius_m, priority, cancelled_at";
+    " want_paths, depart_at, snap_radius_m, priority, cancelled_at, head_hash";
 constexpr const char* kBatchSelect =
     "b.hash, g.name, b.file_name, b.chunk_size, b.accepted, b.rejected, b.submitted_at,"
-    " b.finished_at, b.want_paths, b.depart_at, b.snap_radius_m, b.priority, b.cancelled_at";
+    " b.finished_at, b.want_paths, b.depart_at, b.snap_radius_m, b.priority, b.cancelled_at,"
+    " b.head_hash";
 constexpr const char* kBatchTable =
     "create temporary table restored_batch (hash text, graph text, file_name text,"
     " chunk_size int, accepted bigint, rejected bigint, submitted_at timestamptz,"
     " finished_at timestamptz, want_paths boolean, depart_at timestamptz,"
-    " snap_radius_m float8, priority int, cancelled_at timestamptz) on commit drop";
+    " snap_radius_m float8, priority int, cancelled_at timestamptz, head_hash text)"
+    " on commit drop";
 
 // A table's columns as COPY lists them, batch_id first (restoring rewrites that field).
 std::string archived_columns(pqxx::transaction_base& txn, const char* table) {
@@ -166,11 +168,12 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
         }
         id = txn.exec_params1("insert into batches (hash, graph_id, file_name, chunk_size,"
                               " accepted, rejected, submitted_at, finished_at, want_paths,"
-                              " depart_at, snap_radius_m, priority, cancelled_at, received_at)"
+                              " depart_at, snap_radius_m, priority, cancelled_at, received_at,"
+                              " head_hash)"
                               " select r.hash, $1, r.file_name, r.chunk_size, r.accepted,"
                               " r.rejected, r.submitted_at, r.finished_at, r.want_paths,"
                               " r.depart_at, r.snap_radius_m, r.priority, r.cancelled_at,"
-                              " coalesce(r.finished_at, now())"
+                              " coalesce(r.finished_at, now()), r.head_hash"
                               " from restored_batch r returning id",
                               found[0][2].as<std::int64_t>())[0]
                  .as<std::int64_t>();

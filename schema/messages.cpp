@@ -38,8 +38,9 @@ static_assert(same(gen::SubmitReply::Stage::BEGUN, Stage::begun) &&
               same(gen::SubmitReply::Stage::PART_STORED, Stage::part_stored) &&
               same(gen::SubmitReply::Stage::DONE, Stage::done) &&
               same(gen::SubmitReply::Stage::FAILED, Stage::failed) &&
-              same(gen::SubmitReply::Stage::QUEUED, Stage::queued));
-constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::QUEUED);
+              same(gen::SubmitReply::Stage::QUEUED, Stage::queued) &&
+              same(gen::SubmitReply::Stage::HASH_FIRST, Stage::hash_first));
+constexpr std::uint16_t kMaxStage = static_cast<std::uint16_t>(gen::SubmitReply::Stage::HASH_FIRST);
 
 static_assert(same(gen::ChunkError::UNSPECIFIED, ChunkError::unspecified) &&
               same(gen::ChunkError::RETRYABLE, ChunkError::retryable) &&
@@ -92,10 +93,15 @@ struct EstimateWords {
     return 64 + text_words(m.graph_hash) + m.origins.size() + m.origin_points.size();
   }
   std::size_t operator()(const SubmitBegin& m) const {
-    return 64 + text_words(m.graph_name) + text_words(m.content_hash) + text_words(m.file_name);
+    return 64 + text_words(m.graph_name) + text_words(m.content_hash) + text_words(m.file_name) +
+           text_words(m.head_hash) + m.skip_batches.size();
   }
-  std::size_t operator()(const SubmitData& m) const { return 64 + text_words(m.data); }
-  std::size_t operator()(const SubmitReply& m) const { return 64 + text_words(m.error); }
+  std::size_t operator()(const SubmitData& m) const {
+    return 64 + text_words(m.data) + text_words(m.content_hash);
+  }
+  std::size_t operator()(const SubmitReply& m) const {
+    return 64 + text_words(m.error) + text_words(m.resume_hash);
+  }
   std::size_t operator()(const CancelReply& m) const { return 64 + text_words(m.error); }
   std::size_t operator()(const StatusReply& m) const {
     std::size_t words = 64 + text_words(m.error);
@@ -224,6 +230,9 @@ struct Fill {
     b.setDepartAt(text(m.depart_at));
     b.setSnapRadiusM(m.snap_radius_m);
     b.setPriority(m.priority);
+    b.setHeadHash(text(m.head_hash));
+    auto skip = b.initSkipBatches(static_cast<unsigned>(m.skip_batches.size()));
+    for (unsigned i = 0; i < skip.size(); ++i) skip.set(i, m.skip_batches[i]);
   }
   void operator()(const SubmitData& m) {
     auto b = envelope.initSubmitData();
@@ -231,6 +240,7 @@ struct Fill {
     b.setPart(m.part);
     b.setData(data(m.data));
     b.setLast(m.last);
+    b.setContentHash(text(m.content_hash));
   }
   void operator()(const CancelRequest& m) {
     envelope.initCancelRequest().setBatchId(m.batch_id);
@@ -258,6 +268,7 @@ struct Fill {
     b.setResumeLine(m.resume_line);
     b.setResumeOffset(m.resume_offset);
     b.setDurable(m.durable);
+    b.setResumeHash(text(m.resume_hash));
   }
   void operator()(const StatusReply& m) {
     auto b = envelope.initStatusReply();
@@ -419,13 +430,15 @@ std::optional<Warm> read(gen::Warm::Reader r, std::size_t frame_words, std::stri
 }
 
 SubmitBegin read(gen::SubmitBegin::Reader r) {
-  return {str(r.getGraphName()), str(r.getContentHash()), str(r.getFileName()),
-          r.getFileBytes(),      r.getWantPaths(),        str(r.getDepartAt()),
-          r.getSnapRadiusM(),    r.getPriority()};
+  SubmitBegin m{str(r.getGraphName()), str(r.getContentHash()), str(r.getFileName()),
+                r.getFileBytes(),      r.getWantPaths(),        str(r.getDepartAt()),
+                r.getSnapRadiusM(),    r.getPriority(),         str(r.getHeadHash())};
+  for (const std::uint64_t id : r.getSkipBatches()) m.skip_batches.push_back(id);
+  return m;
 }
 
 SubmitData read(gen::SubmitData::Reader r) {
-  return {r.getSubmitId(), r.getPart(), str(r.getData()), r.getLast()};
+  return {r.getSubmitId(), r.getPart(), str(r.getData()), r.getLast(), str(r.getContentHash())};
 }
 
 StatusRequest read(gen::StatusRequest::Reader r) { return {r.getBatchId()}; }
@@ -439,7 +452,8 @@ std::optional<SubmitReply> read(gen::SubmitReply::Reader r, std::string& error) 
   return SubmitReply{static_cast<Stage>(stage), r.getSubmitId(), r.getPart(),
                      r.getBatchId(),            r.getExisting(), r.getAccepted(),
                      r.getRejected(),           str(r.getError()), r.getPlace(),
-                     r.getResumeLine(),         r.getResumeOffset(), r.getDurable()};
+                     r.getResumeLine(),         r.getResumeOffset(), r.getDurable(),
+                     str(r.getResumeHash())};
 }
 
 std::optional<StatusReply> read(gen::StatusReply::Reader r, std::size_t frame_words,

@@ -173,6 +173,10 @@ struct SubmitBegin {
   std::string depart_at{};     ///< ISO 8601 departure time for ETAs, or empty
   double snap_radius_m = 500;  ///< for coordinates: the farthest a road may be
   std::int32_t priority = 0;   ///< lease order: higher first, equal ones in turn
+  /// sha256 of the content's first MiB, hex. With content_hash empty, the client hashes the
+  /// content while it sends it: routing need not wait for a pass over the whole file.
+  std::string head_hash{};
+  std::vector<std::uint64_t> skip_batches{};  ///< offered for resume, but another file's start
   friend bool operator==(const SubmitBegin&, const SubmitBegin&) = default;
 };
 
@@ -182,6 +186,7 @@ struct SubmitData {
   std::uint32_t part = 0;  ///< 0, 1, 2, ... in order
   std::string data;
   bool last = false;
+  std::string content_hash{};  ///< sha256 of the content up to this part's end, hex
   friend bool operator==(const SubmitData&, const SubmitData&) = default;
 };
 
@@ -196,7 +201,14 @@ struct StatusRequest {
 /// Answers SubmitBegin (stage begun or done, when the file is stored already), each SubmitData
 /// (stage part_stored) and the last one (stage done, once the batch is durable).
 struct SubmitReply {
-  enum class Stage : std::uint8_t { begun = 0, part_stored = 1, done = 2, failed = 3, queued = 4 };
+  enum class Stage : std::uint8_t {
+    begun = 0,
+    part_stored = 1,
+    done = 2,
+    failed = 3,
+    queued = 4,
+    hash_first = 5,  ///< a batch starts as this file does: begin again with the content's hash
+  };
   Stage stage = Stage::begun;
   std::uint64_t submit_id = 0;
   std::uint32_t part = 0;
@@ -212,6 +224,7 @@ struct SubmitReply {
   std::uint64_t resume_line = 0;
   std::uint64_t resume_offset = 0;
   std::uint64_t durable = 0;  ///< jobs durable so far (in committed segments)
+  std::string resume_hash{};  ///< with resume_offset: sha256 of the content up to it, as stored
   friend bool operator==(const SubmitReply&, const SubmitReply&) = default;
 };
 

@@ -140,13 +140,17 @@ struct Lease {
 
 struct SubmitBegin {
   graphName @0 :Text;      # graph to route the batch on
-  contentHash @1 :Text;    # sha256 hex of the whole file
+  contentHash @1 :Text;    # sha256 hex of the whole file's content, or empty: the client hashes
+                           # it while sending (each SubmitData says the hash so far)
   fileName @2 :Text;       # for operators
   fileBytes @3 :UInt64;    # size of the whole file
   wantPaths @4 :Bool;      # store each route's encoded polyline
   departAt @5 :Text;       # ISO 8601 departure time of the batch's vehicles (ETA), or empty
   snapRadiusM @6 :Float64 = 500;  # for coordinates: the farthest a road may be
   priority @7 :Int32;      # lease order: higher first, equal ones in turn
+  headHash @8 :Text;       # sha256 hex of the content's first MiB (all of it when shorter)
+  skipBatches @9 :List(UInt64);  # batches offered for resume whose stored start is not this
+                                 # file's (their resumeHash differed): not to be offered again
 }
 
 struct SubmitData {
@@ -154,6 +158,8 @@ struct SubmitData {
   part @1 :UInt32;         # 0, 1, 2, ... in order
   data @2 :Data;           # whole lines of the file, raw bytes
   last @3 :Bool;           # this part ends the submit
+  contentHash @4 :Text;    # sha256 hex of the file's content up to the end of this part (with
+                           # the last part: of the whole content)
 }
 
 struct StatusRequest {
@@ -169,6 +175,8 @@ struct SubmitReply {
     done @2;         # the batch is durable (or was stored before: existing)
     failed @3;       # see error
     queued @4;       # answers SubmitBegin: every receiving slot is taken; `place` in the queue
+    hashFirst @5;    # answers a SubmitBegin without contentHash: a batch with the same first
+                     # MiB is stored; begin again with the whole content's hash
   }
   stage @0 :Stage;
   submitId @1 :UInt64;
@@ -185,6 +193,8 @@ struct SubmitReply {
                            # part 0, then the content from byte resumeOffset on
   resumeOffset @10 :UInt64;
   durable @11 :UInt64;     # jobs durable so far (committed segments), routed from then on
+  resumeHash @12 :Text;    # with resumeOffset: sha256 hex of the content up to it, as stored;
+                           # a client whose file differs there begins again, skipping the batch
 }
 
 struct BatchStatus {

@@ -91,6 +91,23 @@ class FakeDatabase final : public Catalog {
     }
     return std::nullopt;
   }
+  std::vector<HeadMatch> batches_by_head(const std::string& head_hash) override {
+    check(Stage::catalog);
+    std::vector<HeadMatch> matches;
+    for (auto it = batches.rbegin(); it != batches.rend(); ++it) {
+      const Batch& b = it->second;
+      if (!b.committed || b.head != head_hash) continue;
+      const bool received = b.received || b.finished;
+      matches.push_back({BatchRef{it->first, 1, received}, false, received ? "" : b.segment_hash});
+    }
+    for (const auto& [id, b] : batches) {
+      if (b.committed && b.head.empty()) {
+        matches.push_back({BatchRef{id, 1, true}, true, ""});
+        break;
+      }
+    }
+    return matches;
+  }
   std::vector<wire::BatchStatus> batch_status(std::uint64_t id) override {
     check(Stage::catalog);
     const auto it = batches.find(static_cast<std::int64_t>(id));
@@ -160,7 +177,7 @@ class FakeDatabase final : public Catalog {
     check(Stage::begin_batch);
     if (a.resume != 0) {
       Batch& b = batches.at(a.resume);
-      mark = {b.segments, b.jobs.size(), 0, b.last_line, b.bytes, b.chunk_size};
+      mark = {b.segments, b.jobs.size(), 0, b.last_line, b.bytes, b.chunk_size, b.segment_hash};
       for (const JobRow& j : b.jobs) a.parser->remember_order_id(j.order_id);
       open_submits[a.slot] = a.resume;
       return a.resume;
@@ -168,6 +185,7 @@ class FakeDatabase final : public Catalog {
     const std::int64_t id = next_batch++;
     Batch& b = batches[id];
     b.hash = a.content_hash;
+    b.head = a.head_hash;
     b.chunk_size = a.chunk_size;
     b.options = a.options;
     open_submits[a.slot] = id;
@@ -186,6 +204,8 @@ class FakeDatabase final : public Catalog {
       ++b.segments;
       b.last_line = end->last_line;
       b.bytes = end->bytes;
+      b.segment_hash = end->content_hash;
+      if (end->last && b.hash.empty()) b.hash = end->content_hash;
       if (end->last) open_submits.erase(a.slot);
     }
   }
@@ -218,6 +238,8 @@ class FakeDatabase final : public Catalog {
 
   struct Batch {
     std::string hash;
+    std::string head;          // of the first MiB; empty: headless
+    std::string segment_hash;  // the content's up to the last durable segment's end
     std::uint32_t chunk_size = 0;
     BatchOptions options;
     std::vector<JobRow> jobs;     // durable: in committed segments
@@ -373,7 +395,9 @@ class Harness {
   std::int64_t submit(std::size_t jobs, const std::string& client = "client") {
     std::string file = "order_id,origin,destination\n";
     for (std::size_t i = 0; i < jobs; ++i) {
-      file += "J" + std::to_string(i) + ",1," + std::to_string(2 + i % 19) + "\n";
+      // Appended piece by piece: "J" + std::to_string(i) trips GCC 12's -Wrestrict at -O3.
+      file.append("J").append(std::to_string(i)).append(",1,");
+      file.append(std::to_string(2 + i % 19)).append("\n");
     }
     wire::SubmitBegin begin;
     begin.graph_name = "line";

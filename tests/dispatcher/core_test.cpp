@@ -545,3 +545,194 @@ TEST(DispatcherCore, NextWakeupIsTheNearestTimer) {
 
 }  // namespace
 }  // namespace waybill::dispatcher::testing
+
+// ---- a file hashed as it is sent (SubmitBegin without content_hash) ----------------------------
+namespace waybill::dispatcher::testing {
+
+namespace {
+
+using Reply = wire::SubmitReply::Stage;
+
+/// A streamed begin: the head's hash only (the files here are shorter than a MiB: the head is
+/// the whole content), `skip` as the client has learnt it.
+wire::SubmitBegin streamed(const std::string& file, std::vector<std::uint64_t> skip = {}) {
+  wire::SubmitBegin begin{"line", "", "s.csv", file.size()};
+  begin.head_hash = sha256_hex(file);
+  begin.skip_batches = std::move(skip);
+  return begin;
+}
+
+/// The client's last reply (a resume is answered `queued` first, then `begun`).
+wire::SubmitReply last_reply(Harness& h, const std::string& client) {
+  h.run_store();
+  const auto replies = h.received<wire::SubmitReply>(client);
+  EXPECT_GE(replies.size(), 1u);
+  return replies.empty() ? wire::SubmitReply{} : replies.back();
+}
+
+std::string jobs_file(int from, int to) {
+  std::string file = "order_id,origin,destination\n";
+  for (int i = from; i < to; ++i) {
+    file.append("J").append(std::to_string(i)).append(",1,");
+    file.append(std::to_string(2 + i % 19)).append("\n");
+  }
+  return file;
+}
+
+}  // namespace
+
+TEST(DispatcherCore, AFileHashedAsItIsSentIsNamedByItsLastPartAndFoundAgainByItsWholeHash) {
+  Harness h;
+  const std::string file = jobs_file(0, 8);
+  h.from_client("c", streamed(file));
+  const auto begun = last_reply(h, "c");
+  ASSERT_EQ(begun.stage, Reply::begun);
+  h.from_client("c", wire::SubmitData{begun.submit_id, 0, file, true, sha256_hex(file)});
+  ASSERT_EQ(last_reply(h, "c").stage, Reply::done);
+  const auto& batch = h.db.batches.at(static_cast<std::int64_t>(begun.batch_id));
+  EXPECT_EQ(batch.hash, sha256_hex(file));
+  EXPECT_EQ(batch.head, sha256_hex(file));
+
+  // Again: a stored batch starts as it does, so the client is asked for the whole hash first,
+  // and then finds that batch.
+  h.from_client("c2", streamed(file));
+  EXPECT_EQ(last_reply(h, "c2").stage, Reply::hash_first);
+  auto with_hash = streamed(file);
+  with_hash.content_hash = sha256_hex(file);
+  h.from_client("c2", with_hash);
+  const auto again = last_reply(h, "c2");
+  EXPECT_EQ(again.stage, Reply::done);
+  EXPECT_TRUE(again.existing);
+  EXPECT_EQ(again.batch_id, begun.batch_id);
+  EXPECT_EQ(h.db.batches.size(), 1u);
+}
+
+TEST(DispatcherCore, AStreamedSubmitWithoutItsHashAtTheEndOrWithAnotherIsRefused) {
+  Harness h;
+  const std::string file = jobs_file(0, 8);
+  h.from_client("c", streamed(file));
+  auto begun = last_reply(h, "c");
+  h.from_client("c", wire::SubmitData{begun.submit_id, 0, file, true});  // no content hash
+  auto refused = last_reply(h, "c");
+  EXPECT_EQ(refused.stage, Reply::failed);
+  EXPECT_NE(refused.error.find("part 0: the last part carries no content hash"), std::string::npos)
+      << refused.error;
+
+  // Begun with the whole hash, ended with another: the file changed while it was sent.
+  auto begin = streamed(file);
+  begin.content_hash = sha256_hex(file);
+  h.from_client("c", begin);
+  begun = last_reply(h, "c");
+  ASSERT_EQ(begun.stage, Reply::begun);
+  h.from_client("c", wire::SubmitData{begun.submit_id, 0, file, true, sha256_hex(file + "x")});
+  refused = last_reply(h, "c");
+  EXPECT_EQ(refused.stage, Reply::failed);
+  EXPECT_NE(refused.error.find("the file changed while it was sent?"), std::string::npos)
+      << refused.error;
+  h.from_client("c", wire::SubmitData{begun.submit_id, 0, file, true, "not hex"});
+  EXPECT_EQ(last_reply(h, "c").stage, Reply::failed);  // that submit is gone
+  EXPECT_TRUE(h.db.batches.empty());
+}
+
+TEST(DispatcherCore, AFileStartingAsAnOpenSubmitsWaitsForItToEnd) {
+  Harness h;
+  const std::string file = jobs_file(0, 8);
+  h.from_client("c1", streamed(file));
+  const auto begun = last_reply(h, "c1");
+  ASSERT_EQ(begun.stage, Reply::begun);
+  h.from_client("c2", streamed(file));
+  const auto waiting = last_reply(h, "c2");
+  EXPECT_EQ(waiting.stage, Reply::queued);
+  EXPECT_EQ(waiting.place, 0u);
+  h.from_client("c1", wire::SubmitData{begun.submit_id, 0, file, true, sha256_hex(file)});
+  ASSERT_EQ(last_reply(h, "c1").stage, Reply::done);
+  h.from_client("c2", streamed(file));
+  EXPECT_EQ(last_reply(h, "c2").stage, Reply::hash_first);
+}
+
+TEST(DispatcherCore, AnInterruptedStreamedBatchIsOfferedForResumeWithItsHashAndSkippedWhenNotTheFile) {
+  DispatcherConfig config = Harness::small_config();
+  config.segment_lines = 4;
+  Harness h(config);
+  const std::string head = jobs_file(0, 4), file = head + "J4,1,6\nJ5,1,7\n";
+  const std::string other = head + "K4,1,8\nK5,1,9\n";  // the same first part, then not
+  auto begin = streamed(file);
+  begin.head_hash = sha256_hex("a head common to both files");
+  h.from_client("c1", begin);
+  const auto begun = last_reply(h, "c1");
+  ASSERT_EQ(begun.stage, Reply::begun);
+  h.from_client("c1", wire::SubmitData{begun.submit_id, 0, head, false, sha256_hex(head)});
+  const auto stored = last_reply(h, "c1");  // a segment closed with this part
+  EXPECT_EQ(stored.durable, 4u);
+  h.advance(31s);  // c1 went silent: its open segment is rolled back, the durable one stays
+  h.run_store();
+  const auto id = static_cast<std::int64_t>(begun.batch_id);
+  ASSERT_EQ(h.db.batches.at(id).jobs.size(), 4u);
+  EXPECT_TRUE(h.db.batches.at(id).hash.empty());
+
+  // Another file with the same head: offered the batch, with the hash of its durable content.
+  auto other_begin = streamed(other);
+  other_begin.head_hash = begin.head_hash;
+  h.from_client("c2", other_begin);
+  const auto offered = last_reply(h, "c2");
+  ASSERT_EQ(offered.stage, Reply::begun);
+  EXPECT_EQ(offered.batch_id, begun.batch_id);
+  EXPECT_EQ(offered.resume_offset, head.size());
+  EXPECT_EQ(offered.resume_hash, sha256_hex(head));
+  // Its content up to there hashes the same here: resumed, and named by its whole hash.
+  h.from_client("c2", wire::SubmitData{offered.submit_id, 0, "order_id,origin,destination\n", false,
+                                       sha256_hex(head)});
+  h.from_client("c2", wire::SubmitData{offered.submit_id, 1, other.substr(head.size()), true,
+                                       sha256_hex(other)});
+  h.run_store();
+  EXPECT_EQ(h.received<wire::SubmitReply>("c2").back().stage, Reply::done);
+  EXPECT_EQ(h.db.batches.at(id).hash, sha256_hex(other));
+  EXPECT_EQ(h.db.batches.at(id).jobs.size(), 6u);
+
+  // A third file with that head: told to hash first (a received batch starts as it does), then
+  // begun as a batch of its own, and interrupted too. A fourth whose start differs from it is
+  // offered it; its client says no (skip), and it gets a batch of its own.
+  const std::string third = jobs_file(10, 14);
+  begin = streamed(third);
+  begin.head_hash = other_begin.head_hash;
+  h.from_client("c3", begin);
+  EXPECT_EQ(last_reply(h, "c3").stage, Reply::hash_first);
+  auto third_hashed = begin;
+  third_hashed.content_hash = sha256_hex(third + "J14,1,2\n");
+  h.from_client("c3", third_hashed);
+  const auto third_begun = last_reply(h, "c3");
+  ASSERT_EQ(third_begun.stage, Reply::begun);
+  h.from_client("c3", wire::SubmitData{third_begun.submit_id, 0, third, false, sha256_hex(third)});
+  last_reply(h, "c3");
+  h.advance(31s);
+  h.run_store();
+  h.from_client("c4", begin);
+  const auto offered_third = last_reply(h, "c4");
+  ASSERT_EQ(offered_third.stage, Reply::begun);
+  EXPECT_EQ(offered_third.batch_id, third_begun.batch_id);
+  auto skipping = begin;
+  skipping.skip_batches = {third_begun.batch_id};
+  h.from_client("c4", skipping);  // the offered resume is given up
+  EXPECT_EQ(last_reply(h, "c4").stage, Reply::hash_first);
+  skipping.content_hash = sha256_hex(jobs_file(20, 24));
+  h.from_client("c4", skipping);
+  const auto own = last_reply(h, "c4");
+  ASSERT_EQ(own.stage, Reply::begun);
+  EXPECT_EQ(own.resume_offset, 0u);
+  EXPECT_NE(own.batch_id, third_begun.batch_id);
+  EXPECT_NE(own.batch_id, begun.batch_id);
+}
+
+TEST(DispatcherCore, ABatchWithoutAHeadHashMakesEveryStreamedSubmitHashFirst) {
+  Harness h;
+  h.submit(4);  // begun with the whole hash and no head's: as a batch stored before 0015
+  const std::string file = jobs_file(100, 104);
+  h.from_client("c", streamed(file));
+  EXPECT_EQ(last_reply(h, "c").stage, Reply::hash_first);
+  h.from_client("c", wire::SubmitBegin{"line", "", "s.csv", 1});  // no head hash either
+  const auto refused = last_reply(h, "c");
+  EXPECT_EQ(refused.stage, Reply::failed);
+  EXPECT_NE(refused.error.find("head hash"), std::string::npos) << refused.error;
+}
+
+}  // namespace waybill::dispatcher::testing
