@@ -159,6 +159,13 @@ wire::SubmitReply submit_once(transport::Client& client, wire::SubmitBegin& begi
     }
     if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint(), true);
     if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
+    if (reply->stage == Stage::done && !reply->resume_hash.empty()) {
+      // A batch never received whole (cancelled meanwhile) that starts as this file does: it
+      // is this file's if the content up to where it ends hashes as its content did.
+      if (content_hash_to(path, reply->resume_offset) == reply->resume_hash) return *reply;
+      begin.skip_batches.push_back(reply->batch_id);
+      continue;
+    }
     if (reply->stage == Stage::done) return *reply;
     if (reply->stage == Stage::hash_first) {
       // A stored batch starts as this file does: whether it is this file, the whole content's
@@ -177,14 +184,14 @@ wire::SubmitReply submit_once(transport::Client& client, wire::SubmitBegin& begi
     }
     // A batch still receiving that starts as this file does: resumed only if the file's content
     // up to where the batch's segments end hashes as the content they were made of.
-    reader.emplace(path, reply->resume_offset);
-    if (!reply->resume_hash.empty() && reader->hash_so_far() != reply->resume_hash) {
+    if (!reply->resume_hash.empty() &&
+        content_hash_to(path, reply->resume_offset) != reply->resume_hash) {
       std::cerr << "waybill submit: batch " << reply->batch_id << " starts as " << path
                 << " does, but is another file's; not resuming it\n";
       begin.skip_batches.push_back(reply->batch_id);
-      reader.reset();
       continue;
     }
+    reader.emplace(path, reply->resume_offset);
     std::cerr << "waybill submit: batch " << reply->batch_id << " was interrupted; resuming after line "
               << reply->resume_line << " (" << reply->durable << " jobs stored already)\n";
   }

@@ -310,6 +310,7 @@ class DispatcherCore {
   /// A receiving slot for `peer`'s batch, or its place in the queue (1: next) when every slot
   /// is taken by others or promised to those ahead of it.
   std::variant<std::uint32_t, std::uint32_t> take_slot(const std::string& peer, Clock::time_point now);
+  wire::SubmitReply existing_batch(std::uint64_t batch_id);
   void begun(OpenSubmit& s, std::int64_t batch_id, const SegmentMark& resumed,
              Clock::time_point now);
   bool segment_durable(std::int64_t batch_id, std::int64_t graph_id, const BatchOptions& options,

@@ -23,6 +23,10 @@ namespace {
 // their replies (each is about 1 MiB of the file, parsed).
 constexpr std::size_t kPartsInFlight = 2;
 
+// A submit silent this long gives way to a client sending a file with the same start (a live
+// client sends a part or gets a reply every few hundred milliseconds).
+constexpr auto kTakeOverSilence = std::chrono::seconds(5);
+
 // A queued client that has not asked again for this long has gone: its place is given up.
 constexpr auto kQueueSilence = std::chrono::seconds(15);
 
@@ -92,10 +96,17 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     break;
   }
   // Another client's submit of a file that starts as this one does, and may be it: which file
-  // it is shows when it ends (or is given up as idle). This one waits, at place 0, till then.
+  // it is shows when it ends. This one waits, at place 0, till then, or takes over from it once
+  // it is silent (its client died, most likely): the batch is then resumed only if this file
+  // is the same up to its durable end (the client checks), and its client, if alive, is told
+  // to start over and finds out which file it is then.
   for (auto& [id, open] : m_open) {
     if (!open->head.empty() && open->head == request.head_hash &&
         (streamed || open->hash.empty())) {
+      if (now - open->last >= kTakeOverSilence) {
+        abort_submit(*open, "silent, and a client submitted a file starting as its file does");
+        break;
+      }
       wire::SubmitReply r;
       r.stage = Stage::queued;
       return reply(r);
@@ -108,13 +119,25 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     // A batch still receiving is resumed when the client's content hashes, up to where its
     // segments end, as stored (the client checks: SubmitReply::resume_hash). Any other batch
     // that may be this file is told apart by the whole content's hash: the client's, first.
+    // A batch cancelled while it was received has no whole hash: it is this file if the file's
+    // content up to its durable end hashes as stored (the client checks the `done` reply).
     bool hash_first = false;
     for (const HeadMatch& m : m_catalog.batches_by_head(request.head_hash)) {
       const auto id = static_cast<std::uint64_t>(m.batch.id);
-      if (m.headless || m.batch.received || m.segment_hash.empty()) {
+      const bool skipped = std::find(request.skip_batches.begin(), request.skip_batches.end(),
+                                     id) != request.skip_batches.end();
+      if (m.headless || (m.batch.received && m.hashed)) {
         hash_first = true;
-      } else if (std::find(request.skip_batches.begin(), request.skip_batches.end(), id) ==
-                 request.skip_batches.end()) {
+      } else if (skipped) {
+        continue;
+      } else if (m.segment_hash.empty()) {
+        hash_first = hash_first || !m.batch.received;  // resumed by the whole hash, if it has one
+      } else if (m.batch.received) {
+        wire::SubmitReply r = existing_batch(id);
+        r.resume_offset = m.segment_bytes;
+        r.resume_hash = m.segment_hash;
+        return reply(r);
+      } else {
         existing = m.batch;
         break;
       }
@@ -126,16 +149,7 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     }
   }
   if (existing && existing->received) {
-    wire::SubmitReply r;
-    r.stage = Stage::done;
-    r.batch_id = static_cast<std::uint64_t>(existing->id);
-    r.existing = true;
-    for (const auto& s : m_catalog.batch_status(r.batch_id)) {
-      r.accepted = s.accepted;
-      r.rejected = s.rejected;
-      r.durable = s.accepted;
-    }
-    return reply(r);
+    return reply(existing_batch(static_cast<std::uint64_t>(existing->id)));
   }
   if (existing) {
     // Receiving: this submit resumes it. A submit of it still open is of a client that died
@@ -202,6 +216,20 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
     r.stage = Stage::queued;
     reply(r);
   }
+}
+
+/// The answer to a submit of a file stored before: its batch, as it stands.
+wire::SubmitReply DispatcherCore::existing_batch(std::uint64_t batch_id) {
+  wire::SubmitReply r;
+  r.stage = Stage::done;
+  r.batch_id = batch_id;
+  r.existing = true;
+  for (const auto& s : m_catalog.batch_status(batch_id)) {
+    r.accepted = s.accepted;
+    r.rejected = s.rejected;
+    r.durable = s.accepted;
+  }
+  return r;
 }
 
 std::variant<std::uint32_t, std::uint32_t> DispatcherCore::take_slot(const std::string& peer,

@@ -89,9 +89,12 @@ struct BatchRef {
 struct HeadMatch {
   BatchRef batch;
   bool headless = false;
-  /// sha256 of the content up to its last durable segment's end, as its client computed it
-  /// (empty when not known): what a submit resuming it must hash to.
+  bool hashed = true;  ///< its whole content's hash is known (batches.hash)
+  /// For a batch receiving, or never received whole (cancelled meanwhile): the sha256 of the
+  /// content up to its last durable segment's end (`bytes`), as its client computed it, if it
+  /// said: what the content of a file that is this batch's hashes to there.
   std::string segment_hash;
+  std::uint64_t segment_bytes = 0;
 };
 
 /// Where a batch's durable segments end: what a submit that streams the rest of the file (or

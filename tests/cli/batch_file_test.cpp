@@ -156,6 +156,33 @@ TEST_F(BatchFileTest, TheDigestIsTheContentsSoACompressedFileIsItsPlainForm) {
   EXPECT_EQ(zst.bytes, text.size());
 }
 
+TEST_F(BatchFileTest, TheHeadIsTheFirstMiBsHashAndAShortFileIsHashedWhole) {
+  std::string text = "order_id,origin,destination\n";
+  for (int i = 0; text.size() < 3 * kHeadBytes; ++i) {
+    text.append("J").append(std::to_string(i)).append(",1,2\n");
+  }
+  const std::string head = sha256_hex(text.substr(0, kHeadBytes));
+  for (const auto& path : {file("big.csv", text), file("big.csv.gz", test::gzip(text))}) {
+    const ContentDigest started = content_head(path);
+    EXPECT_EQ(started.head_hex, head) << path;
+    EXPECT_EQ(started.sha256_hex, "") << path;  // not read whole
+    const ContentDigest whole = content_digest(path);
+    EXPECT_EQ(whole.head_hex, head) << path;
+    EXPECT_EQ(whole.sha256_hex, sha256_hex(text)) << path;
+    EXPECT_EQ(content_hash_to(path, 12345), sha256_hex(text.substr(0, 12345))) << path;
+    EXPECT_EQ(content_hash_to(path, text.size()), sha256_hex(text)) << path;
+    EXPECT_EQ(content_hash_to(path, text.size() + 1), std::nullopt) << path;  // shorter
+  }
+  // No longer than a MiB: the head is the whole content, hashed here at no extra cost.
+  for (const std::size_t size : {std::size_t{100}, std::size_t{kHeadBytes}}) {
+    const std::string shorter = text.substr(0, size);
+    const ContentDigest d = content_head(file("short.csv", shorter));
+    EXPECT_EQ(d.head_hex, sha256_hex(shorter)) << size;
+    EXPECT_EQ(d.sha256_hex, sha256_hex(shorter)) << size;
+    EXPECT_EQ(d.bytes, size);
+  }
+}
+
 TEST_F(BatchFileTest, RejectExamplesAreTheDispatchersReasons) {
   std::string text = "order_id,origin,destination,weight_kg\n";
   for (int i = 0; i < 10; ++i) text.append("J").append(std::to_string(i)).append(",1,2,1\n");

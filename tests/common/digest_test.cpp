@@ -34,6 +34,16 @@ TEST(Sha256, FedInPiecesIsTheDigestOfTheWhole) {
   EXPECT_EQ(digest.hex(), sha256_hex(text));
 }
 
+TEST(Sha256, TheDigestSoFarLeavesTheComputationGoingOn) {
+  Sha256 digest;
+  digest.update("abc", 3);
+  EXPECT_EQ(digest.hex_so_far(), sha256_hex("abc"));
+  EXPECT_EQ(digest.hex_so_far(), sha256_hex("abc"));  // asked twice: the same
+  digest.update("def", 3);
+  EXPECT_EQ(digest.hex_so_far(), sha256_hex("abcdef"));
+  EXPECT_EQ(digest.hex(), sha256_hex("abcdef"));
+}
+
 TEST(Sha256, OfAFileEqualsOfItsBytes) {
   const auto path = std::filesystem::temp_directory_path() / "waybill_sha256_test.bin";
   std::string bytes(3 << 20, 'x');  // several reads

@@ -634,7 +634,7 @@ TEST(DispatcherCore, AStreamedSubmitWithoutItsHashAtTheEndOrWithAnotherIsRefused
   EXPECT_TRUE(h.db.batches.empty());
 }
 
-TEST(DispatcherCore, AFileStartingAsAnOpenSubmitsWaitsForItToEnd) {
+TEST(DispatcherCore, AFileStartingAsAnOpenSubmitsWaitsForItToEndOrTakesOverOnceItIsSilent) {
   Harness h;
   const std::string file = jobs_file(0, 8);
   h.from_client("c1", streamed(file));
@@ -648,6 +648,29 @@ TEST(DispatcherCore, AFileStartingAsAnOpenSubmitsWaitsForItToEnd) {
   ASSERT_EQ(last_reply(h, "c1").stage, Reply::done);
   h.from_client("c2", streamed(file));
   EXPECT_EQ(last_reply(h, "c2").stage, Reply::hash_first);
+
+  // A submit silent for 5 s gives way: the newcomer is offered its batch for resume.
+  DispatcherConfig config = Harness::small_config();
+  config.segment_lines = 4;
+  Harness h2(config);
+  const std::string head = jobs_file(0, 4), longer = head + "J4,1,6\n";
+  h2.from_client("c1", streamed(longer));
+  const auto first = last_reply(h2, "c1");
+  h2.from_client("c1", wire::SubmitData{first.submit_id, 0, head, false, sha256_hex(head)});
+  EXPECT_EQ(last_reply(h2, "c1").durable, 4u);
+  h2.advance(4s);
+  h2.from_client("c2", streamed(longer));
+  EXPECT_EQ(last_reply(h2, "c2").stage, Reply::queued);
+  h2.advance(1s);
+  h2.from_client("c2", streamed(longer));
+  const auto offered = last_reply(h2, "c2");
+  EXPECT_EQ(offered.stage, Reply::begun);
+  EXPECT_EQ(offered.batch_id, first.batch_id);
+  EXPECT_EQ(offered.resume_hash, sha256_hex(head));
+  h2.from_client("c1", wire::SubmitData{first.submit_id, 1, "J4,1,6\n", true, sha256_hex(longer)});
+  const auto told = last_reply(h2, "c1");
+  EXPECT_EQ(told.stage, Reply::failed);
+  EXPECT_NE(told.error.find("start over"), std::string::npos) << told.error;
 }
 
 TEST(DispatcherCore, AnInterruptedStreamedBatchIsOfferedForResumeWithItsHashAndSkippedWhenNotTheFile) {

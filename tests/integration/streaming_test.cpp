@@ -32,14 +32,25 @@ std::string streaming_batch() {
   return text;
 }
 
+/// How a client names the file it sends: by its first MiB's hash, hashing the rest as it sends
+/// it (as `waybill submit` does), or by the whole content's hash, given first (as clients did
+/// before 0015, with no head hash: the batch is then headless).
+enum class Naming { streamed, whole_first };
+
 /// Sends the start of `text` (its first `parts` parts of about 1 MiB of whole lines, not the
 /// last) as a submit of the whole file, as a client that then dies would. Returns the batch id
 /// once a segment is durable.
-std::uint64_t send_head(const std::string& clients, const std::string& text, int parts) {
+std::uint64_t send_head(const std::string& clients, const std::string& text, int parts,
+                        Naming naming = Naming::streamed) {
   zmq::context_t context;
   transport::Client client(context, clients);
-  const auto begun = client.request(
-      wire::SubmitBegin{"grid", sha256_hex(text), "stream.csv", text.size()}, 10s, 1);
+  wire::SubmitBegin begin{"grid", "", "stream.csv", text.size()};
+  if (naming == Naming::streamed) {
+    begin.head_hash = sha256_hex(text.substr(0, 1 << 20));
+  } else {
+    begin.content_hash = sha256_hex(text);
+  }
+  const auto begun = client.request(begin, 10s, 1);
   const auto* r = begun ? std::get_if<wire::SubmitReply>(&*begun) : nullptr;
   EXPECT_TRUE(r && r->stage == wire::SubmitReply::Stage::begun);
   if (!r) return 0;
@@ -48,7 +59,7 @@ std::uint64_t send_head(const std::string& clients, const std::string& text, int
   for (int p = 0; p < parts; ++p) {
     const std::size_t end = text.rfind('\n', at + (1 << 20)) + 1;
     client.send(wire::SubmitData{submit_id, static_cast<std::uint32_t>(p),
-                                 text.substr(at, end - at), false});
+                                 text.substr(at, end - at), false, sha256_hex(text.substr(0, end))});
     at = end;
   }
   std::uint64_t durable = 0;
@@ -132,7 +143,8 @@ TEST_F(StreamingTest, ABatchIsRoutedWhileItsFileIsStillArriving) {
   EXPECT_GT(accepted, 0u);
   EXPECT_LT(accepted, static_cast<std::uint64_t>(kJobs));
 
-  // The same file from `waybill submit`: it takes over from the silent client and resumes.
+  // The same file from `waybill submit`: it takes over from the silent client (5 s silent) and
+  // resumes, once it has checked that its file's start hashes as the stored segments' content.
   Batch batch;
   batch.text = text;
   const std::string output = submit(batch, "stream.csv");
@@ -144,10 +156,55 @@ TEST_F(StreamingTest, ABatchIsRoutedWhileItsFileIsStillArriving) {
   EXPECT_GT(query("select count(*) from batch_segments where batch_id = " + id)[0][0].as<int>(), 2);
 }
 
+TEST_F(StreamingTest, AFileStartingAsAnInterruptedOneIsNotTakenForItAndGetsABatchOfItsOwn) {
+  start_streaming_dispatcher();
+  start_worker("w1");
+  const std::string a = streaming_batch();
+  // b is a with one order id changed past the first MiB, within the two parts a's dead client
+  // sent: the same head, another file.
+  std::string b = a;
+  const auto changed = b.find("order-0020001-");
+  ASSERT_NE(changed, std::string::npos);
+  ASSERT_GT(changed, std::size_t{1} << 20);
+  b.replace(changed, 6, "ORDER-");
+  const std::string id_a = std::to_string(send_head(m_clients, a, 2));
+
+  Batch batch_b;
+  batch_b.text = b;
+  const std::string out_b = submit(batch_b, "b.csv");
+  EXPECT_NE(out_b.find("batch " + id_a + " starts as"), std::string::npos) << out_b;
+  EXPECT_NE(out_b.find("is another file's; not resuming it"), std::string::npos) << out_b;
+  EXPECT_EQ(out_b.find("resuming after line"), std::string::npos) << out_b;
+  const auto ids = query("select id from batches where file_name like '%b.csv' order by id");
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string id_b = ids[0][0].as<std::string>();
+  EXPECT_NE(id_b, id_a);
+  wait_finished(id_b);
+  expect_routed_once(id_b);
+  EXPECT_EQ(query("select count(*) from jobs where batch_id = " + id_b +
+                  " and order_id like 'ORDER-0020001-%'")[0][0].as<int>(), 1);
+  EXPECT_EQ(query("select state from batch_progress where batch_id = " + id_a)[0][0].as<std::string>(),
+            "receiving");
+
+  // a, whole: a received batch starts as it does (b), so it is hashed first; not b, it resumes
+  // its own interrupted batch.
+  Batch batch_a;
+  batch_a.text = a;
+  const std::string out_a = submit(batch_a, "a.csv");
+  EXPECT_NE(out_a.find("resuming after line"), std::string::npos) << out_a;
+  EXPECT_NE(out_a.find("batch " + id_a + ": 60000 jobs accepted, 1 lines rejected"),
+            std::string::npos) << out_a;
+  wait_finished(id_a);
+  expect_routed_once(id_a);
+  EXPECT_EQ(query("select count(*) from batches where hash is null")[0][0].as<int>(), 0);
+}
+
 TEST_F(StreamingTest, ADispatcherKilledMidSubmitKeepsTheDurableSegments) {
   Process& first = start_streaming_dispatcher();
   const std::string text = streaming_batch();
-  const std::string id = std::to_string(send_head(m_clients, text, 3));
+  // Named by its whole hash, as before 0015: `waybill submit` is told to hash first, and
+  // resumes it by that hash.
+  const std::string id = std::to_string(send_head(m_clients, text, 3, Naming::whole_first));
   first.signal(SIGKILL);
   first.wait();
   const auto before = query("select state, accepted from batch_progress where batch_id = " + id);

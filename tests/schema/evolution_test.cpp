@@ -102,7 +102,7 @@ TEST(Evolution, NewSubmitStageIsAnError) {
   reply.setSubmitId(3);
   std::string error;
   EXPECT_FALSE(decode_string(to_frame(builder), error));
-  EXPECT_EQ(error, "submit reply: unknown stage 5");
+  EXPECT_EQ(error, "submit reply: unknown stage 6");
 }
 
 TEST(Evolution, ZeroSizedListElementsAreRejected) {

@@ -61,7 +61,8 @@ struct SubmitReply {
     done @2;
     failed @3;
     queued @4;
-    paused @5;            # new enumerant
+    hashFirst @5;
+    paused @6;            # new enumerant
   }
   stage @0 :Stage;
   submitId @1 :UInt64;
