@@ -447,6 +447,55 @@ TEST_F(StoreTest, BatchByHashFindsCommittedBatches) {
   EXPECT_THROW(submit("hash-1", simple_jobs(2)), StoreError);
 }
 
+TEST_F(StoreTest, ABatchBegunByItsHeadIsFoundByItAndNamedByItsLastSegment) {
+  const GraphInfo tiny = import_tiny();
+  EXPECT_TRUE(store().batches_by_head("head-a").empty());
+  const std::int64_t id = store().begin_batch("", tiny.id, "a.csv", 4, {}, "head-a");
+  const std::vector<JobRow> jobs = simple_jobs(12);
+  store().add_jobs(id, {jobs.begin(), jobs.begin() + 8});
+  store().commit_segment(id, SegmentEnd{.accepted = 8, .chunk_size = 4, .last_line = 9,
+                                        .bytes = 100, .content_hash = "upto-100"});
+  auto found = store().batches_by_head("head-a");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].batch.id, id);
+  EXPECT_FALSE(found[0].batch.received);
+  EXPECT_FALSE(found[0].hashed);
+  EXPECT_FALSE(found[0].headless);
+  EXPECT_EQ(found[0].segment_hash, "upto-100");
+  EXPECT_EQ(found[0].segment_bytes, 100u);
+  store().abort_batch();  // the client went away: the batch stays, receiving, unnamed
+
+  // Resumed: where its segments end, with the hash its content had there.
+  const SegmentMark mark = store().resume_batch(id);
+  EXPECT_EQ(mark.bytes, 100u);
+  EXPECT_EQ(mark.content_hash, "upto-100");
+  store().add_jobs(id, {jobs.begin() + 8, jobs.end()});
+  store().commit_segment(id, SegmentEnd{.accepted = 12, .chunk_size = 4, .last_line = 13,
+                                        .bytes = 150, .last = true, .content_hash = "whole-a"});
+  EXPECT_EQ(store().batch_by_hash("whole-a"), id);
+  found = store().batches_by_head("head-a");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_TRUE(found[0].batch.received);
+  EXPECT_TRUE(found[0].hashed);
+
+  // Named at its begin, a batch whose last segment says another hash is refused; a batch
+  // with no head (stored before 0015) is listed with every head, as one that may be it.
+  const std::int64_t named = store().begin_batch("whole-b", tiny.id, "b.csv", 4, {}, "head-b");
+  store().add_jobs(named, simple_jobs(4));
+  EXPECT_THROW(store().commit_segment(named, SegmentEnd{.accepted = 4, .chunk_size = 4,
+                                                        .last_line = 5, .bytes = 50, .last = true,
+                                                        .content_hash = "whole-c"}),
+               StoreError);
+  store().abort_batch();
+  EXPECT_FALSE(store().batch_by_hash("whole-b"));
+  const std::int64_t old = submit("hash-before-0015", simple_jobs(2));
+  found = store().batches_by_head("head-a");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].batch.id, id);
+  EXPECT_EQ(found[1].batch.id, old);
+  EXPECT_TRUE(found[1].headless);
+}
+
 // The submit runs on a connection of its own and locks jobs, routes and rejects only at commit:
 // routing, inspection and other stores go on while a file is being received.
 TEST_F(StoreTest, OpenSubmitBlocksNeitherRoutingNorReaders) {
