@@ -43,13 +43,7 @@ if [[ ! -s $file ]]; then
 fi
 
 rm -rf "$RUN_DIR/worker-cache/trees"
-start_dispatcher "$db" "$out/dispatcher.log"
-start_worker "$out/worker1.log" --threads 1
-start_worker "$out/worker2.log" --threads 1
-for _ in $(seq 600); do
-  (($(cat "$out"/worker*.log | grep -c ' ready: ') >= 2)) && break
-  sleep 0.1
-done
+start_local_pipeline "$db" "$out"
 
 sql() { psql "$db" -qtAc "$1"; }
 

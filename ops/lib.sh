@@ -183,6 +183,26 @@ start_worker() {
   PROCS+=($!)
 }
 
+# wait_workers_ready DIR [N]: waits (up to 60 s) until N (2) workers logging to DIR/worker*.log
+# hold their graph (fetched, or from their cache).
+wait_workers_ready() {
+  local dir=$1 n=${2:-2}
+  for _ in $(seq 600); do
+    (($(cat "$dir"/worker*.log | grep -c ' ready: ') >= n)) && return
+    sleep 0.1
+  done
+}
+
+# start_local_pipeline CONNINFO DIR: a dispatcher and two workers of one routing thread each
+# (two cores, no thread waiting for one), logging to DIR; returns once the workers are ready.
+start_local_pipeline() {
+  local db=$1 dir=$2
+  start_dispatcher "$db" "$dir/dispatcher.log"
+  start_worker "$dir/worker1.log" --threads 1
+  start_worker "$dir/worker2.log" --threads 1
+  wait_workers_ready "$dir"
+}
+
 # Stops every process started above: SIGTERM (they drain), then SIGKILL after 10 s.
 stop_procs() {
   local p deadline=$((SECONDS + 10))

@@ -29,13 +29,7 @@ db=$(fresh_db waybill_resume)
 file=${FILE:-$out/batch.csv}
 [[ -n ${FILE:-} ]] || "$waybill" gen --graph "$graph" --jobs "$jobs" --depots 100 --seed 1 --out "$file"
 
-start_dispatcher "$db" "$out/dispatcher.log"
-start_worker "$out/worker1.log" --threads 1
-start_worker "$out/worker2.log" --threads 1
-for _ in $(seq 600); do
-  (($(cat "$out"/worker*.log | grep -c ' ready: ') >= 2)) && break
-  sleep 0.1
-done
+start_local_pipeline "$db" "$out"
 
 step "submitting $jobs jobs; the client is killed once half of them are durable"
 t0=$(now)
