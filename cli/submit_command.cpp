@@ -158,14 +158,13 @@ wire::SubmitReply submit_once(transport::Client& client, wire::SubmitBegin& begi
       }
     }
     if (!reply) throw SubmitError("no answer from the dispatcher at " + client.endpoint(), true);
-    if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
-    if (reply->stage == Stage::done && !reply->resume_hash.empty()) {
-      // A batch never received whole (cancelled meanwhile) that starts as this file does: it
-      // is this file's if the content up to where it ends hashes as its content did.
-      if (content_hash_to(path, reply->resume_offset) == reply->resume_hash) return *reply;
-      begin.skip_batches.push_back(reply->batch_id);
+    if (reply->stage == Stage::failed && begin.content_hash.empty() &&
+        reply->error.starts_with("content hash must be 64")) {
+      // A dispatcher from before 0015, which knows files by their whole hash only.
+      begin.content_hash = content_digest(path).sha256_hex;
       continue;
     }
+    if (reply->stage == Stage::failed) throw dispatcher_failed(reply->error);
     if (reply->stage == Stage::done) return *reply;
     if (reply->stage == Stage::hash_first) {
       // A stored batch starts as this file does: whether it is this file, the whole content's
@@ -183,7 +182,14 @@ wire::SubmitReply submit_once(transport::Client& client, wire::SubmitBegin& begi
       break;
     }
     // A batch still receiving that starts as this file does: resumed only if the file's content
-    // up to where the batch's segments end hashes as the content they were made of.
+    // up to where the batch's segments end hashes as the content they were made of. If not, the
+    // client begins again skipping it (the dispatcher refuses a batch found by the whole hash
+    // and skipped: the file changed).
+    if (reply->resume_hash.empty() && begin.content_hash.empty()) {
+      throw SubmitError("the dispatcher offered batch " + std::to_string(reply->batch_id) +
+                            " for resume without the hash of its content",
+                        false);
+    }
     if (!reply->resume_hash.empty() &&
         content_hash_to(path, reply->resume_offset) != reply->resume_hash) {
       std::cerr << "waybill submit: batch " << reply->batch_id << " starts as " << path

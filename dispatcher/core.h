@@ -213,6 +213,8 @@ class DispatcherCore {
     std::uint64_t segment_jobs = 0;    ///< parser accepted ... (its first seq)
     std::optional<Clock::time_point> segment_since;  ///< its first part
     std::deque<std::pair<std::uint32_t, SegmentEnd>> closing;  ///< commits posted, by part
+    /// Its client waits for us (its begin, a commit, a held reply): silence is not its own.
+    bool waiting_on_us() const { return committing || held || batch_id == 0 || !closing.empty(); }
   };
 
   /// A lease granted, waiting for its jobs to be read.

@@ -97,13 +97,14 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
   }
   // Another client's submit of a file that starts as this one does, and may be it: which file
   // it is shows when it ends. This one waits, at place 0, till then, or takes over from it once
-  // it is silent (its client died, most likely): the batch is then resumed only if this file
-  // is the same up to its durable end (the client checks), and its client, if alive, is told
-  // to start over and finds out which file it is then.
+  // its client has been silent while nothing of its was being stored (a client that died, most
+  // likely): the batch is then resumed only if this file is the same up to its durable end
+  // (the client checks), and its client, if alive, is told to start over and finds out then
+  // which batch is its file's.
   for (auto& [id, open] : m_open) {
     if (!open->head.empty() && open->head == request.head_hash &&
         (streamed || open->hash.empty())) {
-      if (now - open->last >= kTakeOverSilence) {
+      if (!open->waiting_on_us() && now - open->last >= kTakeOverSilence) {
         abort_submit(*open, "silent, and a client submitted a file starting as its file does");
         break;
       }
@@ -112,37 +113,36 @@ void DispatcherCore::on_submit_begin(const std::string& peer, const wire::Submit
       return reply(r);
     }
   }
+  const auto skipped = [&](std::int64_t id) {
+    return std::find(request.skip_batches.begin(), request.skip_batches.end(),
+                     static_cast<std::uint64_t>(id)) != request.skip_batches.end();
+  };
   std::optional<BatchRef> existing;
   if (!streamed) {
     existing = m_catalog.find_batch(request.content_hash);
-  } else {
-    // A batch still receiving is resumed when the client's content hashes, up to where its
-    // segments end, as stored (the client checks: SubmitReply::resume_hash). Any other batch
-    // that may be this file is told apart by the whole content's hash: the client's, first.
-    // A batch cancelled while it was received has no whole hash: it is this file if the file's
-    // content up to its durable end hashes as stored (the client checks the `done` reply).
+    if (existing && skipped(existing->id)) {
+      return reply(failed(0, "batch " + std::to_string(existing->id) +
+                                 " has this file's hash, but its stored content is not this "
+                                 "file's (the file changed while it was sent?)"));
+    }
+  }
+  // A batch still receiving, not named yet, that starts as this file does: resumed if the
+  // client's content hashes, up to where its segments end, as stored (the client checks
+  // SubmitReply::resume_hash, and begins again skipping it if not). A batch with its whole hash
+  // is told apart by that hash (the client's, first: hash_first), and so is one that may be
+  // this file without saying (headless: stored before 0015). One cancelled before its file's
+  // end is named by nothing: never this file.
+  if (!existing && !request.head_hash.empty()) {
     bool hash_first = false;
     for (const HeadMatch& m : m_catalog.batches_by_head(request.head_hash)) {
-      const auto id = static_cast<std::uint64_t>(m.batch.id);
-      const bool skipped = std::find(request.skip_batches.begin(), request.skip_batches.end(),
-                                     id) != request.skip_batches.end();
-      if (m.headless || (m.batch.received && m.hashed)) {
+      if (m.headless || m.hashed) {
         hash_first = true;
-      } else if (skipped) {
-        continue;
-      } else if (m.segment_hash.empty()) {
-        hash_first = hash_first || !m.batch.received;  // resumed by the whole hash, if it has one
-      } else if (m.batch.received) {
-        wire::SubmitReply r = existing_batch(id);
-        r.resume_offset = m.segment_bytes;
-        r.resume_hash = m.segment_hash;
-        return reply(r);
-      } else {
+      } else if (!m.batch.received && !m.segment_hash.empty() && !skipped(m.batch.id)) {
         existing = m.batch;
         break;
       }
     }
-    if (!existing && hash_first) {
+    if (!existing && hash_first && streamed) {
       wire::SubmitReply r;
       r.stage = Stage::hash_first;
       return reply(r);
@@ -523,7 +523,7 @@ void DispatcherCore::check_submits(Clock::time_point now) {
   std::erase_if(m_waiting, [&](const Waiting& w) { return now - w.last > kQueueSilence; });
   for (auto it = m_open.begin(); it != m_open.end();) {
     OpenSubmit& s = *(it++)->second;  // abort_submit erases s
-    if (s.committing || s.held || s.batch_id == 0 || !s.closing.empty()) {
+    if (s.waiting_on_us()) {
       if (now - s.last > std::chrono::seconds(10)) {
         s.last = now;
         // "Still working": a part already acknowledged, so the client's wait starts over.

@@ -90,11 +90,10 @@ struct HeadMatch {
   BatchRef batch;
   bool headless = false;
   bool hashed = true;  ///< its whole content's hash is known (batches.hash)
-  /// For a batch receiving, or never received whole (cancelled meanwhile): the sha256 of the
-  /// content up to its last durable segment's end (`bytes`), as its client computed it, if it
-  /// said: what the content of a file that is this batch's hashes to there.
+  /// For a batch receiving: the sha256 of the content up to its last durable segment's end, as
+  /// its client computed it, if it said: what the content of a file that is this batch's
+  /// hashes to there.
   std::string segment_hash;
-  std::uint64_t segment_bytes = 0;
 };
 
 /// Where a batch's durable segments end: what a submit that streams the rest of the file (or

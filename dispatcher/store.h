@@ -71,8 +71,9 @@ class Store {
   std::optional<std::int64_t> batch_by_hash(const std::string& hash);
   /// The same, with whether it is received whole.
   std::optional<BatchRef> find_batch(const std::string& hash);
-  /// The batches whose first MiB hashes to `head_hash`, newest first, and one stored before
-  /// 0015 (headless), if any is kept.
+  /// The batches whose first MiB hashes to `head_hash`, newest first, then one stored before
+  /// 0015 (headless), if any is kept; with their last segment's hash, for those receiving
+  /// without a whole hash yet.
   std::vector<HeadMatch> batches_by_head(const std::string& head_hash);
   /// Opens the first segment's transaction and creates the batch row and its partitions
   /// (detached until that segment commits). Returns the new id. `hash` may be empty (the last

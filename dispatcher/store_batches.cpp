@@ -48,25 +48,24 @@ std::vector<HeadMatch> Store::batches_by_head(const std::string& head_hash) {
   return m_impl->guarded("batches_by_head", [&] {
     pqxx::nontransaction txn(m_impl->main(), "batches_by_head");
     const auto rows = txn.exec_params(
-        "(select id, graph_id, received_at is not null or finished_at is not null, false,"
-        "        hash is not null"
-        "   from batches where head_hash = $1 order by id desc)"
-        " union all"
-        " (select id, graph_id, true, true, true from batches where head_hash is null limit 1)",
+        "select id, graph_id, received, headless, hashed from ("
+        "  (select id, graph_id, received_at is not null or finished_at is not null as received,"
+        "          false as headless, hash is not null as hashed"
+        "     from batches where head_hash = $1)"
+        "  union all"
+        "  (select id, graph_id, true, true, true from batches where head_hash is null limit 1)"
+        ") m order by headless, id desc",
         head_hash);
     std::vector<HeadMatch> matches;
     for (const auto& row : rows) {
       HeadMatch m{BatchRef{row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<bool>()},
-                  row[3].as<bool>(), row[4].as<bool>(), {}, 0};
-      if (!m.batch.received || !m.hashed) {
+                  row[3].as<bool>(), row[4].as<bool>(), {}};
+      if (!m.batch.received && !m.hashed) {
         const auto last = txn.exec_params(
-            "select content_hash, bytes from batch_segments where batch_id = $1"
+            "select content_hash from batch_segments where batch_id = $1"
             " order by segment desc limit 1",
             m.batch.id);
-        if (!last.empty() && !last[0][0].is_null()) {
-          m.segment_hash = last[0][0].as<std::string>();
-          m.segment_bytes = last[0][1].as<std::uint64_t>();
-        }
+        if (!last.empty() && !last[0][0].is_null()) m.segment_hash = last[0][0].as<std::string>();
       }
       matches.push_back(std::move(m));
     }

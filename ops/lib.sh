@@ -183,14 +183,15 @@ start_worker() {
   PROCS+=($!)
 }
 
-# wait_workers_ready DIR [N]: waits (up to 60 s) until N (2) workers logging to DIR/worker*.log
-# hold their graph (fetched, or from their cache).
+# wait_workers_ready DIR [N]: waits until N (2) workers logging to DIR/worker*.log hold their
+# graph (fetched, or from their cache); dies after 60 s.
 wait_workers_ready() {
   local dir=$1 n=${2:-2}
   for _ in $(seq 600); do
     (($(cat "$dir"/worker*.log | grep -c ' ready: ') >= n)) && return
     sleep 0.1
   done
+  die "workers not ready after 60 s: see $dir/worker*.log"
 }
 
 # start_local_pipeline CONNINFO DIR: a dispatcher and two workers of one routing thread each

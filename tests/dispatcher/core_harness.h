@@ -98,16 +98,12 @@ class FakeDatabase final : public Catalog {
       const Batch& b = it->second;
       if (!b.committed || b.head != head_hash) continue;
       const bool received = b.received || b.finished, hashed = !b.hash.empty();
-      HeadMatch m{BatchRef{it->first, 1, received}, false, hashed, "", 0};
-      if (!received || !hashed) {
-        m.segment_hash = b.segment_hash;
-        m.segment_bytes = b.bytes;
-      }
-      matches.push_back(m);
+      matches.push_back({BatchRef{it->first, 1, received}, false, hashed,
+                         received || hashed ? "" : b.segment_hash});
     }
     for (const auto& [id, b] : batches) {
       if (b.committed && b.head.empty()) {
-        matches.push_back({BatchRef{id, 1, true}, true, true, "", 0});
+        matches.push_back({BatchRef{id, 1, true}, true, true, ""});
         break;
       }
     }

@@ -712,38 +712,77 @@ TEST(DispatcherCore, AnInterruptedStreamedBatchIsOfferedForResumeWithItsHashAndS
   EXPECT_EQ(h.db.batches.at(id).hash, sha256_hex(other));
   EXPECT_EQ(h.db.batches.at(id).jobs.size(), 6u);
 
-  // A third file with that head: told to hash first (a received batch starts as it does), then
-  // begun as a batch of its own, and interrupted too. A fourth whose start differs from it is
-  // offered it; its client says no (skip), and it gets a batch of its own.
-  const std::string third = jobs_file(10, 14);
-  begin = streamed(third);
+  // Named now: a third file with that head is told to hash first (the batch is found, or not,
+  // by its whole hash), never offered it.
+  begin = streamed(jobs_file(10, 14));
   begin.head_hash = other_begin.head_hash;
   h.from_client("c3", begin);
   EXPECT_EQ(last_reply(h, "c3").stage, Reply::hash_first);
-  auto third_hashed = begin;
-  third_hashed.content_hash = sha256_hex(third + "J14,1,2\n");
-  h.from_client("c3", third_hashed);
-  const auto third_begun = last_reply(h, "c3");
-  ASSERT_EQ(third_begun.stage, Reply::begun);
-  h.from_client("c3", wire::SubmitData{third_begun.submit_id, 0, third, false, sha256_hex(third)});
-  last_reply(h, "c3");
-  h.advance(31s);
+}
+
+TEST(DispatcherCore, AnOfferedBatchThatIsNotTheFileIsSkippedWhetherTheBeginHadTheWholeHashOrNot) {
+  DispatcherConfig config = Harness::small_config();
+  config.segment_lines = 4;
+  Harness h(config);
+  const std::string head = jobs_file(0, 4), a = head + "J4,1,6\n", b = head + "K4,1,8\n";
+  const std::string common_head = sha256_hex("the first MiB of a and b");
+  auto begin_a = streamed(a);
+  begin_a.head_hash = common_head;
+  h.from_client("c1", begin_a);
+  const auto begun = last_reply(h, "c1");
+  h.from_client("c1", wire::SubmitData{begun.submit_id, 0, head, false, sha256_hex(head)});
+  EXPECT_EQ(last_reply(h, "c1").durable, 4u);
+  h.advance(31s);  // c1 died: a's batch stays receiving, named by nothing yet
   h.run_store();
-  h.from_client("c4", begin);
-  const auto offered_third = last_reply(h, "c4");
-  ASSERT_EQ(offered_third.stage, Reply::begun);
-  EXPECT_EQ(offered_third.batch_id, third_begun.batch_id);
-  auto skipping = begin;
-  skipping.skip_batches = {third_begun.batch_id};
-  h.from_client("c4", skipping);  // the offered resume is given up
-  EXPECT_EQ(last_reply(h, "c4").stage, Reply::hash_first);
-  skipping.content_hash = sha256_hex(jobs_file(20, 24));
-  h.from_client("c4", skipping);
-  const auto own = last_reply(h, "c4");
+
+  // b begun with its whole hash (--hash-first): not found by it, but offered a's batch by the
+  // head it sends too; its client finds a's content is not b's and skips it: a batch of its own.
+  auto begin_b = streamed(b);
+  begin_b.head_hash = common_head;
+  begin_b.content_hash = sha256_hex(b);
+  h.from_client("c2", begin_b);
+  const auto offered = last_reply(h, "c2");
+  ASSERT_EQ(offered.stage, Reply::begun);
+  EXPECT_EQ(offered.batch_id, begun.batch_id);
+  EXPECT_EQ(offered.resume_hash, sha256_hex(head));
+  begin_b.skip_batches = {begun.batch_id};
+  h.from_client("c2", begin_b);  // the offer given up: "the client started over"
+  const auto own = last_reply(h, "c2");
   ASSERT_EQ(own.stage, Reply::begun);
   EXPECT_EQ(own.resume_offset, 0u);
-  EXPECT_NE(own.batch_id, third_begun.batch_id);
   EXPECT_NE(own.batch_id, begun.batch_id);
+  h.from_client("c2", wire::SubmitData{own.submit_id, 0, b, true, sha256_hex(b)});
+  ASSERT_EQ(last_reply(h, "c2").stage, Reply::done);
+
+  // A batch found by the whole hash and skipped (its stored start is not the file's): the file
+  // changed while it was sent, and the client is told so, not offered it again.
+  auto again = begin_b;
+  again.skip_batches = {own.batch_id};
+  h.from_client("c3", again);
+  const auto refused = last_reply(h, "c3");
+  EXPECT_EQ(refused.stage, Reply::failed);
+  EXPECT_NE(refused.error.find("its stored content is not this file's"), std::string::npos)
+      << refused.error;
+}
+
+TEST(DispatcherCore, ASubmitWhoseSegmentIsBeingCommittedIsNotTakenOverHoweverLong) {
+  DispatcherConfig config = Harness::small_config();
+  config.segment_lines = 4;
+  Harness h(config);
+  const std::string head = jobs_file(0, 4), file = head + "J4,1,6\n";
+  h.from_client("c1", streamed(file));
+  const auto begun = last_reply(h, "c1");
+  // The part that closes a segment; its commit is slow (not run yet).
+  h.from_client("c1", wire::SubmitData{begun.submit_id, 0, head, false, sha256_hex(head)});
+  h.advance(6s);
+  h.from_client("c2", streamed(file));
+  const auto waiting = h.received<wire::SubmitReply>("c2");
+  ASSERT_FALSE(waiting.empty());
+  EXPECT_EQ(waiting.back().stage, Reply::queued);  // c1's client waits for us, not gone
+  h.run_store();  // committed: c1 is told, and goes on
+  EXPECT_EQ(h.received<wire::SubmitReply>("c1").back().durable, 4u);
+  h.from_client("c1", wire::SubmitData{begun.submit_id, 1, "J4,1,6\n", true, sha256_hex(file)});
+  EXPECT_EQ(last_reply(h, "c1").stage, Reply::done);
 }
 
 TEST(DispatcherCore, ABatchWithoutAHeadHashMakesEveryStreamedSubmitHashFirst) {

@@ -33,9 +33,9 @@ std::string streaming_batch() {
 }
 
 /// How a client names the file it sends: by its first MiB's hash, hashing the rest as it sends
-/// it (as `waybill submit` does), or by the whole content's hash, given first (as clients did
-/// before 0015, with no head hash: the batch is then headless).
-enum class Naming { streamed, whole_first };
+/// it (as `waybill submit` does); by the whole content's hash too, given first (`--hash-first`);
+/// or by the whole content's hash alone (a client from before 0015: the batch is headless).
+enum class Naming { streamed, whole_first, before_0015 };
 
 /// Sends the start of `text` (its first `parts` parts of about 1 MiB of whole lines, not the
 /// last) as a submit of the whole file, as a client that then dies would. Returns the batch id
@@ -45,11 +45,8 @@ std::uint64_t send_head(const std::string& clients, const std::string& text, int
   zmq::context_t context;
   transport::Client client(context, clients);
   wire::SubmitBegin begin{"grid", "", "stream.csv", text.size()};
-  if (naming == Naming::streamed) {
-    begin.head_hash = sha256_hex(text.substr(0, 1 << 20));
-  } else {
-    begin.content_hash = sha256_hex(text);
-  }
+  if (naming != Naming::before_0015) begin.head_hash = sha256_hex(text.substr(0, 1 << 20));
+  if (naming != Naming::streamed) begin.content_hash = sha256_hex(text);
   const auto begun = client.request(begin, 10s, 1);
   const auto* r = begun ? std::get_if<wire::SubmitReply>(&*begun) : nullptr;
   EXPECT_TRUE(r && r->stage == wire::SubmitReply::Stage::begun);
@@ -186,12 +183,14 @@ TEST_F(StreamingTest, AFileStartingAsAnInterruptedOneIsNotTakenForItAndGetsABatc
   EXPECT_EQ(query("select state from batch_progress where batch_id = " + id_a)[0][0].as<std::string>(),
             "receiving");
 
-  // a, whole: a received batch starts as it does (b), so it is hashed first; not b, it resumes
-  // its own interrupted batch.
+  // a, whole: of the two batches that start as it does, b's is named (by its whole hash) and
+  // a's not yet: a's is offered, the client's check passes, and it resumes, never hashing a
+  // whole first.
   Batch batch_a;
   batch_a.text = a;
   const std::string out_a = submit(batch_a, "a.csv");
   EXPECT_NE(out_a.find("resuming after line"), std::string::npos) << out_a;
+  EXPECT_EQ(out_a.find("hashing the whole file first"), std::string::npos) << out_a;
   EXPECT_NE(out_a.find("batch " + id_a + ": 60000 jobs accepted, 1 lines rejected"),
             std::string::npos) << out_a;
   wait_finished(id_a);
@@ -202,9 +201,9 @@ TEST_F(StreamingTest, AFileStartingAsAnInterruptedOneIsNotTakenForItAndGetsABatc
 TEST_F(StreamingTest, ADispatcherKilledMidSubmitKeepsTheDurableSegments) {
   Process& first = start_streaming_dispatcher();
   const std::string text = streaming_batch();
-  // Named by its whole hash, as before 0015: `waybill submit` is told to hash first, and
+  // Named by its whole hash alone, as before 0015: `waybill submit` is told to hash first, and
   // resumes it by that hash.
-  const std::string id = std::to_string(send_head(m_clients, text, 3, Naming::whole_first));
+  const std::string id = std::to_string(send_head(m_clients, text, 3, Naming::before_0015));
   first.signal(SIGKILL);
   first.wait();
   const auto before = query("select state, accepted from batch_progress where batch_id = " + id);
@@ -240,26 +239,39 @@ TEST_F(StreamingTest, ADispatcherKilledMidSubmitKeepsTheDurableSegments) {
 
 TEST_F(StreamingTest, AReceivingBatchIsCancelledAndStaysSo) {
   start_streaming_dispatcher();
-  const std::string text = streaming_batch();
-  const std::string id = std::to_string(send_head(m_clients, text, 2));
-  // Its client went silent, its submit open: the operator ends the batch.
-  Process cancel(WAYBILL_CLI, {"cancel", "--dispatcher", m_clients, id},
-                 (m_dir / "cancel.log").string());
-  ASSERT_EQ(cancel.wait_for(20s), 0) << slurp(m_dir / "cancel.log") << "\n--- dispatcher:\n"
-                                     << slurp(m_dir / "dispatcher.log");
-  const auto p = query("select state, accepted, routed from batch_progress where batch_id = " + id);
-  EXPECT_EQ(p[0][0].as<std::string>(), "cancelled");
-  const auto accepted = p[0][1].as<int>();
-  EXPECT_GT(accepted, 0);
-  EXPECT_LT(accepted, kJobs);
-  EXPECT_EQ(query("select count(*) from job_routes where batch_id = " + id +
-                  " and status = 'cancelled'")[0][0].as<int>(), accepted);
-  // The file submitted again finds the cancelled batch; nothing more is stored.
-  Batch batch;
-  batch.text = text;
-  const std::string again = submit(batch, "stream.csv");
-  EXPECT_NE(again.find("batch " + id + " (already submitted)"), std::string::npos) << again;
-  EXPECT_EQ(query("select count(*) from jobs where batch_id = " + id)[0][0].as<int>(), accepted);
+  for (const Naming naming : {Naming::whole_first, Naming::streamed}) {
+    std::string text = streaming_batch();
+    if (naming == Naming::streamed) text.replace(text.find("order-0000001-"), 14, "order-0000001x");
+    const std::string id = std::to_string(send_head(m_clients, text, 2, naming));
+    // Its client went silent, its submit open: the operator ends the batch.
+    Process cancel(WAYBILL_CLI, {"cancel", "--dispatcher", m_clients, id},
+                   (m_dir / "cancel.log").string());
+    ASSERT_EQ(cancel.wait_for(20s), 0) << slurp(m_dir / "cancel.log") << "\n--- dispatcher:\n"
+                                       << slurp(m_dir / "dispatcher.log");
+    const auto p = query("select state, accepted, routed from batch_progress where batch_id = " + id);
+    EXPECT_EQ(p[0][0].as<std::string>(), "cancelled");
+    const auto accepted = p[0][1].as<int>();
+    EXPECT_GT(accepted, 0);
+    EXPECT_LT(accepted, kJobs);
+    EXPECT_EQ(query("select count(*) from job_routes where batch_id = " + id +
+                    " and status = 'cancelled'")[0][0].as<int>(), accepted);
+    Batch batch;
+    batch.text = text;
+    const std::string name = naming == Naming::streamed ? "streamed.csv" : "whole-first.csv";
+    const auto [status, again] = try_submit(batch, name, {});  // no --wait: no worker
+    EXPECT_EQ(status, 0) << again;
+    if (naming == Naming::whole_first) {
+      // Named by its whole hash when it was begun: the file submitted again finds the cancelled
+      // batch, and nothing more is stored.
+      EXPECT_NE(again.find("batch " + id + " (already submitted)"), std::string::npos) << again;
+    } else {
+      // Cancelled before its file's end, named by nothing: the file submitted again is a new
+      // batch, stored whole (there is no worker: it is not routed here).
+      EXPECT_EQ(again.find("(already submitted)"), std::string::npos) << again;
+      EXPECT_NE(again.find(": 60000 jobs accepted, 1 lines rejected"), std::string::npos) << again;
+    }
+    EXPECT_EQ(query("select count(*) from jobs where batch_id = " + id)[0][0].as<int>(), accepted);
+  }
 }
 
 }  // namespace
