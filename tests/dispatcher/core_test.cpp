@@ -570,6 +570,13 @@ wire::SubmitReply last_reply(Harness& h, const std::string& client) {
   return replies.empty() ? wire::SubmitReply{} : replies.back();
 }
 
+/// Segments of four lines: a segment closes with the part that holds a test's first four jobs.
+DispatcherConfig four_line_segments() {
+  DispatcherConfig config = Harness::small_config();
+  config.segment_lines = 4;
+  return config;
+}
+
 std::string jobs_file(int from, int to) {
   std::string file = "order_id,origin,destination\n";
   for (int i = from; i < to; ++i) {
@@ -650,9 +657,7 @@ TEST(DispatcherCore, AFileStartingAsAnOpenSubmitsWaitsForItToEndOrTakesOverOnceI
   EXPECT_EQ(last_reply(h, "c2").stage, Reply::hash_first);
 
   // A submit silent for 5 s gives way: the newcomer is offered its batch for resume.
-  DispatcherConfig config = Harness::small_config();
-  config.segment_lines = 4;
-  Harness h2(config);
+  Harness h2(four_line_segments());
   const std::string head = jobs_file(0, 4), longer = head + "J4,1,6\n";
   h2.from_client("c1", streamed(longer));
   const auto first = last_reply(h2, "c1");
@@ -674,9 +679,7 @@ TEST(DispatcherCore, AFileStartingAsAnOpenSubmitsWaitsForItToEndOrTakesOverOnceI
 }
 
 TEST(DispatcherCore, AnInterruptedStreamedBatchIsOfferedForResumeWithItsHashAndSkippedWhenNotTheFile) {
-  DispatcherConfig config = Harness::small_config();
-  config.segment_lines = 4;
-  Harness h(config);
+  Harness h(four_line_segments());
   const std::string head = jobs_file(0, 4), file = head + "J4,1,6\nJ5,1,7\n";
   const std::string other = head + "K4,1,8\nK5,1,9\n";  // the same first part, then not
   auto begin = streamed(file);
@@ -721,9 +724,7 @@ TEST(DispatcherCore, AnInterruptedStreamedBatchIsOfferedForResumeWithItsHashAndS
 }
 
 TEST(DispatcherCore, AnOfferedBatchThatIsNotTheFileIsSkippedWhetherTheBeginHadTheWholeHashOrNot) {
-  DispatcherConfig config = Harness::small_config();
-  config.segment_lines = 4;
-  Harness h(config);
+  Harness h(four_line_segments());
   const std::string head = jobs_file(0, 4), a = head + "J4,1,6\n", b = head + "K4,1,8\n";
   const std::string common_head = sha256_hex("the first MiB of a and b");
   auto begin_a = streamed(a);
@@ -766,9 +767,7 @@ TEST(DispatcherCore, AnOfferedBatchThatIsNotTheFileIsSkippedWhetherTheBeginHadTh
 }
 
 TEST(DispatcherCore, ASubmitWhoseSegmentIsBeingCommittedIsNotTakenOverHoweverLong) {
-  DispatcherConfig config = Harness::small_config();
-  config.segment_lines = 4;
-  Harness h(config);
+  Harness h(four_line_segments());
   const std::string head = jobs_file(0, 4), file = head + "J4,1,6\n";
   h.from_client("c1", streamed(file));
   const auto begun = last_reply(h, "c1");
