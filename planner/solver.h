@@ -22,6 +22,9 @@
 // own hybrid genetic search; then, until the limit, groups of routes whose barycentres are close
 // are cut out as sub-problems, solved again, and put back when better (Santini et al. 2023,
 // "Decomposition strategies for vehicle routing heuristics"). The threads work on disjoint groups.
+// From 400 jobs on, parts search better than one whole population in the limits a depot gives
+// (n/20 s on set X): 1.9-2.2% over the best known on X-n1001-k43 against 3.3-3.8%, and ahead on
+// 21 of the 23 X instances of 400 to 1,000 stops tried (docs/benchmarks.md, 2026-12-07).
 // Nothing of size n x n is built: neighbourhoods come from the points (a grid) or the problem's
 // sparse neighbour lists, and each sub-problem keeps its own small dense matrix.
 #pragma once
@@ -52,7 +55,7 @@ struct SolverOptions {
   int threads = 2;
   std::uint64_t seed = 1;
   /// Above this many jobs, the decomposition is used.
-  std::size_t decompose_above = 1500;
+  std::size_t decompose_above = 400;
   /// Progress lines (best cost, time), for `--verbose`; may be empty.
   std::function<void(const std::string&)> log;
 };

@@ -918,7 +918,7 @@ TEST(PlannerTimeLimit, SpentBudgetStillGivesAValidPlan) {
 }
 
 TEST(PlannerTimeLimit, ThreeThousandStopsByParts) {
-  // Above decompose_above (1,500): the plan is built part by part, then improved by parts.
+  // Above decompose_above (400): the plan is built part by part, then improved by parts.
   std::mt19937_64 rng(seed_from_env() + 5);
   const Problem p = random_euclidean(rng, 3000, 400, 1.3);
   SolverOptions o;
