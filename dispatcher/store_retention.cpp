@@ -156,9 +156,16 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
         txn.exec(kBatchTable);
         detail::CopyIn copy(txn, "restored_batch", columns);
         copy_rows(copy, name, false);
+        // The same batch: the same hash, or for one cancelled before its last part named it
+        // (no hash), the same head, submit time and file name.
         const auto found = txn.exec(
-            "select r.hash, r.graph, g.id, b.id from restored_batch r"
-            " left join graphs g on g.name = r.graph left join batches b on b.hash = r.hash");
+            "select r.hash, r.graph, g.id,"
+            " (select b.id from batches b where b.hash = r.hash"
+            "   or (r.hash is null and b.hash is null"
+            "       and b.head_hash is not distinct from r.head_hash"
+            "       and b.submitted_at = r.submitted_at and b.file_name = r.file_name)"
+            "  order by b.id limit 1)"
+            " from restored_batch r left join graphs g on g.name = r.graph");
         if (found.size() != 1) throw refuse("the batch section holds " + std::to_string(found.size()) + " rows, not 1");
         if (found[0][2].is_null()) {
           throw refuse("no graph '" + found[0][1].as<std::string>() + "' here (import it first)");

@@ -73,6 +73,18 @@ TEST_F(PipelineTest, ABatchArchivedDroppedAndRestoredComesBackTheSame) {
   // The same file submitted again finds the restored batch.
   const auto again = submit(batch, "batch.csv");
   EXPECT_NE(again.find("already submitted"), std::string::npos) << again;
+
+  // A batch cancelled before its last part named it has no hash: its archive is known by its
+  // head, submit time and file name instead, and restored once.
+  query("update batches set hash = null, cancelled_at = now() where id = " + restored);
+  const std::string unnamed = (m_dir / "unnamed.archive").string();
+  std::tie(status, out) =
+      cli({"batch", "archive", "--db", m_db, restored, "--to", unnamed}, "archive2.log");
+  ASSERT_EQ(status, 0) << out;
+  std::tie(status, out) = cli({"batch", "restore", "--db", m_db, unnamed}, "restore3.log");
+  EXPECT_EQ(status, 1);
+  EXPECT_NE(out.find("this batch is here already: batch " + restored), std::string::npos) << out;
+  EXPECT_EQ(query("select count(*) from batches")[0][0].as<int>(), 1);
 }
 
 }  // namespace
