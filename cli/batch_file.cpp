@@ -149,19 +149,6 @@ ContentDigest content_digest(const fs::path& file) {
 
 ContentDigest content_head(const fs::path& file) { return hash_content(file, kHeadBytes); }
 
-std::optional<std::string> content_hash_to(const fs::path& file, std::uint64_t bytes) {
-  ContentReader reader(file);
-  Sha256 digest;
-  std::string piece(kPiece, '\0');
-  while (reader.position() < bytes) {
-    const std::size_t got =
-        reader.read(piece.data(), std::min<std::uint64_t>(bytes - reader.position(), kPiece));
-    if (got == 0) return std::nullopt;
-    digest.update(piece.data(), got);
-  }
-  return digest.hex();
-}
-
 std::vector<RejectExample> reject_examples(const fs::path& file, std::size_t max,
                                            std::uint64_t max_lines) {
   ContentReader reader(file);

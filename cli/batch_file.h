@@ -36,9 +36,6 @@ ContentDigest content_digest(const std::filesystem::path& file);
 /// content's, when it is no longer. Throws FileError.
 ContentDigest content_head(const std::filesystem::path& file);
 
-/// The sha256 of the content's first `bytes`, or nothing when it is shorter. Throws FileError.
-std::optional<std::string> content_hash_to(const std::filesystem::path& file, std::uint64_t bytes);
-
 /// A line the dispatcher's rules reject, and why (the reason as in the rejects table).
 struct RejectExample {
   std::uint64_t line = 0;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "cli/submit_command.h"
 
@@ -61,7 +62,8 @@ class PartReader {
   explicit PartReader(const std::string& path) : m_in(path) {}
   /// For a submit that resumes a batch: the first part is the header line (the first line that
   /// is not blank, with the blank ones before it), the next ones the content from byte `offset`.
-  /// The content before it is read (and hashed) but not sent.
+  /// The content before it is read and hashed (hash_so_far() is then its hash), not sent; when
+  /// there is less than that, shorter() says so.
   PartReader(const std::string& path, std::uint64_t offset) : m_in(path) {
     ContentReader head(path);
     LineReader lines(head);
@@ -74,7 +76,10 @@ class PartReader {
     std::string skip(kPartBytes, '\0');
     for (std::uint64_t left = offset; left > 0;) {
       const std::size_t got = m_in.read(skip.data(), std::min<std::uint64_t>(left, kPartBytes));
-      if (got == 0) throw FileError(path + ": shorter than the part already stored (the file changed?)");
+      if (got == 0) {
+        m_shorter = true;
+        return;
+      }
       m_digest.update(skip.data(), got);
       left -= got;
     }
@@ -104,22 +109,27 @@ class PartReader {
     return !part.empty() || !m_end;
   }
   bool done() const { return m_end && m_carry.empty(); }
+  /// Whether the content ended before the offset the reader was to resume from.
+  bool shorter() const { return m_shorter; }
   /// sha256 of the content up to the end of the last part (or of the skipped content).
   std::string hash_so_far() const { return m_digest.hex_so_far(); }
 
  private:
   ContentReader m_in;
   bool m_end = false;
+  bool m_shorter = false;
   std::string m_carry;
   std::optional<std::string> m_first;  ///< a resumed submit's header part
   Sha256 m_digest;
 };
 
 /// The answer to a SubmitBegin. Replies to the parts of an attempt given up on may arrive
-/// first: they name that attempt's submit, which a SubmitBegin's failure never does.
+/// first: they name that attempt's submit, which a SubmitBegin's failure never does; and so may
+/// a repeated answer to the begin of a resume given up on (`given_up`: their submit ids).
 const wire::SubmitReply* begin_reply(transport::Client& client, const wire::SubmitBegin& begin,
                                      std::chrono::milliseconds timeout,
-                                     std::optional<wire::Message>& answer) {
+                                     std::optional<wire::Message>& answer,
+                                     const std::vector<std::uint64_t>& given_up) {
   answer = client.request(begin, timeout, 1);
   for (;;) {
     if (as<wire::StatusReply>(answer)) {  // a progress report of the attempt given up on
@@ -129,7 +139,8 @@ const wire::SubmitReply* begin_reply(transport::Client& client, const wire::Subm
     const auto* reply = as<wire::SubmitReply>(answer);
     if (!reply) return nullptr;
     const bool stale = reply->stage == Stage::part_stored ||
-                       (reply->stage == Stage::failed && reply->submit_id != 0);
+                       (reply->stage == Stage::failed && reply->submit_id != 0) ||
+                       std::ranges::find(given_up, reply->submit_id) != given_up.end();
     if (!stale) return reply;
     answer = client.receive(timeout);
   }
@@ -144,12 +155,13 @@ wire::SubmitReply submit_once(transport::Client& client, wire::SubmitBegin& begi
   std::optional<wire::Message> first;
   const wire::SubmitReply* reply = nullptr;
   std::optional<PartReader> reader;
+  std::vector<std::uint64_t> given_up;  // submits of resumes not taken
   while (!reader) {
     // Every receiving slot taken: the client waits its turn, asking again well within the 15 s
     // after which the dispatcher gives a silent client's place up. Not a failure, not an
     // attempt.
     for (std::uint32_t place = 0;; std::this_thread::sleep_for(500ms)) {
-      reply = begin_reply(client, begin, timeout, first);
+      reply = begin_reply(client, begin, timeout, first, given_up);
       if (!reply || reply->stage != Stage::queued) break;
       // Place 0: the dispatcher is preparing this submit (a resume reads the stored part back),
       // or another client's file starting as this one does is being received.
@@ -190,14 +202,16 @@ wire::SubmitReply submit_once(transport::Client& client, wire::SubmitBegin& begi
                             " for resume without the hash of its content",
                         false);
     }
-    if (!reply->resume_hash.empty() &&
-        content_hash_to(path, reply->resume_offset) != reply->resume_hash) {
+    reader.emplace(path, reply->resume_offset);
+    if (reader->shorter() ||
+        (!reply->resume_hash.empty() && reader->hash_so_far() != reply->resume_hash)) {
       std::cerr << "waybill submit: batch " << reply->batch_id << " starts as " << path
                 << " does, but is another file's; not resuming it\n";
       begin.skip_batches.push_back(reply->batch_id);
+      given_up.push_back(reply->submit_id);
+      reader.reset();
       continue;
     }
-    reader.emplace(path, reply->resume_offset);
     std::cerr << "waybill submit: batch " << reply->batch_id << " was interrupted; resuming after line "
               << reply->resume_line << " (" << reply->durable << " jobs stored already)\n";
   }

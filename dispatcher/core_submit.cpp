@@ -284,7 +284,9 @@ void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, const SegmentMa
     m_log.info("batch ", batch_id, ": receiving '", s.file_name, "'");
   }
   s.begun = r;
-  send(Side::clients, s.client, r, now);
+  // A resume was answered `queued`: its client asks again until it is begun and is told then,
+  // once (told now as well, it would take this answer for the one to its next request).
+  if (s.resume == 0) send(Side::clients, s.client, r, now);
 }
 
 void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitData& data,

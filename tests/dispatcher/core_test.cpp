@@ -570,6 +570,18 @@ wire::SubmitReply last_reply(Harness& h, const std::string& client) {
   return replies.empty() ? wire::SubmitReply{} : replies.back();
 }
 
+/// The answer to a begin that resumes a batch: `queued` while the stored part is read back,
+/// then, asked again with the same begin, `begun`; told once (no answer comes unasked).
+wire::SubmitReply resume_offer(Harness& h, const std::string& client,
+                               const wire::SubmitBegin& begin) {
+  EXPECT_EQ(last_reply(h, client).stage, wire::SubmitReply::Stage::queued);
+  h.from_client(client, begin);
+  h.run_store();
+  const auto replies = h.received<wire::SubmitReply>(client);
+  EXPECT_EQ(replies.size(), 1u);
+  return replies.empty() ? wire::SubmitReply{} : replies.back();
+}
+
 /// Segments of four lines: a segment closes with the part that holds a test's first four jobs.
 DispatcherConfig four_line_segments() {
   DispatcherConfig config = Harness::small_config();
@@ -668,7 +680,7 @@ TEST(DispatcherCore, AFileStartingAsAnOpenSubmitsWaitsForItToEndOrTakesOverOnceI
   EXPECT_EQ(last_reply(h2, "c2").stage, Reply::queued);
   h2.advance(1s);
   h2.from_client("c2", streamed(longer));
-  const auto offered = last_reply(h2, "c2");
+  const auto offered = resume_offer(h2, "c2", streamed(longer));
   EXPECT_EQ(offered.stage, Reply::begun);
   EXPECT_EQ(offered.batch_id, first.batch_id);
   EXPECT_EQ(offered.resume_hash, sha256_hex(head));
@@ -700,7 +712,7 @@ TEST(DispatcherCore, AnInterruptedStreamedBatchIsOfferedForResumeWithItsHashAndS
   auto other_begin = streamed(other);
   other_begin.head_hash = begin.head_hash;
   h.from_client("c2", other_begin);
-  const auto offered = last_reply(h, "c2");
+  const auto offered = resume_offer(h, "c2", other_begin);
   ASSERT_EQ(offered.stage, Reply::begun);
   EXPECT_EQ(offered.batch_id, begun.batch_id);
   EXPECT_EQ(offered.resume_offset, head.size());
@@ -742,7 +754,7 @@ TEST(DispatcherCore, AnOfferedBatchThatIsNotTheFileIsSkippedWhetherTheBeginHadTh
   begin_b.head_hash = common_head;
   begin_b.content_hash = sha256_hex(b);
   h.from_client("c2", begin_b);
-  const auto offered = last_reply(h, "c2");
+  const auto offered = resume_offer(h, "c2", begin_b);
   ASSERT_EQ(offered.stage, Reply::begun);
   EXPECT_EQ(offered.batch_id, begun.batch_id);
   EXPECT_EQ(offered.resume_hash, sha256_hex(head));

@@ -4,6 +4,7 @@
 // mid-file and a dispatcher killed with SIGKILL mid-submit.
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/sha256.h"
@@ -183,9 +184,25 @@ TEST_F(StreamingTest, AFileStartingAsAnInterruptedOneIsNotTakenForItAndGetsABatc
   EXPECT_EQ(query("select state from batch_progress where batch_id = " + id_a)[0][0].as<std::string>(),
             "receiving");
 
-  // a, whole: of the two batches that start as it does, b's is named (by its whole hash) and
-  // a's not yet: a's is offered, the client's check passes, and it resumes, never hashing a
-  // whole first.
+  // c is a's first 1.5 MiB alone: the same head, and no difference before it ends, but it ends
+  // before a's durable segments do. Not a's either: a batch of its own.
+  const std::string c = a.substr(0, a.rfind('\n', 3 << 19) + 1);
+  Batch batch_c;
+  batch_c.text = c;
+  const std::string out_c = submit(batch_c, "c.csv");
+  EXPECT_NE(out_c.find("batch " + id_a + " starts as"), std::string::npos) << out_c;
+  EXPECT_EQ(out_c.find("resuming after line"), std::string::npos) << out_c;
+  const auto c_ids = query("select id from batches where file_name like '%c.csv'");
+  ASSERT_EQ(c_ids.size(), 1u);
+  const std::string id_c = c_ids[0][0].as<std::string>();
+  wait_finished(id_c);
+  EXPECT_EQ(query("select accepted from batch_progress where batch_id = " + id_c)[0][0]
+                .as<std::int64_t>(),
+            std::count(c.begin(), c.end(), '\n') - 1);
+
+  // a, whole: of the batches that start as it does, b's and c's are named (by their whole
+  // hashes) and a's not yet: a's is offered, the client's check passes, and it resumes, never
+  // hashing a whole first.
   Batch batch_a;
   batch_a.text = a;
   const std::string out_a = submit(batch_a, "a.csv");
