@@ -24,7 +24,10 @@
 // "Decomposition strategies for vehicle routing heuristics"). The threads work on disjoint groups.
 // From 400 jobs on, parts search better than one whole population in the limits a depot gives
 // (n/20 s on set X): 1.9-2.2% over the best known on X-n1001-k43 against 3.3-3.8%, and ahead on
-// 21 of the 23 X instances of 400 to 1,000 stops tried (docs/benchmarks.md, 2026-12-07).
+// 21 of the 23 X instances of 400 to 1,000 stops tried (docs/benchmarks.md, 2026-12-07). But
+// parts share the fleet out, each with room to spare: with little room overall (X-n502-k39 given
+// its 39 vans) they left 4 jobs out that one population served, so a tight fleet is searched
+// whole up to 1,500 jobs.
 // Nothing of size n x n is built: neighbourhoods come from the points (a grid) or the problem's
 // sparse neighbour lists, and each sub-problem keeps its own small dense matrix.
 #pragma once
@@ -54,8 +57,12 @@ struct SolverOptions {
   /// Search threads (islands), at least 1.
   int threads = 2;
   std::uint64_t seed = 1;
-  /// Above this many jobs, the decomposition is used.
+  /// Above this many jobs, the decomposition is used...
   std::size_t decompose_above = 400;
+  /// ...unless the fleet is tight (its capacity less than 1.3 times the jobs' amounts, in some
+  /// dimension) and there are no more jobs than this: parts share a fleet out with room to
+  /// spare, and a tight one is searched whole, where routes trade loads freely.
+  std::size_t decompose_tight_fleet_above = 1500;
   /// Progress lines (best cost, time), for `--verbose`; may be empty.
   std::function<void(const std::string&)> log;
 };

@@ -941,6 +941,29 @@ TEST(PlannerTimeLimit, ThreeThousandStopsByParts) {
   EXPECT_NE(lines.find("parts"), std::string::npos) << lines;
 }
 
+TEST(PlannerTimeLimit, FiveHundredStopsGoByPartsUnlessTheFleetIsTight) {
+  // Above decompose_above (400) by parts when the fleet can carry 1.3 times the load; a tighter
+  // fleet is searched whole up to 1,500 stops (parts, each given room, left jobs out).
+  for (const double slack : {1.3, 1.1}) {
+    std::mt19937_64 rng(seed_from_env() + 7);
+    const Problem p = random_euclidean(rng, 500, 40, slack);
+    SolverOptions o;
+    o.time_limit_s = 2.0;
+    o.threads = 2;
+    std::mutex mutex;
+    std::vector<std::string> log;
+    o.log = [&](const std::string& line) {
+      std::lock_guard lock(mutex);
+      log.push_back(line);
+    };
+    const Solution s = solve(p, o);
+    EXPECT_EQ(check_plan(p, s), std::vector<std::string>{}) << slack;
+    EXPECT_TRUE(s.unassigned.empty()) << s.unassigned.size() << " of 500 left out, slack " << slack;
+    const std::string lines = join_lines(log);
+    EXPECT_EQ(lines.find("parts") != std::string::npos, slack > 1.2) << slack << '\n' << lines;
+  }
+}
+
 // Regression test (fixed): the first plan of the decomposition sums vehicle capacities with Load::operator+=
 // (detail/decomposition.cpp, solve_by_parts(): `have += model.vehicle(next_vehicle).capacity;`),
 // but the model fills every unused dimension, and the max_stops one when no vehicle has
