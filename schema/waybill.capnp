@@ -187,7 +187,8 @@ struct SubmitReply {
   rejected @6 :UInt64;     # lines rejected so far
   error @7 :Text;          # when stage == failed
   place @8 :UInt32;        # when stage == queued: 1 is next (0: this submit is being prepared);
-                           # send SubmitBegin again to keep it
+                           # send SubmitBegin again to keep it (once prepared, that is answered
+                           # `begun`, and nothing else is)
   resumeLine @9 :UInt64;   # when stage == begun for a batch still receiving: the file's lines
                            # (the header is line 1) already durable; send the header line as
                            # part 0, then the content from byte resumeOffset on
