@@ -21,9 +21,11 @@
 # database lost, the routes stored while cut, the first route after the link came back, and how
 # many times a worker took the dispatcher for dead.
 # Needs root (namespaces). Exit status 77 when namespaces cannot be made here (a test skips).
-# Environment: JOBS, DEPOTS (100), CUT_S, DELAY_MS, LOSS, SCENARIOS ("baseline worker database
-# slow"), HOSTS_NS (wbh: the namespaces' prefix), HOSTS_NET (10.77.0), DISPATCHER_ARGS (more
-# options, e.g. -v), SKIP_BUILD, BUILD_DIR.
+# A scenario in which no route is stored for STALL_S (300) seconds fails then, naming how far
+# the batch got, rather than running on until whatever called the rig gives up.
+# Environment: JOBS, DEPOTS (100), CUT_S, STALL_S, DELAY_MS, LOSS, SCENARIOS ("baseline worker
+# database slow"), HOSTS_NS (wbh: the namespaces' prefix), HOSTS_NET (10.77.0), DISPATCHER_ARGS
+# (more options, e.g. -v), SKIP_BUILD, BUILD_DIR.
 set -euo pipefail
 # shellcheck source=ops/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -33,6 +35,7 @@ NET=${HOSTS_NET:-10.77.0}
 JOBS=${JOBS:-2000000}
 DEPOTS=${DEPOTS:-100}
 CUT_S=${CUT_S:-30}
+STALL_S=${STALL_S:-300}
 DELAY_MS=${DELAY_MS:-50}
 LOSS=${LOSS:-0.01}
 SCENARIOS=${SCENARIOS:-baseline worker database slow}
@@ -237,6 +240,21 @@ run_scenario() {
     link_mend "$victim"
     t_mend=$(now)
   fi
+  # Routes must keep coming (the cut above is over): a stalled pipeline fails here, named.
+  local routed=-1 moved
+  moved=$(now)
+  while kill -0 "$submit" 2>/dev/null; do
+    local r
+    r=$(batch_routes "$before")
+    if [[ $r != "$routed" ]]; then
+      routed=$r
+      moved=$(now)
+    elif python3 -c "import sys; sys.exit(0 if $(now) - $moved >= $STALL_S else 1)"; then
+      kill "$submit" 2>/dev/null || true
+      die "$name: no route stored for $STALL_S s, $routed of $JOBS routed: $(tail -2 "$out/dispatcher.log")"
+    fi
+    sleep 1
+  done
   local status=0
   wait "$submit" || status=$?
   local t_end
