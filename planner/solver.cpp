@@ -1,7 +1,6 @@
 #include "planner/solver.h"
 
 #include <algorithm>
-#include <array>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -77,20 +76,6 @@ Screening screen(const Problem& problem) {
   return out;
 }
 
-/// Whether the fleet can carry 1.3 times the jobs' amounts, in every dimension.
-bool roomy_fleet(const detail::Model& model) {
-  std::array<double, detail::kDims> room{};  // doubles: unused dimensions are "unlimited" (2^60)
-  for (int v = 0; v < model.vehicles(); ++v) {
-    for (int d = 0; d < detail::kDims; ++d) {
-      room[d] += static_cast<double>(model.vehicle(v).capacity.q[d]);
-    }
-  }
-  for (int d = 0; d < detail::kDims; ++d) {
-    if (room[d] < 1.3 * static_cast<double>(model.total_amount().q[d])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Solution solve(const Problem& problem, const SolverOptions& options) {
@@ -125,8 +110,9 @@ Solution solve(const Problem& problem, const SolverOptions& options) {
   detail::IslandResult result;
   result.routes.assign(model.vehicles(), {});
   if (model.clients() > 0 && model.vehicles() > 0) {
-    const std::size_t above =
-        roomy_fleet(model) ? options.decompose_above : options.decompose_tight_fleet_above;
+    const std::size_t above = detail::fleet_has_room_for_parts(model)
+                                  ? options.decompose_above
+                                  : options.decompose_tight_fleet_above;
     if (static_cast<std::size_t>(model.clients()) > above && deadline.is_set()) {
       detail::PartsOptions parts;
       parts.threads = options.threads;

@@ -99,6 +99,17 @@ double apart(const Model& model, const Centre& a, const Centre& b) {
 
 }  // namespace
 
+bool fleet_has_room_for_parts(const Model& model) {
+  std::array<double, kDims> room{};  // doubles: unused dimensions are "unlimited" (2^60)
+  for (int v = 0; v < model.vehicles(); ++v) {
+    for (int d = 0; d < kDims; ++d) room[d] += static_cast<double>(model.vehicle(v).capacity.q[d]);
+  }
+  for (int d = 0; d < kDims; ++d) {
+    if (room[d] < kPartRoom * static_cast<double>(model.total_amount().q[d])) return false;
+  }
+  return true;
+}
+
 IslandResult solve_by_parts(const Model& model, const PartsOptions& options,
                             const Deadline& deadline) {
   const int n = model.clients();
@@ -110,7 +121,7 @@ IslandResult solve_by_parts(const Model& model, const PartsOptions& options,
   const std::vector<int> order = sweep_order(model);
   const int parts = std::max(1, (n + options.part_size - 1) / options.part_size);
   std::vector<std::vector<int>> part_clients(parts), part_vehicles(parts);
-  // Vehicles for each part: enough for 1.3 times its load, and two more. When the fleet is
+  // Vehicles for each part: enough for kPartRoom times its load, and two more. When the fleet is
   // smaller than that, every part gets a share in proportion to what it asked for (at least one
   // vehicle while any is left), so that no part is starved by the parts before it.
   std::vector<int> wanted(parts, 0);
@@ -125,7 +136,7 @@ IslandResult solve_by_parts(const Model& model, const PartsOptions& options,
       std::array<double, kDims> have{};  // doubles: unused dimensions are "unlimited" (2^60)
       auto enough = [&] {
         for (int d = 0; d < kDims; ++d) {
-          if (have[d] < 1.3 * static_cast<double>(need.q[d])) return false;
+          if (have[d] < kPartRoom * static_cast<double>(need.q[d])) return false;
         }
         return true;
       };

@@ -26,6 +26,13 @@ struct PartsOptions {
   std::function<void(const std::string&)> log;
 };
 
+/// Each part is given vehicles for this many times its load (and two more).
+inline constexpr double kPartRoom = 1.3;
+
+/// Whether the fleet can carry kPartRoom times the clients' amounts, in every dimension: the
+/// room parts are given. With less, parts share the fleet out short and may leave clients out.
+bool fleet_has_room_for_parts(const Model& model);
+
 IslandResult solve_by_parts(const Model& model, const PartsOptions& options,
                             const Deadline& deadline);
 

@@ -917,6 +917,26 @@ TEST(PlannerTimeLimit, SpentBudgetStillGivesAValidPlan) {
   EXPECT_FALSE(s.tours.empty());
 }
 
+/// The search's progress lines (what `--verbose` prints), kept for a test to read: the only
+/// outside sign of how the search went about a problem. Written from the search threads.
+class ProgressLines {
+ public:
+  explicit ProgressLines(SolverOptions& options) {
+    options.log = [this](const std::string& line) {
+      std::lock_guard lock(m_mutex);
+      m_lines.push_back(line);
+    };
+  }
+  std::string text() {
+    std::lock_guard lock(m_mutex);
+    return join_lines(m_lines);
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::vector<std::string> m_lines;
+};
+
 TEST(PlannerTimeLimit, ThreeThousandStopsByParts) {
   // Above decompose_above (400): the plan is built part by part, then improved by parts.
   std::mt19937_64 rng(seed_from_env() + 5);
@@ -924,12 +944,7 @@ TEST(PlannerTimeLimit, ThreeThousandStopsByParts) {
   SolverOptions o;
   o.time_limit_s = 3.0;
   o.threads = 2;
-  std::mutex mutex;  // the log may be called from the search threads
-  std::vector<std::string> log;
-  o.log = [&](const std::string& line) {
-    std::lock_guard lock(mutex);
-    log.push_back(line);
-  };
+  ProgressLines log(o);
   const auto begin = std::chrono::steady_clock::now();
   const Solution s = solve(p, o);
   const double elapsed = seconds_since(begin);
@@ -937,7 +952,7 @@ TEST(PlannerTimeLimit, ThreeThousandStopsByParts) {
   EXPECT_EQ(check_plan(p, s), std::vector<std::string>{});
   EXPECT_TRUE(s.unassigned.empty()) << s.unassigned.size() << " of 3000 left out";
   // The only outside sign that the decomposition ran: its progress lines.
-  const std::string lines = join_lines(log);
+  const std::string lines = log.text();
   EXPECT_NE(lines.find("parts"), std::string::npos) << lines;
 }
 
@@ -950,16 +965,11 @@ TEST(PlannerTimeLimit, FiveHundredStopsGoByPartsUnlessTheFleetIsTight) {
     SolverOptions o;
     o.time_limit_s = 2.0;
     o.threads = 2;
-    std::mutex mutex;
-    std::vector<std::string> log;
-    o.log = [&](const std::string& line) {
-      std::lock_guard lock(mutex);
-      log.push_back(line);
-    };
+    ProgressLines log(o);
     const Solution s = solve(p, o);
     EXPECT_EQ(check_plan(p, s), std::vector<std::string>{}) << slack;
     EXPECT_TRUE(s.unassigned.empty()) << s.unassigned.size() << " of 500 left out, slack " << slack;
-    const std::string lines = join_lines(log);
+    const std::string lines = log.text();
     EXPECT_EQ(lines.find("parts") != std::string::npos, slack > 1.2) << slack << '\n' << lines;
   }
 }
