@@ -2,6 +2,7 @@
 // tests reach it; defined in store_copy.cpp, beside the COPY channel (detail/store_copy.h).
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,15 @@ void append_copy_text(std::string& out, std::string_view field);
 /// quotes, with double quote and backslash escaped by a backslash, so that commas, braces,
 /// blanks and the word NULL read as text. The literal is then a field: see append_copy_text.
 void append_array_text(std::string& out, std::string_view element);
+
+/// Appends a number as COPY and array literals read it: an integer in decimal, a floating-point
+/// value in the shortest form that reads back the same.
+template <typename T>
+void append_number(std::string& out, T value) {
+  char digits[32];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, end);
+}
 
 /// Appends a length in millimetres as exact decimal metres: 12345 -> "12.345".
 void append_millimetres(std::string& out, std::int64_t mm);

@@ -45,9 +45,7 @@ class BlockColumn {
   template <typename T>
   void number(T value) {
     separate();
-    char digits[32];
-    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
-    m_text.append(digits, end);
+    detail::append_number(m_text, value);
     m_any = true;
   }
   void millimetres(std::int64_t mm) {

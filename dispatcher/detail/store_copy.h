@@ -6,7 +6,6 @@
 #include <pqxx/tablewriter>
 
 #include <array>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -43,9 +42,7 @@ class CopyIn {
   void text(std::string_view value) { append_copy_text(m_buffer, value); }
   template <typename T>
   void number(T value) {
-    char digits[32];
-    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
-    m_buffer.append(digits, end);
+    append_number(m_buffer, value);
   }
   void null() { m_buffer += "\\N"; }
   /// A length in millimetres as exact decimal metres: 12345 -> "12.345".
