@@ -24,8 +24,9 @@ struct DispatcherConfig {
   int flush_ms = 100;                             ///< ... or once the oldest waited this long
   int submit_idle_ms = 30000;                     ///< a submit silent this long is rolled back
   /// A batch is durable in segments as it streams in: one closes at this many lines, or once it
-  /// is segment_ms old with a chunk of jobs in it, whichever first (and at the file's end). The
-  /// first closes as soon as it holds a chunk of jobs: the batch's first routes wait for it.
+  /// is old enough with a chunk of jobs in it, whichever first (and at the file's end). The
+  /// first closes as soon as it holds a chunk of jobs: the batch's first routes wait for it. The
+  /// second may be segment_ms old, each later one twice the one before, up to 64 times.
   std::uint64_t segment_lines = 1 << 20;
   int segment_ms = 1000;
   std::uint32_t max_receiving = 4;  ///< batches received at once; more clients wait in a queue

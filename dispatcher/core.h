@@ -212,6 +212,7 @@ class DispatcherCore {
     std::uint64_t segment_lines = 0;   ///< parser lines when the open segment began
     std::uint64_t segment_jobs = 0;    ///< parser accepted ... (its first seq)
     std::optional<Clock::time_point> segment_since;  ///< its first part
+    std::uint32_t segments = 0;  ///< closed before it, a resumed batch's durable ones included
     std::deque<std::pair<std::uint32_t, SegmentEnd>> closing;  ///< commits posted, by part
     /// Its client waits for us (its begin, a commit, a held reply): silence is not its own.
     bool waiting_on_us() const { return committing || held || batch_id == 0 || !closing.empty(); }

@@ -2,8 +2,9 @@
 // segments, a transaction each, on a receiving slot's connection; up to config.max_receiving at
 // once, more clients queued and told their place) and status requests.
 //
-// A segment closes every config.segment_lines lines, or once it is config.segment_ms old with a
-// chunk of jobs in it (the first: as soon as it has a chunk of jobs), and at the file's end. Once
+// A segment closes every config.segment_lines lines, or once it is old enough with a chunk of
+// jobs in it (the first: as soon as it has a chunk of jobs; the second: config.segment_ms; each
+// later one twice the one before, up to 64 times), and at the file's end. Once
 // committed its chunks are leased: routing overlaps receiving. An interrupted submit leaves its
 // durable segments (the batch stays receiving); the same file submitted again resumes after them.
 #include <algorithm>
@@ -26,6 +27,18 @@ constexpr std::size_t kPartsInFlight = 2;
 // A submit silent this long gives way to a client sending a file with the same start (a live
 // client sends a part or gets a reply every few hundred milliseconds).
 constexpr auto kTakeOverSilence = std::chrono::seconds(5);
+
+// A segment closed by age may be twice as old as the one before it, up to 2^6 = 64 times
+// segment_ms (a minute by default): a slow client, a chunk of lines a second, makes about 60
+// segments an hour rather than 3,600, each a sub-partition that every query over its batch plans
+// and locks. A client sending faster fills segments by their lines, whatever their age.
+constexpr unsigned kSegmentAgeDoublings = 6;
+
+milliseconds segment_age_limit(int segment_ms, std::uint32_t segments_before) {
+  const unsigned doublings = std::min(segments_before > 0 ? segments_before - 1 : 0,
+                                      kSegmentAgeDoublings);
+  return milliseconds(static_cast<std::int64_t>(segment_ms) << doublings);
+}
 
 // A queued client that has not asked again for this long has gone: its place is given up.
 constexpr auto kQueueSilence = std::chrono::seconds(15);
@@ -272,6 +285,7 @@ void DispatcherCore::begun(OpenSubmit& s, std::int64_t batch_id, const SegmentMa
     s.chunk_size = resumed.chunk_size;
     s.segment_lines = resumed.last_line;
     s.segment_jobs = resumed.accepted;
+    s.segments = resumed.segments;
     r.resume_line = resumed.last_line;
     r.resume_offset = resumed.bytes;
     r.durable = resumed.accepted;
@@ -367,13 +381,15 @@ void DispatcherCore::on_submit_data(const std::string& peer, const wire::SubmitD
       (s.parser->at_line_start() &&
        (s.parser->lines() - s.segment_lines >= m_config.segment_lines ||
         (segment_jobs >= s.chunk_size &&
-         (first || now - *s.segment_since >= milliseconds(m_config.segment_ms)))));
+         (first || now - *s.segment_since >= segment_age_limit(m_config.segment_ms,
+                                                                s.segments)))));
   std::optional<SegmentEnd> end;
   if (close) {
     end = SegmentEnd{s.parser->accepted(), s.parser->rejected(), s.chunk_size,
                      s.parser->lines(), s.bytes, data.last, data.content_hash};
     s.closing.emplace_back(data.part, *end);
     s.segment_since.reset();
+    ++s.segments;
     s.segment_lines = s.parser->lines();
     s.segment_jobs = s.parser->accepted();
   }

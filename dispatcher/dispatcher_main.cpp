@@ -58,7 +58,8 @@ int main(int argc, char** argv) try {
       ("segment-lines", po::value(&c.segment_lines)->default_value(c.segment_lines),
        "a batch streaming in is made durable (and routed) in segments: one at this many lines")
       ("segment-ms", po::value(&c.segment_ms)->default_value(c.segment_ms),
-       "... or once it is this old with a chunk of jobs in it")
+       "... or once it is this old with a chunk of jobs in it (each later one may be twice as "
+       "old as the one before, up to 64 times this)")
       ("insecure", po::bool_switch(&c.insecure), "plain TCP without CurveZMQ: anyone may connect")
       ("metrics", po::value(&c.metrics),
        "HOST:PORT to serve /metrics (Prometheus), /healthz, /readyz and a status page at / "

@@ -778,6 +778,36 @@ TEST(DispatcherCore, AnOfferedBatchThatIsNotTheFileIsSkippedWhetherTheBeginHadTh
       << refused.error;
 }
 
+TEST(DispatcherCore, ASlowClientsSegmentsMayEachBeTwiceAsOldAsTheLastUpToSixtyFourTimesSegmentMs) {
+  Harness h;  // a chunk is 4 jobs; segment_ms 1 s; segment_lines far off
+  ASSERT_EQ(Harness::small_config().segment_ms, 1000);
+  const std::string header = "order_id,origin,destination\n";
+  h.from_client("c", streamed(jobs_file(0, 4 * 270)));
+  const auto begun = last_reply(h, "c");
+  ASSERT_EQ(begun.stage, Reply::begun);
+  const auto id = static_cast<std::int64_t>(begun.batch_id);
+  // A chunk of jobs a second for 270 s; each segment's age when it closed, in seconds.
+  std::string sent;
+  std::vector<int> ages;
+  int opened = 0;
+  for (int second = 0; second < 270; ++second) {
+    std::string part = second == 0 ? header : "";
+    part += jobs_file(4 * second, 4 * second + 4).substr(header.size());
+    sent += part;
+    const auto before = h.db.batches.count(id) ? h.db.batches.at(id).segments : 0;
+    h.from_client("c", wire::SubmitData{begun.submit_id, static_cast<std::uint32_t>(second), part,
+                                        false, sha256_hex(sent)});
+    ASSERT_EQ(last_reply(h, "c").stage, Reply::part_stored) << "second " << second;
+    if (h.db.batches.at(id).segments > before) {
+      ages.push_back(second - opened);
+      opened = second + 1;
+    }
+    h.advance(1s);
+  }
+  // The first as soon as it held a chunk; then 1, 2, 4, ... 64 s; then 64 s each.
+  EXPECT_EQ(ages, (std::vector<int>{0, 1, 2, 4, 8, 16, 32, 64, 64, 64}));
+}
+
 TEST(DispatcherCore, ASubmitWhoseSegmentIsBeingCommittedIsNotTakenOverHoweverLong) {
   Harness h(four_line_segments());
   const std::string head = jobs_file(0, 4), file = head + "J4,1,6\n";
