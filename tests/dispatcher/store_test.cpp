@@ -670,7 +670,7 @@ TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
   for (const auto& v : before) {
     pqxx::work txn(sql());
     txn.exec(std::string("create view ").append(v[0].c_str()).append(" as ").append(v[1].c_str()));
-    txn.exec(std::string("comment on view ").append(v[0].c_str()).append(" is ").append(txn.quote(v[2].c_str())));
+    txn.exec(std::string("comment on view ").append(v[0].c_str()).append(" is '").append(txn.esc(v[2].c_str())).append("'"));
     txn.commit();
   }
 
@@ -746,6 +746,39 @@ TEST_F(StoreTest, Migration0013StoresTheRoutesSoFarInBlocksAndShowsThemAsBefore)
   store().record_routes({routes(id, 1, 100, 50, 0)});
   EXPECT_EQ(count("select count(*) from routes"), 150);
   EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
+}
+
+TEST_F(StoreTest, Migration0016PacksTheOrderIdIndexOfEveryBatchAndOfTheBatchesAfterIt) {
+  const std::int64_t before = submit("hash-0016", simple_jobs(150), 100);
+  // The index as 0014 made it, with B-tree's default fillfactor.
+  query("drop index jobs_order_id; create index jobs_order_id on jobs (order_id)");
+  const std::string packed =
+      "select count(*) from pg_index i join pg_class c on c.oid = i.indexrelid"
+      " where i.indrelid in (select relid from pg_partition_tree('jobs'))"
+      "   and c.relam = (select oid from pg_am where amname = 'btree')"
+      "   and c.reloptions @> array['fillfactor=100']";
+  ASSERT_EQ(count(packed), 0);
+
+  const detail::Migration& m0016 = detail::kMigrations[15];
+  ASSERT_STREQ(m0016.name, "0016_order_ids_packed");
+  query(m0016.sql);
+  // The parent's, the batch's and its segment's.
+  EXPECT_EQ(count(packed), 3);
+  // (150 jobs: the planner would read them all unless told not to.)
+  query("set enable_seqscan = off");
+  const auto plan = query("explain select seq from jobs where batch_id = " +
+                          std::to_string(before) + " and order_id = 'J77'");
+  query("reset enable_seqscan");
+  std::string text;
+  for (const auto& row : plan) text.append(row[0].c_str()).append("\n");
+  EXPECT_NE(text.find("order_id"), std::string::npos) << text;
+  EXPECT_NE(text.find("Index"), std::string::npos) << text;
+  EXPECT_EQ(count("select seq from jobs where batch_id = " + std::to_string(before) +
+                  " and order_id = 'J77'"),
+            77);
+  // A batch stored after it: its segment's index is packed when attached.
+  submit("hash-0016-after", simple_jobs(20));
+  EXPECT_EQ(count(packed), 5);
 }
 
 TEST_F(StoreTest, RecordRoutesStoresAChunkOnce) {
