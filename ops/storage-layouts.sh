@@ -1,77 +1,127 @@
 #!/bin/bash
-# Where a routed job's bytes go, and what other layouts would take: the measurements behind the
-# compact-storage work (issue "one Singles' Day day on one box"). Fills, in a scratch database of
-# the private PostgreSQL, N synthetic routed jobs (depot-day shaped: 100 depots, order ids
-# J0..J<N-1>, NY node ids, costs and hops of NY's range) in
-#   rows:    jobs_b1 and routes_b1 as the dispatcher wrote them until sql/0013 (a row per job, a
-#            primary key each)
-#   chunked: the jobs as today but keyed by order id, and routes as one row per chunk of 4096
-#            with arrays (status, cost, hops), as lz4-compressed TOAST
-#   arrays:  jobs and routes both as a row per chunk with arrays, plus an order-id index table
-# and prints bytes per job of each, heap and indexes apart (pg_total_relation_size).
+# Where a routed job's bytes go, today and in the narrow layout planned for compact storage
+# (issue "one Singles' Day day on one box", docs/design-streaming-and-storage.md), and what each
+# costs PostgreSQL to write. In a scratch database of the private PostgreSQL, N synthetic routed
+# jobs of W1's shape (100 depots, NY node ids, weights, priorities, NY-range costs and hops;
+# order ids D0..D<N-1>, or with IDS=long ORD-2026-12-07-<8 digits>) are written the way the
+# dispatcher writes a segment: COPY into a fresh table in the transaction that creates it, then
+# the indexes built once. Layouts:
+#   today:   jobs_t1, a row a job with every field (sql/0002 .. 0016), a B-tree of order_id
+#            (pages full) and a BRIN of seq
+#   narrow:  job_keys_n1, a row a job with only (batch_id, seq, order_id) and the same two
+#            indexes, and job_blocks_n1, the other fields as arrays of up to 64 jobs a row,
+#            beside the route blocks (the row a job is what an index of order ids must point at)
+#   narrow4: as narrow, with batch_id and seq as 4-byte integers (seq stored less 2^31, which
+#            keeps 2^32 seqs)
+# Route blocks (sql/0013) are the same in each and counted in each. Prints bytes per job per
+# relation (pg_table_size, pg_indexes_size after vacuum) and per layout, with the seconds of
+# each layout's COPY and index builds, turn about, ROUNDS times.
 #
-#   ops/storage-layouts.sh            # 1,000,000 jobs
-#   JOBS=5000000 ops/storage-layouts.sh
+#   ops/storage-layouts.sh                    # 1,000,000 jobs, ids as W1's
+#   IDS=long JOBS=5000000 ops/storage-layouts.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 JOBS=${JOBS:-1000000}
+IDS=${IDS:-short}
+ROUNDS=${ROUNDS:-3}
+case $IDS in
+  short) id_expr="'D' || i" ;;
+  long) id_expr="'ORD-2026-12-07-' || lpad(i::text, 8, '0')" ;;
+  *) die "IDS is short or long, not '$IDS'" ;;
+esac
 db_name=wb_layouts
+work=$(mktemp -d)
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
 pg_start >/dev/null
 db=$(fresh_db $db_name)
 "$BUILD_DIR/bin/waybill" db migrate --db "$db" >/dev/null
+psql_db() { "$PG_BIN/psql" "$db" -q -v ON_ERROR_STOP=1 "$@"; }
 
-"$PG_BIN/psql" "$db" -q -v ON_ERROR_STOP=1 -v jobs="$JOBS" <<'SQL'
+step "making $JOBS routed jobs (ids: $IDS) and their COPY files"
+psql_db -v jobs="$JOBS" -v work="$work" <<SQL
 \set chunk 4096
 insert into graphs (id, name, hash, num_nodes, num_arcs, bytes)
 values (1, 'synthetic', '', 264346, 733846, '');
 insert into batches (id, hash, graph_id, file_name, chunk_size, accepted)
 values (1, 'synthetic', 1, 'synthetic.csv', :chunk, :jobs);
-
--- rows
-create table jobs_b1 (like jobs including defaults including constraints);
-create table routes_b1 (like routes including defaults including constraints);
-insert into jobs_b1 (batch_id, seq, line, order_id, origin, destination)
-select 1, i, i + 2, 'J' || i, 1 + (i % 100) * 2643, 1 + (hashint4(i::int) & 262143)
+create unlogged table src as
+select i as seq, i + 2 as line, $id_expr as order_id, 1 + (i % 100) * 2643 as origin,
+       1 + (hashint4(i::int) & 262143) as destination,
+       (hashint4(i::int + 3) & 65535) / 1000.0::float8 as weight_kg,
+       hashint4(i::int + 5) & 3 as priority
 from generate_series(0, :jobs - 1) i;
-insert into routes_b1 (batch_id, seq, status, cost, hops, worker_id)
-select 1, i, 0, 1000 + (hashint4(i::int + 7) & 524287), 20 + (hashint4(i::int + 9) & 255), 1 + i / :chunk % 2
+create unlogged table src_routes as
+select 1::bigint as batch_id, i as seq, 0::smallint as status,
+       1000 + (hashint4(i::int + 7) & 524287)::bigint as cost, 20 + (hashint4(i::int + 9) & 255) as hops,
+       (1 + i / :chunk % 2)::bigint as worker_id, now() as routed_at, null::float8 as distance_m,
+       null::real as origin_snap_m, null::real as dest_snap_m, null::text as polyline, null::text as detail
 from generate_series(0, :jobs - 1) i;
-alter table jobs_b1 add primary key (batch_id, seq);
-alter table routes_b1 add primary key (batch_id, seq);
+create table route_blocks_b1 partition of route_blocks for values in (1)
+  with (toast_tuple_target = 8160);
+select insert_route_blocks('src_routes', 'route_blocks_b1') as route_blocks \gset
+\copy (select 1, seq, line, order_id, origin, destination, weight_kg, priority from src order by seq) to '$work/today.txt'
+\copy (select 1, seq, order_id from src order by seq) to '$work/keys.txt'
+\copy (select 1, seq - 2147483648, order_id from src order by seq) to '$work/keys4.txt'
+\copy (select 1, seq - seq % 4096 % 64, array_agg(line order by seq), array_agg(origin order by seq), array_agg(destination order by seq), array_agg(weight_kg order by seq), array_agg(priority order by seq) from src group by seq - seq % 4096 % 64 order by 2) to '$work/blocks.txt'
+SQL
 
--- chunked: routes a row per chunk
-create table jobs_c1 (like jobs_b1);
-insert into jobs_c1 select * from jobs_b1;
-create index on jobs_c1 (order_id);
-create table routes_c1 (batch_id bigint, chunk bigint, worker_id bigint, routed_at timestamptz,
-                        status smallint[] compression lz4, cost bigint[] compression lz4,
-                        hops int[] compression lz4);
-insert into routes_c1
-select 1, seq / :chunk, min(worker_id), min(routed_at), array_agg(status order by seq),
-       array_agg(cost order by seq), array_agg(hops order by seq)
-from routes_b1 group by seq / :chunk;
-alter table routes_c1 add primary key (batch_id, chunk);
+# The tables of each layout, made and filled in one transaction as a segment is (COPY FREEZE).
+write_layout() {
+  local layout=$1
+  case $layout in
+    today) psql_db <<SQL
+begin;
+drop table if exists jobs_t1;
+create table jobs_t1 (like jobs including defaults including constraints);
+\copy jobs_t1 (batch_id, seq, line, order_id, origin, destination, weight_kg, priority) from '$work/today.txt' (freeze)
+create index on jobs_t1 (order_id) with (fillfactor = 100);
+create index on jobs_t1 using brin (seq) with (pages_per_range = 16);
+commit;
+SQL
+      ;;
+    narrow | narrow4)
+      local ints="bigint" keys=$work/keys.txt
+      [[ $layout == narrow4 ]] && ints="int" keys=$work/keys4.txt
+      psql_db <<SQL
+begin;
+drop table if exists job_keys_$layout, job_blocks_$layout;
+create table job_keys_$layout (batch_id $ints not null, seq $ints not null, order_id text not null);
+create table job_blocks_$layout (batch_id bigint not null, first_seq bigint not null,
+  line bigint[] not null, origin bigint[], destination bigint[], weight_kg float8[],
+  priority int[], due_at timestamptz[], origin_lat_e7 int[], origin_lon_e7 int[],
+  dest_lat_e7 int[], dest_lon_e7 int[], ready_at timestamptz[], service_s int[]);
+\copy job_keys_$layout from '$keys' (freeze)
+\copy job_blocks_$layout (batch_id, first_seq, line, origin, destination, weight_kg, priority) from '$work/blocks.txt' (freeze)
+create index on job_keys_$layout (order_id) with (fillfactor = 100);
+create index on job_keys_$layout using brin (seq) with (pages_per_range = 16);
+alter table job_blocks_$layout add primary key (batch_id, first_seq);
+commit;
+SQL
+      ;;
+  esac
+}
 
--- arrays: jobs a row per chunk too, and a row per job only to find an order id
-create table jobs_a1 (batch_id bigint, chunk bigint, line bigint[] compression lz4,
-                      order_id text[] compression lz4, origin bigint[] compression lz4,
-                      destination bigint[] compression lz4);
-insert into jobs_a1
-select 1, seq / :chunk, array_agg(line order by seq), array_agg(order_id order by seq),
-       array_agg(origin order by seq), array_agg(destination order by seq)
-from jobs_b1 group by seq / :chunk;
-alter table jobs_a1 add primary key (batch_id, chunk);
-create table order_ids_a1 (order_id text, seq bigint);
-insert into order_ids_a1 select order_id, seq from jobs_b1;
-create index on order_ids_a1 (order_id);
+layouts=(today narrow narrow4)
+declare -A seconds
+for round in $(seq "$ROUNDS"); do
+  for layout in "${layouts[@]}"; do
+    start=$(date +%s.%N)
+    write_layout "$layout"
+    took=$(echo "$(date +%s.%N) - $start" | bc)
+    seconds[$layout]="${seconds[$layout]:-} $(printf '%.2f' "$took")"
+  done
+done
+
+psql_db -v jobs="$JOBS" <<'SQL'
 vacuum analyze;
-
 create temporary view sizes as
-with t(layout, rel) as (values ('rows', 'jobs_b1'), ('rows', 'routes_b1'),
-                               ('chunked', 'jobs_c1'), ('chunked', 'routes_c1'),
-                               ('arrays', 'jobs_a1'), ('arrays', 'routes_c1'),
-                               ('arrays', 'order_ids_a1'))
+with t(layout, rel) as (values ('today', 'jobs_t1'), ('today', 'route_blocks_b1'),
+                               ('narrow', 'job_keys_narrow'), ('narrow', 'job_blocks_narrow'),
+                               ('narrow', 'route_blocks_b1'),
+                               ('narrow4', 'job_keys_narrow4'), ('narrow4', 'job_blocks_narrow4'),
+                               ('narrow4', 'route_blocks_b1'))
 select layout, rel, pg_table_size(rel::regclass) as heap, pg_indexes_size(rel::regclass) as idx
 from t;
 \pset footer off
@@ -83,4 +133,8 @@ from sizes order by layout desc, rel;
 select layout, round(sum(heap + idx)::numeric / :jobs, 1) as bytes_per_job
 from sizes group by layout order by 2 desc;
 SQL
+echo "seconds to write $JOBS jobs (COPY and indexes, route blocks not included), round by round:"
+for layout in "${layouts[@]}"; do
+  printf '  %-8s%s\n' "$layout" "${seconds[$layout]}"
+done
 pg_psql -qc "drop database $db_name"
