@@ -97,17 +97,27 @@ double apart(const Model& model, const Centre& a, const Centre& b) {
   return model.cost(a.loc, b.loc);
 }
 
+// Capacities summed over vehicles, in doubles: unused dimensions are "unlimited" (2^60).
+using Room = std::array<double, kDims>;
+
+void add_vehicle(Room& room, const VehicleData& vehicle) {
+  for (int d = 0; d < kDims; ++d) room[d] += static_cast<double>(vehicle.capacity.q[d]);
+}
+
+/// Whether `room` carries kPartRoom times `need`, in every dimension.
+bool has_room_for(const Room& room, const Load& need) {
+  for (int d = 0; d < kDims; ++d) {
+    if (room[d] < kPartRoom * static_cast<double>(need.q[d])) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool fleet_has_room_for_parts(const Model& model) {
-  std::array<double, kDims> room{};  // doubles: unused dimensions are "unlimited" (2^60)
-  for (int v = 0; v < model.vehicles(); ++v) {
-    for (int d = 0; d < kDims; ++d) room[d] += static_cast<double>(model.vehicle(v).capacity.q[d]);
-  }
-  for (int d = 0; d < kDims; ++d) {
-    if (room[d] < kPartRoom * static_cast<double>(model.total_amount().q[d])) return false;
-  }
-  return true;
+  Room room{};
+  for (int v = 0; v < model.vehicles(); ++v) add_vehicle(room, model.vehicle(v));
+  return has_room_for(room, model.total_amount());
 }
 
 IslandResult solve_by_parts(const Model& model, const PartsOptions& options,
@@ -133,16 +143,9 @@ IslandResult solve_by_parts(const Model& model, const PartsOptions& options,
       part_clients[p].assign(order.begin() + from, order.begin() + to);
       Load need;
       for (int c : part_clients[p]) need += model.client(c).amount;
-      std::array<double, kDims> have{};  // doubles: unused dimensions are "unlimited" (2^60)
-      auto enough = [&] {
-        for (int d = 0; d < kDims; ++d) {
-          if (have[d] < kPartRoom * static_cast<double>(need.q[d])) return false;
-        }
-        return true;
-      };
-      while (wanted[p] == 0 || !enough()) {
-        const VehicleData& v = model.vehicle(next % model.vehicles());
-        for (int d = 0; d < kDims; ++d) have[d] += static_cast<double>(v.capacity.q[d]);
+      Room have{};
+      while (wanted[p] == 0 || !has_room_for(have, need)) {
+        add_vehicle(have, model.vehicle(next % model.vehicles()));
         ++next;
         if (++wanted[p] > model.vehicles()) break;
       }
