@@ -794,7 +794,7 @@ TEST(DispatcherCore, ASlowClientsSegmentsMayEachBeTwiceAsOldAsTheLastUpToSixtyFo
     std::string part = second == 0 ? header : "";
     part += jobs_file(4 * second, 4 * second + 4).substr(header.size());
     sent += part;
-    const auto before = h.db.batches.count(id) ? h.db.batches.at(id).segments : 0;
+    const auto before = h.db.batches.at(id).segments;
     h.from_client("c", wire::SubmitData{begun.submit_id, static_cast<std::uint32_t>(second), part,
                                         false, sha256_hex(sent)});
     ASSERT_EQ(last_reply(h, "c").stage, Reply::part_stored) << "second " << second;
