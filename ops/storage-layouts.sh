@@ -40,7 +40,7 @@ db=$(fresh_db $db_name)
 psql_db() { "$PG_BIN/psql" "$db" -q -v ON_ERROR_STOP=1 "$@"; }
 
 step "making $JOBS routed jobs (ids: $IDS) and their COPY files"
-psql_db -v jobs="$JOBS" -v work="$work" <<SQL
+psql_db -v jobs="$JOBS" <<SQL
 \set chunk 4096
 insert into graphs (id, name, hash, num_nodes, num_arcs, bytes)
 values (1, 'synthetic', '', 264346, 733846, '');
@@ -60,7 +60,7 @@ select 1::bigint as batch_id, i as seq, 0::smallint as status,
 from generate_series(0, :jobs - 1) i;
 create table route_blocks_b1 partition of route_blocks for values in (1)
   with (toast_tuple_target = 8160);
-select insert_route_blocks('src_routes', 'route_blocks_b1') as route_blocks \gset
+select insert_route_blocks('src_routes', 'route_blocks_b1') \g /dev/null
 \copy (select 1, seq, line, order_id, origin, destination, weight_kg, priority from src order by seq) to '$work/today.txt'
 \copy (select 1, seq, order_id from src order by seq) to '$work/keys.txt'
 \copy (select 1, seq - 2147483648, order_id from src order by seq) to '$work/keys4.txt'
@@ -107,10 +107,9 @@ layouts=(today narrow narrow4)
 declare -A seconds
 for round in $(seq "$ROUNDS"); do
   for layout in "${layouts[@]}"; do
-    start=$(date +%s.%N)
+    start=$(now)
     write_layout "$layout"
-    took=$(echo "$(date +%s.%N) - $start" | bc)
-    seconds[$layout]="${seconds[$layout]:-} $(printf '%.2f' "$took")"
+    seconds[$layout]+=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf " %.2f", b - a }')
   done
 done
 
