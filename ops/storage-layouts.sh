@@ -13,9 +13,13 @@
 #            beside the route blocks (the row a job is what an index of order ids must point at)
 #   narrow4: as narrow, with batch_id and seq as 4-byte integers (seq stored less 2^31, which
 #            keeps 2^32 seqs)
+#   sorted:  as narrow4, the rows a job written in order of order id (as a dispatcher would sort
+#            a segment's before writing it) and found by a BRIN index of order_id, a summary of
+#            each 16 pages' least and greatest id, in place of the B-tree and its entry a job
 # Route blocks (sql/0013) are the same in each and counted in each. Prints bytes per job per
 # relation (pg_table_size, pg_indexes_size after vacuum) and per layout, with the seconds of
-# each layout's COPY and index builds, turn about, ROUNDS times.
+# each layout's COPY and index builds, turn about, ROUNDS times, and the milliseconds a lookup
+# of one order's job and route takes through a view like job_routes (LOOKUPS random ids).
 #
 #   ops/storage-layouts.sh                    # 1,000,000 jobs, ids as W1's
 #   IDS=long JOBS=5000000 ops/storage-layouts.sh
@@ -25,6 +29,7 @@ source "$(dirname "$0")/lib.sh"
 JOBS=${JOBS:-1000000}
 IDS=${IDS:-short}
 ROUNDS=${ROUNDS:-3}
+LOOKUPS=${LOOKUPS:-2000}
 case $IDS in
   short) id_expr="'D' || i" ;;
   long) id_expr="'ORD-2026-12-07-' || lpad(i::text, 8, '0')" ;;
@@ -64,6 +69,7 @@ select insert_route_blocks('src_routes', 'route_blocks_b1') \g /dev/null
 \copy (select 1, seq, line, order_id, origin, destination, weight_kg, priority from src order by seq) to '$work/today.txt'
 \copy (select 1, seq, order_id from src order by seq) to '$work/keys.txt'
 \copy (select 1, seq - 2147483648, order_id from src order by seq) to '$work/keys4.txt'
+\copy (select 1, seq - 2147483648, order_id from src order by order_id) to '$work/keys4-sorted.txt'
 \copy (select 1, seq - seq % 4096 % 64, array_agg(line order by seq), array_agg(origin order by seq), array_agg(destination order by seq), array_agg(weight_kg order by seq), array_agg(priority order by seq) from src group by seq - seq % 4096 % 64 order by 2) to '$work/blocks.txt'
 SQL
 
@@ -81,9 +87,16 @@ create index on jobs_t1 using brin (seq) with (pages_per_range = 16);
 commit;
 SQL
       ;;
-    narrow | narrow4)
+    narrow | narrow4 | sorted)
       local ints="bigint" keys=$work/keys.txt
-      [[ $layout == narrow4 ]] && ints="int" keys=$work/keys4.txt
+      local order_index="(order_id) with (fillfactor = 100)"
+      local seq_index="create index on job_keys_$layout using brin (seq) with (pages_per_range = 16);"
+      [[ $layout != narrow ]] && ints="int" keys=$work/keys4.txt
+      if [[ $layout == sorted ]]; then
+        keys=$work/keys4-sorted.txt
+        order_index="using brin (order_id) with (pages_per_range = 16)"
+        seq_index=""
+      fi
       psql_db <<SQL
 begin;
 drop table if exists job_keys_$layout, job_blocks_$layout;
@@ -94,8 +107,8 @@ create table job_blocks_$layout (batch_id bigint not null, first_seq bigint not 
   dest_lat_e7 int[], dest_lon_e7 int[], ready_at timestamptz[], service_s int[]);
 \copy job_keys_$layout from '$keys' (freeze)
 \copy job_blocks_$layout (batch_id, first_seq, line, origin, destination, weight_kg, priority) from '$work/blocks.txt' (freeze)
-create index on job_keys_$layout (order_id) with (fillfactor = 100);
-create index on job_keys_$layout using brin (seq) with (pages_per_range = 16);
+create index on job_keys_$layout $order_index;
+$seq_index
 alter table job_blocks_$layout add primary key (batch_id, first_seq);
 commit;
 SQL
@@ -103,7 +116,7 @@ SQL
   esac
 }
 
-layouts=(today narrow narrow4)
+layouts=(today narrow narrow4 sorted)
 declare -A seconds
 for round in $(seq "$ROUNDS"); do
   for layout in "${layouts[@]}"; do
@@ -120,7 +133,9 @@ with t(layout, rel) as (values ('today', 'jobs_t1'), ('today', 'route_blocks_b1'
                                ('narrow', 'job_keys_narrow'), ('narrow', 'job_blocks_narrow'),
                                ('narrow', 'route_blocks_b1'),
                                ('narrow4', 'job_keys_narrow4'), ('narrow4', 'job_blocks_narrow4'),
-                               ('narrow4', 'route_blocks_b1'))
+                               ('narrow4', 'route_blocks_b1'),
+                               ('sorted', 'job_keys_sorted'), ('sorted', 'job_blocks_sorted'),
+                               ('sorted', 'route_blocks_b1'))
 select layout, rel, pg_table_size(rel::regclass) as heap, pg_indexes_size(rel::regclass) as idx
 from t;
 \pset footer off
@@ -131,6 +146,57 @@ select layout, rel,
 from sizes order by layout desc, rel;
 select layout, round(sum(heap + idx)::numeric / :jobs, 1) as bytes_per_job
 from sizes group by layout order by 2 desc;
+SQL
+# One order's job and route, found by its id, as `job_routes ... where order_id = ...` finds it:
+# the job's row through the order-id index, then its fields' and its route's blocks by seq.
+psql_db -v lookups="$LOOKUPS" <<'SQL'
+create temporary view lookup_today as
+select j.batch_id, j.order_id, j.origin, j.destination, j.line, rb.cost[j.seq - rb.first_seq + 1] as cost
+from jobs_t1 j
+join route_blocks_b1 rb on rb.batch_id = j.batch_id and rb.first_seq = j.seq - j.seq % 4096 % 64;
+create temporary view lookup_narrow as
+select k.batch_id, k.order_id, jb.origin[k.seq - jb.first_seq + 1] as origin,
+       jb.destination[k.seq - jb.first_seq + 1] as destination,
+       jb.line[k.seq - jb.first_seq + 1] as line, rb.cost[k.seq - rb.first_seq + 1] as cost
+from job_keys_narrow k
+join job_blocks_narrow jb on jb.batch_id = k.batch_id and jb.first_seq = k.seq - k.seq % 4096 % 64
+join route_blocks_b1 rb on rb.batch_id = k.batch_id and rb.first_seq = jb.first_seq;
+create temporary view lookup_narrow4 as
+select k.batch_id, k.order_id, jb.origin[s.seq - jb.first_seq + 1] as origin,
+       jb.destination[s.seq - jb.first_seq + 1] as destination,
+       jb.line[s.seq - jb.first_seq + 1] as line, rb.cost[s.seq - rb.first_seq + 1] as cost
+from job_keys_narrow4 k
+cross join lateral (select k.seq + 2147483648 as seq) s
+join job_blocks_narrow4 jb on jb.batch_id = k.batch_id and jb.first_seq = s.seq - s.seq % 4096 % 64
+join route_blocks_b1 rb on rb.batch_id = k.batch_id and rb.first_seq = jb.first_seq;
+create temporary view lookup_sorted as
+select k.batch_id, k.order_id, jb.origin[s.seq - jb.first_seq + 1] as origin,
+       jb.destination[s.seq - jb.first_seq + 1] as destination,
+       jb.line[s.seq - jb.first_seq + 1] as line, rb.cost[s.seq - rb.first_seq + 1] as cost
+from job_keys_sorted k
+cross join lateral (select k.seq + 2147483648 as seq) s
+join job_blocks_sorted jb on jb.batch_id = k.batch_id and jb.first_seq = s.seq - s.seq % 4096 % 64
+join route_blocks_b1 rb on rb.batch_id = k.batch_id and rb.first_seq = jb.first_seq;
+create temporary table probes as
+select order_id from src where seq % 997 = 1 order by hashint4(seq::int) limit :lookups;
+create function pg_temp.ms_a_lookup(layout text) returns numeric language plpgsql as $$
+declare
+  started timestamptz := clock_timestamp();
+  probes bigint := 0;
+  found record;
+begin
+  for found in select order_id from probes loop
+    execute format('select * from pg_temp.lookup_%s where batch_id = 1 and order_id = $1', layout)
+      into found using found.order_id;
+    if found.cost is null then raise exception '%: an order not found', layout; end if;
+    probes := probes + 1;
+  end loop;
+  return round((extract(epoch from clock_timestamp() - started) * 1000 / probes)::numeric, 3);
+end
+$$;
+\pset footer off
+select layout, pg_temp.ms_a_lookup(layout) as ms_first_pass, pg_temp.ms_a_lookup(layout) as ms_again
+from unnest(array['today', 'narrow', 'narrow4', 'sorted']) layout;
 SQL
 echo "seconds to write $JOBS jobs (COPY and indexes, route blocks not included), round by round:"
 for layout in "${layouts[@]}"; do
