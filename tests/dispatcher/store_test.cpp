@@ -153,6 +153,40 @@ class StoreTest : public ::testing::Test {
     return jobs;
   }
 
+  /// The database as migration `last` left it: the migrations up to `last` applied as
+  /// Store::migrate applies them (each in a transaction of its own, recorded in
+  /// schema_migrations), none after it; store() applies the rest. A migration's test writes the
+  /// rows an older dispatcher would have written by SQL, in that version's shape, so that it
+  /// does not depend on the tables' shape today.
+  void migrate_through(std::string_view last) {
+    query("create table if not exists schema_migrations ("
+          " name text primary key, applied_at timestamptz not null default now())");
+    for (std::size_t i = 0; i < detail::kMigrationCount; ++i) {
+      const detail::Migration& m = detail::kMigrations[i];
+      pqxx::work txn(sql());
+      if (txn.exec_params("select from schema_migrations where name = $1", m.name).empty()) {
+        txn.exec("set local client_min_messages = warning");
+        txn.exec(m.sql, m.name);
+        txn.exec_params("insert into schema_migrations (name) values ($1)", m.name);
+        txn.commit();
+      }
+      if (last == m.name) return;
+    }
+    FAIL() << "no migration " << last;
+  }
+
+  /// A batch of `accepted` jobs (none stored yet) on a graph of its own, as the first versions
+  /// stored them: its id, for SQL.
+  std::string old_batch(const std::string& hash, int accepted, int chunk_size) {
+    return query("with g as (insert into graphs (name, hash, num_nodes, num_arcs, bytes)"
+                 "           values ('g-" + hash + "', '', 3, 3, '') returning id)"
+                 " insert into batches (hash, graph_id, file_name, chunk_size, accepted)"
+                 " select '" + hash + "', g.id, '" + hash + ".csv', " +
+                 std::to_string(chunk_size) + ", " + std::to_string(accepted) +
+                 " from g returning id")[0][0]
+        .as<std::string>();
+  }
+
   // Submits a whole batch and returns its id.
   std::int64_t submit(const std::string& hash, const std::vector<JobRow>& jobs,
                       std::uint32_t chunk_size = 4, const std::vector<RejectRow>& rejects = {}) {
@@ -624,34 +658,53 @@ TEST_F(StoreTest, CoordinatesAreStoredInWhole1e7DegreesAndReadBackExactly) {
 }
 
 TEST_F(StoreTest, Migration0006MovesDoublePrecisionCoordinatesToWhole1e7Degrees) {
-  // A database as 0005 left it: coordinates in double precision columns.
-  const std::int64_t id = submit("hash-0005", coordinate_jobs());
-  query("drop view job_routes;"
-        "alter table jobs add column origin_lat float8, add column origin_lon float8,"
-        "                 add column dest_lat float8, add column dest_lon float8;"
-        "update jobs set origin_lat = origin_lat_e7 / 1e7::float8,"
-        "                origin_lon = origin_lon_e7 / 1e7::float8,"
-        "                dest_lat = dest_lat_e7 / 1e7::float8, dest_lon = dest_lon_e7 / 1e7::float8,"
-        "                origin_lat_e7 = null, origin_lon_e7 = null, dest_lat_e7 = null,"
-        "                dest_lon_e7 = null");
-  const detail::Migration& m0006 = detail::kMigrations[5];
-  ASSERT_STREQ(m0006.name, "0006_coordinates_e7");
-  query(m0006.sql);
+  // A database as 0005 left it, holding a batch of coordinate jobs: coordinates in double
+  // precision columns, as the dispatcher wrote the parsed doubles.
+  migrate_through("0005_coordinates");
+  const std::string b = old_batch("hash-0005", 3, 4);
+  query("create table jobs_b" + b + " partition of jobs for values in (" + b + ");"
+        "insert into jobs (batch_id, seq, line, order_id, origin_lat, origin_lon, dest_lat,"
+        "                  dest_lon)"
+        " values (" + b + ", 0, 2, 'C0', 40.7128345, -74.0060152, 43.7311, 7.4197),"
+        "        (" + b + ", 1, 3, 'C1', -90, -180, 90, 180),"
+        "        (" + b + ", 2, 4, 'C2', -0.0000001, 179.9999999, 0, -179.9999999)");
+  migrate_through("0006_coordinates_e7");
   EXPECT_EQ(count("select count(*) from information_schema.columns where table_name = 'jobs'"
                   " and column_name in ('origin_lat', 'origin_lon', 'dest_lat', 'dest_lon')"
                   " and table_schema = current_schema()"),
             0);
-  const auto read = store().read_jobs(id, 0, 4);
+  const std::string e7 = "select origin_lat_e7, origin_lon_e7, dest_lat_e7, dest_lon_e7 from jobs"
+                         " order by seq";
+  const auto moved = query(e7);
+  ASSERT_EQ(moved.size(), 3u);
+  EXPECT_EQ(moved[0][0].as<std::int32_t>(), 407128345);
+  EXPECT_EQ(moved[0][1].as<std::int32_t>(), -740060152);
+  EXPECT_EQ(moved[2][0].as<std::int32_t>(), -1);
+  EXPECT_EQ(moved[2][3].as<std::int32_t>(), -1799999999);
+  const detail::Migration& m0006 = detail::kMigrations[5];
+  ASSERT_STREQ(m0006.name, "0006_coordinates_e7");
+  query(m0006.sql);  // and again: nothing left to move
+  const auto again = query(e7);
+  for (std::size_t i = 0; i < moved.size(); ++i) {
+    for (int c = 0; c < 4; ++c) EXPECT_STREQ(again[i][c].c_str(), moved[i][c].c_str());
+  }
+
+  // The migrations after it keep them: read back as the parsed doubles, shown in degrees.
+  const auto read = store().read_jobs(std::stoll(b), 0, 4);
   const auto jobs = coordinate_jobs();
   ASSERT_EQ(read.size(), jobs.size());
   for (std::size_t i = 0; i < jobs.size(); ++i) EXPECT_EQ(read[i].points, jobs[i].points) << i;
   EXPECT_EQ(count("select count(*) from job_routes where origin_lat = 40.7128345"), 1);
-  query(m0006.sql);  // and again: nothing left to move
-  EXPECT_EQ(store().read_jobs(id, 0, 4), read);
 }
 
 TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
-  const std::int64_t id = submit("hash-0010", simple_jobs(6));
+  // A database as 0010 left it, holding a batch of 6 jobs in one plain partition (segments
+  // came with 0012): int seqs and chunk numbers, and views over them.
+  migrate_through("0010_priorities_cancel");
+  const std::string b = old_batch("hash-0010", 6, 4);
+  query("create table jobs_b" + b + " partition of jobs for values in (" + b + ");"
+        "insert into jobs (batch_id, seq, line, order_id, origin, destination)"
+        " select " + b + ", s, s + 2, 'J' || s, 101, 102 + s % 2 from generate_series(0, 5) s");
   const std::string views = "('job_routes', 'tour_plan', 'plan_unassigned')";
   const std::string catalog =
       "select c.relname, pg_get_viewdef(c.oid), obj_description(c.oid, 'pg_class')"
@@ -659,31 +712,8 @@ TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
       " and c.relnamespace = current_schema()::regnamespace order by 1";
   const auto before = query(catalog);
   ASSERT_EQ(before.size(), 3u);
-  // The database as 0010 left it: int seqs, the same views, and a batch's jobs in one plain
-  // partition (segments came with 0012).
-  const std::string jobs = "jobs_b" + std::to_string(id);
-  query("alter table jobs detach partition " + jobs + ";"
-        "create table " + jobs + "_flat (like " + jobs + " including all);"
-        "insert into " + jobs + "_flat select * from " + jobs + ";"
-        "drop table " + jobs + ";"
-        "alter table " + jobs + "_flat rename to " + jobs + ";"
-        "alter table jobs attach partition " + jobs + " for values in (" + std::to_string(id) + ")");
-  query("drop view job_routes, tour_plan, plan_unassigned, routes;"  // routes: a table until 0013
-        "alter table jobs alter column seq type int;"
-        "create table routes (batch_id bigint, seq int) partition by list (batch_id);"
-        "alter table chunks_done alter column chunk type int;"
-        "alter table tour_stops alter column job_seq type int;"
-        "alter table plan_misses alter column job_seq type int");
-  for (const auto& v : before) {
-    pqxx::work txn(sql());
-    txn.exec(std::string("create view ").append(v[0].c_str()).append(" as ").append(v[1].c_str()));
-    txn.exec(std::string("comment on view ").append(v[0].c_str()).append(" is '").append(txn.esc(v[2].c_str())).append("'"));
-    txn.commit();
-  }
 
-  const detail::Migration& m0011 = detail::kMigrations[10];
-  ASSERT_STREQ(m0011.name, "0011_wide_seqs");
-  query(m0011.sql);
+  migrate_through("0011_wide_seqs");
   EXPECT_EQ(count("select count(*) from information_schema.columns"
                   " where table_schema = current_schema() and data_type = 'bigint' and"
                   " (table_name, column_name) in (('jobs', 'seq'), ('routes', 'seq'),"
@@ -695,26 +725,27 @@ TEST_F(StoreTest, Migration0011WidensSeqsAndKeepsTheViews) {
   for (std::size_t i = 0; i < after.size(); ++i) {
     for (int c = 0; c < 3; ++c) EXPECT_EQ(after[i][c].c_str(), std::string(before[i][c].c_str()));
   }
-  EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + std::to_string(id)), 6);
-  pqxx::work txn(sql());
-  txn.exec("set local role waybill_reader");  // the views made again are granted as before
-  EXPECT_EQ(txn.exec("select count(*) from tour_plan")[0][0].as<int>(), 0);
+  EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + b), 6);
+  {
+    pqxx::work txn(sql());
+    txn.exec("set local role waybill_reader");  // the views made again are granted as before
+    EXPECT_EQ(txn.exec("select count(*) from tour_plan")[0][0].as<int>(), 0);
+  }
+  store();  // and on to today's schema
+  EXPECT_EQ(count("select count(*) from job_routes where batch_id = " + b), 6);
 }
 
 TEST_F(StoreTest, Migration0013StoresTheRoutesSoFarInBlocksAndShowsThemAsBefore) {
-  const std::int64_t id = submit("hash-0013", simple_jobs(150), 100);  // chunks of 100
-  const std::string b = std::to_string(id);
-  // The database as 0012 left it: routes a row each, in a partition per batch; chunk 0 routed,
-  // some with a path, a failure with its detail; chunk 1 not yet.
-  query("drop view job_routes, routes;"
-        "drop table route_blocks;"
-        "drop function insert_route_blocks;"
-        "create table routes (batch_id bigint not null, seq bigint not null,"
-        " status smallint not null, cost bigint, hops int, worker_id bigint,"
-        " routed_at timestamptz not null default now(), distance_m float8, origin_snap_m real,"
-        " dest_snap_m real, polyline text, detail text, primary key (batch_id, seq))"
-        " partition by list (batch_id);"
-        "create table routes_b" + b + " partition of routes for values in (" + b + ");"
+  // A database as 0012 left it, holding a batch of 150 jobs in chunks of 100 (stored before
+  // segments, in one plain partition) and its routes a row each, in a partition of the batch's:
+  // chunk 0 routed, some with a path, a failure with its detail; chunk 1 not yet.
+  migrate_through("0011_wide_seqs");
+  const std::string b = old_batch("hash-0013", 150, 100);
+  query("create table jobs_b" + b + " partition of jobs for values in (" + b + ");"
+        "insert into jobs (batch_id, seq, line, order_id, origin, destination)"
+        " select " + b + ", s, s + 2, 'J' || s, 101, 102 + s % 2 from generate_series(0, 149) s");
+  migrate_through("0012_segments");
+  query("create table routes_b" + b + " partition of routes for values in (" + b + ");"
         "insert into routes (batch_id, seq, status, cost, hops, worker_id, distance_m, polyline,"
         " detail)"
         " select " + b + ", s, case when s = 70 then 3 else 0 end,"
@@ -723,16 +754,13 @@ TEST_F(StoreTest, Migration0013StoresTheRoutesSoFarInBlocksAndShowsThemAsBefore)
         "        case when s = 70 then null else s * 1.5 end,"
         "        case when s % 10 = 0 then 'p{\"' || s || '\\' end,"
         "        case when s = 70 then 'lost, \"badly\"' end"
-        " from generate_series(0, 99) s;"
-        "create view job_routes as select 1 as stand_in");  // 0013 makes it again
+        " from generate_series(0, 99) s");
   const std::string columns = "seq, status, cost, hops, worker_id, distance_m, origin_snap_m,"
                               " dest_snap_m, polyline, detail";
   const auto before = query("select " + columns + " from routes order by seq");
   ASSERT_EQ(before.size(), 100u);
 
-  const detail::Migration& m0013 = detail::kMigrations[12];
-  ASSERT_STREQ(m0013.name, "0013_route_blocks");
-  query(m0013.sql);
+  migrate_through("0013_route_blocks");
   EXPECT_EQ(query("select string_agg(first_seq || ':' || cardinality(status), ' '"
                   " order by first_seq) from route_blocks_b" + b)[0][0]
                 .as<std::string>(),
@@ -750,15 +778,25 @@ TEST_F(StoreTest, Migration0013StoresTheRoutesSoFarInBlocksAndShowsThemAsBefore)
   EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 50);
   EXPECT_EQ(count("select count(*) from job_routes where status = 'failed'"), 1);
   // New routes go in blocks beside the converted ones.
-  store().record_routes({routes(id, 1, 100, 50, 0)});
+  store().record_routes({routes(std::stoll(b), 1, 100, 50, 0)});
   EXPECT_EQ(count("select count(*) from routes"), 150);
   EXPECT_EQ(count("select count(*) from job_routes where status = 'pending'"), 0);
 }
 
 TEST_F(StoreTest, Migration0016PacksTheOrderIdIndexOfEveryBatchAndOfTheBatchesAfterIt) {
-  const std::int64_t before = submit("hash-0016", simple_jobs(150), 100);
-  // The index as 0014 made it, with B-tree's default fillfactor.
-  query("drop index jobs_order_id; create index jobs_order_id on jobs (order_id)");
+  // A database as 0015 left it, holding a batch of 150 jobs as the dispatcher stored them then:
+  // the batch's partition of segments, each with the order-id index of 0014 (B-tree's default
+  // fillfactor), built when it was attached.
+  migrate_through("0015_head_hash");
+  const std::string b = old_batch("hash-0016", 150, 100);
+  query("create table jobs_b" + b + " partition of jobs for values in (" + b + ")"
+        " partition by range (seq);"
+        "create table jobs_b" + b + "_s0 partition of jobs_b" + b + " for values from (0) to (150);"
+        "insert into jobs (batch_id, seq, line, order_id, origin, destination)"
+        " select " + b + ", s, s + 2, 'J' || s, 101, 102 + s % 2 from generate_series(0, 149) s;"
+        "insert into batch_segments (batch_id, segment, first_seq, jobs, rejects, last_line, bytes)"
+        " values (" + b + ", 0, 0, 150, 0, 151, 0);"
+        "update batches set received_at = now() where id = " + b);
   const std::string packed =
       "select count(*) from pg_index i join pg_class c on c.oid = i.indexrelid"
       " where i.indrelid in (select relid from pg_partition_tree('jobs'))"
@@ -766,13 +804,11 @@ TEST_F(StoreTest, Migration0016PacksTheOrderIdIndexOfEveryBatchAndOfTheBatchesAf
       "   and c.reloptions @> array['fillfactor=100']";
   ASSERT_EQ(count(packed), 0);
 
-  const detail::Migration& m0016 = detail::kMigrations[15];
-  ASSERT_STREQ(m0016.name, "0016_order_ids_packed");
-  query(m0016.sql);
+  migrate_through("0016_order_ids_packed");
   // The parent's, the batch's and its segment's.
   EXPECT_EQ(count(packed), 3);
   const std::string lookup =
-      "select seq from jobs where batch_id = " + std::to_string(before) + " and order_id = 'J77'";
+      "select seq from jobs where batch_id = " + b + " and order_id = 'J77'";
   {
     pqxx::work txn(sql());
     txn.exec("set local enable_seqscan = off");  // 150 jobs: show that the index serves
