@@ -97,11 +97,20 @@ std::unique_ptr<pqxx::connection> Store::Impl::open_connection(const std::string
   c->set_variable("tcp_keepalives_count", "2");
   c->set_variable("tcp_user_timeout", "3000");
   // libpqxx 6.4 prepares lazily, on first use.
+  // From the blocks (sql/0017_job_blocks.sql): those that may hold seqs $2 .. $3 - 1 by their
+  // key, each job of them by its element.
   c->prepare("read_jobs",
-             "select seq, origin, destination, origin_lat_e7, origin_lon_e7, dest_lat_e7,"
-             " dest_lon_e7"
-             " from jobs"
-             " where batch_id = $1 and seq >= $2 and seq < $3 order by seq");
+             "select s.seq, u.origin, u.destination, u.origin_lat_e7, u.origin_lon_e7,"
+             "       u.dest_lat_e7, u.dest_lon_e7"
+             "  from job_blocks jb"
+             " cross join lateral unnest(jb.line, jb.origin, jb.destination, jb.origin_lat_e7,"
+             "                           jb.origin_lon_e7, jb.dest_lat_e7, jb.dest_lon_e7)"
+             "       with ordinality as u (line, origin, destination, origin_lat_e7,"
+             "                             origin_lon_e7, dest_lat_e7, dest_lon_e7, i)"
+             " cross join lateral (select jb.first_seq + u.i - 1 as seq) s"
+             " where jb.batch_id = $1 and jb.first_seq > $2::bigint - 64 and jb.first_seq < $3"
+             "   and s.seq >= $2 and s.seq < $3"
+             " order by s.seq");
   c->prepare("mark_chunks_done",
              "insert into chunks_done (batch_id, chunk, jobs, unreachable, worker_id, unsnappable,"
              "                         failed)"
@@ -148,6 +157,7 @@ void Store::Impl::drop_submit() noexcept {
   submit_batch = 0;
   submit_mark = {};
   segment_first_seq.reset();
+  segment_jobs.clear();
 }
 
 void Store::Impl::forget_broken() noexcept {

@@ -4,8 +4,10 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -24,7 +26,88 @@ namespace {
 using Kind = StoreError::Kind;
 using detail::CopyIn;
 
+// Opens the COPY of rows of job_blocks (SegmentJobs::write_block) into segment table `table`,
+// created by this transaction.
+void open_blocks(std::optional<CopyIn>& copy, pqxx::work& txn, const std::string& table) {
+  copy.emplace(txn, table,
+               std::initializer_list<const char*>{
+                   "batch_id", "first_seq", "line", "origin", "destination", "weight_kg",
+                   "due_at", "priority", "origin_lat_e7", "origin_lon_e7", "dest_lat_e7",
+                   "dest_lon_e7", "ready_at", "service_s"},
+               CopyIn::Table::fresh);
+}
+
 }  // namespace
+
+// ---- a segment's jobs -----------------------------------------------------------------------
+
+namespace detail {
+
+void SegmentJobs::add(const JobRow& job) {
+  if (m_block_jobs == 0) m_block_first = job.seq;
+  m_line.number(job.line);
+  job.points ? m_origin.null() : m_origin.number(job.origin);
+  job.points ? m_destination.null() : m_destination.number(job.destination);
+  job.weight_kg ? m_weight_kg.number(*job.weight_kg) : m_weight_kg.null();
+  job.due_at ? m_due_at.text(to_valid_utf8(*job.due_at)) : m_due_at.null();
+  job.priority ? m_priority.number(*job.priority) : m_priority.null();
+  if (job.points) {
+    m_origin_lat_e7.number(degrees_e7(job.points->origin.lat));
+    m_origin_lon_e7.number(degrees_e7(job.points->origin.lon));
+    m_dest_lat_e7.number(degrees_e7(job.points->destination.lat));
+    m_dest_lon_e7.number(degrees_e7(job.points->destination.lon));
+  } else {
+    for (BlockColumn* c : {&m_origin_lat_e7, &m_origin_lon_e7, &m_dest_lat_e7, &m_dest_lon_e7}) {
+      c->null();
+    }
+  }
+  job.ready_at ? m_ready_at.text(to_valid_utf8(*job.ready_at)) : m_ready_at.null();
+  job.service_s ? m_service_s.number(*job.service_s) : m_service_s.null();
+  ++m_block_jobs;
+  m_keys.push_back({job.seq, m_ids.size(), static_cast<std::uint32_t>(job.order_id.size())});
+  m_ids += job.order_id;
+}
+
+void SegmentJobs::write_block(CopyIn& copy, std::int64_t batch_id) {
+  copy.number(batch_id);
+  copy.tab();
+  copy.number(m_block_first);
+  copy.tab();
+  m_line.write_array(copy);
+  for (BlockColumn* c : {&m_origin, &m_destination, &m_weight_kg, &m_due_at, &m_priority,
+                         &m_origin_lat_e7, &m_origin_lon_e7, &m_dest_lat_e7, &m_dest_lon_e7,
+                         &m_ready_at, &m_service_s}) {
+    copy.tab();
+    c->write(copy);
+  }
+  copy.end_row();
+  m_block_jobs = 0;
+}
+
+void SegmentJobs::write_keys(CopyIn& copy, std::int64_t batch_id, std::uint64_t first_seq) {
+  const auto id = [this](const Key& key) {
+    return std::string_view(m_ids).substr(key.offset, key.size);
+  };
+  // std::string_view compares as unsigned bytes (char_traits<char>), as collation C does.
+  std::sort(m_keys.begin(), m_keys.end(),
+            [&](const Key& a, const Key& b) { return id(a) < id(b); });
+  for (const Key& key : m_keys) {
+    copy.number(batch_id);
+    copy.tab();
+    copy.number(static_cast<std::int64_t>(key.seq) - kKeySeqOffset);
+    copy.tab();
+    copy.number((key.seq - first_seq) % kBlock + 1);
+    copy.tab();
+    copy.text(id(key));
+    copy.end_row();
+  }
+}
+
+void SegmentJobs::clear() {
+  *this = SegmentJobs();
+}
+
+}  // namespace detail
 
 // ---- submitting a batch ---------------------------------------------------------------------
 
@@ -96,7 +179,10 @@ std::int64_t Store::begin_batch(const std::string& hash, std::int64_t graph_id,
                               options.depart_at, options.snap_radius_m, options.priority,
                               head_hash)[0]
                           .as<std::int64_t>();
-      detail::create_detached_partition(*impl.submit, detail::kJobs, id, "range (seq)");
+      for (const detail::Segmented& s : detail::kSegmented) {
+        detail::create_detached_partition(*impl.submit, s.table, id,
+                                          std::string("range (") + s.range_column + ")");
+      }
       detail::create_detached_partition(*impl.submit, detail::kRouteBlocks, id);
       detail::create_detached_partition(*impl.submit, detail::kRejects, id);
       impl.submit_batch = id;
@@ -156,8 +242,9 @@ void Store::batch_order_ids(std::int64_t batch_id,
     for (const auto& segment : segments) {
       const auto first = segment[0].as<std::int64_t>();
       const auto ids = txn.exec_params(
-          "select order_id from jobs where batch_id = $1 and seq >= $2 and seq < $3", batch_id,
-          first, first + segment[1].as<std::int64_t>());
+          "select order_id from job_keys where batch_id = $1 and seq >= $2 and seq < $3",
+          batch_id, first - detail::kKeySeqOffset,
+          first + segment[1].as<std::int64_t>() - detail::kKeySeqOffset);
       for (const auto& row : ids) each(std::string_view(row[0].c_str(), row[0].size()));
     }
   });
@@ -167,64 +254,44 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
   if (jobs.empty()) return;
   m_impl->in_submit("add_jobs", batch_id, [&](pqxx::work& txn) {
     Impl& impl = *m_impl;
-    const std::string segment = detail::segment_name(batch_id, impl.submit_mark.segments);
     if (!impl.segment_first_seq) {
       const std::uint64_t first = jobs.front().seq;
       // The parent's check, under its name (a partition must have it), and the segment's start.
       const std::string batch = std::to_string(batch_id);
-      std::string sql = "create table " + segment;
-      sql += " (like jobs including defaults including constraints, constraint jobs_b" + batch;
-      sql += "_key check (batch_id = " + batch + "), constraint " + segment;
-      sql += "_first check (seq >= " + std::to_string(first) + "))";
-      txn.exec(sql);
+      for (const detail::Segmented& s : detail::kSegmented) {
+        const std::string segment =
+            detail::segment_name(s.table, batch_id, impl.submit_mark.segments);
+        const std::int64_t start = static_cast<std::int64_t>(first) -
+                                   (&s.table == &detail::kJobKeys ? detail::kKeySeqOffset : 0);
+        std::string sql = "create table " + segment + " (like ";
+        sql += s.table.parent;
+        sql += " including defaults including constraints, constraint ";
+        sql += detail::partition_name(s.table, batch_id) + "_key check (batch_id = " + batch;
+        sql += "), constraint " + segment + "_first check (";
+        sql += s.range_column;
+        sql += " >= " + std::to_string(start) + "))";
+        if (s.table.storage) sql += std::string(" with (") + s.table.storage + ")";
+        txn.exec(sql);
+      }
       impl.segment_first_seq = first;
     }
-    CopyIn copy(
-        txn, segment,
-        {"batch_id", "seq", "line", "order_id", "origin", "destination", "weight_kg", "due_at",
-         "priority", "origin_lat_e7", "origin_lon_e7", "dest_lat_e7", "dest_lon_e7", "ready_at",
-         "service_s"},
-        CopyIn::Table::fresh);
+    // The blocks filled by these jobs now; the last one's rest and the keys at the segment's end.
+    std::optional<CopyIn> copy;
     for (const JobRow& job : jobs) {
-      copy.number(batch_id);
-      copy.tab();
-      copy.number(job.seq);
-      copy.tab();
-      copy.number(job.line);
-      copy.tab();
-      try {
-        copy.text(job.order_id);
-      } catch (const std::invalid_argument&) {
+      if (job.order_id.find('\0') != std::string::npos) {
         throw StoreError(Kind::permanent, "store: add_jobs: batch " + std::to_string(batch_id) +
                                               " line " + std::to_string(job.line) +
                                               ": NUL byte in order_id");
       }
-      copy.tab();
-      job.points ? copy.null() : copy.number(job.origin);
-      copy.tab();
-      job.points ? copy.null() : copy.number(job.destination);
-      copy.tab();
-      job.weight_kg ? copy.number(*job.weight_kg) : copy.null();
-      copy.tab();
-      job.due_at ? copy.text(to_valid_utf8(*job.due_at)) : copy.null();
-      copy.tab();
-      job.priority ? copy.number(*job.priority) : copy.null();
-      if (job.points) {
-        for (const double degrees : {job.points->origin.lat, job.points->origin.lon,
-                                     job.points->destination.lat, job.points->destination.lon}) {
-          copy.tab();
-          copy.number(degrees_e7(degrees));
-        }
-      } else {
-        copy.raw("\t\\N\t\\N\t\\N\t\\N");
+      impl.segment_jobs.add(job);
+      if (!impl.segment_jobs.block_full()) continue;
+      if (!copy) {
+        open_blocks(copy, txn,
+                    detail::segment_name(detail::kJobBlocks, batch_id, impl.submit_mark.segments));
       }
-      copy.tab();
-      job.ready_at ? copy.text(to_valid_utf8(*job.ready_at)) : copy.null();
-      copy.tab();
-      job.service_s ? copy.number(*job.service_s) : copy.null();
-      copy.end_row();
+      impl.segment_jobs.write_block(*copy, batch_id);
     }
-    copy.complete();
+    if (copy) copy->complete();
   });
 }
 
@@ -265,22 +332,43 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
                                             ": the segment's jobs do not follow the durable ones");
     }
     if (jobs > 0) {
-      const std::string segment = detail::segment_name(batch_id, mark.segments);
-      // ATTACH builds the segment's indexes (sql/0014_job_keys.sql) once, sorted, and checks
-      // its range by one scan of it, in memory still. (The first segment's are built when the
-      // batch's partition is attached, below.)
-      txn.exec("alter table " + detail::partition_name(detail::kJobs, batch_id) +
-               " attach partition " + segment + " for values from (" +
-               std::to_string(mark.accepted) + ") to (" + std::to_string(end.accepted) + ")");
-      // Statistics now, not when autovacuum gets round to it: without them the planner takes
-      // the lease read of a chunk (read_jobs) for a 125-row one and bitmap-scans and sorts it,
-      // and operators' joins are planned blind. ANALYZE reads a sample of 30,000 rows.
-      txn.exec("analyze " + segment);
+      detail::SegmentJobs& written = impl.segment_jobs;
+      {
+        std::optional<CopyIn> copy;
+        if (!written.block_empty()) {
+          open_blocks(copy, txn,
+                      detail::segment_name(detail::kJobBlocks, batch_id, mark.segments));
+          written.write_block(*copy, batch_id);
+          copy->complete();
+        }
+      }
+      {
+        CopyIn copy(txn, detail::segment_name(detail::kJobKeys, batch_id, mark.segments),
+                    {"batch_id", "seq", "k", "order_id"}, CopyIn::Table::fresh);
+        written.write_keys(copy, batch_id, mark.accepted);
+        copy.complete();
+      }
+      written.clear();
+      // ATTACH builds the segment's indexes (the keys' BRIN of order id, the blocks' primary
+      // key) once, sorted, and checks its range by one scan of it, in memory still. (The first
+      // segment's are built when the batch's partitions are attached, below.)
+      for (const detail::Segmented& s : detail::kSegmented) {
+        const std::int64_t offset = &s.table == &detail::kJobKeys ? detail::kKeySeqOffset : 0;
+        const std::string segment = detail::segment_name(s.table, batch_id, mark.segments);
+        txn.exec("alter table " + detail::partition_name(s.table, batch_id) +
+                 " attach partition " + segment + " for values from (" +
+                 std::to_string(static_cast<std::int64_t>(mark.accepted) - offset) + ") to (" +
+                 std::to_string(static_cast<std::int64_t>(end.accepted) - offset) + ")");
+        // Statistics now, not when autovacuum gets round to it: without them the planner takes
+        // the lease read of a chunk (read_jobs) for a 125-row one, and operators' joins are
+        // planned blind. ANALYZE reads a sample of 30,000 rows.
+        txn.exec("analyze " + segment);
+      }
     }
     if (mark.segments == 0) {
-      detail::attach_partition(txn, detail::kJobs, batch_id);
-      detail::attach_partition(txn, detail::kRouteBlocks, batch_id);
-      detail::attach_partition(txn, detail::kRejects, batch_id);
+      for (const detail::Partitioned& table : detail::kBatchTables) {
+        detail::attach_partition(txn, table, batch_id);
+      }
     }
     txn.exec_params(
         "insert into batch_segments (batch_id, segment, first_seq, jobs, rejects, last_line,"

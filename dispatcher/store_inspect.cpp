@@ -128,20 +128,28 @@ std::vector<RouteSample> Store::sample_routes(std::int64_t batch_id, std::uint64
   if (accepted == 0 || limit == 0) return {};
   return m_impl->guarded("sample_routes", [&] {
     // The seqs are listed here rather than filtered in SQL (seq % step = 0 would read the whole
-    // partition): `seq = any(...)` with batch_id reads the BRIN ranges of those seqs in the one
-    // partition of jobs, and each job's route block by its key. seq is below 2^32, so
-    // i * accepted < 2^62 fits.
+    // batch): each job's block is found by its key (the last to start at or before the seq,
+    // sql/0017_job_blocks.sql), and its route's block likewise (sql/0013). seq is below 2^32,
+    // so i * accepted < 2^62 fits.
     const std::uint64_t n = std::min<std::uint64_t>(limit, accepted);
     std::string seqs;
     for (std::uint64_t i = 0; i < n; ++i) append_array_element(seqs, i * accepted / n);
     pqxx::nontransaction txn(m_impl->main());
     const auto r = txn.exec_params(
-        "select j.seq, j.origin, j.destination, j.origin_lat_e7, j.origin_lon_e7,"
-        "       j.dest_lat_e7, j.dest_lon_e7, r.status, r.polyline"
-        "  from jobs j"
-        "  left join routes r on r.batch_id = $1 and r.seq = j.seq"
-        " where j.batch_id = $1 and j.seq = any($2::bigint[])"
-        " order by j.seq",
+        "select x.seq, jb.origin[e.k], jb.destination[e.k], jb.origin_lat_e7[e.k],"
+        "       jb.origin_lon_e7[e.k], jb.dest_lat_e7[e.k], jb.dest_lon_e7[e.k],"
+        "       rb.status[x.seq - rb.first_seq + 1], rb.polyline[x.seq - rb.first_seq + 1]"
+        "  from unnest($2::bigint[]) x (seq)"
+        "  join batches b on b.id = $1"
+        " cross join lateral (select * from job_blocks jb"
+        "                      where jb.batch_id = $1 and jb.first_seq <= x.seq"
+        "                        and jb.first_seq > x.seq - 64"
+        "                      order by jb.first_seq desc limit 1) jb"
+        " cross join lateral (select x.seq - jb.first_seq + 1 as k) e"
+        "  left join route_blocks rb on rb.batch_id = $1"
+        "                           and rb.first_seq = x.seq - (x.seq % b.chunk_size) % 64"
+        " where e.k <= cardinality(jb.line)"
+        " order by x.seq",
         batch_id, closed(seqs));
     std::vector<RouteSample> samples;
     samples.reserve(r.size());
@@ -170,7 +178,8 @@ std::optional<PlanDrawing> Store::plan_drawing(std::int64_t plan_id,
     const pqxx::result plan = txn.exec_params(
         "select p.batch_id, p.parts, p.finished_at is not null,"
         "       (select count(*) from plan_parts x where x.plan_id = p.id),"
-        "       (select j.origin is null from jobs j where j.batch_id = p.batch_id and j.seq = 0)"
+        "       (select jb.origin is null from job_blocks jb"
+        "         where jb.batch_id = p.batch_id and jb.first_seq = 0)"
         "  from plans p where p.id = $1",
         plan_id);
     if (plan.empty()) return std::nullopt;

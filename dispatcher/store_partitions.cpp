@@ -18,13 +18,17 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
   sql += " including defaults including constraints, constraint " + name + "_key check (";
   sql += table.column;
   sql += " = " + std::to_string(id) + "))";
-  if (!partition_by.empty()) sql += " partition by " + partition_by;
-  if (table.storage) sql += std::string(" with (") + table.storage + ")";
+  // A partitioned table stores nothing: its partitions take the storage parameters.
+  if (!partition_by.empty()) {
+    sql += " partition by " + partition_by;
+  } else if (table.storage) {
+    sql += std::string(" with (") + table.storage + ")";
+  }
   txn.exec(sql);
 }
 
-std::string segment_name(std::int64_t batch_id, std::uint32_t segment) {
-  std::string name = partition_name(kJobs, batch_id);
+std::string segment_name(const Partitioned& table, std::int64_t batch_id, std::uint32_t segment) {
+  std::string name = partition_name(table, batch_id);
   name += "_s";
   name += std::to_string(segment);
   return name;

@@ -2,8 +2,9 @@
 //
 // An archive is text in sections, each a table's rows in COPY text (what COPY ... FROM STDIN
 // reads) between a line "copy NAME (COLUMNS) from stdin;" and a line "\.", as pg_dump writes
-// them: the batch's row (with its graph's name, not id), then its jobs, routes (a row per route,
-// as the view routes shows them, though they are stored in blocks), rejects and chunks_done.
+// them: the batch's row (with its graph's name, not id), then its jobs and routes (a row per job
+// and per route, as the views jobs and routes show them, though they are stored in blocks),
+// rejects and chunks_done.
 // Restoring loads them as a new batch in one transaction, partitions filled before they are
 // attached, as a submit does.
 #include "dispatcher/store.h"
@@ -16,6 +17,7 @@
 #include <functional>
 #include <regex>
 #include <string>
+#include <string_view>
 
 #include "dispatcher/detail/store_copy.h"
 #include "dispatcher/detail/store_impl.h"
@@ -95,15 +97,12 @@ void Store::archive_batch(std::int64_t batch_id,
                     std::string("(select ") + kBatchSelect +
                         " from batches b join graphs g on g.id = b.graph_id where b.id = " + id + ")",
                     out);
-    for (const detail::Partitioned& table : detail::kBatchTables) {
-      const bool blocks = &table == &detail::kRouteBlocks;
-      const char* name = blocks ? "routes" : table.parent;
+    // Jobs and routes a row each, as the views show them (they are stored in keys and blocks).
+    for (const char* name : {"jobs", "routes", "rejects"}) {
       const std::string columns = archived_columns(txn, name);
-      // A query, not the table: a batch's jobs partition is partitioned by segment.
       archive_section(txn, name, columns,
-                      "(select " + columns + " from " +
-                          (blocks ? "routes where batch_id = " + id
-                                  : detail::partition_name(table, batch_id)) +
+                      "(select " + columns + " from " + name + " where batch_id = " + id +
+                          (name == std::string_view("rejects") ? " order by line" : " order by seq") +
                           ")",
                       out);
     }
@@ -201,7 +200,16 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
       for (const detail::Partitioned& t : detail::kBatchTables) {
         if (name == t.parent) table = &t;
       }
-      if (name == "routes") {  // a row per route: stored as blocks again
+      if (name == "jobs") {  // a row per job: stored as keys and blocks again
+        txn.exec("create temporary table restored_jobs (like jobs) on commit drop");
+        {
+          detail::CopyIn copy(txn, "restored_jobs", columns);
+          copy_rows(copy, name, true);
+        }
+        txn.exec("select insert_jobs('restored_jobs', '" +
+                 detail::partition_name(detail::kJobKeys, id) + "', '" +
+                 detail::partition_name(detail::kJobBlocks, id) + "')");
+      } else if (name == "routes") {  // a row per route: stored as blocks again
         txn.exec("create temporary table restored_routes (like routes) on commit drop");
         {
           detail::CopyIn copy(txn, "restored_routes", columns);
@@ -224,7 +232,8 @@ std::int64_t Store::restore_batch(const std::function<bool(std::string&)>& next_
     for (const detail::Partitioned& table : detail::kBatchTables) {
       detail::attach_partition(txn, table, id);
     }
-    txn.exec("analyze " + detail::partition_name(detail::kJobs, id));
+    txn.exec("analyze " + detail::partition_name(detail::kJobKeys, id) + ", " +
+             detail::partition_name(detail::kJobBlocks, id));
     txn.commit();
     return id;
   });

@@ -26,6 +26,7 @@ namespace waybill::dispatcher {
 namespace {
 
 using detail::append_array_element;
+using detail::BlockColumn;
 using detail::closed;
 using detail::CopyIn;
 using detail::parse_degrees_e7;
@@ -34,51 +35,6 @@ using detail::parse_degrees_e7;
 // routes of one chunk in a row of route_blocks, as arrays. The views find a job's block with the
 // same number.
 constexpr std::size_t kRouteBlock = 64;
-
-// One column of a block being written: its elements as an array literal ("{1,NULL,3}").
-class BlockColumn {
- public:
-  void null() {
-    separate();
-    m_text += "NULL";
-  }
-  template <typename T>
-  void number(T value) {
-    separate();
-    detail::append_number(m_text, value);
-    m_any = true;
-  }
-  void millimetres(std::int64_t mm) {
-    separate();
-    detail::append_millimetres(m_text, mm);
-    m_any = true;
-  }
-  void text(std::string_view value) {
-    separate();
-    detail::append_array_text(m_text, value);
-    m_any = true;
-  }
-  /// Writes the column's array and starts the next block's.
-  void write_array(CopyIn& copy) {
-    m_text += '}';
-    copy.text(m_text);
-    clear();
-  }
-  /// Likewise, but null when every element is (a node-form batch has no snap distances).
-  void write(CopyIn& copy) {
-    m_any ? write_array(copy) : (copy.null(), clear());
-  }
-
- private:
-  void separate() { m_text += m_text.empty() ? '{' : ','; }
-  void clear() {
-    m_text.clear();
-    m_any = false;
-  }
-
-  std::string m_text;
-  bool m_any = false;
-};
 
 std::vector<std::uint32_t> parse_chunk_list(const pqxx::field& field) {
   std::vector<std::uint32_t> chunks;
@@ -257,11 +213,14 @@ std::uint64_t Store::cancel_batch(std::int64_t batch_id) {
     const auto cancelled = txn.exec_params1(
         "with blocks as ("
         "  insert into route_blocks (batch_id, first_seq, status, cost, hops)"
-        "  select j.batch_id, j.seq - (j.seq % b.chunk_size) % $3, array_agg($2::smallint),"
+        "  select b.id, j.seq - (j.seq % b.chunk_size) % $3, array_agg($2::smallint),"
         "         array_fill(null::bigint, array[count(*)::int]),"
         "         array_fill(null::int, array[count(*)::int])"
-        "    from jobs j join batches b on b.id = j.batch_id"
-        "   where j.batch_id = $1"
+        "    from batches b"
+        "    join job_blocks jb on jb.batch_id = b.id"
+        "   cross join lateral generate_series(jb.first_seq,"
+        "                                      jb.first_seq + cardinality(jb.line) - 1) j (seq)"
+        "   where b.id = $1"
         "     and not exists (select from chunks_done d"
         "                      where d.batch_id = $1 and d.chunk = j.seq / b.chunk_size)"
         "   group by 1, 2"

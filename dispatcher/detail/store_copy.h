@@ -70,4 +70,50 @@ class CopyIn {
 };
 #pragma GCC diagnostic pop
 
+/// One column of a block of rows being written as arrays (route_blocks, job_blocks): its
+/// elements as an array literal ("{1,NULL,3}").
+class BlockColumn {
+ public:
+  void null() {
+    separate();
+    m_text += "NULL";
+  }
+  template <typename T>
+  void number(T value) {
+    separate();
+    append_number(m_text, value);
+    m_any = true;
+  }
+  void millimetres(std::int64_t mm) {
+    separate();
+    append_millimetres(m_text, mm);
+    m_any = true;
+  }
+  void text(std::string_view value) {
+    separate();
+    append_array_text(m_text, value);
+    m_any = true;
+  }
+  /// Writes the column's array and starts the next block's.
+  void write_array(CopyIn& copy) {
+    m_text += '}';
+    copy.text(m_text);
+    clear();
+  }
+  /// Likewise, but null when every element is (a node-form batch has no snap distances).
+  void write(CopyIn& copy) {
+    m_any ? write_array(copy) : (copy.null(), clear());
+  }
+
+ private:
+  void separate() { m_text += m_text.empty() ? '{' : ','; }
+  void clear() {
+    m_text.clear();
+    m_any = false;
+  }
+
+  std::string m_text;
+  bool m_any = false;
+};
+
 }  // namespace waybill::dispatcher::detail

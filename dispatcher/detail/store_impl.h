@@ -10,11 +10,50 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "dispatcher/detail/store_copy.h"
 #include "dispatcher/store.h"
 #include "dispatcher/store_error.h"
 
 namespace waybill::dispatcher {
+
+namespace detail {
+
+/// The open segment's jobs on their way to job_blocks and job_keys (sql/0017_job_blocks.sql):
+/// the block being filled, written once it holds 64 jobs or the segment ends, and every job's
+/// order id and seq, written in order of order id when the segment ends.
+class SegmentJobs {
+ public:
+  static constexpr std::uint32_t kBlock = 64;
+
+  /// Adds the segment's next job (seqs follow one another from the segment's first).
+  void add(const JobRow& job);
+  bool block_full() const { return m_block_jobs == kBlock; }
+  bool block_empty() const { return m_block_jobs == 0; }
+  /// Writes the block as a row of job_blocks and starts the next.
+  void write_block(CopyIn& copy, std::int64_t batch_id);
+  /// Writes the segment's keys, in order of order id (bytewise, as collation C compares), as
+  /// rows of job_keys; `first_seq` is the segment's.
+  void write_keys(CopyIn& copy, std::int64_t batch_id, std::uint64_t first_seq);
+  void clear();
+
+ private:
+  struct Key {
+    std::uint64_t seq;
+    std::uint64_t offset;  // of its order id in m_ids
+    std::uint32_t size;
+  };
+
+  std::uint64_t m_block_first = 0;
+  std::uint32_t m_block_jobs = 0;
+  BlockColumn m_line, m_origin, m_destination, m_weight_kg, m_due_at, m_priority,
+      m_origin_lat_e7, m_origin_lon_e7, m_dest_lat_e7, m_dest_lon_e7, m_ready_at, m_service_s;
+  std::string m_ids;
+  std::vector<Key> m_keys;
+};
+
+}  // namespace detail
 
 struct Store::Impl {
   explicit Impl(const std::string& info);
@@ -88,6 +127,7 @@ struct Store::Impl {
   // once its sub-partition exists (its first jobs create it).
   SegmentMark submit_mark;
   std::optional<std::uint64_t> segment_first_seq;
+  detail::SegmentJobs segment_jobs;
 };
 
 }  // namespace waybill::dispatcher

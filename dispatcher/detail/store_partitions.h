@@ -28,17 +28,31 @@ struct Partitioned {
 inline constexpr Partitioned kGraphNodes{"graph_nodes", "g", "graph_id", "graph_id, node_id"};
 inline constexpr Partitioned kGraphEdges{"graph_edges", "g", "graph_id", "graph_id, id"};
 inline constexpr Partitioned kBatchTables[] = {
-    // No key: a job's indexes (order id, and a BRIN of seq) are the parent's, built on a
-    // partition when it is attached (sql/0014_job_keys.sql).
-    {"jobs", "b", "batch_id", nullptr},
+    // No key: a job's key row is found by the BRIN index of order id, built on a segment when
+    // it is attached (sql/0017_job_blocks.sql). A batch's keys and blocks are partitioned in
+    // turn by segment (kSegmented).
+    {"job_keys", "b", "batch_id", nullptr},
+    {"job_blocks", "b", "batch_id", "batch_id, first_seq", "toast_tuple_target = 8160"},
     // A block of 64 routes with distances and snap distances is 2.1 kB: kept plain (not
     // compressed, which every read of one route would undo) up to a page (sql/0013).
     {"route_blocks", "b", "batch_id", "batch_id, first_seq", "toast_tuple_target = 8160"},
     {"rejects", "b", "batch_id", "batch_id, line"},
 };
-inline constexpr const Partitioned& kJobs = kBatchTables[0];
-inline constexpr const Partitioned& kRouteBlocks = kBatchTables[1];
-inline constexpr const Partitioned& kRejects = kBatchTables[2];
+inline constexpr const Partitioned& kJobKeys = kBatchTables[0];
+inline constexpr const Partitioned& kJobBlocks = kBatchTables[1];
+inline constexpr const Partitioned& kRouteBlocks = kBatchTables[2];
+inline constexpr const Partitioned& kRejects = kBatchTables[3];
+
+/// The batch tables partitioned by segment, with each one's range column: job_keys by its seq
+/// (stored less 2^31), job_blocks by first seq.
+struct Segmented {
+  const Partitioned& table;
+  const char* range_column;
+};
+inline constexpr Segmented kSegmented[] = {{kJobKeys, "seq"}, {kJobBlocks, "first_seq"}};
+
+/// job_keys.seq: a seq less 2^31, which keeps the 2^32 seqs of a batch in 4 bytes.
+inline constexpr std::int64_t kKeySeqOffset = std::int64_t{1} << 31;
 
 std::string partition_name(const Partitioned& table, std::int64_t id);
 
@@ -51,7 +65,8 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
 /// the parent's other indexes on it.
 void attach_partition(pqxx::transaction_base& txn, const Partitioned& table, std::int64_t id);
 
-/// The name of segment `segment`'s sub-partition of a batch's jobs: jobs_b<ID>_s<segment>.
-std::string segment_name(std::int64_t batch_id, std::uint32_t segment);
+/// The name of segment `segment`'s sub-partition of a batch's partition of `table`:
+/// job_keys_b<ID>_s<segment>, job_blocks_b<ID>_s<segment>.
+std::string segment_name(const Partitioned& table, std::int64_t batch_id, std::uint32_t segment);
 
 }  // namespace waybill::dispatcher::detail

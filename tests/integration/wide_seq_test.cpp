@@ -21,13 +21,18 @@ TEST_F(PipelineTest, JobsPastSeq2To31AreRoutedAndShownLikeAnyOther) {
 
   const std::string id = query("select id from batches")[0][0].as<std::string>();
   const std::string accepted = std::to_string(kBase + static_cast<std::int64_t>(batch.accepted));
-  // The batch is one segment, a sub-partition of seq range [0, accepted): moved to
-  // [2^31, 2^31 + accepted).
-  const std::string segment = "jobs_b" + id + "_s0";
-  query("alter table jobs_b" + id + " detach partition " + segment);
-  query("update " + segment + " set seq = seq + " + std::to_string(kBase));
-  query("alter table jobs_b" + id + " attach partition " + segment + " for values from (" +
-        std::to_string(kBase) + ") to (" + accepted + ")");
+  // The batch is one segment, its keys and blocks each a sub-partition of seq range
+  // [0, accepted) (the keys' seqs stored less 2^31): moved to [2^31, 2^31 + accepted).
+  const auto move = [&](const std::string& table, const std::string& column, std::int64_t offset) {
+    const std::string segment = table + "_b" + id + "_s0";
+    query("alter table " + table + "_b" + id + " detach partition " + segment);
+    query("update " + segment + " set " + column + " = " + column + " + " + std::to_string(kBase));
+    query("alter table " + table + "_b" + id + " attach partition " + segment + " for values from (" +
+          std::to_string(kBase - offset) + ") to (" +
+          std::to_string(kBase + static_cast<std::int64_t>(batch.accepted) - offset) + ")");
+  };
+  move("job_keys", "seq", kBase);
+  move("job_blocks", "first_seq", 0);
   query("update batch_segments set first_seq = first_seq + " + std::to_string(kBase) +
         " where batch_id = " + id);
   query("update batches set accepted = " + accepted + ", chunk_size = " + std::to_string(kChunk) +
