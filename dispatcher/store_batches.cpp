@@ -64,7 +64,7 @@ void SegmentJobs::add(const JobRow& job) {
   job.ready_at ? m_ready_at.text(to_valid_utf8(*job.ready_at)) : m_ready_at.null();
   job.service_s ? m_service_s.number(*job.service_s) : m_service_s.null();
   ++m_block_jobs;
-  m_keys.push_back({job.seq, m_ids.size(), static_cast<std::uint32_t>(job.order_id.size())});
+  m_keys.push_back({m_ids.size(), static_cast<std::uint32_t>(job.order_id.size()), job.seq});
   m_ids += job.order_id;
 }
 
@@ -265,7 +265,7 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
                                    (&s.table == &detail::kJobKeys ? detail::kKeySeqOffset : 0);
         std::string sql = "create table " + segment + " (like ";
         sql += s.table.parent;
-        sql += " including defaults including constraints, constraint ";
+        sql += " including defaults including constraints including compression, constraint ";
         sql += detail::partition_name(s.table, batch_id) + "_key check (batch_id = " + batch;
         sql += "), constraint " + segment + "_first check (";
         sql += s.range_column;

@@ -15,7 +15,7 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
   std::string sql = "create table " + name;
   sql += " (like ";
   sql += table.parent;
-  sql += " including defaults including constraints, constraint " + name + "_key check (";
+  sql += " including defaults including constraints including compression, constraint " + name + "_key check (";
   sql += table.column;
   sql += " = " + std::to_string(id) + "))";
   // A partitioned table stores nothing: its partitions take the storage parameters.

@@ -11,8 +11,9 @@
 --               reads one or two ranges of 16 pages a segment (under a millisecond at 5 million
 --               jobs) instead of a B-tree entry a job.
 --   job_blocks  line, origin, destination, weight, due time, priority, coordinates, ready time
---               and service time of up to 64 consecutive jobs (seqs first_seq ..), 32 bytes a
---               job; a block starts at a segment's first seq and every 64 seqs after it.
+--               and service time of up to 64 consecutive jobs (seqs first_seq ..), compressed
+--               (lz4) in the row, 32 bytes a job; a block starts at a segment's first seq and
+--               every 64 seqs after it.
 -- About 102 bytes a routed job in all (ops/storage-layouts.sh, docs/benchmarks.md). The price:
 -- no index orders the keys by seq, so a query by seq through the views reads the batch's keys;
 -- the dispatcher reads jobs by seq from the blocks.
@@ -64,6 +65,18 @@ create table job_blocks (
   primary key (batch_id, first_seq),
   check (cardinality(line) between 1 and 64)
 ) partition by list (batch_id);
+
+-- A block of W1's jobs is 2.4 kB plain, of which pages hold three (43 bytes a job); lz4 takes
+-- its line numbers, depots and node ids to 1.8 kB, kept in the row, four to a page (32 bytes a
+-- job), and reading them back costs a microsecond a block. Partitions take it with LIKE
+-- ... INCLUDING COMPRESSION.
+alter table job_blocks
+  alter column line set compression lz4, alter column origin set compression lz4,
+  alter column destination set compression lz4, alter column weight_kg set compression lz4,
+  alter column due_at set compression lz4, alter column priority set compression lz4,
+  alter column origin_lat_e7 set compression lz4, alter column origin_lon_e7 set compression lz4,
+  alter column dest_lat_e7 set compression lz4, alter column dest_lon_e7 set compression lz4,
+  alter column ready_at set compression lz4, alter column service_s set compression lz4;
 
 comment on table job_blocks is
   'The fields of up to 64 consecutive jobs a row, as arrays: element i of each is the field of '
@@ -145,8 +158,8 @@ begin
     continue when n = 0;
     execute format('create table job_keys_b%s_s0 (like job_keys including constraints)',
                    p.batch_id);
-    execute format('create table job_blocks_b%s_s0 (like job_blocks including constraints)'
-                   ' with (toast_tuple_target = 8160)', p.batch_id);
+    execute format('create table job_blocks_b%s_s0 (like job_blocks including constraints'
+                   ' including compression)', p.batch_id);
     perform insert_jobs(p.rel, format('job_keys_b%s_s0', p.batch_id)::regclass,
                         format('job_blocks_b%s_s0', p.batch_id)::regclass);
     execute format('alter table job_keys_b%s attach partition job_keys_b%s_s0'

@@ -39,10 +39,10 @@ class SegmentJobs {
   void clear();
 
  private:
-  struct Key {
-    std::uint64_t seq;
+  struct Key {  // 16 bytes a job, beside its order id
     std::uint64_t offset;  // of its order id in m_ids
     std::uint32_t size;
+    std::uint32_t seq;
   };
 
   std::uint64_t m_block_first = 0;

@@ -32,7 +32,9 @@ inline constexpr Partitioned kBatchTables[] = {
     // it is attached (sql/0017_job_blocks.sql). A batch's keys and blocks are partitioned in
     // turn by segment (kSegmented).
     {"job_keys", "b", "batch_id", nullptr},
-    {"job_blocks", "b", "batch_id", "batch_id, first_seq", "toast_tuple_target = 8160"},
+    // Compressed in the row, four blocks to a page (sql/0017): a partition takes its parent's
+    // compression with LIKE ... INCLUDING COMPRESSION.
+    {"job_blocks", "b", "batch_id", "batch_id, first_seq"},
     // A block of 64 routes with distances and snap distances is 2.1 kB: kept plain (not
     // compressed, which every read of one route would undo) up to a page (sql/0013).
     {"route_blocks", "b", "batch_id", "batch_id, first_seq", "toast_tuple_target = 8160"},

@@ -1074,6 +1074,32 @@ TEST_F(StoreTest, ABlockWithDistancesAndSnapsIsStoredPlainNotCompressed) {
   EXPECT_EQ(count("select count(*) from routes where distance_m = 987654.321 + seq / 1000.0"), 64);
 }
 
+TEST_F(StoreTest, AJobBlockIsCompressedInItsRowAndReadBackWhole) {
+  // 64 jobs with a weight and a priority: 2.4 kB of arrays plain, past the 2 kB at which
+  // PostgreSQL compresses a row; lz4 keeps it in the row (no TOAST), four blocks to a page.
+  std::vector<JobRow> jobs = simple_jobs(64);
+  for (JobRow& job : jobs) {
+    job.weight_kg = 0.5 + job.seq * 1.25;
+    job.priority = static_cast<std::int32_t>(job.seq % 4);
+  }
+  const std::int64_t id = submit("hash-packed", jobs, 64);
+  const std::string b = std::to_string(id);
+  const auto block = query("select pg_column_compression(line), pg_column_compression(origin),"
+                           " pg_column_size(line) < 64 * 8"
+                           " from job_blocks where batch_id = " + b);
+  ASSERT_EQ(block.size(), 1u);
+  EXPECT_STREQ(block[0][0].c_str(), "lz4");
+  EXPECT_STREQ(block[0][1].c_str(), "lz4");
+  EXPECT_TRUE(block[0][2].as<bool>());
+  EXPECT_EQ(count("select coalesce(sum(pg_relation_size(c.reltoastrelid)), 0) from pg_class c"
+                  " where c.oid in (select relid from pg_partition_tree('job_blocks_b" + b + "'))"
+                  "   and c.reltoastrelid <> 0"),
+            0);
+  EXPECT_EQ(count("select count(*) from jobs where batch_id = " + b +
+                  " and weight_kg = 0.5 + seq * 1.25 and priority = seq % 4 and line = seq + 2"),
+            64);
+}
+
 TEST_F(StoreTest, PathsAndDetailsWithArraySyntaxInThemAreStoredAsTheyAre) {
   const std::int64_t id = submit("hash-syntax", simple_jobs(4));
   ChunkRoutes chunk = routes(id, 0, 0, 4, 0);
