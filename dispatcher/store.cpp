@@ -96,6 +96,9 @@ std::unique_ptr<pqxx::connection> Store::Impl::open_connection(const std::string
   c->set_variable("tcp_keepalives_interval", "1");
   c->set_variable("tcp_keepalives_count", "2");
   c->set_variable("tcp_user_timeout", "3000");
+  // Lookups of a large batch plan a scan a segment, which JIT takes for an expensive query and
+  // compiles for longer than it runs (sql/0017_job_blocks.sql).
+  c->set_variable("jit", "off");
   // libpqxx 6.4 prepares lazily, on first use.
   // From the blocks (sql/0017_job_blocks.sql): those that may hold seqs $2 .. $3 - 1 by their
   // key, each job of them by its element.
@@ -157,7 +160,7 @@ void Store::Impl::drop_submit() noexcept {
   submit_batch = 0;
   submit_mark = {};
   segment_first_seq.reset();
-  segment_jobs.clear();
+  segment_jobs.release();
 }
 
 void Store::Impl::forget_broken() noexcept {

@@ -104,7 +104,14 @@ void SegmentJobs::write_keys(CopyIn& copy, std::int64_t batch_id, std::uint64_t 
 }
 
 void SegmentJobs::clear() {
-  *this = SegmentJobs();
+  m_block_jobs = 0;
+  for (BlockColumn* c : {&m_line, &m_origin, &m_destination, &m_weight_kg, &m_due_at, &m_priority,
+                         &m_origin_lat_e7, &m_origin_lon_e7, &m_dest_lat_e7, &m_dest_lon_e7,
+                         &m_ready_at, &m_service_s}) {
+    c->clear();
+  }
+  m_ids.clear();
+  m_keys.clear();
 }
 
 }  // namespace detail
@@ -261,15 +268,13 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
       for (const detail::Segmented& s : detail::kSegmented) {
         const std::string segment =
             detail::segment_name(s.table, batch_id, impl.submit_mark.segments);
-        const std::int64_t start = static_cast<std::int64_t>(first) -
-                                   (&s.table == &detail::kJobKeys ? detail::kKeySeqOffset : 0);
         std::string sql = "create table " + segment + " (like ";
         sql += s.table.parent;
         sql += " including defaults including constraints including compression, constraint ";
         sql += detail::partition_name(s.table, batch_id) + "_key check (batch_id = " + batch;
         sql += "), constraint " + segment + "_first check (";
         sql += s.range_column;
-        sql += " >= " + std::to_string(start) + "))";
+        sql += " >= " + s.bound(first) + "))";
         if (s.table.storage) sql += std::string(" with (") + s.table.storage + ")";
         txn.exec(sql);
       }
@@ -353,12 +358,10 @@ void Store::commit_segment(std::int64_t batch_id, const SegmentEnd& end) {
       // key) once, sorted, and checks its range by one scan of it, in memory still. (The first
       // segment's are built when the batch's partitions are attached, below.)
       for (const detail::Segmented& s : detail::kSegmented) {
-        const std::int64_t offset = &s.table == &detail::kJobKeys ? detail::kKeySeqOffset : 0;
         const std::string segment = detail::segment_name(s.table, batch_id, mark.segments);
         txn.exec("alter table " + detail::partition_name(s.table, batch_id) +
-                 " attach partition " + segment + " for values from (" +
-                 std::to_string(static_cast<std::int64_t>(mark.accepted) - offset) + ") to (" +
-                 std::to_string(static_cast<std::int64_t>(end.accepted) - offset) + ")");
+                 " attach partition " + segment + " for values from (" + s.bound(mark.accepted) +
+                 ") to (" + s.bound(end.accepted) + ")");
         // Statistics now, not when autovacuum gets round to it: without them the planner takes
         // the lease read of a chunk (read_jobs) for a 125-row one, and operators' joins are
         // planned blind. ANALYZE reads a sample of 30,000 rows.

@@ -47,6 +47,20 @@ comment on index job_keys_order_id is
   '(job_routes where batch_id = ... and order_id = ...) because each segment''s keys are '
   'written in order of order id.';
 
+-- A lookup by order id plans a bitmap scan of each segment's keys, and on a batch of 50 segments
+-- (W3) their summed estimate passes jit_above_cost: PostgreSQL compiled the lookup for 1.4 s to
+-- run it in 15 ms. Waybill's queries are lookups and scans that JIT does not pay back: off for
+-- this database, where the role migrating may say so (its owner, or a superuser); the
+-- dispatcher's own sessions turn it off themselves.
+do $$
+begin
+  execute format('alter database %I set jit = off', current_database());
+exception when insufficient_privilege then
+  raise notice 'jit left on for database %: only its owner may turn it off (docs/operations.md)',
+               current_database();
+end
+$$;
+
 create table job_blocks (
   batch_id      bigint not null,
   first_seq     bigint not null check (first_seq >= 0),

@@ -104,13 +104,14 @@ class BlockColumn {
   void write(CopyIn& copy) {
     m_any ? write_array(copy) : (copy.null(), clear());
   }
-
- private:
-  void separate() { m_text += m_text.empty() ? '{' : ','; }
+  /// Drops the elements so far.
   void clear() {
     m_text.clear();
     m_any = false;
   }
+
+ private:
+  void separate() { m_text += m_text.empty() ? '{' : ','; }
 
   std::string m_text;
   bool m_any = false;

@@ -36,7 +36,11 @@ class SegmentJobs {
   /// Writes the segment's keys, in order of order id (bytewise, as collation C compares), as
   /// rows of job_keys; `first_seq` is the segment's.
   void write_keys(CopyIn& copy, std::int64_t batch_id, std::uint64_t first_seq);
+  /// Empties it for the next segment, keeping its buffers: a segment's keys take tens of
+  /// megabytes, and allocating them afresh each segment leaves the heap fragmented.
   void clear();
+  /// Empties it and frees its buffers (the submit is over).
+  void release() { *this = SegmentJobs(); }
 
  private:
   struct Key {  // 16 bytes a job, beside its order id

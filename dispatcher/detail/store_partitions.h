@@ -45,16 +45,23 @@ inline constexpr const Partitioned& kJobBlocks = kBatchTables[1];
 inline constexpr const Partitioned& kRouteBlocks = kBatchTables[2];
 inline constexpr const Partitioned& kRejects = kBatchTables[3];
 
-/// The batch tables partitioned by segment, with each one's range column: job_keys by its seq
-/// (stored less 2^31), job_blocks by first seq.
+/// job_keys.seq: a seq less 2^31, which keeps the 2^32 seqs of a batch in 4 bytes.
+inline constexpr std::int64_t kKeySeqOffset = std::int64_t{1} << 31;
+
+/// The batch tables partitioned by segment, with each one's range column and what it stores
+/// less than the seq: job_keys by its seq (less 2^31), job_blocks by first seq.
 struct Segmented {
   const Partitioned& table;
   const char* range_column;
-};
-inline constexpr Segmented kSegmented[] = {{kJobKeys, "seq"}, {kJobBlocks, "first_seq"}};
+  std::int64_t offset;
 
-/// job_keys.seq: a seq less 2^31, which keeps the 2^32 seqs of a batch in 4 bytes.
-inline constexpr std::int64_t kKeySeqOffset = std::int64_t{1} << 31;
+  /// The bound of a segment's range at `seq`.
+  std::string bound(std::uint64_t seq) const {
+    return std::to_string(static_cast<std::int64_t>(seq) - offset);
+  }
+};
+inline constexpr Segmented kSegmented[] = {{kJobKeys, "seq", kKeySeqOffset},
+                                           {kJobBlocks, "first_seq", 0}};
 
 std::string partition_name(const Partitioned& table, std::int64_t id);
 
