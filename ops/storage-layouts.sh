@@ -1,7 +1,8 @@
 #!/bin/bash
-# Where a routed job's bytes go, today and in the narrow layout planned for compact storage
-# (issue "one Singles' Day day on one box", docs/design-streaming-and-storage.md), and what each
-# costs PostgreSQL to write. In a scratch database of the private PostgreSQL, N synthetic routed
+# Where a routed job's bytes go in the layout before sql/0017 ("today" below) and in the narrow
+# layouts measured for compact storage (issue "one Singles' Day day on one box",
+# docs/design-streaming-and-storage.md), and what each costs PostgreSQL to write. "sorted" is
+# what sql/0017_job_blocks.sql built (there the job blocks are compressed with lz4 in the row). In a scratch database of the private PostgreSQL, N synthetic routed
 # jobs of W1's shape (100 depots, NY node ids, weights, priorities, NY-range costs and hops;
 # order ids D0..D<N-1>, or with IDS=long ORD-2026-12-07-<8 digits>) are written the way the
 # dispatcher writes a segment: COPY into a fresh table in the transaction that creates it, then

@@ -4,17 +4,17 @@
 -- A routed job cost 154 bytes of disk: a row with every field (108) and its order-id B-tree
 -- entry (27), beside its route's share of a route block (19). Now:
 --   job_keys    a row a job: batch_id, seq (stored less 2^31, in 4 bytes), k (the job's element
---               in its block) and order_id, about 51 bytes with a 9-character order id. Each
+--               in its block) and order_id, 52 bytes with W1's 8-character order ids. Each
 --               segment's rows are written in order of order id (bytewise, as the C collation
 --               sorts), so a BRIN index of order_id, the least and greatest id of every 16
 --               pages, finds an order: `job_routes where batch_id = ... and order_id = ...`
---               reads one or two ranges of 16 pages a segment (under a millisecond at 5 million
---               jobs) instead of a B-tree entry a job.
+--               reads one or two ranges of 16 pages a segment (a millisecond at 5 million jobs,
+--               11-30 ms, mostly planning, for W3's 50 segments) instead of a B-tree entry a job.
 --   job_blocks  line, origin, destination, weight, due time, priority, coordinates, ready time
 --               and service time of up to 64 consecutive jobs (seqs first_seq ..), compressed
 --               (lz4) in the row, 32 bytes a job; a block starts at a segment's first seq and
 --               every 64 seqs after it.
--- About 102 bytes a routed job in all (ops/storage-layouts.sh, docs/benchmarks.md). The price:
+-- 104 bytes a routed job in all, measured on W1 (docs/benchmarks.md). The price:
 -- no index orders the keys by seq, so a query by seq through the views reads the batch's keys;
 -- the dispatcher reads jobs by seq from the blocks.
 --
