@@ -155,29 +155,27 @@ create temporary view lookup_today as
 select j.batch_id, j.order_id, j.origin, j.destination, j.line, rb.cost[j.seq - rb.first_seq + 1] as cost
 from jobs_t1 j
 join route_blocks_b1 rb on rb.batch_id = j.batch_id and rb.first_seq = j.seq - j.seq % 4096 % 64;
-create temporary view lookup_narrow as
-select k.batch_id, k.order_id, jb.origin[k.seq - jb.first_seq + 1] as origin,
-       jb.destination[k.seq - jb.first_seq + 1] as destination,
-       jb.line[k.seq - jb.first_seq + 1] as line, rb.cost[k.seq - rb.first_seq + 1] as cost
-from job_keys_narrow k
-join job_blocks_narrow jb on jb.batch_id = k.batch_id and jb.first_seq = k.seq - k.seq % 4096 % 64
-join route_blocks_b1 rb on rb.batch_id = k.batch_id and rb.first_seq = jb.first_seq;
-create temporary view lookup_narrow4 as
-select k.batch_id, k.order_id, jb.origin[s.seq - jb.first_seq + 1] as origin,
-       jb.destination[s.seq - jb.first_seq + 1] as destination,
-       jb.line[s.seq - jb.first_seq + 1] as line, rb.cost[s.seq - rb.first_seq + 1] as cost
-from job_keys_narrow4 k
-cross join lateral (select k.seq + 2147483648 as seq) s
-join job_blocks_narrow4 jb on jb.batch_id = k.batch_id and jb.first_seq = s.seq - s.seq % 4096 % 64
-join route_blocks_b1 rb on rb.batch_id = k.batch_id and rb.first_seq = jb.first_seq;
-create temporary view lookup_sorted as
-select k.batch_id, k.order_id, jb.origin[s.seq - jb.first_seq + 1] as origin,
-       jb.destination[s.seq - jb.first_seq + 1] as destination,
-       jb.line[s.seq - jb.first_seq + 1] as line, rb.cost[s.seq - rb.first_seq + 1] as cost
-from job_keys_sorted k
-cross join lateral (select k.seq + 2147483648 as seq) s
-join job_blocks_sorted jb on jb.batch_id = k.batch_id and jb.first_seq = s.seq - s.seq % 4096 % 64
-join route_blocks_b1 rb on rb.batch_id = k.batch_id and rb.first_seq = jb.first_seq;
+-- The narrow layouts' alike, their seqs stored whole (narrow) or less 2^31.
+do $$
+declare
+  l record;
+begin
+  for l in select * from (values ('narrow', 'k.seq'), ('narrow4', 'k.seq + 2147483648'),
+                                 ('sorted', 'k.seq + 2147483648')) v (layout, seq) loop
+    execute format($view$
+      create temporary view lookup_%1$s as
+      select k.batch_id, k.order_id, jb.origin[s.seq - jb.first_seq + 1] as origin,
+             jb.destination[s.seq - jb.first_seq + 1] as destination,
+             jb.line[s.seq - jb.first_seq + 1] as line, rb.cost[s.seq - rb.first_seq + 1] as cost
+      from job_keys_%1$s k
+      cross join lateral (select %2$s as seq) s
+      join job_blocks_%1$s jb on jb.batch_id = k.batch_id
+                             and jb.first_seq = s.seq - s.seq %% 4096 %% 64
+      join route_blocks_b1 rb on rb.batch_id = k.batch_id and rb.first_seq = jb.first_seq
+    $view$, l.layout, l.seq);
+  end loop;
+end
+$$;
 create temporary table probes as
 select order_id from src where seq % 997 = 1 order by hashint4(seq::int) limit :lookups;
 create function pg_temp.ms_a_lookup(layout text) returns numeric language plpgsql as $$
