@@ -208,7 +208,7 @@ std::optional<PlanDrawing> Store::plan_drawing(std::int64_t plan_id,
 
     constexpr const char* kStops =
         "select s.depot, s.vehicle, j.destination, j.dest_lat_e7, j.dest_lon_e7"
-        "  from tour_stops s join jobs j on j.batch_id = s.batch_id and j.seq = s.job_seq"
+        "  from tour_stops s join job_fields j on j.batch_id = s.batch_id and j.seq = s.job_seq"
         " where s.plan_id = $1 ";
     const pqxx::result stops =
         depot ? txn.exec_params(std::string(kStops) + "and s.depot = $2 order by s.vehicle, s.seq",
@@ -226,7 +226,7 @@ std::optional<PlanDrawing> Store::plan_drawing(std::int64_t plan_id,
 
     constexpr const char* kMisses =
         "select j.destination, j.dest_lat_e7, j.dest_lon_e7"
-        "  from plan_misses x join jobs j on j.batch_id = x.batch_id and j.seq = x.job_seq"
+        "  from plan_misses x join job_fields j on j.batch_id = x.batch_id and j.seq = x.job_seq"
         " where x.plan_id = $1 ";
     const pqxx::result misses =
         depot ? txn.exec_params(std::string(kMisses) + "and x.depot = $2", plan_id, *depot)

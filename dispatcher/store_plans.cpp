@@ -60,7 +60,7 @@ std::optional<PlanBatch> Store::plan_batch(std::int64_t batch_id) {
     const pqxx::result r = txn.exec_params(
         "select b.graph_id, extract(epoch from b.depart_at)::bigint, b.accepted,"
         "       coalesce((select sum(jobs) from chunks_done d where d.batch_id = b.id), 0),"
-        "       exists (select from jobs j where j.batch_id = b.id and j.origin is null)"
+        "       exists (select from job_blocks jb where jb.batch_id = b.id and jb.origin is null)"
         " from batches b where b.id = $1",
         batch_id);
     if (r.empty()) return std::nullopt;
@@ -79,9 +79,10 @@ std::vector<std::pair<DepotKey, std::uint32_t>> Store::batch_depots(std::int64_t
   return m_impl->guarded("batch_depots", [&] {
     pqxx::nontransaction txn(m_impl->main());
     const pqxx::result r = txn.exec_params(
-        points ? "select origin_lat_e7, origin_lon_e7, count(*) from jobs where batch_id = $1"
+        points ? "select origin_lat_e7, origin_lon_e7, count(*) from job_fields where batch_id = $1"
                  " group by 1, 2 order by 1, 2"
-               : "select origin, 0, count(*) from jobs where batch_id = $1 group by 1 order by 1",
+               : "select origin, 0, count(*) from job_fields where batch_id = $1"
+                 " group by 1 order by 1",
         batch_id);
     std::vector<std::pair<DepotKey, std::uint32_t>> out;
     for (const auto& row : r) out.emplace_back(depot_of(row, points), row[2].as<std::uint32_t>());
@@ -131,7 +132,7 @@ std::int64_t Store::create_plan(const PlanSpec& spec) {
     }
     for (const DepotKey& d : spec.without_fleet) {
       txn.exec_params(std::string("insert into plan_misses (plan_id, depot, batch_id, job_seq, reason)"
-                                  " select $5, $6, $1, seq, 'no_fleet' from jobs where batch_id = $1 and ") +
+                                  " select $5, $6, $1, seq, 'no_fleet' from job_fields where batch_id = $1 and ") +
                           kDepotJobs,
                       spec.batch_id, d.point ? std::int64_t{d.lat_e7} : d.node, d.lon_e7, d.point,
                       plan_id, d.id());
@@ -151,13 +152,13 @@ std::vector<OpenPlan> Store::open_plans() {
       OpenPlan plan;
       plan.record = PlanRecord{p[0].as<std::int64_t>(), p[1].as<std::int64_t>(),
                                p[2].as<std::string>(), p[3].as<std::uint32_t>(), 0, false};
-      const bool points = txn.exec_params1("select exists (select from jobs where batch_id = $1"
+      const bool points = txn.exec_params1("select exists (select from job_blocks where batch_id = $1"
                                            " and origin is null)", plan.record.batch_id)[0].as<bool>();
       for (const auto& f : txn.exec_params(
                "select f.depot, f.vehicles, f.capacity_kg, f.capacity_parcels,"
                " extract(epoch from f.shift_start)::bigint, extract(epoch from f.shift_end)::bigint,"
                " coalesce(f.max_stops, 0),"
-               " (select count(*) from jobs j where j.batch_id = $2 and"
+               " (select count(*) from job_fields j where j.batch_id = $2 and"
                "   (case when $3 then (j.origin_lat_e7::bigint << 32) | (j.origin_lon_e7::bigint & 4294967295)"
                "    else j.origin end) = f.depot)"
                " from plan_fleets f where f.plan_id = $1 order by f.depot",
@@ -196,7 +197,7 @@ std::vector<wire::PlanJob> Store::depot_jobs(std::int64_t batch_id, const DepotK
                     " coalesce(dest_lon_e7, 0), coalesce(weight_kg, 0),"
                     " extract(epoch from ready_at)::bigint, extract(epoch from due_at)::bigint,"
                     " coalesce(service_s, $5), coalesce(priority, 0)"
-                    " from jobs where batch_id = $1 and ") +
+                    " from job_fields where batch_id = $1 and ") +
             kDepotJobs + " order by seq",
         batch_id, depot.point ? std::int64_t{depot.lat_e7} : depot.node, depot.lon_e7, depot.point,
         default_service_s);

@@ -208,6 +208,25 @@ from job_keys k
 cross join lateral (select k.seq + 2147483648 as seq) s
 join job_blocks jb on jb.batch_id = k.batch_id and jb.first_seq = s.seq - k.k + 1;
 
+-- The jobs' fields without their order ids, read out of the blocks alone: what the dispatcher
+-- reads a batch at a time (a plan's depots and their jobs, a plan's stops) without joining the
+-- keys, twice as fast as jobs for a whole batch.
+create view job_fields as
+select jb.batch_id,
+       jb.first_seq + u.i - 1 as seq,
+       u.line, u.origin, u.destination, u.weight_kg, u.due_at, u.priority, u.origin_lat_e7,
+       u.origin_lon_e7, u.dest_lat_e7, u.dest_lon_e7, u.ready_at, u.service_s
+from job_blocks jb
+cross join lateral unnest(jb.line, jb.origin, jb.destination, jb.weight_kg, jb.due_at,
+                          jb.priority, jb.origin_lat_e7, jb.origin_lon_e7, jb.dest_lat_e7,
+                          jb.dest_lon_e7, jb.ready_at, jb.service_s)
+  with ordinality as u (line, origin, destination, weight_kg, due_at, priority, origin_lat_e7,
+                        origin_lon_e7, dest_lat_e7, dest_lon_e7, ready_at, service_s, i);
+
+comment on view job_fields is
+  'One row per accepted job, as jobs without order_id, read from job_blocks alone. Filter by '
+  'batch_id.';
+
 comment on view jobs is
   'One row per accepted job, as the table of that name was until jobs were stored as keys and '
   'blocks (job_keys, job_blocks). Filter by batch_id; an order is found fast by batch_id and '
@@ -222,10 +241,10 @@ begin
     execute format('comment on view %I is %L', v.name, v.description);
   end loop;
   if exists (select from pg_catalog.pg_roles where rolname = 'waybill_reader') then
-    execute format('grant select on %I.job_keys, %I.job_blocks, %I.jobs, %I.routes,'
-                   ' %I.job_routes, %I.tour_plan, %I.plan_unassigned to waybill_reader',
+    execute format('grant select on %I.job_keys, %I.job_blocks, %I.jobs, %I.job_fields,'
+                   ' %I.routes, %I.job_routes, %I.tour_plan, %I.plan_unassigned to waybill_reader',
                    current_schema(), current_schema(), current_schema(), current_schema(),
-                   current_schema(), current_schema(), current_schema());
+                   current_schema(), current_schema(), current_schema(), current_schema());
   end if;
 end
 $$;
