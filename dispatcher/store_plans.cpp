@@ -130,12 +130,20 @@ std::int64_t Store::create_plan(const PlanSpec& spec) {
           plan_id, f.depot.id(), f.fleet.vehicles, f.fleet.capacity_kg, f.fleet.capacity_parcels,
           f.fleet.shift_start, f.fleet.shift_end, f.fleet.max_stops);
     }
-    for (const DepotKey& d : spec.without_fleet) {
-      txn.exec_params(std::string("insert into plan_misses (plan_id, depot, batch_id, job_seq, reason)"
-                                  " select $5, $6, $1, seq, 'no_fleet' from job_fields where batch_id = $1 and ") +
-                          kDepotJobs,
-                      spec.batch_id, d.point ? std::int64_t{d.lat_e7} : d.node, d.lon_e7, d.point,
-                      plan_id, d.id());
+    // The jobs of every origin without a fleet, in one read of the batch (a read per origin
+    // took 97 of them for the demo's plan, 29 s).
+    if (!spec.without_fleet.empty()) {
+      PgArray ids;
+      for (const DepotKey& d : spec.without_fleet) ids.add(d.id());
+      txn.exec_params(
+          "insert into plan_misses (plan_id, depot, batch_id, job_seq, reason)"
+          " select $2, j.depot, $1, j.seq, 'no_fleet'"
+          "   from (select seq, case when $3 then (origin_lat_e7::bigint << 32)"
+          "                                       | (origin_lon_e7::bigint & 4294967295)"
+          "                          else origin end as depot"
+          "           from job_fields where batch_id = $1) j"
+          "  where j.depot = any($4::bigint[])",
+          spec.batch_id, plan_id, spec.without_fleet.front().point, ids.text());
     }
     if (spec.parts == 0) txn.exec_params("update plans set finished_at = now() where id = $1", plan_id);
     txn.commit();
