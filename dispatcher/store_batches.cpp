@@ -74,9 +74,7 @@ void SegmentJobs::write_block(CopyIn& copy, std::int64_t batch_id) {
   copy.number(m_block_first);
   copy.tab();
   m_line.write_array(copy);
-  for (BlockColumn* c : {&m_origin, &m_destination, &m_weight_kg, &m_due_at, &m_priority,
-                         &m_origin_lat_e7, &m_origin_lon_e7, &m_dest_lat_e7, &m_dest_lon_e7,
-                         &m_ready_at, &m_service_s}) {
+  for (BlockColumn* c : fields()) {
     copy.tab();
     c->write(copy);
   }
@@ -105,11 +103,8 @@ void SegmentJobs::write_keys(CopyIn& copy, std::int64_t batch_id, std::uint64_t 
 
 void SegmentJobs::clear() {
   m_block_jobs = 0;
-  for (BlockColumn* c : {&m_line, &m_origin, &m_destination, &m_weight_kg, &m_due_at, &m_priority,
-                         &m_origin_lat_e7, &m_origin_lon_e7, &m_dest_lat_e7, &m_dest_lon_e7,
-                         &m_ready_at, &m_service_s}) {
-    c->clear();
-  }
+  m_line.clear();
+  for (BlockColumn* c : fields()) c->clear();
   m_ids.clear();
   m_keys.clear();
 }

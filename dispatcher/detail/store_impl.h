@@ -5,6 +5,7 @@
 
 #include <pqxx/pqxx>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,6 +49,12 @@ class SegmentJobs {
     std::uint32_t size;
     std::uint32_t seq;
   };
+
+  /// The block's columns after line, in job_blocks' order.
+  std::array<BlockColumn*, 11> fields() {
+    return {&m_origin, &m_destination, &m_weight_kg, &m_due_at, &m_priority, &m_origin_lat_e7,
+            &m_origin_lon_e7, &m_dest_lat_e7, &m_dest_lon_e7, &m_ready_at, &m_service_s};
+  }
 
   std::uint64_t m_block_first = 0;
   std::uint32_t m_block_jobs = 0;
