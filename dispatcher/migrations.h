@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace waybill::dispatcher::detail {
 
@@ -16,5 +17,9 @@ struct Migration {
 /// In file-name order, which is the order they must run in.
 extern const Migration kMigrations[];
 extern const std::size_t kMigrationCount;
+
+/// The advisory lock each migration's transaction holds: migrations run one at a time in a
+/// database, whatever its schemas (advisory locks are per database; 0017 alters the database).
+inline constexpr std::int64_t kMigrateLockKey = 0x5761796269'6c6c;  // "Waybill"
 
 }  // namespace waybill::dispatcher::detail

@@ -28,9 +28,6 @@ namespace {
 
 using Kind = StoreError::Kind;
 
-// Serializes concurrent migrate() calls on one database (advisory locks are per database).
-constexpr std::int64_t kMigrateLockKey = 0x5761796269'6c6c;  // "Waybill"
-
 // Runs `body`, mapping whatever it throws.
 template <typename F>
 auto guarded(std::string_view operation, F&& body) -> decltype(body()) {
@@ -185,7 +182,7 @@ void Store::migrate() {
       const detail::Migration& migration = detail::kMigrations[i];
       pqxx::work txn(m_impl->main(), "migrate");
       txn.exec("set local client_min_messages = warning");  // no "already exists" notices
-      txn.exec("select pg_advisory_xact_lock(" + std::to_string(kMigrateLockKey) + ")");
+      txn.exec("select pg_advisory_xact_lock(" + std::to_string(detail::kMigrateLockKey) + ")");
       txn.exec(
           "create table if not exists schema_migrations ("
           " name text primary key, applied_at timestamptz not null default now())");

@@ -164,6 +164,8 @@ class StoreTest : public ::testing::Test {
     for (std::size_t i = 0; i < detail::kMigrationCount; ++i) {
       const detail::Migration& m = detail::kMigrations[i];
       pqxx::work txn(sql());
+      // As Store::migrate: not beside another test's migrations (0017 alters the database).
+      txn.exec("select pg_advisory_xact_lock(" + std::to_string(detail::kMigrateLockKey) + ")");
       if (txn.exec_params("select from schema_migrations where name = $1", m.name).empty()) {
         txn.exec("set local client_min_messages = warning");
         txn.exec(m.sql, m.name);
