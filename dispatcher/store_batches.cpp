@@ -272,6 +272,7 @@ void Store::add_jobs(std::int64_t batch_id, const std::vector<JobRow>& jobs) {
         sql += " >= " + s.bound(first) + "))";
         if (s.table.storage) sql += std::string(" with (") + s.table.storage + ")";
         txn.exec(sql);
+        detail::skip_array_statistics(txn, s.table, segment);
       }
       impl.segment_first_seq = first;
     }

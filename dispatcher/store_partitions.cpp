@@ -25,6 +25,12 @@ void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& t
     sql += std::string(" with (") + table.storage + ")";
   }
   txn.exec(sql);
+  skip_array_statistics(txn, table, name);
+}
+
+void skip_array_statistics(pqxx::transaction_base& txn, const Partitioned& table,
+                           const std::string& name) {
+  if (table.blocks) txn.exec("select no_array_statistics('" + name + "')");
 }
 
 std::string segment_name(const Partitioned& table, std::int64_t batch_id, std::uint32_t segment) {

@@ -23,6 +23,9 @@ struct Partitioned {
   const char* column;       // the partition key
   const char* primary_key;  // the parent's primary key columns; nullptr: none
   const char* storage = nullptr;  // a partition's storage parameters, if any
+  // Rows of arrays (blocks of 64): ANALYZE of a partition skips its arrays, whose element
+  // statistics no query uses and which cost most of an ANALYZE (sql/0018_block_statistics.sql).
+  bool blocks = false;
 };
 
 inline constexpr Partitioned kGraphNodes{"graph_nodes", "g", "graph_id", "graph_id, node_id"};
@@ -34,10 +37,10 @@ inline constexpr Partitioned kBatchTables[] = {
     {"job_keys", "b", "batch_id", nullptr},
     // Compressed in the row, four blocks to a page (sql/0017): a partition takes its parent's
     // compression with LIKE ... INCLUDING COMPRESSION.
-    {"job_blocks", "b", "batch_id", "batch_id, first_seq"},
+    {"job_blocks", "b", "batch_id", "batch_id, first_seq", nullptr, true},
     // A block of 64 routes with distances and snap distances is 2.1 kB: kept plain (not
     // compressed, which every read of one route would undo) up to a page (sql/0013).
-    {"route_blocks", "b", "batch_id", "batch_id, first_seq", "toast_tuple_target = 8160"},
+    {"route_blocks", "b", "batch_id", "batch_id, first_seq", "toast_tuple_target = 8160", true},
     {"rejects", "b", "batch_id", "batch_id, line"},
 };
 inline constexpr const Partitioned& kJobKeys = kBatchTables[0];
@@ -69,6 +72,11 @@ std::string partition_name(const Partitioned& table, std::int64_t id);
 /// turn (its partitions bring their indexes when attached).
 void create_detached_partition(pqxx::transaction_base& txn, const Partitioned& table,
                                std::int64_t id, const std::string& partition_by = {});
+
+/// Leaves the arrays of `name`, a new table of `table`'s rows, out of its statistics if they are
+/// blocks (Partitioned::blocks). A partition does not take its parent's per-column settings.
+void skip_array_statistics(pqxx::transaction_base& txn, const Partitioned& table,
+                           const std::string& name);
 
 /// Gives the partition its primary key (if the table has one) and attaches it; ATTACH builds
 /// the parent's other indexes on it.

@@ -606,11 +606,21 @@ TEST_F(StoreTest, FreshPartitionsAreLoadedFrozen) {
   EXPECT_EQ(count("select count(*) from jobs where batch_id = " + b), 5000);
 }
 
-TEST_F(StoreTest, AStoredBatchsJobsHaveStatistics) {
+TEST_F(StoreTest, AStoredBatchsJobsHaveStatisticsOfTheirKeysButNotOfTheirBlocksArrays) {
   // Without them the planner guesses a chunk's lease read (read_jobs) at 125 rows of a large
   // partition and bitmap-scans and sorts it.
   const std::int64_t id = submit("hash-analyzed", simple_jobs(5000), 64);
   const std::string b = std::to_string(id);
+  store().record_routes({routes(id, 0, 0, 64, 0), routes(id, 1, 64, 64, 0)});
+  query("analyze route_blocks_b" + b);
+  // The blocks' arrays are left out (sql/0018), in the segment and in the routes' partition.
+  const auto stats = [&](const std::string& table) {
+    return query("select coalesce(string_agg(attname, ' ' order by attname), '') from pg_stats"
+                 " where tablename = '" + table + "' and schemaname = current_schema()")[0][0]
+        .as<std::string>();
+  };
+  EXPECT_EQ(stats("job_blocks_b" + b + "_s0"), "batch_id first_seq");
+  EXPECT_EQ(stats("route_blocks_b" + b), "batch_id first_seq routed_at worker_id");
   EXPECT_EQ(count("select count(*) from pg_stats where tablename = 'job_keys_b" + b + "_s0'"
                   " and schemaname = current_schema() and attname = 'seq' and histogram_bounds is not null"), 1);
   EXPECT_EQ(count("select count(*) from pg_stats where tablename = 'job_blocks_b" + b + "_s0'"
@@ -918,6 +928,43 @@ TEST_F(StoreTest, Migration0017StoresTheJobsSoFarAsKeysAndBlocksAndShowsThemAsBe
                 .as<std::string>(),
             "R0 R1 R2 R3 R4 R5 R6 R7 R8 R9 J10 J11 J12 J13 J14");
   EXPECT_EQ(store().read_jobs(resumed, 8, 4).size(), 4u);
+}
+
+TEST_F(StoreTest, Migration0018LeavesTheArraysOfEveryBatchsBlocksOutOfTheStatistics) {
+  // A database as 0017 left it, with a batch's partitions of job blocks (one segment) and of
+  // route blocks made as the dispatcher made them then.
+  migrate_through("0017_job_blocks");
+  const std::string b = old_batch("hash-0018", 10, 4);
+  query("create table job_blocks_b" + b + " partition of job_blocks for values in (" + b + ")"
+        " partition by range (first_seq);"
+        "create table job_blocks_b" + b + "_s0 partition of job_blocks_b" + b +
+        " for values from (0) to (10);"
+        "create table route_blocks_b" + b + " partition of route_blocks for values in (" + b + ")");
+  // Each table's columns with a statistics target set: none before, the arrays after.
+  const std::string targets =
+      "select coalesce(string_agg(c.relname || '.' || a.attname, ' '"
+      "                           order by c.relname, a.attnum), '')"
+      "  from pg_attribute a join pg_class c on c.oid = a.attrelid"
+      " where c.relname in ('job_blocks_b" + b + "_s0', 'route_blocks_b" + b + "')"
+      "   and c.relnamespace = current_schema()::regnamespace and a.attnum > 0"
+      "   and a.attstattarget = 0";
+  ASSERT_EQ(query(targets)[0][0].as<std::string>(), "");
+
+  store();  // 0018
+  const std::string s0 = "job_blocks_b" + b + "_s0.";
+  const std::string routes = "route_blocks_b" + b + ".";
+  std::string expected;
+  for (const char* column : {"line", "origin", "destination", "weight_kg", "due_at", "priority",
+                             "origin_lat_e7", "origin_lon_e7", "dest_lat_e7", "dest_lon_e7",
+                             "ready_at", "service_s"}) {
+    expected += s0 + column + " ";
+  }
+  for (const char* column : {"status", "cost", "hops", "distance_m", "origin_snap_m",
+                             "dest_snap_m", "polyline", "detail"}) {
+    expected += routes + column + " ";
+  }
+  expected.pop_back();
+  EXPECT_EQ(query(targets)[0][0].as<std::string>(), expected);
 }
 
 TEST_F(StoreTest, RecordRoutesStoresAChunkOnce) {
