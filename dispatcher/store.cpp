@@ -97,20 +97,15 @@ std::unique_ptr<pqxx::connection> Store::Impl::open_connection(const std::string
   // compiles for longer than it runs (sql/0017_job_blocks.sql).
   c->set_variable("jit", "off");
   // libpqxx 6.4 prepares lazily, on first use.
-  // From the blocks (sql/0017_job_blocks.sql): those that may hold seqs $2 .. $3 - 1 by their
-  // key, each job of them by its element.
+  // The blocks (sql/0017_job_blocks.sql) that may hold seqs $2 .. $3 - 1, whole: the client
+  // takes the jobs out of their arrays. (Unnested by the server, a job a row in order of seq,
+  // the same read took four times as long: 0.64 s a million jobs in the backend alone.)
   c->prepare("read_jobs",
-             "select s.seq, u.origin, u.destination, u.origin_lat_e7, u.origin_lon_e7,"
-             "       u.dest_lat_e7, u.dest_lon_e7"
-             "  from job_blocks jb"
-             " cross join lateral unnest(jb.line, jb.origin, jb.destination, jb.origin_lat_e7,"
-             "                           jb.origin_lon_e7, jb.dest_lat_e7, jb.dest_lon_e7)"
-             "       with ordinality as u (line, origin, destination, origin_lat_e7,"
-             "                             origin_lon_e7, dest_lat_e7, dest_lon_e7, i)"
-             " cross join lateral (select jb.first_seq + u.i - 1 as seq) s"
-             " where jb.batch_id = $1 and jb.first_seq > $2::bigint - 64 and jb.first_seq < $3"
-             "   and s.seq >= $2 and s.seq < $3"
-             " order by s.seq");
+             "select first_seq, origin, destination, origin_lat_e7, origin_lon_e7, dest_lat_e7,"
+             "       dest_lon_e7"
+             "  from job_blocks"
+             " where batch_id = $1 and first_seq > $2::bigint - 64 and first_seq < $3"
+             " order by first_seq");
   c->prepare("mark_chunks_done",
              "insert into chunks_done (batch_id, chunk, jobs, unreachable, worker_id, unsnappable,"
              "                         failed)"

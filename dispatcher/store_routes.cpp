@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -29,7 +30,6 @@ using detail::append_array_element;
 using detail::BlockColumn;
 using detail::closed;
 using detail::CopyIn;
-using detail::parse_degrees_e7;
 
 // Routes are stored a block at a time (sql/0013_route_blocks.sql): up to this many consecutive
 // routes of one chunk in a row of route_blocks, as arrays. The views find a job's block with the
@@ -90,16 +90,38 @@ std::vector<wire::JobSpec> Store::read_jobs(std::int64_t batch_id, std::uint32_t
     const std::int64_t end = std::int64_t{first} + count;
     const auto r = txn.exec_prepared("read_jobs", batch_id, first, end);
     std::vector<wire::JobSpec> jobs;
-    jobs.reserve(r.size());
+    jobs.reserve(count);
     for (const auto& row : r) {
-      wire::JobSpec& job = jobs.emplace_back();
-      job.seq = row[0].as<std::uint32_t>();
-      if (row[1].is_null()) {  // coordinate form
-        job.points = wire::JobPoints{{parse_degrees_e7(row[3]), parse_degrees_e7(row[4])},
-                                     {parse_degrees_e7(row[5]), parse_degrees_e7(row[6])}};
-      } else {
-        job.origin = row[1].as<std::int64_t>();
-        job.destination = row[2].as<std::int64_t>();
+      const auto first_seq = row[0].as<std::int64_t>();
+      std::vector<std::optional<std::int64_t>> columns[6];
+      std::size_t size = 0;
+      for (int c = 0; c < 6; ++c) {
+        columns[c] = detail::integer_array(row[c + 1]);
+        size = std::max(size, columns[c].size());
+      }
+      // Element i of a column, if it has one.
+      const auto at = [&](int c, std::size_t i) {
+        return i < columns[c].size() ? columns[c][i] : std::nullopt;
+      };
+      for (std::size_t i = 0; i < size; ++i) {
+        const std::int64_t seq = first_seq + static_cast<std::int64_t>(i);
+        if (seq < first || seq >= end) continue;
+        wire::JobSpec& job = jobs.emplace_back();
+        job.seq = static_cast<std::uint32_t>(seq);
+        if (const auto origin = at(0, i), destination = at(1, i); origin && destination) {
+          job.origin = *origin;
+          job.destination = *destination;
+          continue;
+        }
+        const auto olat = at(2, i), olon = at(3, i), dlat = at(4, i), dlon = at(5, i);
+        if (!olat || !olon || !dlat || !dlon) {
+          throw std::runtime_error("batch " + std::to_string(batch_id) + " seq " +
+                                   std::to_string(seq) + ": neither nodes nor coordinates");
+        }
+        job.points = wire::JobPoints{{from_degrees_e7(static_cast<std::int32_t>(*olat)),
+                                      from_degrees_e7(static_cast<std::int32_t>(*olon))},
+                                     {from_degrees_e7(static_cast<std::int32_t>(*dlat)),
+                                      from_degrees_e7(static_cast<std::int32_t>(*dlon))}};
       }
     }
     return jobs;

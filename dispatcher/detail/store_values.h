@@ -6,9 +6,12 @@
 
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <tuple>
+#include <vector>
 
 #include "dispatcher/rows.h"
 
@@ -34,6 +37,29 @@ inline double parse_degrees_e7(const pqxx::field& field) {
                              field.c_str() + "'");
   }
   return from_degrees_e7(value);
+}
+
+/// An integer array column's value ("{1,NULL,3}", one dimension), element by element: nullopt
+/// for a NULL element. A NULL column is no elements.
+inline std::vector<std::optional<std::int64_t>> integer_array(const pqxx::field& field) {
+  std::vector<std::optional<std::int64_t>> elements;
+  if (field.is_null()) return elements;
+  pqxx::array_parser parser = field.as_array();
+  for (auto [juncture, text] = parser.get_next(); juncture != pqxx::array_parser::done;
+       std::tie(juncture, text) = parser.get_next()) {
+    if (juncture == pqxx::array_parser::null_value) {
+      elements.emplace_back();
+    } else if (juncture == pqxx::array_parser::string_value) {
+      std::int64_t value = 0;
+      const auto [next, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || next != text.data() + text.size()) {
+        throw std::runtime_error(std::string("bad integer in array column ") + field.name() +
+                                 ": '" + text + "'");
+      }
+      elements.emplace_back(value);
+    }
+  }
+  return elements;
 }
 
 }  // namespace waybill::dispatcher::detail
