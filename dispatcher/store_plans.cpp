@@ -20,6 +20,11 @@ namespace {
 constexpr const char* kDepotJobs =
     "(case when $4 then origin_lat_e7 = $2 and origin_lon_e7 = $3 else origin = $2 end)";
 
+// A job's depot id (DepotKey::id) from its origin, over job_fields' columns; $3: coordinate form.
+constexpr const char* kDepotOfJob =
+    "(case when $3 then (origin_lat_e7::bigint << 32) | (origin_lon_e7::bigint & 4294967295)"
+    " else origin end)";
+
 /// A PostgreSQL array literal, built element by element: '{1,2,3}'.
 class PgArray {
  public:
@@ -136,13 +141,12 @@ std::int64_t Store::create_plan(const PlanSpec& spec) {
       PgArray ids;
       for (const DepotKey& d : spec.without_fleet) ids.add(d.id());
       txn.exec_params(
-          "insert into plan_misses (plan_id, depot, batch_id, job_seq, reason)"
-          " select $2, j.depot, $1, j.seq, 'no_fleet'"
-          "   from (select seq, case when $3 then (origin_lat_e7::bigint << 32)"
-          "                                       | (origin_lon_e7::bigint & 4294967295)"
-          "                          else origin end as depot"
-          "           from job_fields where batch_id = $1) j"
-          "  where j.depot = any($4::bigint[])",
+          std::string("insert into plan_misses (plan_id, depot, batch_id, job_seq, reason)"
+                      " select $2, j.depot, $1, j.seq, 'no_fleet'"
+                      "   from (select seq, ") +
+              kDepotOfJob +
+              " as depot from job_fields where batch_id = $1) j"
+              "  where j.depot = any($4::bigint[])",
           spec.batch_id, plan_id, spec.without_fleet.front().point, ids.text());
     }
     if (spec.parts == 0) txn.exec_params("update plans set finished_at = now() where id = $1", plan_id);
@@ -162,14 +166,17 @@ std::vector<OpenPlan> Store::open_plans() {
                                p[2].as<std::string>(), p[3].as<std::uint32_t>(), 0, false};
       const bool points = txn.exec_params1("select exists (select from job_blocks where batch_id = $1"
                                            " and origin is null)", plan.record.batch_id)[0].as<bool>();
+      // Each fleet depot's jobs counted in one read of the batch, not one read per depot.
       for (const auto& f : txn.exec_params(
-               "select f.depot, f.vehicles, f.capacity_kg, f.capacity_parcels,"
-               " extract(epoch from f.shift_start)::bigint, extract(epoch from f.shift_end)::bigint,"
-               " coalesce(f.max_stops, 0),"
-               " (select count(*) from job_fields j where j.batch_id = $2 and"
-               "   (case when $3 then (j.origin_lat_e7::bigint << 32) | (j.origin_lon_e7::bigint & 4294967295)"
-               "    else j.origin end) = f.depot)"
-               " from plan_fleets f where f.plan_id = $1 order by f.depot",
+               std::string("select f.depot, f.vehicles, f.capacity_kg, f.capacity_parcels,"
+                           " extract(epoch from f.shift_start)::bigint,"
+                           " extract(epoch from f.shift_end)::bigint, coalesce(f.max_stops, 0),"
+                           " coalesce(c.jobs, 0)"
+                           " from plan_fleets f left join (select ") +
+                   kDepotOfJob +
+                   " as depot, count(*) as jobs from job_fields where batch_id = $2 group by 1) c"
+                   " on c.depot = f.depot"
+                   " where f.plan_id = $1 order by f.depot",
                plan.record.id, plan.record.batch_id, points)) {
         DepotFleetRow row;
         const auto id = f[0].as<std::int64_t>();
